@@ -1,0 +1,74 @@
+import type { FastifyRequest } from 'fastify';
+import { can, type Permission } from '../identity/permissions.ts';
+import { assetUrl } from '../platform/http/assets.ts';
+import { html, type SafeHtml } from '../platform/http/html.ts';
+import { t } from './messages.ts';
+
+export interface AdminPage {
+  title: string;
+  body: SafeHtml;
+  /** Which navigation entry is current, e.g. '/admin/orders'. */
+  section?: string;
+  scripts?: string[];
+}
+
+const nav: Array<{ href: string; key: Parameters<typeof t>[1]; permission: Permission }> = [
+  { href: '/admin', key: 'navDashboard', permission: 'dashboard.view' },
+  { href: '/admin/orders', key: 'navOrders', permission: 'orders.read' },
+  { href: '/admin/products', key: 'navProducts', permission: 'catalog.read' },
+  { href: '/admin/categories', key: 'navCategories', permission: 'catalog.read' },
+  { href: '/admin/customers', key: 'navCustomers', permission: 'customers.read' },
+  { href: '/admin/mail', key: 'navMail', permission: 'mail.read' },
+  { href: '/admin/staff', key: 'navStaff', permission: 'staff.manage' },
+  { href: '/admin/settings', key: 'navSettings', permission: 'settings.manage' },
+];
+
+export function adminPage(req: FastifyRequest, page: AdminPage): SafeHtml {
+  const l = req.locale;
+  const staff = req.staff;
+  const other = l === 'ja' ? 'en' : 'ja';
+  return html`<!doctype html>
+<html lang="${l}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="robots" content="noindex">
+<title>${page.title} | ${t(l, 'console')}</title>
+<link rel="stylesheet" href="${assetUrl('css/store.css')}">
+<link rel="stylesheet" href="${assetUrl('css/admin.css')}">
+<link rel="icon" href="${assetUrl('img/favicon.svg')}" type="image/svg+xml">
+</head>
+<body class="admin">
+<a class="skip" href="#main">${t(l, 'skip')}</a>
+<header class="admin-header">
+  <a class="brand" href="/admin">omamori <span>${t(l, 'console')}</span></a>
+  ${staff
+    ? html`<div class="admin-user cluster">
+        <span>${staff.name} <span class="role">${t(l, `role_${staff.role}`)}</span></span>
+        <a href="?lang=${other}" lang="${other}">${other === 'en' ? 'English' : '日本語'}</a>
+        <form method="post" action="/admin/sign-out"><button type="submit" class="btn-link">${t(l, 'signOut')}</button></form>
+      </div>`
+    : ''}
+</header>
+<div class="admin-shell">
+  ${staff
+    ? html`<nav class="admin-nav" aria-label="${t(l, 'console')}"><ul>
+        ${nav
+          .filter((n) => can(staff.role, n.permission))
+          .map((n) => html`<li><a href="${n.href}" ${page.section === n.href ? html`aria-current="page"` : ''}>${t(l, n.key)}</a></li>`)}
+        <li><a href="/" target="_blank" rel="noopener">${t(l, 'viewStore')}</a></li>
+      </ul></nav>`
+    : ''}
+  <main id="main" class="admin-main">
+    <h1>${page.title}</h1>
+    ${page.body}
+  </main>
+</div>
+${(page.scripts ?? []).map((s) => html`<script src="${assetUrl(s)}" defer></script>`)}
+</body>
+</html>`;
+}
+
+export function adminErrorPage(req: FastifyRequest, status: number, message: string): string {
+  return String(adminPage(req, { title: `${t(req.locale, 'error')} ${status}`, body: html`<p class="alert alert-error" role="alert">${message}</p><p><a href="/admin">${t(req.locale, 'navDashboard')}</a></p>` }));
+}

@@ -1,0 +1,124 @@
+import swagger from '@fastify/swagger';
+import fastifyStatic from '@fastify/static';
+import type { FastifyInstance } from 'fastify';
+import { jsonSchemaTransform } from 'fastify-type-provider-zod';
+import { sql } from 'kysely';
+import { guardAdminContext } from './admin/context.ts';
+import { adminErrorPage } from './admin/layout.ts';
+import { adminDashboardRoutes } from './admin/dashboard-routes.ts';
+import { cartApiRoutes } from './cart/api-routes.ts';
+import { cartOwnerOf } from './cart/owner.ts';
+import { createCart } from './cart/service.ts';
+import { cartStoreRoutes } from './cart/store-routes.ts';
+import { catalogAdminRoutes } from './catalog/admin-routes.ts';
+import { catalogApiRoutes } from './catalog/api-routes.ts';
+import { createCatalog } from './catalog/service.ts';
+import { catalogStoreRoutes } from './catalog/store-routes.ts';
+import { checkoutApiRoutes } from './checkout/api-routes.ts';
+import { createCheckout } from './checkout/service.ts';
+import { checkoutStoreRoutes } from './checkout/store-routes.ts';
+import { identityAdminRoutes } from './identity/admin-routes.ts';
+import { identityApiRoutes } from './identity/api-routes.ts';
+import { createIdentity } from './identity/service.ts';
+import { identityStoreRoutes } from './identity/store-routes.ts';
+import { ordersAdminRoutes } from './orders/admin-routes.ts';
+import { ordersApiRoutes } from './orders/api-routes.ts';
+import { createOrders } from './orders/service.ts';
+import { ordersStoreRoutes } from './orders/store-routes.ts';
+import type { AppContext } from './platform/context.ts';
+import { assetUrl, staticDir } from './platform/http/assets.ts';
+import { cookiePolicy } from './platform/http/cookies.ts';
+import { createHttpServer } from './platform/http/server.ts';
+import { shopAdminRoutes } from './shop/admin-routes.ts';
+import { createShopSettings } from './shop/settings.ts';
+import { shopStoreRoutes } from './shop/store-routes.ts';
+import type { RouteModule, Services } from './services.ts';
+import { storeErrorPage } from './storefront/layout.ts';
+
+const storeRoutes: RouteModule[] = [catalogStoreRoutes, cartStoreRoutes, checkoutStoreRoutes, ordersStoreRoutes, identityStoreRoutes, shopStoreRoutes];
+const adminRoutes: RouteModule[] = [adminDashboardRoutes, catalogAdminRoutes, ordersAdminRoutes, identityAdminRoutes, shopAdminRoutes];
+const apiRoutes: RouteModule[] = [catalogApiRoutes, cartApiRoutes, checkoutApiRoutes, ordersApiRoutes, identityApiRoutes];
+
+export function createServices(ctx: AppContext): Services {
+  const cookies = cookiePolicy(ctx.config.publicUrl);
+  const shop = createShopSettings(ctx);
+  const catalog = createCatalog(ctx);
+  const cart = createCart(ctx, { catalog });
+  const orders = createOrders(ctx, { catalog, shop });
+  const identity = createIdentity(ctx, { cart });
+  const checkout = createCheckout(ctx, { cart, orders, shop, catalog });
+  return {
+    ctx,
+    cookies,
+    shop,
+    catalog,
+    cart,
+    orders,
+    identity,
+    checkout,
+    async chrome(req) {
+      const owner = cartOwnerOf(req, cookies);
+      const [settings, categories, cartCount] = await Promise.all([
+        shop.get(),
+        catalog.categories(req.locale),
+        owner.customerId || owner.tokenHash ? cart.count(owner) : Promise.resolve(0),
+      ]);
+      return { shopName: settings.name, categories, cartCount, customerName: req.customer?.name ?? null };
+    },
+  };
+}
+
+/** The whole HTTP application: storefront at /, admin console at /admin, JSON API at /api. */
+export async function buildApp(ctx: AppContext, services = createServices(ctx)): Promise<FastifyInstance> {
+  const app = createHttpServer({
+    logger: ctx.log,
+    publicUrl: ctx.config.publicUrl,
+    trustProxy: ctx.config.trustProxy,
+    renderErrorPage: (req, status, message) => (req.url.startsWith('/admin') ? adminErrorPage(req, status, message) : storeErrorPage(req, status, message)),
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: { title: 'omamori Store API', version: '1.0.0', description: 'JSON API for integrators. Authenticate a customer with `Authorization: Bearer <token>` from sign-in; a guest cart with the `X-Cart-Token` header.' },
+      components: { securitySchemes: { customerToken: { type: 'http', scheme: 'bearer' }, cartToken: { type: 'apiKey', in: 'header', name: 'X-Cart-Token' } } },
+    },
+    transform: jsonSchemaTransform,
+    hideUntagged: false,
+  });
+
+  await app.register(fastifyStatic, { root: staticDir, prefix: '/static/', maxAge: '365d', immutable: true, index: false, dotfiles: 'deny' });
+
+  app.get('/healthz', async (_req, reply) => {
+    try {
+      await sql`select 1`.execute(ctx.db);
+      return reply.header('cache-control', 'no-store').send({ status: 'ok', database: ctx.database.kind });
+    } catch {
+      return reply.code(503).header('cache-control', 'no-store').send({ status: 'unavailable' });
+    }
+  });
+  app.get('/favicon.ico', (_req, reply) => reply.redirect(assetUrl('img/favicon.svg'), 301));
+
+  await app.register(async (store) => {
+    store.addHook('onRequest', async (req, reply) => services.identity.loadCustomer(req, reply));
+    for (const register of storeRoutes) register(store, services);
+  });
+
+  await app.register(
+    async (admin) => {
+      guardAdminContext(admin, services);
+      for (const register of adminRoutes) register(admin, services);
+    },
+    { prefix: '/admin' },
+  );
+
+  await app.register(
+    async (api) => {
+      for (const register of apiRoutes) register(api, services);
+      api.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+    },
+    { prefix: '/api' },
+  );
+
+  return app;
+}

@@ -1,0 +1,29 @@
+import type { StaffRole } from './tables.ts';
+
+/** Every staff permission. A typo in a route's `config.permission` fails to compile. */
+export const permissions = [
+  'dashboard.view',
+  'catalog.read',
+  'catalog.write',
+  'orders.read',
+  'orders.write',
+  'customers.read',
+  'customers.read_unmasked',
+  'staff.manage',
+  'settings.manage',
+  'mail.read',
+] as const;
+export type Permission = (typeof permissions)[number];
+
+/** Least privilege: each role gets only what its work needs (T4). */
+export const rolePermissions: Record<StaffRole, ReadonlySet<Permission>> = {
+  owner: new Set(permissions),
+  administrator: new Set<Permission>(['dashboard.view', 'catalog.read', 'catalog.write', 'orders.read', 'orders.write', 'customers.read', 'customers.read_unmasked', 'mail.read', 'settings.manage']),
+  order_operator: new Set<Permission>(['dashboard.view', 'catalog.read', 'orders.read', 'orders.write', 'customers.read']),
+  customer_support: new Set<Permission>(['dashboard.view', 'orders.read', 'customers.read', 'mail.read']),
+  content_editor: new Set<Permission>(['dashboard.view', 'catalog.read', 'catalog.write']),
+};
+
+export function can(role: StaffRole, permission: Permission): boolean {
+  return rolePermissions[role].has(permission);
+}

@@ -1,0 +1,3 @@
+import type { RouteModule } from '../services.ts';
+
+export const ordersAdminRoutes: RouteModule = (_app, _s) => {};

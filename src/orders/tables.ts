@@ -1,0 +1,61 @@
+import type { ColumnType, Generated } from 'kysely';
+import type { Locale } from '../identity/tables.ts';
+
+type Timestamp = ColumnType<Date, Date | undefined, Date>;
+export type OrderStatus = 'awaiting_payment' | 'paid' | 'shipped' | 'delivered' | 'cancelled' | 'refunded';
+
+export interface OrderTables {
+  orders: {
+    id: Generated<number>;
+    number: string;
+    status: OrderStatus;
+    customer_id: number | null;
+    access_token_hash: string | null;
+    idempotency_key: string;
+    email: string;
+    locale: Locale;
+    ship_name: string;
+    ship_name_kana: string;
+    ship_postal_code: string;
+    ship_prefecture: string;
+    ship_city: string;
+    ship_line1: string;
+    ship_line2: string;
+    ship_phone: string;
+    shipping_method: string;
+    shipping_fee: number;
+    payment_method: string;
+    payment_fee: number;
+    items_total: number;
+    total: number;
+    taxable_10: number;
+    tax_10: number;
+    taxable_8: number;
+    tax_8: number;
+    invoice_number: string | null;
+    note: Generated<string>;
+    placed_at: Timestamp;
+    updated_at: Timestamp;
+  };
+  order_line: {
+    id: Generated<number>;
+    order_id: number;
+    variant_id: number | null;
+    sku: string;
+    product_name: string;
+    variant_name: string;
+    tax_rate: 8 | 10;
+    unit_price: number;
+    quantity: number;
+    line_total: number;
+  };
+  order_event: {
+    id: Generated<number>;
+    order_id: number;
+    from_status: OrderStatus | null;
+    to_status: OrderStatus;
+    staff_id: number | null;
+    note: Generated<string>;
+    created_at: Timestamp;
+  };
+}

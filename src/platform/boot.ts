@@ -1,0 +1,59 @@
+import type { FastifyInstance } from 'fastify';
+import { buildApp, createServices } from '../app.ts';
+import { seedDemoCatalog } from '../catalog/seed.ts';
+import type { Services } from '../services.ts';
+import type { Config } from './config.ts';
+import type { AppContext } from './context.ts';
+import { openDatabase } from './db/database.ts';
+import { migrate } from './db/migrate.ts';
+import { JobRunner } from './jobs/queue.ts';
+import { createLogger } from './logger.ts';
+import { registerMailDelivery } from './mail/mailer.ts';
+import type { Logger } from 'pino';
+
+export interface RunningStore {
+  app: FastifyInstance;
+  ctx: AppContext;
+  services: Services;
+  url: string;
+  setupUrl: string | null;
+  close(): Promise<void>;
+}
+
+/** Opens the database, migrates, seeds the demo when asked, and serves the store. */
+export async function startStore(config: Config, opts: { memoryDb?: boolean; logger?: Logger; listen?: boolean } = {}): Promise<RunningStore> {
+  const log = opts.logger ?? createLogger(config.logLevel);
+  const database = await openDatabase(config, { memory: opts.memoryDb ?? false });
+  await migrate(database);
+  const jobs = new JobRunner(database, log);
+  const ctx: AppContext = { config, database, db: database.db, log, jobs };
+  const mail = registerMailDelivery(database.db, jobs, { smtpUrl: config.smtpUrl, from: config.mailFrom });
+  if (config.seedDemo) {
+    const created = await seedDemoCatalog(database.db);
+    if (created > 0) log.info({ products: created }, 'demo catalog loaded');
+  }
+  const services = createServices(ctx);
+  const app = await buildApp(ctx, services);
+  await jobs.start();
+  let url = config.publicUrl;
+  if (opts.listen !== false) {
+    const address = await app.listen({ port: config.port, host: config.host });
+    if (config.port === 0) url = address.replace('127.0.0.1', 'localhost');
+  } else {
+    await app.ready();
+  }
+  const setupToken = await services.identity.ensureSetupToken();
+  return {
+    app,
+    ctx,
+    services,
+    url,
+    setupUrl: setupToken ? `${url}/admin/setup?token=${setupToken}` : null,
+    async close() {
+      await app.close();
+      await jobs.stop();
+      mail.close();
+      await database.close();
+    },
+  };
+}

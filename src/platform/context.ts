@@ -1,0 +1,13 @@
+import type { Logger } from 'pino';
+import type { Config } from './config.ts';
+import type { DatabaseHandle, Db } from './db/database.ts';
+import type { JobRunner } from './jobs/queue.ts';
+
+/** What every domain service is built from: configuration and shared infrastructure, nothing domain-specific. */
+export interface AppContext {
+  config: Config;
+  database: DatabaseHandle;
+  db: Db;
+  log: Logger;
+  jobs: JobRunner;
+}

@@ -1,0 +1,102 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { Kysely, PostgresDialect, sql } from 'kysely';
+import type { Config } from '../config.ts';
+import type { Database } from './schema.ts';
+import { PGlitePool } from './pglite-pool.ts';
+
+export type Db = Kysely<Database>;
+export type DbKind = 'pglite' | 'postgres';
+type Listener = (payload: string) => void;
+
+/** The store's database: a Kysely handle plus change notifications that reach every app instance. */
+export interface DatabaseHandle {
+  db: Db;
+  kind: DbKind;
+  /** Runs a multi-statement SQL script (migrations). */
+  exec(script: string): Promise<void>;
+  /** Subscribes to a NOTIFY channel; returns an unsubscribe function. */
+  listen(channel: string, fn: Listener): Promise<() => Promise<void>>;
+  close(): Promise<void>;
+}
+
+export async function openDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir' | 'databasePoolSize'>, opts: { memory?: boolean } = {}): Promise<DatabaseHandle> {
+  if (config.databaseUrl) return openPostgres(config.databaseUrl, config.databasePoolSize);
+  return openPGlite(opts.memory ? undefined : join(config.dataDir, 'pgdata'));
+}
+
+async function openPostgres(url: string, max: number): Promise<DatabaseHandle> {
+  const pg = (await import('pg')).default;
+  // int8 (count, sum) as JS numbers: JPY amounts stay far below 2^53.
+  pg.types.setTypeParser(20, (v: string) => Number(v));
+  const pool = new pg.Pool({ connectionString: url, max });
+  pool.on('error', () => {}); // an idle client's error must not crash the process; the next query reports it
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  let listenClient: InstanceType<typeof pg.Client> | undefined;
+  const listeners = new Map<string, Set<Listener>>();
+  return {
+    db,
+    kind: 'postgres',
+    async exec(script) {
+      await pool.query(script);
+    },
+    async listen(channel, fn) {
+      if (!listenClient) {
+        listenClient = new pg.Client({ connectionString: url });
+        listenClient.on('error', () => {});
+        await listenClient.connect();
+        listenClient.on('notification', (n) => listeners.get(n.channel)?.forEach((l) => l(n.payload ?? '')));
+      }
+      let set = listeners.get(channel);
+      if (!set) {
+        set = new Set();
+        listeners.set(channel, set);
+        await listenClient.query(`LISTEN ${quoteIdent(channel)}`);
+      }
+      set.add(fn);
+      return async () => {
+        set.delete(fn);
+      };
+    },
+    async close() {
+      await listenClient?.end().catch(() => {});
+      await db.destroy();
+    },
+  };
+}
+
+async function openPGlite(dir: string | undefined): Promise<DatabaseHandle> {
+  const { PGlite } = await import('@electric-sql/pglite');
+  if (dir) mkdirSync(dir, { recursive: true });
+  const pglite = await PGlite.create(dir ? { dataDir: dir } : {});
+  const pool = new PGlitePool(pglite);
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: pool as never }) });
+  return {
+    db,
+    kind: 'pglite',
+    async exec(script) {
+      const conn = await pool.connect();
+      try {
+        await pglite.exec(script);
+      } finally {
+        conn.release();
+      }
+    },
+    async listen(channel, fn) {
+      return pglite.listen(channel, fn);
+    },
+    async close() {
+      await db.destroy();
+    },
+  };
+}
+
+function quoteIdent(name: string): string {
+  if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new TypeError(`bad channel name: ${name}`);
+  return `"${name}"`;
+}
+
+/** Sends a notification that is delivered when the surrounding transaction commits. */
+export async function notify(db: Db, channel: string, payload = ''): Promise<void> {
+  await sql`select pg_notify(${channel}, ${payload})`.execute(db);
+}

@@ -1,0 +1,89 @@
+import cookie from '@fastify/cookie';
+import formbody from '@fastify/formbody';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { hasZodFastifySchemaValidationErrors, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import { type Logger } from 'pino';
+import { negotiateLocale, type Locale } from '../i18n/index.ts';
+import { AppError } from './errors.ts';
+import { fieldErrors } from './forms.ts';
+import { isCrossSiteWrite } from './origin-check.ts';
+import { applySecurityHeaders, newNonce } from './security-headers.ts';
+import './request.ts';
+
+export interface HttpOptions {
+  logger: Logger;
+  publicUrl: string;
+  trustProxy: boolean;
+  bodyLimit?: number;
+  /** Renders an error page in the visitor's language; JSON is used for /api. */
+  renderErrorPage: (req: FastifyRequest, status: number, message: string) => string;
+}
+
+export const localeCookie = 'lang';
+
+/** The Fastify root with what every context shares: body parsing, locale, headers, CSRF check, errors. */
+export function createHttpServer(opts: HttpOptions): FastifyInstance {
+  const app = Fastify({
+    loggerInstance: opts.logger as FastifyBaseLogger,
+    trustProxy: opts.trustProxy,
+    bodyLimit: opts.bodyLimit ?? 256 * 1024,
+    disableRequestLogging: true,
+    return503OnClosing: true,
+    routerOptions: { maxParamLength: 200 },
+  });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.register(cookie);
+  app.register(formbody, { bodyLimit: 64 * 1024 });
+
+  const publicOrigin = new URL(opts.publicUrl).origin;
+  const allowedOrigins = new Set([publicOrigin]);
+  const hsts = publicOrigin.startsWith('https:');
+
+  app.decorateRequest('locale', 'ja' as Locale);
+  app.decorateRequest('cspNonce', '');
+  app.decorateRequest('customer', null);
+  app.decorateRequest('sessionHash', null);
+  app.decorateRequest('staff', null);
+  app.addHook('onRequest', async (req, reply) => {
+    const query = req.query as Record<string, unknown> | undefined;
+    req.locale = negotiateLocale(query?.lang ?? req.cookies[localeCookie], req.headers['accept-language']);
+    req.cspNonce = newNonce();
+    applySecurityHeaders(req, reply, { hsts });
+    if (!req.url.startsWith('/api/') && isCrossSiteWrite(req, allowedOrigins)) throw new AppError('bad_origin');
+  });
+
+  app.setNotFoundHandler((req, reply) => sendError(req, reply, new AppError('not_found'), opts));
+  app.setErrorHandler((err, req, reply) => {
+    if (err instanceof AppError) return sendError(req, reply, err, opts);
+    if (hasZodFastifySchemaValidationErrors(err)) {
+      const issues = err.validation.map((v) => ({ ...(v.params.issue as object), path: pathOf(v.instancePath) }));
+      const fields = fieldErrors(issues as never, req.locale);
+      return sendError(req, reply, new AppError('validation', { fields }), opts);
+    }
+    const status = (err as { statusCode?: number }).statusCode ?? 500;
+    if (status === 413) return sendError(req, reply, new AppError('payload_too_large'), opts);
+    if (status === 415) return sendError(req, reply, new AppError('unsupported_media'), opts);
+    if (status >= 400 && status < 500) return sendError(req, reply, new AppError('validation'), opts);
+    // Never leak an unexpected error's message to the client.
+    req.log.error({ err }, 'unhandled error');
+    return sendError(req, reply, new AppError('internal'), opts);
+  });
+  return app;
+}
+
+function pathOf(instancePath: string): string[] {
+  return instancePath.split('/').filter(Boolean);
+}
+
+function sendError(req: FastifyRequest, reply: FastifyReply, err: AppError, opts: HttpOptions) {
+  const message = err.localized(req.locale);
+  for (const [k, v] of Object.entries(err.detail.headers ?? {})) reply.header(k, v);
+  reply.code(err.status);
+  if (wantsJson(req)) return reply.send({ error: { code: err.code, message, ...(err.detail.fields ? { fields: err.detail.fields } : {}) } });
+  return reply.type('text/html; charset=utf-8').send(opts.renderErrorPage(req, err.status, message));
+}
+
+export function wantsJson(req: FastifyRequest): boolean {
+  return req.url.startsWith('/api/') || req.url === '/healthz' || (req.headers.accept ?? '').startsWith('application/json');
+}

@@ -1,0 +1,122 @@
+import { sql } from 'kysely';
+import type { Logger } from 'pino';
+import { notify, type DatabaseHandle, type Db } from '../db/database.ts';
+
+export type JobHandler = (payload: Record<string, unknown>) => Promise<void>;
+
+const channel = 'job_queued';
+
+/** Queues a job in the caller's transaction, so it exists exactly when the change that caused it commits. */
+export async function enqueueJob(trx: Db, kind: string, payload: Record<string, unknown>, runAt?: Date): Promise<void> {
+  await trx.insertInto('job').values({ kind, payload: JSON.stringify(payload), run_at: runAt ?? new Date() }).execute();
+  await notify(trx, channel);
+}
+
+/**
+ * Runs due jobs. Several app instances may run it at once: each job is claimed with
+ * FOR UPDATE SKIP LOCKED and a lease, and retried with backoff when it fails.
+ */
+export class JobRunner {
+  private handlers = new Map<string, JobHandler>();
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private again = false;
+  private stopped = true;
+  private unlisten: (() => Promise<void>) | undefined;
+
+  constructor(
+    private readonly database: DatabaseHandle,
+    private readonly log: Logger,
+    private readonly pollMs = 2000,
+  ) {}
+
+  register(kind: string, handler: JobHandler) {
+    this.handlers.set(kind, handler);
+  }
+
+  async start() {
+    this.stopped = false;
+    this.unlisten = await this.database.listen(channel, () => this.kick());
+    this.timer = setInterval(() => this.kick(), this.pollMs);
+    this.timer.unref();
+    this.kick();
+  }
+
+  async stop() {
+    this.stopped = true;
+    clearInterval(this.timer);
+    await this.unlisten?.();
+    await this.running;
+  }
+
+  /** Runs every due job now; used by tests and at shutdown. */
+  async drain(): Promise<void> {
+    while (await this.runOne()) {}
+  }
+
+  private kick() {
+    if (this.stopped) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = (async () => {
+      try {
+        do {
+          this.again = false;
+          while (!this.stopped && (await this.runOne())) {}
+        } while (this.again && !this.stopped);
+      } catch (err) {
+        this.log.error({ err }, 'job runner failed');
+      } finally {
+        this.running = undefined;
+      }
+    })();
+  }
+
+  private async runOne(): Promise<boolean> {
+    const { db } = this.database;
+    const job = await db.transaction().execute(async (trx) => {
+      const row = await trx
+        .selectFrom('job')
+        .select(['id', 'kind', 'payload', 'attempts', 'max_attempts'])
+        .where('status', '=', 'pending')
+        .where('run_at', '<=', sql<Date>`now()`)
+        .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<', sql<Date>`now()`)]))
+        .orderBy('run_at')
+        .limit(1)
+        .forUpdate()
+        .skipLocked()
+        .executeTakeFirst();
+      if (!row) return undefined;
+      await trx
+        .updateTable('job')
+        .set({ locked_until: sql`now() + interval '5 minutes'`, attempts: sql`attempts + 1` })
+        .where('id', '=', row.id)
+        .execute();
+      return row;
+    });
+    if (!job) return false;
+    const handler = this.handlers.get(job.kind);
+    try {
+      if (!handler) throw new Error(`no handler for job kind ${job.kind}`);
+      await handler(job.payload);
+      await db.updateTable('job').set({ status: 'done', finished_at: new Date(), locked_until: null }).where('id', '=', job.id).execute();
+    } catch (err) {
+      const attempts = job.attempts + 1;
+      const failed = attempts >= job.max_attempts;
+      this.log.warn({ err, jobId: job.id, kind: job.kind, attempts }, 'job failed');
+      await db
+        .updateTable('job')
+        .set({
+          status: failed ? 'failed' : 'pending',
+          last_error: String((err as Error).message ?? err).slice(0, 500),
+          locked_until: null,
+          run_at: new Date(Date.now() + Math.min(2 ** attempts * 1000, 3_600_000)),
+        })
+        .where('id', '=', job.id)
+        .execute();
+    }
+    return true;
+  }
+}

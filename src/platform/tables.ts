@@ -1,0 +1,33 @@
+import type { ColumnType, Generated } from 'kysely';
+
+type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
+
+export interface PlatformTables {
+  job: {
+    id: Generated<number>;
+    kind: string;
+    payload: ColumnType<Record<string, unknown>, string, string>;
+    status: Generated<'pending' | 'done' | 'failed'>;
+    run_at: ColumnType<Date, Date | undefined, Date>;
+    attempts: Generated<number>;
+    max_attempts: Generated<number>;
+    locked_until: Date | null;
+    last_error: string | null;
+    created_at: CreatedAt;
+    finished_at: Date | null;
+  };
+  mail_outbox: {
+    id: Generated<number>;
+    kind: string;
+    to_address: string;
+    subject: string;
+    text_body: string;
+    html_body: string | null;
+    status: Generated<'queued' | 'sent' | 'kept' | 'failed'>;
+    attempts: Generated<number>;
+    last_error: string | null;
+    created_at: CreatedAt;
+    sent_at: Date | null;
+  };
+  schema_migrations: { name: string; applied_at: CreatedAt };
+}

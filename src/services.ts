@@ -1,0 +1,27 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { CartService } from './cart/service.ts';
+import type { CatalogService } from './catalog/service.ts';
+import type { CheckoutService } from './checkout/service.ts';
+import type { IdentityService } from './identity/service.ts';
+import type { OrdersService } from './orders/service.ts';
+import type { AppContext } from './platform/context.ts';
+import type { CookiePolicy } from './platform/http/cookies.ts';
+import type { ShopSettingsService } from './shop/settings.ts';
+import type { StoreChrome } from './storefront/layout.ts';
+
+/** The domain services, built once in app.ts and handed to every route module. */
+export interface Services {
+  ctx: AppContext;
+  cookies: CookiePolicy;
+  shop: ShopSettingsService;
+  catalog: CatalogService;
+  cart: CartService;
+  orders: OrdersService;
+  identity: IdentityService;
+  checkout: CheckoutService;
+  /** The storefront frame (shop name, categories, cart count, who is signed in) for a request. */
+  chrome(req: FastifyRequest): Promise<StoreChrome>;
+}
+
+/** A domain's routes for one context (storefront, admin or API). */
+export type RouteModule = (app: FastifyInstance, services: Services) => void;

@@ -1,0 +1,75 @@
+import { z } from 'zod';
+import type { AppContext } from '../platform/context.ts';
+import type { Db } from '../platform/db/database.ts';
+import { notify } from '../platform/db/database.ts';
+
+/** Everything about the shop itself that staff set: seller details, invoice number, fees. */
+export const shopSettingsSchema = z.object({
+  name: z.string().min(1).max(100),
+  tagline_ja: z.string().max(200).default(''),
+  tagline_en: z.string().max(200).default(''),
+  // 特定商取引法に基づく表記
+  seller: z.string().min(1).max(200),
+  representative: z.string().max(100).default(''),
+  address: z.string().min(1).max(300),
+  phone: z.string().min(1).max(30),
+  email: z.string().email(),
+  business_hours: z.string().max(200).default(''),
+  // qualified-invoice issuer registration number (適格請求書発行事業者登録番号)
+  invoice_number: z.string().regex(/^T\d{13}$/).nullable().default(null),
+  bank_account: z.string().max(500).default(''),
+  bank_transfer_days: z.number().int().min(1).max(30).default(7),
+  shipping_days: z.string().max(200).default(''),
+  returns_policy: z.string().max(2000).default(''),
+  free_shipping_threshold: z.number().int().min(0).nullable().default(null),
+  /** How consumption tax is rounded once per rate per order. */
+  tax_rounding: z.enum(['floor', 'round', 'ceil']).default('floor'),
+});
+export type ShopSettings = z.infer<typeof shopSettingsSchema>;
+
+export const defaultShopSettings: ShopSettings = shopSettingsSchema.parse({
+  name: 'omamori coffee',
+  tagline_ja: '自家焙煎のコーヒー豆と道具の店',
+  tagline_en: 'Small-batch roasted coffee and brewing tools',
+  seller: '株式会社おまもりコーヒー（デモ）',
+  representative: '山田 花子',
+  address: '〒150-0001 東京都渋谷区神宮前1-2-3',
+  phone: '03-1234-5678',
+  email: 'shop@example.jp',
+  business_hours: '平日 10:00〜17:00',
+  invoice_number: 'T1234567890123',
+  bank_account: 'デモ銀行 渋谷支店 普通 1234567 カ）オマモリコーヒー',
+  shipping_days: 'ご注文（銀行振込はご入金確認）から3営業日以内に発送します。',
+  returns_policy: '商品到着後8日以内にご連絡ください。未開封の商品に限り返品をお受けします。お客様都合の返品送料はお客様のご負担となります。不良品は当店負担で交換いたします。',
+  free_shipping_threshold: 5000,
+});
+
+const settingsKey = 'shop';
+const channel = 'shop_settings_changed';
+
+/** Reads shop settings from a cache that every app instance drops when any instance saves. */
+export function createShopSettings(ctx: AppContext) {
+  let cached: ShopSettings | undefined;
+  void ctx.database.listen(channel, () => {
+    cached = undefined;
+  });
+  return {
+    async get(): Promise<ShopSettings> {
+      if (cached) return cached;
+      const row = await ctx.db.selectFrom('shop_setting').select('value').where('key', '=', settingsKey).executeTakeFirst();
+      cached = row ? shopSettingsSchema.parse(row.value) : defaultShopSettings;
+      return cached;
+    },
+    async save(trx: Db, settings: ShopSettings): Promise<void> {
+      const value = JSON.stringify(shopSettingsSchema.parse(settings));
+      await trx
+        .insertInto('shop_setting')
+        .values({ key: settingsKey, value })
+        .onConflict((oc) => oc.column('key').doUpdateSet({ value, updated_at: new Date() }))
+        .execute();
+      await notify(trx, channel);
+      cached = undefined;
+    },
+  };
+}
+export type ShopSettingsService = ReturnType<typeof createShopSettings>;

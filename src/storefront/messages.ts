@@ -1,0 +1,38 @@
+import { defineMessages } from '../platform/i18n/index.ts';
+
+export const t = defineMessages({
+  ja: {
+    skip: 'メインコンテンツへ移動',
+    search: '検索',
+    searchPlaceholder: '商品を探す',
+    cart: 'カート',
+    account: 'マイページ',
+    signIn: 'サインイン',
+    menu: 'メニュー',
+    language: 'English',
+    tokushoho: '特定商取引法に基づく表記',
+    privacy: 'プライバシーポリシー',
+    allProducts: 'すべての商品',
+    taxIncluded: '税込',
+    footerNote: '価格はすべて税込です。',
+    errorTitle: 'エラー',
+    backHome: 'トップページへ戻る',
+  },
+  en: {
+    skip: 'Skip to main content',
+    search: 'Search',
+    searchPlaceholder: 'Search products',
+    cart: 'Cart',
+    account: 'My account',
+    signIn: 'Sign in',
+    menu: 'Menu',
+    language: '日本語',
+    tokushoho: 'Legal notice (Specified Commercial Transactions Act)',
+    privacy: 'Privacy policy',
+    allProducts: 'All products',
+    taxIncluded: 'tax incl.',
+    footerNote: 'All prices include consumption tax.',
+    errorTitle: 'Error',
+    backHome: 'Back to the home page',
+  },
+});

@@ -1,0 +1,76 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import pino from 'pino';
+import { loadConfig, type Config } from '../src/platform/config.ts';
+import { startStore, type RunningStore } from '../src/platform/boot.ts';
+
+/**
+ * Which database the tests run on: OMAMORI_TEST_DB=postgres uses a fresh database created on
+ * TEST_DATABASE_URL's server for each test file; anything else uses an in-memory PGlite.
+ */
+export const testDbKind: 'pglite' | 'postgres' = process.env.OMAMORI_TEST_DB === 'postgres' ? 'postgres' : 'pglite';
+export const testDatabaseUrl = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+export interface TestStore extends RunningStore {
+  dataDir: string;
+  /** Runs every queued job (mail) now. */
+  drainJobs(): Promise<void>;
+}
+
+/** Starts a complete store on a random port with an empty database of its own. */
+export async function startTestStore(opts: { seed?: boolean; config?: Partial<Config>; listen?: boolean } = {}): Promise<TestStore> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'omamori-test-'));
+  let databaseUrl: string | undefined;
+  let dropDatabase: (() => Promise<void>) | undefined;
+  if (testDbKind === 'postgres') {
+    const created = await createTestDatabase();
+    databaseUrl = created.url;
+    dropDatabase = created.drop;
+  }
+  const config = loadConfig({ ...process.env, PORT: '0', DATA_DIR: dataDir, SEED_DEMO: opts.seed ? '1' : '0', DATABASE_URL: databaseUrl ?? '', LOG_LEVEL: 'silent', SMTP_URL: '', REDIS_URL: '' } as NodeJS.ProcessEnv, {
+    databaseUrl,
+    smtpUrl: undefined,
+    redisUrl: undefined,
+    ...opts.config,
+  });
+  const store = await startStore(config, { memoryDb: true, logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }), listen: opts.listen ?? true });
+  if (config.port === 0 && opts.listen !== false) {
+    const address = store.app.server.address();
+    if (address && typeof address === 'object') {
+      store.url = `http://localhost:${address.port}`;
+      store.ctx.config.publicUrl = store.url;
+    }
+  }
+  return {
+    ...store,
+    dataDir,
+    drainJobs: () => store.ctx.jobs.drain(),
+    async close() {
+      await store.close();
+      await dropDatabase?.();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function createTestDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
+  const pg = (await import('pg')).default;
+  const name = `omamori_t_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: testDatabaseUrl });
+  await admin.connect();
+  await admin.query(`create database ${name}`);
+  await admin.end();
+  const url = new URL(testDatabaseUrl);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    async drop() {
+      const c = new pg.Client({ connectionString: testDatabaseUrl });
+      await c.connect();
+      await c.query(`drop database if exists ${name} with (force)`);
+      await c.end();
+    },
+  };
+}
