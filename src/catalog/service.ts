@@ -1,7 +1,9 @@
 import type { AppContext } from '../platform/context.ts';
 import type { Db } from '../platform/db/database.ts';
 import type { Locale } from '../platform/i18n/index.ts';
+import { releaseStock, reserveStock } from './stock.ts';
 import type { TaxClass } from './tables.ts';
+import { variantsForSale } from './variants.ts';
 
 export type StockState = 'in_stock' | 'low' | 'sold_out';
 
@@ -67,8 +69,8 @@ export function createCatalog(_ctx: AppContext): CatalogService {
     categories: async () => [],
     listProducts: async (q) => ({ items: [], total: 0, page: q.page, pages: 0 }),
     product: async () => null,
-    variantsForSale: async () => new Map(),
-    reserveStock: async () => {},
-    releaseStock: async () => {},
+    variantsForSale: (ids, locale) => variantsForSale(_ctx.db, ids, locale),
+    reserveStock,
+    releaseStock,
   };
 }

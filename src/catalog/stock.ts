@@ -1,0 +1,40 @@
+import { sql } from 'kysely';
+import type { Db } from '../platform/db/database.ts';
+import { AppError } from '../platform/http/errors.ts';
+import type { StockLine } from './service.ts';
+
+/**
+ * Takes stock for every line or for none. Each decrement is a single conditional UPDATE, so
+ * concurrent checkouts on PostgreSQL serialize on the row lock and can never oversell; a short
+ * line throws, and the caller's transaction rolls back what earlier lines took.
+ */
+export async function reserveStock(trx: Db, lines: StockLine[]): Promise<void> {
+  // Lock rows in id order so two orders for the same variants cannot deadlock.
+  const sorted = mergeLines(lines).sort((a, b) => a.variantId - b.variantId);
+  const short: number[] = [];
+  for (const line of sorted) {
+    const res = await trx
+      .updateTable('variant')
+      .set({ stock: sql`stock - ${line.quantity}` })
+      .where('id', '=', line.variantId)
+      .where('stock', '>=', line.quantity)
+      .executeTakeFirst();
+    if (Number(res.numUpdatedRows) !== 1) short.push(line.variantId);
+  }
+  if (short.length) throw new AppError('sold_out', { fields: Object.fromEntries(short.map((id) => [`variant.${id}`, 'sold_out'])) });
+}
+
+export async function releaseStock(trx: Db, lines: StockLine[]): Promise<void> {
+  for (const line of mergeLines(lines).sort((a, b) => a.variantId - b.variantId)) {
+    await trx.updateTable('variant').set({ stock: sql`stock + ${line.quantity}` }).where('id', '=', line.variantId).execute();
+  }
+}
+
+function mergeLines(lines: StockLine[]): StockLine[] {
+  const byId = new Map<number, number>();
+  for (const l of lines) {
+    if (!Number.isInteger(l.quantity) || l.quantity <= 0) throw new TypeError('stock quantity must be a positive integer');
+    byId.set(l.variantId, (byId.get(l.variantId) ?? 0) + l.quantity);
+  }
+  return [...byId].map(([variantId, quantity]) => ({ variantId, quantity }));
+}
