@@ -1,6 +1,9 @@
 import type { AppContext } from '../platform/context.ts';
 import type { Db } from '../platform/db/database.ts';
 import type { Locale } from '../platform/i18n/index.ts';
+import { notify } from '../platform/db/database.ts';
+import { CatalogCache } from './cache.ts';
+import { loadCategories, loadProduct, loadProductList, searchTerms } from './queries.ts';
 import { releaseStock, reserveStock } from './stock.ts';
 import type { TaxClass } from './tables.ts';
 import { variantsForSale } from './variants.ts';
@@ -61,16 +64,42 @@ export interface CatalogService {
   reserveStock(trx: Db, lines: StockLine[]): Promise<void>;
   /** Gives stock back (order cancelled). */
   releaseStock(trx: Db, lines: StockLine[]): Promise<void>;
+  /**
+   * Runs a catalog change in a transaction that tells every app instance to drop its cache
+   * (NOTIFY at commit), and drops this instance's cache as soon as it commits.
+   */
+  write<T>(fn: (trx: Db) => Promise<T>): Promise<T>;
 }
 
-// STUB until the catalog domain lands: an empty catalog.
-export function createCatalog(_ctx: AppContext): CatalogService {
+export const catalogChannel = 'catalog_changed';
+const cacheEntries = 500;
+
+/**
+ * The catalog with an in-memory cache of published reads. Every catalog change (admin edits, stock
+ * taken or given back) sends NOTIFY catalog_changed, which every instance, the sender included,
+ * receives at commit and answers by dropping its cache.
+ */
+export function createCatalog(ctx: AppContext): CatalogService {
+  const cache = new CatalogCache(cacheEntries);
+  ctx.database.listen(catalogChannel, () => cache.clear()).catch((err: unknown) => ctx.log.error({ err }, 'catalog cache cannot listen for changes'));
   return {
-    categories: async () => [],
-    listProducts: async (q) => ({ items: [], total: 0, page: q.page, pages: 0 }),
-    product: async () => null,
-    variantsForSale: (ids, locale) => variantsForSale(_ctx.db, ids, locale),
+    categories: (locale) => cache.through(`categories:${locale}`, () => loadCategories(ctx.db, locale)),
+    listProducts: (q) => {
+      const key = JSON.stringify(['list', q.locale, q.categorySlug ?? '', searchTerms(q.keyword), q.page, q.perPage]);
+      return cache.through(key, () => loadProductList(ctx.db, q));
+    },
+    product: (slug, locale) => cache.through(JSON.stringify(['product', slug, locale]), () => loadProduct(ctx.db, slug, locale)),
+    variantsForSale: (ids, locale) => variantsForSale(ctx.db, ids, locale),
     reserveStock,
     releaseStock,
+    async write(fn) {
+      const result = await ctx.db.transaction().execute(async (trx) => {
+        const out = await fn(trx);
+        await notify(trx, catalogChannel);
+        return out;
+      });
+      cache.clear();
+      return result;
+    },
   };
 }

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { Db } from '../platform/db/database.ts';
+import { notify, type Db } from '../platform/db/database.ts';
 import { AppError } from '../platform/http/errors.ts';
 import type { StockLine } from './service.ts';
 
@@ -22,12 +22,15 @@ export async function reserveStock(trx: Db, lines: StockLine[]): Promise<void> {
     if (Number(res.numUpdatedRows) !== 1) short.push(line.variantId);
   }
   if (short.length) throw new AppError('sold_out', { fields: Object.fromEntries(short.map((id) => [`variant.${id}`, 'sold_out'])) });
+  // Stock states show on cached pages: every instance drops its catalog cache when this commits.
+  await notify(trx, 'catalog_changed');
 }
 
 export async function releaseStock(trx: Db, lines: StockLine[]): Promise<void> {
   for (const line of mergeLines(lines).sort((a, b) => a.variantId - b.variantId)) {
     await trx.updateTable('variant').set({ stock: sql`stock + ${line.quantity}` }).where('id', '=', line.variantId).execute();
   }
+  await notify(trx, 'catalog_changed');
 }
 
 function mergeLines(lines: StockLine[]): StockLine[] {

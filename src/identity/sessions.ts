@@ -1,6 +1,9 @@
 import { sql } from 'kysely';
 import type { Db } from '../platform/db/database.ts';
+import type { CookieSerializeOptions } from '@fastify/cookie';
 import { hashToken, newToken } from '../platform/crypto/tokens.ts';
+import type { CookiePolicy } from '../platform/http/cookies.ts';
+import type { SignedInCustomer, SignedInStaff } from '../platform/http/request.ts';
 
 export type Realm = 'store' | 'admin';
 
@@ -43,26 +46,82 @@ export async function createSession(db: Db, realm: Realm, subject: { customerId?
  * spare the database). Expired sessions are deleted and treated as absent.
  */
 export async function readSession(db: Db, realm: Realm, token: string | undefined): Promise<SessionRow | null> {
-  if (!token || token.length > 100) return null;
-  const idHash = hashToken(token);
+  const idHash = tokenHash(token);
+  if (!idHash) return null;
   const row = await db
     .selectFrom('session')
     .select(['id_hash', 'customer_id', 'staff_id', 'created_at', 'expires_at', 'last_seen_at'])
     .where('id_hash', '=', idHash)
     .where('realm', '=', realm)
     .executeTakeFirst();
-  if (!row) return null;
+  if (!row || !(await stillValid(db, realm, row))) return null;
+  return { idHash, customerId: row.customer_id, staffId: row.staff_id, createdAt: row.created_at };
+}
+
+/** Storefront and API: the session and its customer in one query (null customer: a guest session). */
+export async function readCustomerSession(db: Db, token: string | undefined): Promise<{ idHash: string; customer: SignedInCustomer | null } | null> {
+  const idHash = tokenHash(token);
+  if (!idHash) return null;
+  const row = await db
+    .selectFrom('session')
+    .leftJoin('customer', 'customer.id', 'session.customer_id')
+    .select(['session.id_hash', 'session.created_at', 'session.expires_at', 'session.last_seen_at', 'customer.id as customer_id', 'customer.name', 'customer.email'])
+    .where('session.id_hash', '=', idHash)
+    .where('session.realm', '=', 'store')
+    .executeTakeFirst();
+  if (!row || !(await stillValid(db, 'store', row))) return null;
+  const customer = row.customer_id !== null && row.name !== null && row.email !== null ? { id: row.customer_id, name: row.name, email: row.email } : null;
+  return { idHash, customer };
+}
+
+/** Admin: the session and its staff member in one query; a deactivated account has no session (T4). */
+export async function readStaffSession(db: Db, token: string | undefined): Promise<{ idHash: string; staff: SignedInStaff } | null> {
+  const idHash = tokenHash(token);
+  if (!idHash) return null;
+  const row = await db
+    .selectFrom('session')
+    .innerJoin('staff', 'staff.id', 'session.staff_id')
+    .select(['session.id_hash', 'session.created_at', 'session.expires_at', 'session.last_seen_at', 'staff.id', 'staff.name', 'staff.email', 'staff.role'])
+    .where('session.id_hash', '=', idHash)
+    .where('session.realm', '=', 'admin')
+    .where('staff.active', '=', true)
+    .executeTakeFirst();
+  if (!row || !(await stillValid(db, 'admin', row))) return null;
+  return { idHash, staff: { id: row.id, name: row.name, email: row.email, role: row.role } };
+}
+
+function tokenHash(token: string | undefined): string | null {
+  return token && token.length <= 100 ? hashToken(token) : null;
+}
+
+/** Enforces idle and absolute lifetimes; deletes an expired session, slides a live one. */
+async function stillValid(db: Db, realm: Realm, row: { id_hash: string; created_at: Date; expires_at: Date; last_seen_at: Date }): Promise<boolean> {
   const now = Date.now();
   const { idleMs, absoluteMs } = sessionLifetimes[realm];
   if (row.expires_at.getTime() <= now || row.created_at.getTime() + absoluteMs <= now) {
-    await db.deleteFrom('session').where('id_hash', '=', idHash).execute();
-    return null;
+    await db.deleteFrom('session').where('id_hash', '=', row.id_hash).execute();
+    return false;
   }
   if (now - row.last_seen_at.getTime() > 60_000) {
     const expires = Math.min(now + idleMs, row.created_at.getTime() + absoluteMs);
-    await db.updateTable('session').set({ last_seen_at: new Date(now), expires_at: new Date(expires) }).where('id_hash', '=', idHash).execute();
+    await db.updateTable('session').set({ last_seen_at: new Date(now), expires_at: new Date(expires) }).where('id_hash', '=', row.id_hash).execute();
   }
-  return { idHash, customerId: row.customer_id, staffId: row.staff_id, createdAt: row.created_at };
+  return true;
+}
+
+/**
+ * Starts a session at sign-in. The session the browser had before (if any) is deleted, so a
+ * session id planted before sign-in is worthless afterwards (session fixation).
+ */
+export async function rotateSession(db: Db, realm: Realm, previousHash: string | null, subject: { customerId?: number; staffId?: number }, client: { ip?: string; userAgent?: string } = {}): Promise<string> {
+  if (previousHash) await deleteSession(db, previousHash);
+  return createSession(db, realm, subject, client);
+}
+
+/** Cookie name and attributes of a realm: storefront Lax (links from mail work), admin Strict, browser-session only. */
+export function sessionCookie(cookies: CookiePolicy, realm: Realm): { name: string; options: CookieSerializeOptions } {
+  const name = cookies.name(sessionCookieBase[realm]);
+  return realm === 'store' ? { name, options: cookies.options('lax', sessionLifetimes.store.absoluteMs / 1000) } : { name, options: cookies.options('strict') };
 }
 
 export async function deleteSession(db: Db, idHash: string): Promise<void> {

@@ -34,6 +34,8 @@ export interface OrderTables {
     tax_8: number;
     invoice_number: string | null;
     note: Generated<string>;
+    tracking_number: Generated<string>;
+    paid_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
     placed_at: Timestamp;
     updated_at: Timestamp;
   };

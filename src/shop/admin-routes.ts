@@ -1,3 +1,77 @@
+import type { FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { adminPage } from '../admin/layout.ts';
+import { errorSummary, inputField, selectField, textareaField } from '../platform/http/form-fields.ts';
+import { email, intFromForm, optionalText, text } from '../platform/http/fields.ts';
+import { parseInput, type FieldErrors } from '../platform/http/forms.ts';
+import { html } from '../platform/http/html.ts';
+import { redirectAfterPost, sendHtml } from '../platform/http/reply.ts';
 import type { RouteModule } from '../services.ts';
+import { t } from './messages.ts';
+import type { ShopSettings } from './settings.ts';
 
-export const shopAdminRoutes: RouteModule = (_app, _s) => {};
+const optionalInt = (min: number, max: number) => z.preprocess((v) => (v === '' || v === undefined ? null : v), intFromForm(min, max).nullable());
+
+const settingsForm = z.object({
+  name: text(100),
+  tagline_ja: optionalText(200),
+  tagline_en: optionalText(200),
+  seller: text(200),
+  representative: optionalText(100),
+  address: text(300),
+  phone: text(30),
+  email,
+  business_hours: optionalText(200),
+  invoice_number: z.preprocess(
+    (v) => (typeof v === 'string' ? v.normalize('NFKC').trim().toUpperCase() || null : null),
+    z.string().regex(/^T\d{13}$/, { error: 'invoice_number' }).nullable(),
+  ),
+  bank_account: optionalText(500),
+  bank_transfer_days: intFromForm(1, 30),
+  shipping_days: optionalText(200),
+  returns_policy: optionalText(2000),
+  free_shipping_threshold: optionalInt(0, 10_000_000),
+  tax_rounding: z.enum(['floor', 'round', 'ceil']),
+});
+
+export const shopAdminRoutes: RouteModule = (app, s) => {
+  app.get('/settings', { config: { permission: 'settings.manage' } }, async (req, reply) => {
+    const saved = (req.query as { saved?: string }).saved === '1';
+    return sendHtml(reply, settingsPage(req, await s.shop.get(), undefined, saved));
+  });
+
+  app.post('/settings', { config: { permission: 'settings.manage' } }, async (req, reply) => {
+    const parsed = parseInput(settingsForm, req.body, req.locale);
+    if (!parsed.ok) {
+      const entered = { ...(await s.shop.get()), ...(req.body as Record<string, never>) };
+      return sendHtml(reply, settingsPage(req, entered, parsed.errors, false), 422);
+    }
+    await s.ctx.db.transaction().execute((trx) => s.shop.save(trx, parsed.data));
+    return redirectAfterPost(reply, '/admin/settings?saved=1');
+  });
+};
+
+function settingsPage(req: FastifyRequest, v: ShopSettings, errors: FieldErrors | undefined, saved: boolean) {
+  const l = req.locale;
+  const f = (name: keyof ShopSettings & string, extra: Partial<Parameters<typeof inputField>[0]> = {}) =>
+    inputField({ name, label: t(l, `f_${name}` as Parameters<typeof t>[1]), value: v[name] as string | number | null, errors, ...extra });
+  const area = (name: keyof ShopSettings & string) => textareaField({ name, label: t(l, `f_${name}` as Parameters<typeof t>[1]), value: v[name] as string, errors });
+  const body = html`${saved ? html`<p class="alert alert-success" role="status">${t(l, 'saved')}</p>` : ''}
+${errorSummary(errors, t(l, 'fixErrors'))}
+<form method="post" action="/admin/settings" novalidate>
+<fieldset><legend>${t(l, 'sectionShop')}</legend>${f('name', { required: true })}${f('tagline_ja')}${f('tagline_en')}</fieldset>
+<fieldset><legend>${t(l, 'sectionLegal')}</legend>
+${f('seller', { required: true })}${f('representative')}${f('address', { required: true })}
+<div class="form-row">${f('phone', { type: 'tel', required: true })}${f('email', { type: 'email', required: true })}</div>
+${f('business_hours')}${f('invoice_number')}${area('returns_policy')}
+</fieldset>
+<fieldset><legend>${t(l, 'sectionPayment')}</legend>
+${area('bank_account')}
+<div class="form-row">${f('bank_transfer_days', { type: 'number' })}${f('free_shipping_threshold', { type: 'number' })}</div>
+${f('shipping_days')}
+${selectField({ name: 'tax_rounding', label: t(l, 'f_tax_rounding'), value: v.tax_rounding, errors, options: (['floor', 'round', 'ceil'] as const).map((r) => ({ value: r, label: t(l, `rounding_${r}`) })) })}
+</fieldset>
+<button type="submit" class="btn-primary">${t(l, 'save')}</button>
+</form>`;
+  return adminPage(req, { title: t(l, 'settingsTitle'), body, section: '/admin/settings' });
+}

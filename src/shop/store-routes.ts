@@ -1,3 +1,44 @@
+import { html } from '../platform/http/html.ts';
+import { sendHtml } from '../platform/http/reply.ts';
+import { formatYen } from '../platform/i18n/index.ts';
 import type { RouteModule } from '../services.ts';
+import { storePage } from '../storefront/layout.ts';
+import { shippingFeeRange } from './shipping-summary.ts';
+import { t } from './messages.ts';
 
-export const shopStoreRoutes: RouteModule = (_app, _s) => {};
+export const shopStoreRoutes: RouteModule = (app, s) => {
+  app.get('/legal/tokushoho', async (req, reply) => {
+    const l = req.locale;
+    const shop = await s.shop.get();
+    const fees = shippingFeeRange();
+    const threshold = shop.free_shipping_threshold !== null ? t(l, 'freeShipping', { amount: formatYen(shop.free_shipping_threshold, l) }) : '';
+    const rows: Array<[string, string]> = [
+      [t(l, 'seller'), shop.seller],
+      [t(l, 'representative'), shop.representative || t(l, 'notSet')],
+      [t(l, 'address'), shop.address],
+      [t(l, 'phone'), shop.phone],
+      [t(l, 'email'), shop.email],
+      [t(l, 'businessHours'), shop.business_hours || t(l, 'notSet')],
+      [t(l, 'invoiceNumber'), shop.invoice_number ?? t(l, 'notSet')],
+      [t(l, 'prices'), t(l, 'pricesValue')],
+      [t(l, 'extraCharges'), t(l, 'extraChargesValue', { min: fees.min.toLocaleString('ja-JP'), max: fees.max.toLocaleString('ja-JP'), threshold })],
+      [t(l, 'paymentMethods'), t(l, 'paymentMethodsValue')],
+      [t(l, 'paymentTiming'), t(l, 'paymentTimingValue', { days: shop.bank_transfer_days })],
+      [t(l, 'deliveryTiming'), shop.shipping_days || t(l, 'notSet')],
+      [t(l, 'returns'), shop.returns_policy || t(l, 'notSet')],
+    ];
+    const body = html`<h1>${t(l, 'tokushohoTitle')}</h1>
+<div class="table-scroll"><table class="table legal">
+<tbody>${rows.map(([k, v]) => html`<tr><th scope="row">${k}</th><td>${v}</td></tr>`)}</tbody>
+</table></div>`;
+    return sendHtml(reply, storePage(req, await s.chrome(req), { title: t(l, 'tokushohoTitle'), body }));
+  });
+
+  app.get('/legal/privacy', async (req, reply) => {
+    const l = req.locale;
+    const shop = await s.shop.get();
+    const body = html`<div class="narrow"><h1>${t(l, 'privacyTitle')}</h1><p>${t(l, 'privacyBody')}</p>
+<h2>${t(l, 'privacyContact')}</h2><p>${shop.seller}<br>${shop.address}<br>${shop.phone}<br>${shop.email}</p></div>`;
+    return sendHtml(reply, storePage(req, await s.chrome(req), { title: t(l, 'privacyTitle'), body }));
+  });
+};

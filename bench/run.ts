@@ -1,0 +1,130 @@
+// npm run bench: starts the store on PostgreSQL and a bare baseline server, loads both from this
+// process with autocannon, and prints req/s, p50, p99 and each route's ratio to the baseline,
+// plus start-up time, memory (RSS) and the size of the installed dependencies.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import autocannon from 'autocannon';
+import pg from 'pg';
+
+const serverUrl = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const duration = Number(process.env.BENCH_DURATION ?? 10);
+const connections = Number(process.env.BENCH_CONNECTIONS ?? 50);
+const storePort = 3901;
+const baselinePort = 3902;
+const dbName = 'omamori_bench';
+
+async function resetDatabase(): Promise<string> {
+  const admin = new pg.Client({ connectionString: serverUrl });
+  await admin.connect();
+  await admin.query(`drop database if exists ${dbName} with (force)`);
+  await admin.query(`create database ${dbName}`);
+  await admin.end();
+  const url = new URL(serverUrl);
+  url.pathname = `/${dbName}`;
+  return url.toString();
+}
+
+function start(args: string[], env: Record<string, string>): ChildProcess {
+  return spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+}
+
+async function waitFor(url: string, timeoutMs = 30_000): Promise<number> {
+  const t0 = performance.now();
+  while (performance.now() - t0 < timeoutMs) {
+    try {
+      const res = await fetch(url);
+      if (res.ok) return performance.now() - t0;
+    } catch {}
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error(`${url} did not come up`);
+}
+
+function rssMiB(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
+}
+
+async function load(name: string, opts: autocannon.Options) {
+  // Warm up, then measure.
+  await autocannon({ ...opts, duration: 2, connections });
+  const r = await autocannon({ ...opts, duration, connections });
+  const non2xx = r.non2xx + r.errors + r.timeouts;
+  return { name, rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, bad: non2xx };
+}
+
+function dependencySize(): { allMiB: number; prodMiB: number } {
+  const du = (paths: string[]) => {
+    if (!paths.length) return 0;
+    const out = spawnSync('du', ['-sbc', ...paths], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 }).stdout.trim().split('\n');
+    return Number(out[out.length - 1]!.split('\t')[0]) / 1024 / 1024;
+  };
+  const prod = spawnSync('npm', ['ls', '--omit=dev', '--all', '--parseable'], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 })
+    .stdout.split('\n')
+    .filter((p) => p.includes('/node_modules/'));
+  // Nested packages are inside their parents' folders: count only top-most paths.
+  const sorted = [...new Set(prod)].sort();
+  const top = sorted.filter((p, i) => !sorted.slice(0, i).some((q) => p.startsWith(q + '/')));
+  return { allMiB: du(['node_modules']), prodMiB: du(top) };
+}
+
+const databaseUrl = await resetDatabase();
+const storeEnv = { DATABASE_URL: databaseUrl, PORT: String(storePort), SEED_DEMO: '1', NODE_ENV: 'production', LOG_LEVEL: 'warn', DATA_DIR: '/tmp/omamori-bench' };
+
+// First start migrates and seeds; the second measures a normal start.
+let store = start(['--import', 'tsx', 'src/main.ts'], storeEnv);
+await waitFor(`http://127.0.0.1:${storePort}/healthz`, 60_000);
+store.kill('SIGTERM');
+await new Promise((r) => store.once('exit', r));
+store = start(['--import', 'tsx', 'src/main.ts'], storeEnv);
+const startupMs = await waitFor(`http://127.0.0.1:${storePort}/healthz`);
+const baseline = start(['--import', 'tsx', 'bench/baseline.ts'], { DATABASE_URL: databaseUrl, PORT: String(baselinePort) });
+await waitFor(`http://127.0.0.1:${baselinePort}/baseline/1`);
+await new Promise((r) => setTimeout(r, 1000));
+const rssIdle = rssMiB(store.pid!);
+
+const base = `http://127.0.0.1:${storePort}`;
+const products = await (await fetch(`${base}/api/store/products?per_page=1`)).json();
+const slug: string = products.items?.[0]?.slug ?? 'missing';
+const product = await (await fetch(`${base}/api/store/products/${slug}`)).json();
+const variantId: number = product.variants?.[0]?.id ?? 1;
+
+const results = [];
+results.push(await load('baseline: bare Fastify + 1 SELECT', { url: `http://127.0.0.1:${baselinePort}/baseline/1` }));
+results.push(await load('product list page  GET /products', { url: `${base}/products` }));
+results.push(await load(`product page       GET /p/${slug}`, { url: `${base}/p/${slug}` }));
+results.push(await load('product list API   GET /api/store/products', { url: `${base}/api/store/products` }));
+results.push(
+  await load('add to cart        POST /cart/items', {
+    url: `${base}/cart/items`,
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', origin: base },
+    body: `variant_id=${variantId}&quantity=1`,
+  }),
+);
+const rssLoaded = rssMiB(store.pid!);
+store.kill('SIGTERM');
+baseline.kill('SIGTERM');
+
+const baselineRps = results[0]!.rps;
+const targets: Record<number, number> = { 1: 0.5, 2: 0.5, 3: 0.5, 4: 0.25 };
+console.log(`\nomamori benchmark — ${connections} connections, ${duration} s per route, PostgreSQL, all security middleware on\n`);
+console.log('route'.padEnd(48) + 'req/s'.padStart(9) + 'p50 ms'.padStart(8) + 'p99 ms'.padStart(8) + 'ratio'.padStart(8) + '  target   non-2xx/3xx');
+results.forEach((r, i) => {
+  const ratio = r.rps / baselineRps;
+  const target = targets[i];
+  console.log(
+    r.name.padEnd(48) +
+      r.rps.toFixed(0).padStart(9) +
+      String(r.p50).padStart(8) +
+      String(r.p99).padStart(8) +
+      (i === 0 ? '1.00' : ratio.toFixed(2)).padStart(8) +
+      (target ? `  ≥ ${target.toFixed(2)} ${ratio >= target ? 'ok' : 'MISSED'}` : '          ').padEnd(12) +
+      `  ${r.bad}`,
+  );
+});
+const deps = dependencySize();
+console.log(`\nstart-up (spawn → /healthz 200, PostgreSQL): ${startupMs.toFixed(0)} ms (target < 1500)`);
+console.log(`RSS idle: ${rssIdle.toFixed(0)} MiB; after load: ${rssLoaded.toFixed(0)} MiB (target < 150)`);
+console.log(`installed dependencies: production ${deps.prodMiB.toFixed(1)} MiB (target < 150); with dev tools ${deps.allMiB.toFixed(1)} MiB`);
+process.exit(0);
