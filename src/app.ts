@@ -84,7 +84,7 @@ export async function buildApp(ctx: AppContext, services = createServices(ctx)):
       components: { securitySchemes: { customerToken: { type: 'http', scheme: 'bearer' }, cartToken: { type: 'apiKey', in: 'header', name: 'X-Cart-Token' } } },
     },
     transform: jsonSchemaTransform,
-    hideUntagged: false,
+    hideUntagged: true,
   });
 
   await app.register(fastifyStatic, { root: staticDir, prefix: '/static/', maxAge: '365d', immutable: true, index: false, dotfiles: 'deny' });

@@ -11,7 +11,7 @@ const emptyToUndefined = (v: unknown) => (v === null || (typeof v === 'string' &
 
 export const registrationSchema = z.object({
   name: text(100),
-  name_kana: kana,
+  name_kana: kana.optional().transform((v) => v ?? ''),
   email,
   password: newPasswordField('customer'),
   phone: z.preprocess(emptyToUndefined, phone.optional()),

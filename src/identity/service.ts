@@ -4,7 +4,9 @@ import type { SignedInCustomer } from '../platform/http/request.ts';
 import type { CartService } from '../cart/service.ts';
 import type { Address } from '../platform/http/fields.ts';
 import { cookiePolicy } from '../platform/http/cookies.ts';
-import { readSession, sessionCookieBase } from './sessions.ts';
+import { listAddresses } from './addresses.ts';
+import { readCustomerSession, readStaffSession, sessionCookie } from './sessions.ts';
+import { ensureSetupToken } from './setup-token.ts';
 
 export interface IdentityService {
   /** Storefront onRequest: reads the session cookie and sets req.customer and req.sessionHash. */
@@ -17,31 +19,43 @@ export interface IdentityService {
   ensureSetupToken(): Promise<string | null>;
   /** The signed-in customer's saved addresses, default first (used by checkout). */
   listAddresses(customerId: number): Promise<Array<Address & { id: number; isDefault: boolean }>>;
+  /** The raw bearer token of an API request (for signing out), or null. */
+  bearerToken(req: FastifyRequest): string | null;
 }
 
-// STUB until the identity domain lands: sessions are read, nothing else.
 export function createIdentity(ctx: AppContext, _deps: { cart: CartService }): IdentityService {
   const cookies = cookiePolicy(ctx.config.publicUrl);
+  const store = sessionCookie(cookies, 'store');
+  const admin = sessionCookie(cookies, 'admin');
+
+  function bearerToken(req: FastifyRequest): string | null {
+    const header = req.headers.authorization;
+    const match = typeof header === 'string' ? /^Bearer ([A-Za-z0-9_-]{20,100})$/.exec(header) : null;
+    return match?.[1] ?? null;
+  }
+
   return {
-    loadCustomer: async (req) => {
-      const session = await readSession(ctx.db, 'store', req.cookies[cookies.name(sessionCookieBase.store)]);
+    async loadCustomer(req, reply) {
+      const token = req.cookies[store.name];
+      const session = await readCustomerSession(ctx.db, token);
       req.sessionHash = session?.idHash ?? null;
-      req.customer = null;
-      if (session?.customerId) {
-        const c = await ctx.db.selectFrom('customer').select(['id', 'name', 'email']).where('id', '=', session.customerId).executeTakeFirst();
-        req.customer = c ?? null;
-      }
+      req.customer = session?.customer ?? null;
+      // A cookie whose session ended (expired, signed out elsewhere) is dropped from the browser.
+      if (token !== undefined && !session) reply.clearCookie(store.name, store.options);
     },
-    loadStaff: async (req) => {
-      const session = await readSession(ctx.db, 'admin', req.cookies[cookies.name(sessionCookieBase.admin)]);
-      req.staff = null;
-      if (session?.staffId) {
-        const s = await ctx.db.selectFrom('staff').select(['id', 'name', 'email', 'role']).where('id', '=', session.staffId).where('active', '=', true).executeTakeFirst();
-        req.staff = s ?? null;
-      }
+    async loadStaff(req, reply) {
+      const token = req.cookies[admin.name];
+      const session = await readStaffSession(ctx.db, token);
+      req.staff = session?.staff ?? null;
+      if (token !== undefined && !session) reply.clearCookie(admin.name, admin.options);
     },
-    customerFromBearer: async () => null,
-    ensureSetupToken: async () => null,
-    listAddresses: async () => [],
+    async customerFromBearer(req) {
+      // The API never reads cookies, so it needs no CSRF defence.
+      const session = await readCustomerSession(ctx.db, bearerToken(req) ?? undefined);
+      return session?.customer ?? null;
+    },
+    ensureSetupToken: () => ensureSetupToken(ctx.db),
+    listAddresses: (customerId) => listAddresses(ctx.db, customerId),
+    bearerToken,
   };
 }

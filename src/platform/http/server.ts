@@ -58,7 +58,8 @@ export function createHttpServer(opts: HttpOptions): FastifyInstance {
   app.setErrorHandler((err, req, reply) => {
     if (err instanceof AppError) return sendError(req, reply, err, opts);
     if (hasZodFastifySchemaValidationErrors(err)) {
-      const issues = err.validation.map((v) => ({ ...(v.params.issue as object), path: pathOf(v.instancePath) }));
+      // The type provider flattens each zod issue into { keyword: code, message, params: rest }.
+      const issues = err.validation.map((v) => ({ ...(v.params as object), code: v.keyword, message: v.message, path: pathOf(v.instancePath) }));
       const fields = fieldErrors(issues as never, req.locale);
       return sendError(req, reply, new AppError('validation', { fields }), opts);
     }
