@@ -1,0 +1,56 @@
+import { loadConfig } from '../platform/config.ts';
+import { openDatabase } from '../platform/db/database.ts';
+import { migrate } from '../platform/db/migrate.ts';
+import { ensureSetupToken } from '../identity/setup-token.ts';
+
+type Command = { summary: string; run(args: string[]): Promise<number> };
+
+async function withDatabase<T>(fn: (handle: Awaited<ReturnType<typeof openDatabase>>) => Promise<T>): Promise<T> {
+  const handle = await openDatabase(loadConfig());
+  try {
+    await migrate(handle);
+    return await fn(handle);
+  } finally {
+    await handle.close();
+  }
+}
+
+const commands: Record<string, Command> = {
+  migrate: {
+    summary: 'apply pending database migrations',
+    run: () =>
+      withDatabase(async () => {
+        console.log('migrations applied');
+        return 0;
+      }),
+  },
+  'setup-link': {
+    summary: 'print a one-time link (24 h) to create the first owner account, while no staff account exists',
+    run: () =>
+      withDatabase(async ({ db }) => {
+        const token = await ensureSetupToken(db);
+        if (!token) {
+          console.error('A staff account already exists: sign in at /admin/sign-in.');
+          return 1;
+        }
+        console.log(`${loadConfig().publicUrl}/admin/setup?token=${token}`);
+        return 0;
+      }),
+  },
+};
+
+function help(): number {
+  console.log('usage: omamori <command>\n');
+  for (const [name, c] of Object.entries(commands)) console.log(`  ${name.padEnd(14)} ${c.summary}`);
+  console.log('\nConfiguration comes from the same environment variables as the store (DATABASE_URL, DATA_DIR, ...).');
+  return 0;
+}
+
+const [name, ...args] = process.argv.slice(2);
+const command = name ? commands[name] : undefined;
+try {
+  process.exitCode = command ? await command.run(args) : name && name !== 'help' ? (console.error(`unknown command: ${name}`), help(), 2) : help();
+} catch (err) {
+  console.error(`omamori ${name}: ${(err as Error).message}`);
+  process.exitCode = 1;
+}
