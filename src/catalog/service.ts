@@ -73,6 +73,7 @@ export interface CatalogService {
 
 export const catalogChannel = 'catalog_changed';
 const cacheEntries = 500;
+const cacheTtlMs = 60_000;
 
 /**
  * The catalog with an in-memory cache of published reads. Every catalog change (admin edits, stock
@@ -80,8 +81,14 @@ const cacheEntries = 500;
  * receives at commit and answers by dropping its cache.
  */
 export function createCatalog(ctx: AppContext): CatalogService {
-  const cache = new CatalogCache(cacheEntries);
-  ctx.database.listen(catalogChannel, () => cache.clear()).catch((err: unknown) => ctx.log.error({ err }, 'catalog cache cannot listen for changes'));
+  const cache = new CatalogCache(cacheEntries, cacheTtlMs);
+  ctx.database.listen(catalogChannel, () => cache.clear()).then(
+    () => {
+      cache.enabled = true;
+    },
+    // Without notifications a cache could go stale, so it stays off.
+    (err: unknown) => ctx.log.error({ err }, 'catalog cache disabled: cannot listen for changes'),
+  );
   return {
     categories: (locale) => cache.through(`categories:${locale}`, () => loadCategories(ctx.db, locale)),
     listProducts: (q) => {

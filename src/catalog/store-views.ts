@@ -15,7 +15,7 @@ export function stockLabel(l: Locale, state: StockState): SafeHtml {
 }
 
 export function productGrid(l: Locale, items: ProductSummary[]): SafeHtml {
-  return html`<ul class="grid">
+  return html`<ul class="grid product-grid">
 ${items.map(
   (p) => html`<li class="card product-card"><a href="/p/${p.slug}">
   <img src="${p.imageUrl}" alt="" width="400" height="400" loading="lazy">
