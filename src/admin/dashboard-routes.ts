@@ -17,7 +17,12 @@ export const adminDashboardRoutes: RouteModule = (app, s) => {
         sql<number>`count(*) filter (where status = 'paid' or (status = 'awaiting_payment' and payment_method = 'cod'))::int`.as('to_ship'),
       ])
       .executeTakeFirstOrThrow();
-    const lowStock = await db.selectFrom('variant').select(sql<number>`count(*)::int`.as('n')).where('stock', '<=', 5).executeTakeFirstOrThrow();
+    // Products with at least one variant at 5 or fewer, matching /admin/products?stock=low.
+    const lowStock = await db
+      .selectFrom('product')
+      .select(sql<number>`count(*)::int`.as('n'))
+      .where(({ exists, selectFrom }) => exists(selectFrom('variant').select('variant.id').whereRef('variant.product_id', '=', 'product.id').where('variant.stock', '<=', 5)))
+      .executeTakeFirstOrThrow();
     const body = html`<h2 class="visually-hidden">${t(l, 'dashboardIntro')}</h2>
 <div class="stats">
   <a class="stat" href="/admin/orders"><span>${t(l, 'ordersToday')}</span><strong>${counts.today}</strong></a>

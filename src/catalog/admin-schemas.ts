@@ -1,24 +1,12 @@
 import { z } from 'zod';
-import { checkbox, optionalText, text } from '../platform/http/fields.ts';
+import { checkbox, intFromForm, optionalText, text } from '../platform/http/fields.ts';
 import { janField } from './jan.ts';
 
 const slug = (max: number) =>
   z.preprocess((v) => (typeof v === 'string' ? v.normalize('NFKC').trim().toLowerCase() : v), z.string().min(1).max(max).regex(/^[a-z0-9-]+$/, { error: 'slug' }));
 
-/**
- * A whole number typed into a form: full-width digits and thousands separators are accepted, a blank is
- * "required", and out-of-range values get the min/max message. (The shared intFromForm reports every
- * failure as "整数で入力してください" and reads a blank as 0.)
- */
-export const wholeNumber = (min: number, max: number) =>
-  z.preprocess(
-    (v) => (typeof v === 'number' ? String(v) : typeof v === 'string' ? v.normalize('NFKC').replace(/[,\s]/g, '') || undefined : v),
-    z
-      .string({ error: 'required' })
-      .regex(/^-?\d{1,12}$/, { error: 'integer' })
-      .transform(Number)
-      .pipe(z.number().min(min).max(max)),
-  );
+/** Whole numbers in forms: see intFromForm. */
+export const wholeNumber = intFromForm;
 const position = z.preprocess((v) => (v === '' || v === undefined ? '0' : v), wholeNumber(-100000, 100000));
 
 const optionalId = z.preprocess((v) => (v === '' || v === undefined ? null : v), z.coerce.number().int().positive().nullable());

@@ -114,5 +114,5 @@ ${result.items.length ? productGrid(l, result.items) : html`<p class="alert aler
 ${pagination(l, page, result.pages, hrefFor)}`;
   const title = page > 1 ? `${heading} (${t(l, 'pageOf', { page, pages: result.pages })})` : heading;
   const description = category ? t(l, 'categoryDescription', { shop: settings.name, category: category.name }) : t(l, 'listDescription', { shop: settings.name });
-  return sendHtml(reply, storePage(req, chrome, { title, body, description }));
+  return sendHtml(reply, storePage(req, chrome, { title, body, description, ...(q ? { searchQuery: q } : {}), ...(category ? { currentCategory: category.slug } : {}) }));
 }

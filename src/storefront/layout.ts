@@ -17,6 +17,10 @@ export interface StorePage {
   description?: string;
   /** Extra first-party scripts (paths under /static/js/). */
   scripts?: string[];
+  /** The current search, shown in the header's search box. */
+  searchQuery?: string;
+  /** The category being browsed, marked in the category navigation. */
+  currentCategory?: string;
 }
 
 export function storePage(req: FastifyRequest, chrome: StoreChrome, page: StorePage): SafeHtml {
@@ -40,7 +44,7 @@ ${page.description ? html`<meta name="description" content="${page.description}"
     <a class="brand" href="/">${chrome.shopName}</a>
     <form class="search" action="/products" method="get" role="search">
       <label class="visually-hidden" for="q">${t(l, 'search')}</label>
-      <input id="q" name="q" type="search" placeholder="${t(l, 'searchPlaceholder')}" maxlength="100">
+      <input id="q" name="q" type="search" value="${page.searchQuery ?? ''}" placeholder="${t(l, 'searchPlaceholder')}" maxlength="100">
       <button type="submit">${t(l, 'search')}</button>
     </form>
     <nav class="header-links" aria-label="${t(l, 'menu')}">
@@ -51,7 +55,7 @@ ${page.description ? html`<meta name="description" content="${page.description}"
   </div>
   <nav class="wrap categories" aria-label="${t(l, 'allProducts')}">
     <a href="/products">${t(l, 'allProducts')}</a>
-    ${chrome.categories.map((c) => html`<a href="/c/${c.slug}">${c.name}</a>`)}
+    ${chrome.categories.map((c) => html`<a href="/c/${c.slug}"${c.slug === page.currentCategory ? html` aria-current="page"` : ''}>${c.name}</a>`)}
   </nav>
 </header>
 <main id="main" class="wrap">

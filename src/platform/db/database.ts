@@ -4,6 +4,7 @@ import { Kysely, PostgresDialect, sql } from 'kysely';
 import type { Config } from '../config.ts';
 import type { Database } from './schema.ts';
 import { PGlitePool } from './pglite-pool.ts';
+import { PgNotificationListener } from './pg-listener.ts';
 
 export type Db = Kysely<Database>;
 export type DbKind = 'pglite' | 'postgres';
@@ -32,34 +33,16 @@ async function openPostgres(url: string, max: number): Promise<DatabaseHandle> {
   const pool = new pg.Pool({ connectionString: url, max });
   pool.on('error', () => {}); // an idle client's error must not crash the process; the next query reports it
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  let listenClient: InstanceType<typeof pg.Client> | undefined;
-  const listeners = new Map<string, Set<Listener>>();
+  const listener = new PgNotificationListener(pg.Client, url);
   return {
     db,
     kind: 'postgres',
     async exec(script) {
       await pool.query(script);
     },
-    async listen(channel, fn) {
-      if (!listenClient) {
-        listenClient = new pg.Client({ connectionString: url });
-        listenClient.on('error', () => {});
-        await listenClient.connect();
-        listenClient.on('notification', (n) => listeners.get(n.channel)?.forEach((l) => l(n.payload ?? '')));
-      }
-      let set = listeners.get(channel);
-      if (!set) {
-        set = new Set();
-        listeners.set(channel, set);
-        await listenClient.query(`LISTEN ${quoteIdent(channel)}`);
-      }
-      set.add(fn);
-      return async () => {
-        set.delete(fn);
-      };
-    },
+    listen: (channel, fn) => listener.listen(channel, fn),
     async close() {
-      await listenClient?.end().catch(() => {});
+      await listener.close();
       await db.destroy();
     },
   };
@@ -89,11 +72,6 @@ async function openPGlite(dir: string | undefined): Promise<DatabaseHandle> {
       await db.destroy();
     },
   };
-}
-
-function quoteIdent(name: string): string {
-  if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new TypeError(`bad channel name: ${name}`);
-  return `"${name}"`;
 }
 
 /** Sends a notification that is delivered when the surrounding transaction commits. */

@@ -36,8 +36,16 @@ export const kana = z.preprocess(
   z.string().max(100).regex(/^[\p{Script=Katakana}\p{Script=Hiragana}ー・\s]*$/u, { error: 'kana' }),
 );
 
+/** A whole number typed in a form (full-width digits and thousands separators accepted); blank is "required". */
 export const intFromForm = (min: number, max: number) =>
-  z.preprocess((v) => (typeof v === 'string' ? v.normalize('NFKC').replace(/[,\s]/g, '') : v), z.coerce.number({ error: 'integer' }).int({ error: 'integer' }).min(min).max(max));
+  z.preprocess(
+    (v) => (typeof v === 'number' ? String(v) : typeof v === 'string' ? v.normalize('NFKC').replace(/[,\s]/g, '') || undefined : v),
+    z
+      .string({ error: 'required' })
+      .regex(/^-?\d{1,12}$/, { error: 'integer' })
+      .transform(Number)
+      .pipe(z.number().min(min).max(max)),
+  );
 
 export const checkbox = z.preprocess((v) => v === 'on' || v === 'true' || v === true || v === '1', z.boolean());
 
