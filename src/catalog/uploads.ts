@@ -1,11 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
 import path from 'node:path';
-import { staticDir } from '../platform/http/assets.ts';
+import { srcDir, staticDir } from '../platform/paths.ts';
 import { extensionOf, storedImageName, type ImageType } from './images.ts';
-
-const codeRoot = fileURLToPath(new URL('../../', import.meta.url));
 
 /**
  * Where uploaded images live: DATA_DIR/uploads. T3: uploads can never become a web shell — the
@@ -15,7 +12,7 @@ const codeRoot = fileURLToPath(new URL('../../', import.meta.url));
  */
 export function uploadsDir(dataDir: string): string {
   const dir = path.resolve(dataDir, 'uploads');
-  for (const forbidden of [path.join(codeRoot, 'src'), staticDir]) {
+  for (const forbidden of [srcDir, staticDir]) {
     const rel = path.relative(forbidden, dir);
     if (!rel.startsWith('..') && !path.isAbsolute(rel)) throw new Error(`uploads directory ${dir} must not be inside ${forbidden}`);
   }

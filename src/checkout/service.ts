@@ -1,11 +1,141 @@
-import type { AppContext } from '../platform/context.ts';
-import type { CartService } from '../cart/service.ts';
+import type { CartOwner, CartService, CartView } from '../cart/service.ts';
 import type { CatalogService } from '../catalog/service.ts';
-import type { OrdersService } from '../orders/service.ts';
+import type { OrderDraft, OrdersService, OrderView, PlacedOrder } from '../orders/service.ts';
+import type { OrderStatus } from '../orders/tables.ts';
+import type { PaymentNextStep } from '../payments/method.ts';
+import { paymentMethod, paymentMethods } from '../payments/registry.ts';
+import type { AppContext } from '../platform/context.ts';
+import { AppError } from '../platform/http/errors.ts';
+import type { FieldErrors } from '../platform/http/forms.ts';
+import type { Locale } from '../platform/i18n/index.ts';
+import { shippingMethods } from '../shipping/registry.ts';
 import type { ShopSettingsService } from '../shop/settings.ts';
+import type { InvoiceTax } from '../tax/consumption-tax.ts';
+import type { CheckoutInput } from './pipeline/context.ts';
+import { runPurchaseFlow } from './pipeline/flow.ts';
+import { placedOrderId, recordPlacement } from './placements.ts';
 
-export interface CheckoutService {}
+export type { CheckoutInput } from './pipeline/context.ts';
 
-export function createCheckout(_ctx: AppContext, _deps: { cart: CartService; orders: OrdersService; shop: ShopSettingsService; catalog: CatalogService }): CheckoutService {
-  return {};
+export interface MethodOption {
+  id: string;
+  label: string;
+  description: string;
+}
+
+/** A priced checkout: what the review page shows and what becomes the order. */
+export interface Quote {
+  input: CheckoutInput;
+  cart: CartView;
+  lines: OrderDraft['lines'];
+  itemsTotal: number;
+  shippingFee: number;
+  paymentFee: number;
+  tax: InvoiceTax;
+  total: number;
+  invoiceNumber: string | null;
+}
+
+export type QuoteResult = { ok: true; quote: Quote } | { ok: false; errors: FieldErrors };
+
+/** The amounts of a placed order, as recorded on it. */
+export interface PlacedTotals {
+  itemsTotal: number;
+  shippingFee: number;
+  paymentFee: number;
+  total: number;
+  tax: InvoiceTax;
+}
+
+export type PlaceResult =
+  | { kind: 'placed'; order: PlacedOrder; status: OrderStatus; totals: PlacedTotals; next: PaymentNextStep }
+  /** the amount differs from what the shopper reviewed: show the review again */
+  | { kind: 'changed'; quote: Quote }
+  | { kind: 'invalid'; errors: FieldErrors };
+
+export interface CheckoutService {
+  options(locale: Locale): Promise<{ shipping: MethodOption[]; payment: MethodOption[] }>;
+  /**
+   * Prices the owner's cart for the chosen address and methods. Throws AppError('conflict') for an
+   * empty cart and AppError('sold_out') while a line is unavailable.
+   */
+  quote(owner: CartOwner, input: CheckoutInput, locale: Locale): Promise<QuoteResult>;
+  /**
+   * Re-prices everything server-side and places the order; the same key always answers with the
+   * same order. `expectedTotal` is the total the shopper saw; a different total is not placed.
+   * Throws AppError('sold_out') (nothing changed) when stock ran out.
+   */
+  place(owner: CartOwner, input: CheckoutInput, idempotencyKey: string, locale: Locale, expectedTotal?: number): Promise<PlaceResult>;
+}
+
+export function createCheckout(ctx: AppContext, deps: { cart: CartService; orders: OrdersService; shop: ShopSettingsService; catalog: CatalogService }): CheckoutService {
+  const { cart, orders, shop } = deps;
+
+  async function quote(owner: CartOwner, input: CheckoutInput, locale: Locale): Promise<QuoteResult> {
+    const [view, settings] = await Promise.all([cart.view(owner, locale), shop.get()]);
+    const flow = runPurchaseFlow(view, input, settings, locale);
+    if (Object.keys(flow.errors).length) return { ok: false, errors: flow.errors };
+    const { lines, itemsTotal, shippingFee, paymentFee, tax, total } = flow;
+    return { ok: true, quote: { input, cart: view, lines, itemsTotal, shippingFee, paymentFee, tax, total, invoiceNumber: settings.invoice_number } };
+  }
+
+  async function placedResult(order: PlacedOrder, status: OrderStatus, totals: PlacedTotals, methodId: string, email: string, locale: Locale): Promise<PlaceResult> {
+    const method = paymentMethod(methodId);
+    const next = method ? await method.nextStep({ number: order.number, total: totals.total, paymentFee: totals.paymentFee, placedAt: new Date(), email, locale }) : ({ kind: 'confirmation' } as const);
+    return { kind: 'placed', order, status, totals, next };
+  }
+
+  return {
+    async options(locale) {
+      const settings = await shop.get();
+      const option = (m: { id: string; label(l: Locale): string; description(l: Locale, s: typeof settings): string }) => ({ id: m.id, label: m.label(locale), description: m.description(locale, settings) });
+      return { shipping: shippingMethods.map(option), payment: paymentMethods.map(option) };
+    },
+    quote,
+    async place(owner, input, idempotencyKey, locale, expectedTotal) {
+      // A repeated submit (after the first emptied the cart) answers with the order it placed.
+      const earlier = await placedOrderId(ctx.db, idempotencyKey);
+      if (earlier !== null) {
+        const order = await orders.byId(earlier);
+        if (!order || !placedBy(order, owner)) throw new AppError('conflict'); // T4: another shopper's key reveals nothing
+        const { itemsTotal, shippingFee, paymentFee, total, taxable10, tax10, taxable8, tax8 } = order;
+        const totals = { itemsTotal, shippingFee, paymentFee, total, tax: { taxable10, tax10, taxable8, tax8 } };
+        return placedResult({ id: order.id, number: order.number, created: false }, order.status, totals, order.paymentMethod, order.email, locale);
+      }
+      const priced = await quote(owner, input, locale);
+      if (!priced.ok) return { kind: 'invalid', errors: priced.errors };
+      const q = priced.quote;
+      if (expectedTotal !== undefined && expectedTotal !== q.total) return { kind: 'changed', quote: q };
+      const draft: OrderDraft = {
+        customerId: owner.customerId,
+        accessTokenHash: owner.customerId === null ? owner.tokenHash : null,
+        idempotencyKey,
+        email: input.email,
+        locale,
+        shipping: input.shipping,
+        shippingMethod: input.shippingMethod,
+        shippingFee: q.shippingFee,
+        paymentMethod: input.paymentMethod,
+        paymentFee: q.paymentFee,
+        lines: q.lines,
+        itemsTotal: q.itemsTotal,
+        total: q.total,
+        ...q.tax,
+        invoiceNumber: q.invoiceNumber,
+        note: input.note,
+      };
+      const order = await orders.place(draft, async (trx, orderId) => {
+        await cart.clear(trx, owner);
+        await recordPlacement(trx, idempotencyKey, orderId);
+      });
+      const status = (await orders.statusOf(order.number)) ?? paymentMethod(input.paymentMethod)!.initialStatus;
+      const totals = { itemsTotal: q.itemsTotal, shippingFee: q.shippingFee, paymentFee: q.paymentFee, total: q.total, tax: q.tax };
+      return placedResult(order, status, totals, input.paymentMethod, input.email, locale);
+    },
+  };
+}
+
+function placedBy(order: OrderView, owner: CartOwner): boolean {
+  if (order.customerId !== null) return order.customerId === owner.customerId;
+  return owner.customerId === null && owner.tokenHash !== null && order.accessTokenHash === owner.tokenHash;
 }

@@ -1,3 +1,110 @@
-import type { RouteModule } from '../services.ts';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { cartOwnerOf } from '../cart/owner.ts';
+import type { CartOwner, CartView } from '../cart/service.ts';
+import { newToken } from '../platform/crypto/tokens.ts';
+import { AppError } from '../platform/http/errors.ts';
+import type { FieldErrors } from '../platform/http/forms.ts';
+import { redirectAfterPost, sendHtml } from '../platform/http/reply.ts';
+import type { RouteModule, Services } from '../services.ts';
+import { formValues, idempotencyKeySchema, parseCheckoutForm, type FormValues } from './form.ts';
+import { t } from './messages.ts';
+import type { Quote } from './service.ts';
+import { checkoutFormPage, type SavedAddress } from './views/form-page.ts';
+import { soldOutPage } from './views/problem-page.ts';
+import { reviewPage } from './views/review-page.ts';
 
-export const checkoutStoreRoutes: RouteModule = (_app, _s) => {};
+const expectedTotalSchema = z.coerce.number().int().min(0);
+
+interface Buyer {
+  owner: CartOwner;
+  cart: CartView;
+  fixedEmail: string | null;
+  savedAddresses: SavedAddress[];
+}
+
+export const checkoutStoreRoutes: RouteModule = (app, s) => {
+  app.get('/checkout', async (req, reply) => {
+    const buyer = await buyerOf(req, s);
+    if (!buyer.cart.lines.length || buyer.cart.blocked) return reply.redirect('/cart', 303);
+    const values: FormValues = buyer.fixedEmail !== null ? { name: req.customer?.name ?? '' } : {};
+    return renderForm(req, reply, s, buyer, values, {});
+  });
+
+  // Back from the review page with what was entered; changes nothing.
+  app.post('/checkout/edit', async (req, reply) => {
+    const buyer = await buyerOf(req, s);
+    if (!buyer.cart.lines.length) return redirectAfterPost(reply, '/cart');
+    return renderForm(req, reply, s, buyer, formValues(req.body), {});
+  });
+
+  app.post('/checkout/review', async (req, reply) => {
+    const buyer = await buyerOf(req, s);
+    if (!buyer.cart.lines.length || buyer.cart.blocked) return redirectAfterPost(reply, '/cart');
+    const checked = await checkedInput(req, buyer);
+    if (!checked.ok) return renderForm(req, reply, s, buyer, checked.values, checked.errors, 422);
+    const priced = await s.checkout.quote(buyer.owner, checked.input, req.locale);
+    if (!priced.ok) return renderForm(req, reply, s, buyer, checked.values, priced.errors, 422);
+    return renderReview(req, reply, s, priced.quote);
+  });
+
+  app.post('/checkout/place', async (req, reply) => {
+    const buyer = await buyerOf(req, s);
+    const checked = await checkedInput(req, buyer);
+    if (!checked.ok) return renderForm(req, reply, s, buyer, checked.values, checked.errors, 422);
+    const body = req.body as Record<string, unknown>;
+    const key = idempotencyKeySchema.safeParse(body.idempotency_key);
+    const expected = expectedTotalSchema.safeParse(body.expected_total);
+    try {
+      if (!key.success || !expected.success) {
+        const priced = await s.checkout.quote(buyer.owner, checked.input, req.locale);
+        if (!priced.ok) return renderForm(req, reply, s, buyer, checked.values, priced.errors, 422);
+        return renderReview(req, reply, s, priced.quote, 'resubmit', 422);
+      }
+      // Only the key and the total the shopper saw come from the page; every price is recomputed.
+      const result = await s.checkout.place(buyer.owner, checked.input, key.data, req.locale, expected.data);
+      if (result.kind === 'invalid') return renderForm(req, reply, s, buyer, checked.values, result.errors, 422);
+      if (result.kind === 'changed') return renderReview(req, reply, s, result.quote, 'priceChanged', 409);
+      const location = result.next.kind === 'redirect' ? result.next.url : `/orders/${encodeURIComponent(result.order.number)}`;
+      return redirectAfterPost(reply, location);
+    } catch (err) {
+      if (err instanceof AppError && err.code === 'sold_out') return sendHtml(reply, soldOutPage(req, await s.chrome(req)), 409);
+      if (err instanceof AppError && err.code === 'conflict' && !buyer.cart.lines.length) return redirectAfterPost(reply, '/cart');
+      throw err;
+    }
+  });
+};
+
+async function buyerOf(req: FastifyRequest, s: Services): Promise<Buyer> {
+  const owner = cartOwnerOf(req, s.cookies);
+  const customer = req.customer;
+  const [cart, savedAddresses] = await Promise.all([s.cart.view(owner, req.locale), customer ? s.identity.listAddresses(customer.id) : Promise.resolve([])]);
+  return { owner, cart, fixedEmail: customer?.email ?? null, savedAddresses };
+}
+
+/** The submitted form with what the server decides: a customer's own e-mail and chosen saved address. */
+async function checkedInput(req: FastifyRequest, buyer: Buyer) {
+  const values = formValues(req.body);
+  if (buyer.fixedEmail !== null) values.email = buyer.fixedEmail;
+  const errors: FieldErrors = {};
+  if (values.address_id && values.address_id !== 'new') {
+    // T4: only the signed-in customer's own addresses can be picked (the list is theirs alone).
+    const saved = buyer.savedAddresses.find((a) => String(a.id) === values.address_id);
+    if (!saved) errors.address_id = t(req.locale, 'unknownAddress');
+    else Object.assign(values, { name: saved.name, name_kana: saved.name_kana, postal_code: saved.postal_code, prefecture: saved.prefecture, city: saved.city, line1: saved.line1, line2: saved.line2, phone: saved.phone });
+  }
+  const parsed = parseCheckoutForm(values, req.locale);
+  if (!parsed.ok || Object.keys(errors).length) return { ok: false as const, values, errors: { ...errors, ...(parsed.ok ? {} : parsed.errors) } };
+  return { ok: true as const, values, input: parsed.input };
+}
+
+async function renderForm(req: FastifyRequest, reply: FastifyReply, s: Services, buyer: Buyer, values: FormValues, errors: FieldErrors, status = 200) {
+  const [chrome, settings] = await Promise.all([s.chrome(req), s.shop.get()]);
+  const page = checkoutFormPage(req, chrome, { cart: buyer.cart, settings, values, errors, fixedEmail: buyer.fixedEmail, savedAddresses: buyer.savedAddresses });
+  return sendHtml(reply, page, status);
+}
+
+async function renderReview(req: FastifyRequest, reply: FastifyReply, s: Services, quote: Quote, notice?: 'priceChanged' | 'resubmit', status = 200) {
+  const page = reviewPage(req, await s.chrome(req), { quote, idempotencyKey: newToken(), ...(notice ? { notice } : {}) });
+  return sendHtml(reply, page, status);
+}

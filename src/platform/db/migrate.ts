@@ -1,10 +1,9 @@
 import { readdirSync, readFileSync, existsSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { srcDir } from '../paths.ts';
 import { sql } from 'kysely';
 import type { DatabaseHandle } from './database.ts';
 
-const srcDir = fileURLToPath(new URL('../../', import.meta.url));
 
 /** Every `src/<domain>/migrations/NNNN_name.sql`, in the global order of their numbers. */
 export function migrationFiles(): Array<{ name: string; path: string }> {

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { staticDir } from '../paths.ts';
 
-export const staticDir = fileURLToPath(new URL('../../../static/', import.meta.url));
+export { staticDir };
 
 const versions = new Map<string, string>();
 

@@ -1,0 +1,37 @@
+import type { CartView } from '../../cart/service.ts';
+import type { OrderDraft } from '../../orders/service.ts';
+import type { Address } from '../../platform/http/fields.ts';
+import type { FieldErrors } from '../../platform/http/forms.ts';
+import type { Locale } from '../../platform/i18n/index.ts';
+import type { ShopSettings } from '../../shop/settings.ts';
+import type { InvoiceTax } from '../../tax/consumption-tax.ts';
+
+/** What the shopper chose at checkout (already validated field by field). */
+export interface CheckoutInput {
+  email: string;
+  shipping: Address;
+  shippingMethod: string;
+  paymentMethod: string;
+  note: string;
+}
+
+/**
+ * The state a purchase flow passes from processor to processor (EC-CUBE's PurchaseFlow): each
+ * processor reads what earlier ones decided and adds its part, or records a field error.
+ */
+export interface PurchaseContext {
+  readonly locale: Locale;
+  readonly settings: ShopSettings;
+  readonly cart: CartView;
+  readonly input: CheckoutInput;
+  lines: OrderDraft['lines'];
+  itemsTotal: number;
+  shippingFee: number;
+  paymentFee: number;
+  tax: InvoiceTax;
+  total: number;
+  /** localized messages by form field; any entry stops the flow before an order is placed */
+  errors: FieldErrors;
+}
+
+export type PurchaseProcessor = (ctx: PurchaseContext) => void;
