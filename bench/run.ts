@@ -71,12 +71,13 @@ function dependencySize(): { allMiB: number; prodMiB: number } {
 const databaseUrl = await resetDatabase();
 const storeEnv = { DATABASE_URL: databaseUrl, PORT: String(storePort), SEED_DEMO: '1', NODE_ENV: 'production', LOG_LEVEL: 'warn', DATA_DIR: '/tmp/omamori-bench' };
 
-// First start migrates and seeds; the second measures a normal start.
-let store = start(['--import', 'tsx', 'src/main.ts'], storeEnv);
+// The store runs as `npm start` runs it: the bundle. First start migrates and seeds; the second measures a normal start.
+spawnSync(process.execPath, ['scripts/build.mjs'], { stdio: 'inherit' });
+let store = start(['dist/main.js'], storeEnv);
 await waitFor(`http://127.0.0.1:${storePort}/healthz`, 60_000);
 store.kill('SIGTERM');
 await new Promise((r) => store.once('exit', r));
-store = start(['--import', 'tsx', 'src/main.ts'], storeEnv);
+store = start(['dist/main.js'], storeEnv);
 const startupMs = await waitFor(`http://127.0.0.1:${storePort}/healthz`);
 const baseline = start(['--import', 'tsx', 'bench/baseline.ts'], { DATABASE_URL: databaseUrl, PORT: String(baselinePort) });
 await waitFor(`http://127.0.0.1:${baselinePort}/baseline/1`);

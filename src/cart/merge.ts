@@ -1,4 +1,4 @@
-import { variantsForSale } from '../catalog/variants.ts';
+import type { CatalogService } from '../catalog/service.ts';
 import type { Db } from '../platform/db/database.ts';
 import { cartItems, ensureCartId, findCartId, putItem } from './repository.ts';
 import { maxLineQuantity } from './lines.ts';
@@ -8,15 +8,15 @@ import { maxLineQuantity } from './lines.ts';
  * at the stock on hand (a line the customer already had is never reduced), then deletes the guest
  * cart so its token no longer opens anything. Runs entirely on the caller's transaction.
  */
-export async function mergeGuestCart(trx: Db, guestTokenHash: string, customerId: number): Promise<void> {
+export async function mergeGuestCart(trx: Db, guestTokenHash: string, customerId: number, catalog: Pick<CatalogService, 'variantsForSale'>): Promise<void> {
   const guestId = await findCartId(trx, { tokenHash: guestTokenHash, customerId: null });
   if (guestId === null) return;
   const guestItems = await cartItems(trx, guestId);
   if (guestItems.length) {
     const customerCartId = await ensureCartId(trx, { tokenHash: null, customerId });
     const existing = new Map((await cartItems(trx, customerCartId)).map((i) => [i.variantId, i.quantity]));
-    // Stock is read on the transaction (the catalog service reads outside it, which PGlite would deadlock on).
-    const stock = await variantsForSale(trx, guestItems.map((i) => i.variantId), 'ja');
+    // Stock is read on the transaction: a read outside it would wait for it on PGlite.
+    const stock = await catalog.variantsForSale(guestItems.map((i) => i.variantId), 'ja', trx);
     for (const item of guestItems) {
       const had = existing.get(item.variantId) ?? 0;
       const onHand = stock.get(item.variantId)?.stock ?? 0;

@@ -116,7 +116,7 @@ export function createCart(ctx: AppContext, deps: { catalog: CatalogService }): 
     async createGuest(tokenHash) {
       await ensureCartId(db, { tokenHash, customerId: null });
     },
-    mergeIntoCustomer: (trx, guestTokenHash, customerId) => mergeGuestCart(trx, guestTokenHash, customerId),
+    mergeIntoCustomer: (trx, guestTokenHash, customerId) => mergeGuestCart(trx, guestTokenHash, customerId, catalog),
     async clear(trx, owner) {
       const cartId = await findCartId(trx, owner);
       if (cartId !== null) await deleteAllItems(trx, cartId);

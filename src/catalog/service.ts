@@ -59,7 +59,8 @@ export interface CatalogService {
   categories(locale: Locale): Promise<Array<{ slug: string; name: string }>>;
   listProducts(query: ProductListQuery): Promise<{ items: ProductSummary[]; total: number; page: number; pages: number }>;
   product(slug: string, locale: Locale): Promise<ProductDetail | null>;
-  variantsForSale(variantIds: number[], locale: Locale): Promise<Map<number, VariantForSale>>;
+  /** Reads through `trx` when given, so it can run inside the caller's transaction. */
+  variantsForSale(variantIds: number[], locale: Locale, trx?: Db): Promise<Map<number, VariantForSale>>;
   /** Takes stock atomically inside the caller's transaction; throws AppError('sold_out') if any line cannot be met. */
   reserveStock(trx: Db, lines: StockLine[]): Promise<void>;
   /** Gives stock back (order cancelled). */
@@ -96,7 +97,7 @@ export function createCatalog(ctx: AppContext): CatalogService {
       return cache.through(key, () => loadProductList(ctx.db, q));
     },
     product: (slug, locale) => cache.through(JSON.stringify(['product', slug, locale]), () => loadProduct(ctx.db, slug, locale)),
-    variantsForSale: (ids, locale) => variantsForSale(ctx.db, ids, locale),
+    variantsForSale: (ids, locale, trx) => variantsForSale(trx ?? ctx.db, ids, locale),
     reserveStock,
     releaseStock,
     async write(fn) {

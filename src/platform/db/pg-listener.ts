@@ -13,6 +13,8 @@ export class PgNotificationListener {
   private connecting: Promise<pg.Client> | undefined;
   private closed = false;
   private retryMs = 500;
+  /** pg runs one query at a time per client: LISTEN commands are queued. */
+  private commands: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly Client: typeof pg.Client, private readonly url: string) {}
 
@@ -23,7 +25,7 @@ export class PgNotificationListener {
     if (!set) this.listeners.set(channel, (set = new Set()));
     set.add(fn);
     const client = await this.connected();
-    if (fresh) await client.query(`LISTEN "${channel}"`);
+    if (fresh) await this.command(client, `LISTEN "${channel}"`);
     return async () => {
       set.delete(fn);
     };
@@ -48,10 +50,16 @@ export class PgNotificationListener {
     client.on('error', () => this.lost(client));
     client.on('end', () => this.lost(client));
     await client.connect();
-    for (const channel of this.listeners.keys()) await client.query(`LISTEN "${channel}"`);
+    for (const channel of this.listeners.keys()) await this.command(client, `LISTEN "${channel}"`);
     this.client = client;
     this.retryMs = 500;
     return client;
+  }
+
+  private command(client: pg.Client, text: string): Promise<unknown> {
+    const next = this.commands.then(() => client.query(text));
+    this.commands = next.catch(() => {});
+    return next;
   }
 
   private lost(client: pg.Client) {
