@@ -21,6 +21,7 @@ import { identityAdminRoutes } from './identity/admin-routes.ts';
 import { identityApiRoutes } from './identity/api-routes.ts';
 import { createIdentity } from './identity/service.ts';
 import { identityStoreRoutes } from './identity/store-routes.ts';
+import { mailboxAdminRoutes } from './mailbox/admin-routes.ts';
 import { ordersAdminRoutes } from './orders/admin-routes.ts';
 import { ordersApiRoutes } from './orders/api-routes.ts';
 import { createOrders } from './orders/service.ts';
@@ -36,7 +37,7 @@ import type { RouteModule, Services } from './services.ts';
 import { storeErrorPage } from './storefront/layout.ts';
 
 const storeRoutes: RouteModule[] = [catalogStoreRoutes, cartStoreRoutes, checkoutStoreRoutes, ordersStoreRoutes, identityStoreRoutes, shopStoreRoutes];
-const adminRoutes: RouteModule[] = [adminDashboardRoutes, catalogAdminRoutes, ordersAdminRoutes, identityAdminRoutes, shopAdminRoutes];
+const adminRoutes: RouteModule[] = [adminDashboardRoutes, catalogAdminRoutes, ordersAdminRoutes, identityAdminRoutes, shopAdminRoutes, mailboxAdminRoutes];
 const apiRoutes: RouteModule[] = [catalogApiRoutes, cartApiRoutes, checkoutApiRoutes, ordersApiRoutes, identityApiRoutes];
 
 export function createServices(ctx: AppContext): Services {

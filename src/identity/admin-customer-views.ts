@@ -2,7 +2,7 @@ import type { Locale } from '../platform/i18n/index.ts';
 import { formatDateTime } from '../platform/i18n/index.ts';
 import { html, type SafeHtml } from '../platform/http/html.ts';
 import type { SavedAddress } from './addresses.ts';
-import { formatPhone, maskEmail, maskPhone } from './masking.ts';
+import { formatPhone, maskEmail, maskPhone } from '../platform/privacy/masking.ts';
 import { t } from './messages.ts';
 
 interface ListedCustomer {

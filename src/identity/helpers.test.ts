@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { formatPhone, maskEmail, maskPhone } from './masking.ts';
+import { formatPhone, maskEmail, maskPhone } from '../platform/privacy/masking.ts';
 import { safeNextPath } from './redirects.ts';
 
 test('next= accepts same-site relative paths only (open redirect)', () => {

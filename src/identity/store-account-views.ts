@@ -4,7 +4,7 @@ import { html, type SafeHtml } from '../platform/http/html.ts';
 import type { FieldErrors } from '../platform/http/forms.ts';
 import { inputField } from '../platform/http/form-fields.ts';
 import { formProblems, optionalLabel } from './form-ui.ts';
-import { formatPhone } from './masking.ts';
+import { formatPhone } from '../platform/privacy/masking.ts';
 import { passwordLength } from './passwords.ts';
 import { t } from './messages.ts';
 

@@ -5,7 +5,7 @@ import type { FieldErrors } from '../platform/http/forms.ts';
 import type { SavedAddress } from './addresses.ts';
 import { inputField, selectField } from '../platform/http/form-fields.ts';
 import { formProblems, optionalLabel, successAlert } from './form-ui.ts';
-import { formatPhone } from './masking.ts';
+import { formatPhone } from '../platform/privacy/masking.ts';
 import { t } from './messages.ts';
 
 const prefectureOptions = (l: Locale) => prefectures.map((p) => ({ value: p.ja, label: l === 'ja' ? p.ja : `${p.en} (${p.ja})` }));

@@ -1,3 +1,94 @@
-import type { RouteModule } from '../services.ts';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { adminPage } from '../admin/layout.ts';
+import { can } from '../identity/permissions.ts';
+import { AppError } from '../platform/http/errors.ts';
+import { validationMessages, type FieldErrors } from '../platform/http/forms.ts';
+import { redirectAfterPost, sendHtml } from '../platform/http/reply.ts';
+import type { Locale } from '../platform/i18n/index.ts';
+import type { RouteModule, Services } from '../services.ts';
+import { listOrdersForStaff, parseFilters } from './admin-list.ts';
+import { a } from './admin-messages.ts';
+import { containsCardNumber } from '../platform/security/card-numbers.ts';
+import { termsOf } from './method-views.ts';
+import { eventsOf } from './queries.ts';
+import { nextStatuses, orderStatuses } from './state-machine.ts';
+import type { OrderStatus } from './tables.ts';
+import { orderDetailPage, orderListPage, type DetailOptions } from './views/admin-views.ts';
 
-export const ordersAdminRoutes: RouteModule = (_app, _s) => {};
+const section = '/admin/orders';
+const filterKeys = ['status', 'payment', 'from', 'to', 'q', 'customer'] as const;
+
+function textValues(source: unknown, keys: readonly string[]): Record<string, string> {
+  const record = (source ?? {}) as Record<string, unknown>;
+  return Object.fromEntries(keys.map((k) => [k, typeof record[k] === 'string' ? (record[k] as string).slice(0, 600) : '']));
+}
+
+function orderIdOf(req: FastifyRequest): number {
+  const raw = (req.params as { id?: string }).id ?? '';
+  if (!/^\d{1,9}$/.test(raw)) throw new AppError('not_found');
+  return Number(raw);
+}
+
+const isStatus = (v: string): v is OrderStatus => (orderStatuses as readonly string[]).includes(v);
+
+/** The status form: target state, the state the staff member saw, an optional tracking number and note. */
+function parseStatusForm(body: unknown, l: Locale) {
+  const v = textValues(body, ['to', 'from', 'tracking', 'note']);
+  const errors: FieldErrors = {};
+  const tracking = v.tracking!.normalize('NFKC').trim();
+  const note = v.note!.trim();
+  if (!/^[A-Za-z0-9-]{0,40}$/.test(tracking)) errors.tracking = a(l, 'trackingInvalid');
+  if (note.length > 500) errors.note = validationMessages(l, 'too_long', { max: 500 });
+  // T2: card numbers must never be stored, not even in a staff note.
+  if (containsCardNumber(note)) errors.note = a(l, 'cardNumberRefused');
+  if (containsCardNumber(tracking)) errors.tracking = a(l, 'cardNumberRefused');
+  const to = isStatus(v.to!) ? v.to : null;
+  const from = isStatus(v.from!) ? v.from : undefined;
+  return { to, from, tracking, note, errors, values: v };
+}
+
+export const ordersAdminRoutes: RouteModule = (app, s) => {
+  app.get('/orders', { config: { permission: 'orders.read' } }, async (req, reply) => {
+    const l = req.locale;
+    const query = (req.query ?? {}) as Record<string, unknown>;
+    const { filters, errors } = parseFilters(query, l);
+    const values = textValues(query, filterKeys);
+    const invalid = Object.keys(errors).length > 0;
+    const result = invalid ? null : await listOrdersForStaff(s.ctx.db, filters);
+    return sendHtml(reply, adminPage(req, { title: a(l, 'title'), section, body: orderListPage(result, values, errors, l) }), invalid ? 422 : 200);
+  });
+
+  app.get('/orders/:id', { config: { permission: 'orders.read' } }, async (req, reply) => {
+    const done = (req.query as Record<string, unknown>).done;
+    return renderDetail(s, req, reply, orderIdOf(req), { done: typeof done === 'string' && isStatus(done) ? done : undefined });
+  });
+
+  app.post('/orders/:id/status', { config: { permission: 'orders.write' } }, async (req, reply) => {
+    const id = orderIdOf(req);
+    const l = req.locale;
+    const form = parseStatusForm(req.body, l);
+    if (!form.to) throw new AppError('validation');
+    if (Object.keys(form.errors).length) return renderDetail(s, req, reply, id, { errors: form.errors, values: form.values }, 422);
+    try {
+      await s.orders.transition(id, form.to, req.staff!.id, form.note, { expectedFrom: form.from, trackingNumber: form.tracking || undefined, locale: l });
+    } catch (err) {
+      // The refusal is shown on the order page itself, with the buttons that are still legal.
+      if (err instanceof AppError && err.code === 'conflict') return renderDetail(s, req, reply, id, { refusal: err.localized(l) }, 409);
+      throw err;
+    }
+    return redirectAfterPost(reply, `/admin/orders/${id}?done=${form.to}`);
+  });
+};
+
+async function renderDetail(s: Services, req: FastifyRequest, reply: FastifyReply, id: number, extra: Partial<DetailOptions>, status = 200) {
+  const l = req.locale;
+  const order = await s.orders.byId(id);
+  if (!order) throw new AppError('not_found');
+  const events = await eventsOf(s.ctx.db, id);
+  const role = req.staff!.role;
+  const canWrite = can(role, 'orders.write');
+  const showEmail = can(role, 'customers.read_unmasked');
+  const options: DetailOptions = { next: nextStatuses(order.status, termsOf(order.paymentMethod)), canWrite, showEmail, showPhone: canWrite || showEmail, ...extra };
+  const body = orderDetailPage(order, events, options, l);
+  return sendHtml(reply, adminPage(req, { title: a(l, 'detailTitle', { number: order.number }), section, body }), status);
+}

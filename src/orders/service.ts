@@ -3,7 +3,14 @@ import type { Address } from '../platform/http/fields.ts';
 import type { Locale } from '../platform/i18n/index.ts';
 import type { CatalogService } from '../catalog/service.ts';
 import type { ShopSettingsService } from '../shop/settings.ts';
+import type { Db } from '../platform/db/database.ts';
+import { placeOrder } from './commands/place-order.ts';
+import { transitionOrder } from './commands/transition-order.ts';
+import type { OrderSummary, OrderView } from './model.ts';
+import { canView, orderById, ordersOfCustomer, ownerOfNumber, type Page } from './queries.ts';
 import type { OrderStatus } from './tables.ts';
+
+export type { OrderSummary, OrderView } from './model.ts';
 
 /** Everything checkout has decided; orders.place() turns it into an order, atomically and idempotently. */
 export interface OrderDraft {
@@ -45,18 +52,42 @@ export interface OrdersService {
   /**
    * Places the order in one transaction: reserves stock, writes the order, runs `afterInsert`
    * (e.g. clearing the cart) and queues the confirmation mail. Same idempotency key and owner:
-   * returns the existing order. Throws AppError('sold_out') and changes nothing when stock is short.
+   * returns the existing order. Throws AppError('sold_out') and changes nothing when stock is short;
+   * AppError('conflict') when the key belongs to someone else's order.
+   * The draft must add up (line totals, items total, total = items + fees, taxable8 = reduced lines,
+   * taxable10 = the rest, tax within one yen of the exact amount): otherwise it throws a TypeError.
    */
-  place(draft: OrderDraft, afterInsert?: (trx: import('../platform/db/database.ts').Db, orderId: number) => Promise<void>): Promise<PlacedOrder>;
+  place(draft: OrderDraft, afterInsert?: (trx: Db, orderId: number) => Promise<void>): Promise<PlacedOrder>;
   statusOf(number: string): Promise<OrderStatus | null>;
+  /** The order, only if `viewer` placed it (signed-in customer or the guest's cart token hash). */
+  findForViewer(number: string, viewer: OrderViewer): Promise<OrderView | null>;
+  listForCustomer(customerId: number, page: number, perPage?: number): Promise<Page<OrderSummary>>;
+  byId(id: number): Promise<OrderView | null>;
+  /** Moves an order along its life cycle (see state-machine.ts); throws AppError('conflict') with the reason when illegal. */
+  transition(orderId: number, to: OrderStatus, staffId: number | null, note: string, opts?: { expectedFrom?: OrderStatus; trackingNumber?: string; locale?: Locale }): Promise<OrderView>;
 }
 
-// STUB until the orders domain lands.
-export function createOrders(_ctx: AppContext, _deps: { catalog: CatalogService; shop: ShopSettingsService }): OrdersService {
+export function createOrders(ctx: AppContext, deps: { catalog: CatalogService; shop: ShopSettingsService }): OrdersService {
+  const { db } = ctx;
   return {
-    place: async () => {
-      throw new Error('orders: not implemented yet');
+    async place(draft, afterInsert) {
+      const shop = await deps.shop.get();
+      return placeOrder(db, { catalog: deps.catalog, shop, publicUrl: ctx.config.publicUrl }, draft, afterInsert);
     },
-    statusOf: async () => null,
+    async statusOf(number) {
+      const row = await db.selectFrom('orders').select('status').where('number', '=', number).executeTakeFirst();
+      return row?.status ?? null;
+    },
+    async findForViewer(number, viewer) {
+      // Ownership is checked on the bare row first, so a stranger's request costs the same as a miss.
+      const owner = await ownerOfNumber(db, number);
+      return owner && canView(owner, viewer) ? orderById(db, owner.id) : null;
+    },
+    listForCustomer: (customerId, page, perPage = 20) => ordersOfCustomer(db, customerId, page, perPage),
+    byId: (id) => orderById(db, id),
+    async transition(orderId, to, staffId, note, opts = {}) {
+      const shop = await deps.shop.get();
+      return transitionOrder(db, { catalog: deps.catalog, shop, publicUrl: ctx.config.publicUrl }, { orderId, to, staffId, note, locale: opts.locale ?? 'ja', expectedFrom: opts.expectedFrom, trackingNumber: opts.trackingNumber });
+    },
   };
 }

@@ -4,7 +4,8 @@ import type { OrderStatus } from './tables.ts';
  * The order life cycle, as pure functions.
  *
  *   awaiting_payment → paid → shipped → delivered
- *   awaiting_payment → shipped            (cash on delivery only: the carrier collects the money)
+ *   awaiting_payment → shipped            (cash on delivery only: the carrier collects the money,
+ *                                          so for COD `delivered` also means paid)
  *   awaiting_payment → cancelled          (nothing was paid: stock returns)
  *   paid → refunded                       (cancelling a paid order IS the refund: stock returns)
  *   shipped | delivered → refunded        (goods are out: stock is counted back by hand)
@@ -14,7 +15,10 @@ import type { OrderStatus } from './tables.ts';
  */
 export const orderStatuses = ['awaiting_payment', 'paid', 'shipped', 'delivered', 'cancelled', 'refunded'] as const satisfies readonly OrderStatus[];
 
-export const codMethod = 'cod';
+/** What the payment method allows; cash on delivery ships first and is paid at the door. */
+export interface PaymentTerms {
+  shipsBeforePayment: boolean;
+}
 
 export interface TransitionEffects {
   /** Put the reserved stock back: the goods never left the shop. */
@@ -30,8 +34,8 @@ export type TransitionCheck = { ok: true; effects: TransitionEffects } | { ok: f
 
 const none: TransitionEffects = { releaseStock: false, marksPaid: false, mail: null };
 
-export function checkTransition(from: OrderStatus, to: OrderStatus, paymentMethod: string): TransitionCheck {
-  const cod = paymentMethod === codMethod;
+export function checkTransition(from: OrderStatus, to: OrderStatus, terms: PaymentTerms): TransitionCheck {
+  const cod = terms.shipsBeforePayment;
   if (from === to) return { ok: false, reason: 'unchanged' };
   switch (`${from}>${to}`) {
     case 'awaiting_payment>paid':
@@ -57,8 +61,8 @@ export function checkTransition(from: OrderStatus, to: OrderStatus, paymentMetho
 }
 
 /** The states staff may move an order to next (the buttons on the admin order page). */
-export function nextStatuses(from: OrderStatus, paymentMethod: string): OrderStatus[] {
-  return orderStatuses.filter((to) => checkTransition(from, to, paymentMethod).ok);
+export function nextStatuses(from: OrderStatus, terms: PaymentTerms): OrderStatus[] {
+  return orderStatuses.filter((to) => checkTransition(from, to, terms).ok);
 }
 
 const progress: Record<OrderStatus, number> = { awaiting_payment: 0, paid: 1, shipped: 2, delivered: 3, cancelled: 9, refunded: 9 };

@@ -1,0 +1,77 @@
+import { sql } from 'kysely';
+import { adminPage } from '../admin/layout.ts';
+import { AppError } from '../platform/http/errors.ts';
+import { html, type SafeHtml } from '../platform/http/html.ts';
+import { sendHtml } from '../platform/http/reply.ts';
+import { formatDateTime, type Locale } from '../platform/i18n/index.ts';
+import type { RouteModule } from '../services.ts';
+import { t } from './messages.ts';
+
+const section = '/admin/mail';
+const perPage = 50;
+type MailStatus = 'queued' | 'sent' | 'kept' | 'failed';
+
+function statusBadge(status: MailStatus, l: Locale): SafeHtml {
+  return html`<span class="status mail-status-${status}">${t(l, `status_${status}`)}</span>`;
+}
+
+/**
+ * The outbox, read-only. In the embedded default (no SMTP) this is where staff read what the store
+ * sent. Mail holds customers' personal data, so it needs `mail.read` (T4), and only the text body
+ * is shown: rendering stored HTML in the console would be a stored-XSS channel (T3/T6).
+ */
+export const mailboxAdminRoutes: RouteModule = (app, s) => {
+  const { db } = s.ctx;
+
+  app.get('/mail', { config: { permission: 'mail.read' } }, async (req, reply) => {
+    const l = req.locale;
+    const raw = Number.parseInt(String((req.query as Record<string, unknown>).page ?? '1'), 10);
+    const { n } = await db.selectFrom('mail_outbox').select(sql<number>`count(*)::int`.as('n')).executeTakeFirstOrThrow();
+    const pages = Math.max(1, Math.ceil(n / perPage));
+    const page = Math.min(Math.max(1, Number.isFinite(raw) ? raw : 1), pages);
+    const rows = await db
+      .selectFrom('mail_outbox')
+      .select(['id', 'kind', 'to_address', 'subject', 'status', 'created_at'])
+      .orderBy('id', 'desc')
+      .limit(perPage)
+      .offset((page - 1) * perPage)
+      .execute();
+    const body = html`<p class="muted">${t(l, 'intro')}</p>
+${rows.length
+  ? html`<div class="table-scroll"><table class="table mail-list">
+<thead><tr><th scope="col">${t(l, 'created')}</th><th scope="col">${t(l, 'status')}</th><th scope="col">${t(l, 'kind')}</th><th scope="col">${t(l, 'to')}</th><th scope="col">${t(l, 'subject')}</th></tr></thead>
+<tbody>${rows.map((m) => html`<tr><td>${formatDateTime(m.created_at, l)}</td><td>${statusBadge(m.status, l)}</td><td><code>${m.kind}</code></td><td>${m.to_address}</td><td><a href="/admin/mail/${m.id}">${m.subject}</a></td></tr>`)}</tbody>
+</table></div>
+${pages > 1
+  ? html`<nav class="pagination" aria-label="${t(l, 'pageOf', { page, pages })}">
+${page > 1 ? html`<a href="/admin/mail?page=${page - 1}" rel="prev">${t(l, 'previous')}</a>` : ''}
+<span aria-current="page">${t(l, 'pageOf', { page, pages })}</span>
+${page < pages ? html`<a href="/admin/mail?page=${page + 1}" rel="next">${t(l, 'next')}</a>` : ''}</nav>`
+  : ''}`
+  : html`<p>${t(l, 'empty')}</p>`}`;
+    return sendHtml(reply, adminPage(req, { title: t(l, 'title'), section, body }));
+  });
+
+  app.get('/mail/:id', { config: { permission: 'mail.read' } }, async (req, reply) => {
+    const l = req.locale;
+    const id = (req.params as { id: string }).id;
+    if (!/^\d{1,15}$/.test(id)) throw new AppError('not_found');
+    const m = await db.selectFrom('mail_outbox').selectAll().where('id', '=', Number(id)).executeTakeFirst();
+    if (!m) throw new AppError('not_found');
+    const body = html`<p><a href="/admin/mail">${t(l, 'back')}</a></p>
+<dl class="mail-meta">
+  <dt>${t(l, 'subject')}</dt><dd>${m.subject}</dd>
+  <dt>${t(l, 'to')}</dt><dd>${m.to_address}</dd>
+  <dt>${t(l, 'kind')}</dt><dd><code>${m.kind}</code></dd>
+  <dt>${t(l, 'status')}</dt><dd>${statusBadge(m.status, l)}</dd>
+  <dt>${t(l, 'created')}</dt><dd>${formatDateTime(m.created_at, l)}</dd>
+  ${m.sent_at ? html`<dt>${t(l, 'sentAt')}</dt><dd>${formatDateTime(m.sent_at, l)}</dd>` : ''}
+  ${m.attempts ? html`<dt>${t(l, 'attempts')}</dt><dd>${m.attempts}</dd>` : ''}
+  ${m.last_error ? html`<dt>${t(l, 'lastError')}</dt><dd>${m.last_error}</dd>` : ''}
+</dl>
+<h2>${t(l, 'body')}</h2>
+<pre class="mail-body">${m.text_body}</pre>
+${m.html_body ? html`<p class="small muted">${t(l, 'htmlNote')}</p>` : ''}`;
+    return sendHtml(reply, adminPage(req, { title: t(l, 'detailTitle', { id: m.id }), section, body }));
+  });
+};

@@ -1,0 +1,158 @@
+import { sql } from 'kysely';
+import type { CatalogService } from '../../catalog/service.ts';
+import { paymentMethod } from '../../payments/registry.ts';
+import type { Db } from '../../platform/db/database.ts';
+import { AppError } from '../../platform/http/errors.ts';
+import { queueMail } from '../../platform/mail/mailer.ts';
+import type { ShopSettings } from '../../shop/settings.ts';
+import { maskCardNumbers } from '../../platform/security/card-numbers.ts';
+import { jstIsoDay } from '../format.ts';
+import { confirmationMail } from '../mail/order-mails.ts';
+import type { OrderView } from '../model.ts';
+import type { OrderDraft, PlacedOrder } from '../service.ts';
+import { assertDraftConsistent } from './draft-checks.ts';
+
+export type AfterInsert = (trx: Db, orderId: number) => Promise<void>;
+
+export interface PlaceDeps {
+  catalog: Pick<CatalogService, 'reserveStock'>;
+  /** Read before the transaction: on PGlite a `db` read inside it would wait forever. */
+  shop: ShopSettings;
+  publicUrl: string;
+}
+
+/**
+ * Places an order atomically and idempotently. Two identical submits are serialized on an advisory
+ * lock for their key, so the second finds the first's order; a unique violation on the key (a race
+ * that slipped past, e.g. another code path) also resolves to the existing order.
+ */
+export async function placeOrder(db: Db, deps: PlaceDeps, draft: OrderDraft, afterInsert?: AfterInsert): Promise<PlacedOrder> {
+  assertDraftConsistent(draft);
+  try {
+    return await db.transaction().execute(async (trx) => {
+      await sql`select pg_advisory_xact_lock(hashtextextended(${`order:${draft.idempotencyKey}`}, 0))`.execute(trx);
+      const existing = await existingOrder(trx, draft.idempotencyKey);
+      if (existing) return sameOwnerOrRefuse(existing, draft);
+
+      await deps.catalog.reserveStock(
+        trx,
+        draft.lines.map((x) => ({ variantId: x.variantId, quantity: x.quantity })),
+      );
+      const placedAt = new Date();
+      const number = await nextOrderNumber(trx, placedAt);
+      const order = await insertOrder(trx, draft, number, placedAt);
+      await afterInsert?.(trx, order.id);
+      await queueMail(trx, confirmationMail(order, deps.shop, deps.publicUrl));
+      return { id: order.id, number, created: true };
+    });
+  } catch (err) {
+    if (!isUniqueViolation(err)) throw err;
+    const existing = await existingOrder(db, draft.idempotencyKey);
+    if (!existing) throw err;
+    return sameOwnerOrRefuse(existing, draft);
+  }
+}
+
+async function existingOrder(db: Db, key: string) {
+  return db.selectFrom('orders').select(['id', 'number', 'customer_id', 'access_token_hash']).where('idempotency_key', '=', key).executeTakeFirst();
+}
+
+/** T4: a key reused by someone else must not reveal (or hand over) the order it placed. */
+function sameOwnerOrRefuse(existing: { id: number; number: string; customer_id: number | null; access_token_hash: string | null }, draft: OrderDraft): PlacedOrder {
+  const sameOwner = draft.customerId !== null ? existing.customer_id === draft.customerId : existing.customer_id === null && draft.accessTokenHash !== null && existing.access_token_hash === draft.accessTokenHash;
+  if (!sameOwner) throw new AppError('conflict');
+  return { id: existing.id, number: existing.number, created: false };
+}
+
+/** e.g. 20261121-1001: the day in Japan, then a shop-wide sequence (never reused, never reset). */
+async function nextOrderNumber(trx: Db, placedAt: Date): Promise<string> {
+  const { rows } = await sql<{ n: string }>`select nextval('order_number_seq')::text as n`.execute(trx);
+  return `${jstIsoDay(placedAt).replaceAll('-', '')}-${rows[0]!.n}`;
+}
+
+async function insertOrder(trx: Db, d: OrderDraft, number: string, placedAt: Date): Promise<OrderView> {
+  const note = maskCardNumbers(d.note); // T2: a card number typed into the note is never stored
+  const status = paymentMethod(d.paymentMethod)?.initialStatus ?? 'awaiting_payment';
+  const row = await trx
+    .insertInto('orders')
+    .values({
+      number,
+      status,
+      customer_id: d.customerId,
+      access_token_hash: d.accessTokenHash,
+      idempotency_key: d.idempotencyKey,
+      email: d.email,
+      locale: d.locale,
+      ship_name: d.shipping.name,
+      ship_name_kana: d.shipping.name_kana,
+      ship_postal_code: d.shipping.postal_code,
+      ship_prefecture: d.shipping.prefecture,
+      ship_city: d.shipping.city,
+      ship_line1: d.shipping.line1,
+      ship_line2: d.shipping.line2,
+      ship_phone: d.shipping.phone,
+      shipping_method: d.shippingMethod,
+      shipping_fee: d.shippingFee,
+      payment_method: d.paymentMethod,
+      payment_fee: d.paymentFee,
+      items_total: d.itemsTotal,
+      total: d.total,
+      taxable_10: d.taxable10,
+      tax_10: d.tax10,
+      taxable_8: d.taxable8,
+      tax_8: d.tax8,
+      invoice_number: d.invoiceNumber,
+      note,
+      placed_at: placedAt,
+      updated_at: placedAt,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  await trx
+    .insertInto('order_line')
+    .values(
+      d.lines.map((x) => ({
+        order_id: row.id,
+        variant_id: x.variantId,
+        sku: x.sku,
+        product_name: x.productName,
+        variant_name: x.variantName,
+        tax_rate: x.taxRate,
+        unit_price: x.unitPrice,
+        quantity: x.quantity,
+        line_total: x.lineTotal,
+      })),
+    )
+    .execute();
+  await trx.insertInto('order_event').values({ order_id: row.id, from_status: null, to_status: status, staff_id: null, created_at: placedAt }).execute();
+  return {
+    id: row.id,
+    number,
+    status,
+    customerId: d.customerId,
+    accessTokenHash: d.accessTokenHash,
+    email: d.email,
+    locale: d.locale,
+    placedAt,
+    paidAt: null,
+    trackingNumber: '',
+    shipping: d.shipping,
+    shippingMethod: d.shippingMethod,
+    shippingFee: d.shippingFee,
+    paymentMethod: d.paymentMethod,
+    paymentFee: d.paymentFee,
+    itemsTotal: d.itemsTotal,
+    total: d.total,
+    taxable10: d.taxable10,
+    tax10: d.tax10,
+    taxable8: d.taxable8,
+    tax8: d.tax8,
+    invoiceNumber: d.invoiceNumber,
+    note,
+    lines: d.lines.map((x) => ({ ...x })),
+  };
+}
+
+function isUniqueViolation(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === '23505';
+}

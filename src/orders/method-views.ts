@@ -1,0 +1,29 @@
+import type { Locale } from '../platform/i18n/index.ts';
+import type { PaymentInstructions } from '../payments/method.ts';
+import { paymentMethod } from '../payments/registry.ts';
+import { shippingMethod } from '../shipping/registry.ts';
+import type { ShopSettings } from '../shop/settings.ts';
+import type { OrderView } from './model.ts';
+import type { PaymentTerms } from './state-machine.ts';
+
+/** How an order's payment and shipping methods read and behave, from their registries. */
+export function paymentLabel(methodId: string, locale: Locale): string {
+  // An order keeps its method id even if the shop stops offering it: show the id then.
+  return paymentMethod(methodId)?.label(locale) ?? methodId;
+}
+
+export function shippingLabel(methodId: string, locale: Locale): string {
+  return shippingMethod(methodId)?.label(locale) ?? methodId;
+}
+
+export function termsOf(methodId: string): PaymentTerms {
+  return { shipsBeforePayment: paymentMethod(methodId)?.shipsBeforePayment ?? false };
+}
+
+/** What the customer still has to do to pay, or null when nothing is left to do. */
+export function pendingInstructions(order: Pick<OrderView, 'number' | 'status' | 'total' | 'paymentFee' | 'paymentMethod' | 'placedAt' | 'email' | 'locale'>, shop: ShopSettings, locale: Locale): PaymentInstructions | null {
+  const method = paymentMethod(order.paymentMethod);
+  if (!method) return null;
+  const owing = order.status === 'awaiting_payment' || (order.status === 'shipped' && method.shipsBeforePayment);
+  return owing ? method.instructions(locale, order, shop) : null;
+}

@@ -1,0 +1,103 @@
+import type { Selectable } from 'kysely';
+import type { Address } from '../platform/http/fields.ts';
+import type { Locale } from '../platform/i18n/index.ts';
+import type { OrderStatus, OrderTables } from './tables.ts';
+
+export interface OrderLineView {
+  variantId: number | null;
+  sku: string;
+  productName: string;
+  variantName: string;
+  taxRate: 8 | 10;
+  unitPrice: number;
+  quantity: number;
+  lineTotal: number;
+}
+
+/** An order as pages, mails and the API show it: what was agreed at checkout, copied, never recomputed. */
+export interface OrderView {
+  id: number;
+  number: string;
+  status: OrderStatus;
+  customerId: number | null;
+  accessTokenHash: string | null;
+  email: string;
+  locale: Locale;
+  placedAt: Date;
+  paidAt: Date | null;
+  trackingNumber: string;
+  shipping: Address;
+  shippingMethod: string;
+  shippingFee: number;
+  paymentMethod: string;
+  paymentFee: number;
+  itemsTotal: number;
+  total: number;
+  taxable10: number;
+  tax10: number;
+  taxable8: number;
+  tax8: number;
+  invoiceNumber: string | null;
+  note: string;
+  lines: OrderLineView[];
+}
+
+export interface OrderSummary {
+  id: number;
+  number: string;
+  status: OrderStatus;
+  paymentMethod: string;
+  placedAt: Date;
+  total: number;
+  itemCount: number;
+}
+
+export type OrderRow = Selectable<OrderTables['orders']>;
+type LineRow = Selectable<OrderTables['order_line']>;
+
+export function toOrderView(row: OrderRow, lines: LineRow[]): OrderView {
+  return {
+    id: row.id,
+    number: row.number,
+    status: row.status,
+    customerId: row.customer_id,
+    accessTokenHash: row.access_token_hash,
+    email: row.email,
+    locale: row.locale,
+    placedAt: row.placed_at,
+    paidAt: row.paid_at,
+    trackingNumber: row.tracking_number,
+    shipping: {
+      name: row.ship_name,
+      name_kana: row.ship_name_kana,
+      postal_code: row.ship_postal_code,
+      prefecture: row.ship_prefecture,
+      city: row.ship_city,
+      line1: row.ship_line1,
+      line2: row.ship_line2,
+      phone: row.ship_phone,
+    },
+    shippingMethod: row.shipping_method,
+    shippingFee: row.shipping_fee,
+    paymentMethod: row.payment_method,
+    paymentFee: row.payment_fee,
+    itemsTotal: row.items_total,
+    total: row.total,
+    taxable10: row.taxable_10,
+    tax10: row.tax_10,
+    taxable8: row.taxable_8,
+    tax8: row.tax_8,
+    invoiceNumber: row.invoice_number,
+    note: row.note,
+    lines: lines.map((l) => ({
+      variantId: l.variant_id,
+      sku: l.sku,
+      productName: l.product_name,
+      variantName: l.variant_name,
+      taxRate: l.tax_rate,
+      unitPrice: l.unit_price,
+      quantity: l.quantity,
+      lineTotal: l.line_total,
+    })),
+  };
+}

@@ -1,0 +1,75 @@
+import { sql } from 'kysely';
+import type { Db } from '../platform/db/database.ts';
+import { safeEqual } from '../platform/crypto/tokens.ts';
+import { toOrderView, type OrderSummary, type OrderView } from './model.ts';
+import type { OrderViewer } from './service.ts';
+import type { OrderStatus } from './tables.ts';
+
+export async function orderById(db: Db, id: number): Promise<OrderView | null> {
+  const row = await db.selectFrom('orders').selectAll().where('id', '=', id).executeTakeFirst();
+  if (!row) return null;
+  const lines = await db.selectFrom('order_line').selectAll().where('order_id', '=', row.id).orderBy('id').execute();
+  return toOrderView(row, lines);
+}
+
+export async function ownerOfNumber(db: Db, number: string): Promise<{ id: number; customerId: number | null; accessTokenHash: string | null } | null> {
+  if (!/^\d{8}-\d{1,12}$/.test(number)) return null;
+  const row = await db.selectFrom('orders').select(['id', 'customer_id', 'access_token_hash']).where('number', '=', number).executeTakeFirst();
+  return row ? { id: row.id, customerId: row.customer_id, accessTokenHash: row.access_token_hash } : null;
+}
+
+/**
+ * Order numbers are sequential and guessable, so knowing one proves nothing: only the customer
+ * who placed it, or the browser holding the cart token it was placed with, may see it (T4).
+ */
+export function canView(order: Pick<OrderView, 'customerId' | 'accessTokenHash'>, viewer: OrderViewer): boolean {
+  if (viewer.customerId !== null && order.customerId === viewer.customerId) return true;
+  return viewer.accessTokenHash !== null && order.accessTokenHash !== null && safeEqual(order.accessTokenHash, viewer.accessTokenHash);
+}
+
+export interface Page<T> {
+  items: T[];
+  total: number;
+  page: number;
+  pages: number;
+}
+
+export async function ordersOfCustomer(db: Db, customerId: number, page: number, perPage: number): Promise<Page<OrderSummary>> {
+  const base = db.selectFrom('orders').where('customer_id', '=', customerId);
+  const { n } = await base.select(sql<number>`count(*)::int`.as('n')).executeTakeFirstOrThrow();
+  const pages = Math.max(1, Math.ceil(n / perPage));
+  const current = Math.min(Math.max(1, page), pages);
+  const rows = await base
+    .select(['id', 'number', 'status', 'payment_method', 'placed_at', 'total'])
+    .select((eb) => eb.selectFrom('order_line').select(sql<number>`coalesce(sum(quantity), 0)::int`.as('q')).whereRef('order_line.order_id', '=', 'orders.id').as('item_count'))
+    .orderBy('placed_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(perPage)
+    .offset((current - 1) * perPage)
+    .execute();
+  return {
+    items: rows.map((r) => ({ id: r.id, number: r.number, status: r.status, paymentMethod: r.payment_method, placedAt: r.placed_at, total: r.total, itemCount: r.item_count ?? 0 })),
+    total: n,
+    page: current,
+    pages,
+  };
+}
+
+export interface OrderEventView {
+  fromStatus: OrderStatus | null;
+  toStatus: OrderStatus;
+  staffName: string | null;
+  note: string;
+  createdAt: Date;
+}
+
+export async function eventsOf(db: Db, orderId: number): Promise<OrderEventView[]> {
+  const rows = await db
+    .selectFrom('order_event')
+    .leftJoin('staff', 'staff.id', 'order_event.staff_id')
+    .select(['order_event.from_status', 'order_event.to_status', 'order_event.note', 'order_event.created_at', 'staff.name as staff_name'])
+    .where('order_event.order_id', '=', orderId)
+    .orderBy('order_event.id')
+    .execute();
+  return rows.map((r) => ({ fromStatus: r.from_status, toStatus: r.to_status, staffName: r.staff_name, note: r.note, createdAt: r.created_at }));
+}

@@ -1,0 +1,138 @@
+import { maskEmail, maskPhone } from '../../platform/privacy/masking.ts';
+import { errorMessage } from '../../platform/http/errors.ts';
+import { inputField, selectField, errorSummary } from '../../platform/http/form-fields.ts';
+import type { FieldErrors } from '../../platform/http/forms.ts';
+import { html, type SafeHtml } from '../../platform/http/html.ts';
+import { formatDateTime, formatYen, type Locale } from '../../platform/i18n/index.ts';
+import { paymentMethods } from '../../payments/registry.ts';
+import type { AdminOrderRow } from '../admin-list.ts';
+import { a } from '../admin-messages.ts';
+import { statusLabel } from '../format.ts';
+import type { OrderView } from '../model.ts';
+import { paymentLabel, shippingLabel } from '../method-views.ts';
+import type { OrderEventView, Page } from '../queries.ts';
+import { orderStatuses } from '../state-machine.ts';
+import type { OrderStatus } from '../tables.ts';
+import { pager } from './store-views.ts';
+import { addressBlock, linesTable, totalsSummary } from './order-parts.ts';
+
+export function statusBadge(status: OrderStatus, l: Locale): SafeHtml {
+  return html`<span class="status status-${status}">${statusLabel(status, l)}</span>`;
+}
+
+function dateField(name: string, label: string, value: string, errors: FieldErrors): SafeHtml {
+  const error = errors[name];
+  return html`<div class="field"><label for="${name}">${label}</label>
+<input id="${name}" name="${name}" type="date" value="${value}"${error ? html` aria-invalid="true" aria-describedby="${name}-error"` : ''}>
+${error ? html`<p class="field-error" id="${name}-error">${error}</p>` : ''}</div>`;
+}
+
+export function orderListPage(result: Page<AdminOrderRow> | null, values: Record<string, string>, errors: FieldErrors, l: Locale): SafeHtml {
+  const query = Object.fromEntries(Object.entries(values).filter(([k, v]) => v && k !== 'page'));
+  return html`${errorSummary(errors, errorMessage('validation', l))}
+<form class="filters" method="get" action="/admin/orders" role="search" aria-label="${a(l, 'filters')}">
+  ${selectField({ name: 'status', label: a(l, 'status'), value: values.status ?? '', errors, placeholder: a(l, 'all'), options: orderStatuses.map((s) => ({ value: s, label: statusLabel(s, l) })) })}
+  ${selectField({ name: 'payment', label: a(l, 'payment'), value: values.payment ?? '', errors, placeholder: a(l, 'all'), options: paymentMethods.map((m) => ({ value: m.id, label: m.label(l) })) })}
+  ${dateField('from', a(l, 'from'), values.from ?? '', errors)}
+  ${dateField('to', a(l, 'to'), values.to ?? '', errors)}
+  ${inputField({ name: 'q', label: a(l, 'q'), type: 'search', value: values.q ?? '', errors, hint: a(l, 'qHint'), maxlength: 254 })}
+  ${values.customer ? html`<input type="hidden" name="customer" value="${values.customer}">` : ''}
+  <div class="field"><button type="submit" class="btn btn-primary">${a(l, 'filter')}</button> <a href="/admin/orders">${a(l, 'clear')}</a></div>
+</form>
+${values.customer ? html`<p class="alert alert-info">${a(l, 'customerFilter', { id: values.customer })}</p>` : ''}
+${result ? orderTable(result, query, l) : ''}`;
+}
+
+function orderTable(result: Page<AdminOrderRow>, query: Record<string, string>, l: Locale): SafeHtml {
+  if (!result.items.length) return html`<p>${a(l, 'noResults')}</p>`;
+  return html`<p class="muted small" role="status">${a(l, 'results', { n: result.total })}</p>
+<div class="table-scroll"><table class="table admin-orders">
+<thead><tr><th scope="col">${a(l, 'colNumber')}</th><th scope="col">${a(l, 'colPlaced')}</th><th scope="col">${a(l, 'colName')}</th><th scope="col">${a(l, 'colPayment')}</th><th scope="col">${a(l, 'colStatus')}</th><th scope="col" class="num">${a(l, 'colTotal')}</th></tr></thead>
+<tbody>${result.items.map(
+    (o) => html`<tr><td><a href="/admin/orders/${o.id}">${o.number}</a></td><td>${formatDateTime(o.placedAt, l)}</td><td>${o.shipName}</td><td>${paymentLabel(o.paymentMethod, l)}</td><td>${statusBadge(o.status, l)}</td><td class="num">${formatYen(o.total, l)}</td></tr>`,
+  )}</tbody>
+</table></div>
+${pager(result, '/admin/orders', l, query)}`;
+}
+
+export interface DetailOptions {
+  next: OrderStatus[];
+  canWrite: boolean;
+  /** T4: full e-mail and phone only for roles that need them */
+  showEmail: boolean;
+  showPhone: boolean;
+  done?: OrderStatus;
+  refusal?: string;
+  errors?: FieldErrors;
+  values?: Record<string, string>;
+}
+
+export function orderDetailPage(order: OrderView, events: OrderEventView[], o: DetailOptions, l: Locale): SafeHtml {
+  const shipping = o.showPhone ? order.shipping : { ...order.shipping, phone: maskPhone(order.shipping.phone) };
+  return html`${o.done ? html`<p class="alert alert-success" role="status">${a(l, 'done', { status: statusLabel(o.done, l) })}</p>` : ''}
+${o.refusal ? html`<div class="alert alert-error" role="alert"><p><strong>${a(l, 'refusedTitle')}</strong></p><p>${o.refusal}</p></div>` : ''}
+${errorSummary(o.errors, errorMessage('validation', l))}
+<p class="cluster">${statusBadge(order.status, l)} <span class="muted">${formatDateTime(order.placedAt, l)}</span></p>
+<div class="two-col">
+  <div class="stack">
+    <h2>${a(l, 'lines')}</h2>
+    ${linesTable(order, l)}
+    ${totalsSummary(order, l)}
+    <h2>${a(l, 'history')}</h2>
+    ${historyTable(events, l)}
+  </div>
+  <div class="stack">
+    <section class="card" aria-labelledby="status-actions"><h2 id="status-actions">${a(l, 'actions')}</h2>${actions(order, o, l)}</section>
+    <section class="card" aria-labelledby="order-customer"><h2 id="order-customer">${a(l, 'customer')}</h2>
+      <p>${order.customerId ? html`<a href="/admin/customers/${order.customerId}">${a(l, 'customerLink', { id: order.customerId })}</a>` : a(l, 'guest')}</p>
+      <p>${a(l, 'email')}: ${o.showEmail ? order.email : maskEmail(order.email)}</p>
+    </section>
+    <section class="card" aria-labelledby="order-ship"><h2 id="order-ship">${a(l, 'shipTo')}</h2>
+      ${addressBlock(shipping, l)}
+      <dl class="order-facts">
+        <dt>${a(l, 'shippingMethod')}</dt><dd>${shippingLabel(order.shippingMethod, l)}</dd>
+        <dt>${a(l, 'payment')}</dt><dd>${paymentLabel(order.paymentMethod, l)}</dd>
+        ${order.trackingNumber ? html`<dt>${a(l, 'trackingNumber')}</dt><dd>${order.trackingNumber}</dd>` : ''}
+      </dl>
+    </section>
+    ${order.note ? html`<section class="card" aria-labelledby="order-note"><h2 id="order-note">${a(l, 'note')}</h2><p class="order-note">${order.note}</p></section>` : ''}
+  </div>
+</div>`;
+}
+
+function actions(order: OrderView, o: DetailOptions, l: Locale): SafeHtml {
+  if (!o.next.length) return html`<p>${a(l, 'noActions')}</p>`;
+  if (!o.canWrite) return html`<p class="muted">${a(l, 'readOnly')}</p>`;
+  const values = o.values ?? {};
+  const errors = o.errors ?? {};
+  // Nothing ever moves back to awaiting_payment, so every next state has a button label.
+  return html`${(o.next as Array<Exclude<OrderStatus, 'awaiting_payment'>>).map((to) => {
+    const danger = to === 'cancelled' || to === 'refunded';
+    const hint = to === 'refunded' ? a(l, order.status === 'paid' ? 'hint_refunded_restock' : 'hint_refunded') : a(l, `hint_${to as Exclude<typeof to, 'refunded'>}`);
+    const own = values.to === to;
+    return html`<form method="post" action="/admin/orders/${order.id}/status" class="status-action">
+  <input type="hidden" name="to" value="${to}"><input type="hidden" name="from" value="${order.status}">
+  <p class="hint">${hint}</p>
+  ${to === 'shipped' ? actionField(to, 'tracking', a(l, 'trackingField'), own ? values.tracking : '', own ? errors.tracking : undefined, 40) : ''}
+  ${actionField(to, 'note', a(l, 'noteField'), own ? values.note : '', own ? errors.note : undefined, 500)}
+  <button type="submit" class="btn ${danger ? 'btn-danger' : 'btn-primary'}">${a(l, `action_${to}`)}</button>
+</form>`;
+  })}`;
+}
+
+/** A text field inside one of several action forms: ids are prefixed with the form's target state. */
+function actionField(form: string, name: string, label: string, value: string | undefined, error: string | undefined, maxlength: number): SafeHtml {
+  const id = `${form}-${name}`;
+  return html`<div class="field"><label for="${id}">${label}</label>
+<input id="${id}" name="${name}" type="text" value="${value ?? ''}" maxlength="${maxlength}" autocomplete="off"${error ? html` aria-invalid="true" aria-describedby="${id}-error"` : ''}>
+${error ? html`<p class="field-error" id="${id}-error">${error}</p>` : ''}</div>`;
+}
+
+function historyTable(events: OrderEventView[], l: Locale): SafeHtml {
+  return html`<div class="table-scroll"><table class="table order-events">
+<thead><tr><th scope="col">${a(l, 'when')}</th><th scope="col">${a(l, 'change')}</th><th scope="col">${a(l, 'by')}</th><th scope="col">${a(l, 'staffNote')}</th></tr></thead>
+<tbody>${events.map(
+    (e) => html`<tr><td>${formatDateTime(e.createdAt, l)}</td><td>${e.fromStatus ? html`${statusLabel(e.fromStatus, l)} → ` : ''}${statusBadge(e.toStatus, l)}</td><td>${e.staffName ?? (e.fromStatus === null ? a(l, 'system') : a(l, 'automatic'))}</td><td>${e.note}</td></tr>`,
+  )}</tbody>
+</table></div>`;
+}
