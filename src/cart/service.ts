@@ -5,6 +5,7 @@ import type { Locale } from '../platform/i18n/index.ts';
 import type { CatalogService } from '../catalog/service.ts';
 import { buildCartView, maxLineQuantity } from './lines.ts';
 import { mergeGuestCart } from './merge.ts';
+import { addLine } from './add-line.ts';
 import { t } from './messages.ts';
 import { cartItems, deleteAllItems, deleteItem, ensureCartId, findCartId, itemCount, itemQuantity, putItem } from './repository.ts';
 
@@ -12,6 +13,8 @@ import { cartItems, deleteAllItems, deleteItem, ensureCartId, findCartId, itemCo
 export interface CartOwner {
   tokenHash: string | null;
   customerId: number | null;
+  /** The guest token was issued by this request: no cart exists yet, so there is nothing to look up. */
+  isNew?: boolean;
 }
 
 /** Why a line cannot be bought right now. */
@@ -67,7 +70,7 @@ export function createCart(ctx: AppContext, deps: { catalog: CatalogService }): 
   const { catalog } = deps;
 
   async function checkWanted(variantId: number, wanted: number, inCart: number, locale: Locale) {
-    const variant = (await catalog.variantsForSale([variantId], locale)).get(variantId);
+    const variant = await catalog.variantForCart(variantId, locale);
     if (!variant || !variant.published) throw refuse('validation', t(locale, 'unknownVariant'), 'variant_id');
     if (variant.stock <= 0) throw refuse('sold_out', t(locale, 'soldOut', { name: variant.productName }));
     if (wanted > maxLineQuantity) throw refuse('validation', t(locale, 'maxQuantity', { max: maxLineQuantity, inCart }));
@@ -88,15 +91,11 @@ export function createCart(ctx: AppContext, deps: { catalog: CatalogService }): 
     count: (owner) => itemCount(db, owner),
     exists: async (owner) => (await findCartId(db, owner)) !== null,
     async add(owner, variantId, quantity, locale) {
-      const cartId = await findCartId(db, owner);
+      const cartId = owner.isNew ? null : await findCartId(db, owner);
       const inCart = cartId === null ? 0 : await itemQuantity(db, cartId, variantId);
       await checkWanted(variantId, inCart + quantity, inCart, locale);
-      await db.transaction().execute(async (trx) => {
-        const id = await ensureCartId(trx, owner);
-        // Re-read inside the transaction so two quick adds cannot push a line past 99.
-        const current = await itemQuantity(trx, id, variantId);
-        await putItem(trx, id, variantId, Math.min(current + quantity, maxLineQuantity));
-      });
+      // One statement creates the cart if needed and adds the line, capped at 99 in SQL, so two quick adds cannot pass the cap.
+      await addLine(db, owner, variantId, quantity, maxLineQuantity);
     },
     async setQuantity(owner, variantId, quantity, locale) {
       const cartId = await findCartId(db, owner);

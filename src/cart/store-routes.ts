@@ -73,7 +73,7 @@ async function writableOwner(req: FastifyRequest, s: Services): Promise<{ owner:
   if (current.customerId !== null) return { owner: current };
   if (current.tokenHash !== null && (await s.cart.exists(current))) return { owner: current };
   const fresh = newCartToken();
-  return { owner: { customerId: null, tokenHash: fresh.tokenHash }, token: fresh.token };
+  return { owner: { customerId: null, tokenHash: fresh.tokenHash, isNew: true }, token: fresh.token };
 }
 
 async function renderCart(req: FastifyRequest, reply: FastifyReply, s: Services, owner: CartOwner, state: CartPageState, status = 200) {

@@ -59,8 +59,13 @@ export interface CatalogService {
   categories(locale: Locale): Promise<Array<{ slug: string; name: string }>>;
   listProducts(query: ProductListQuery): Promise<{ items: ProductSummary[]; total: number; page: number; pages: number }>;
   product(slug: string, locale: Locale): Promise<ProductDetail | null>;
-  /** Reads through `trx` when given, so it can run inside the caller's transaction. */
+  /** Reads through `trx` when given, so it can run inside the caller's transaction. Always fresh. */
   variantsForSale(variantIds: number[], locale: Locale, trx?: Db): Promise<Map<number, VariantForSale>>;
+  /**
+   * One variant from the cache (dropped on every catalog or stock change, on every instance), for the
+   * add-to-cart pre-check. Never the last word on stock: placing an order reserves it atomically.
+   */
+  variantForCart(variantId: number, locale: Locale): Promise<VariantForSale | undefined>;
   /** Takes stock atomically inside the caller's transaction; throws AppError('sold_out') if any line cannot be met. */
   reserveStock(trx: Db, lines: StockLine[]): Promise<void>;
   /** Gives stock back (order cancelled). */
@@ -98,6 +103,7 @@ export function createCatalog(ctx: AppContext): CatalogService {
     },
     product: (slug, locale) => cache.through(JSON.stringify(['product', slug, locale]), () => loadProduct(ctx.db, slug, locale)),
     variantsForSale: (ids, locale, trx) => variantsForSale(trx ?? ctx.db, ids, locale),
+    variantForCart: (id, locale) => cache.through(`variant:${id}:${locale}`, async () => (await variantsForSale(ctx.db, [id], locale)).get(id)),
     reserveStock,
     releaseStock,
     async write(fn) {
