@@ -20,11 +20,13 @@ export interface TestStore extends RunningStore {
 }
 
 /** Starts a complete store on a random port with an empty database of its own. */
-export async function startTestStore(opts: { seed?: boolean; config?: Partial<Config>; listen?: boolean } = {}): Promise<TestStore> {
+export async function startTestStore(opts: { seed?: boolean; config?: Partial<Config>; listen?: boolean; /** start a second app instance on this store's database */ sameDatabaseAs?: TestStore } = {}): Promise<TestStore> {
   const dataDir = mkdtempSync(join(tmpdir(), 'omamori-test-'));
   let databaseUrl: string | undefined;
   let dropDatabase: (() => Promise<void>) | undefined;
-  if (testDbKind === 'postgres') {
+  if (opts.sameDatabaseAs) {
+    databaseUrl = opts.sameDatabaseAs.ctx.config.databaseUrl;
+  } else if (testDbKind === 'postgres') {
     const created = await createTestDatabase();
     databaseUrl = created.url;
     dropDatabase = created.drop;
@@ -35,7 +37,10 @@ export async function startTestStore(opts: { seed?: boolean; config?: Partial<Co
     redisUrl: undefined,
     ...opts.config,
   });
-  const store = await startStore(config, { memoryDb: true, logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }), listen: opts.listen ?? true });
+  // On PostgreSQL a second instance opens its own pool and listener, as it would in production; the embedded
+  // database lives in one process, so there the second instance shares its handle.
+  const shared = opts.sameDatabaseAs && testDbKind === 'pglite' ? { database: opts.sameDatabaseAs.ctx.database } : {};
+  const store = await startStore(config, { memoryDb: true, logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }), listen: opts.listen ?? true, ...shared });
   if (config.port === 0 && opts.listen !== false) {
     const address = store.app.server.address();
     if (address && typeof address === 'object') {

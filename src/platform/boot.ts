@@ -4,7 +4,7 @@ import { seedDemoCatalog } from '../catalog/seed.ts';
 import type { Services } from '../services.ts';
 import type { Config } from './config.ts';
 import type { AppContext } from './context.ts';
-import { openDatabase } from './db/database.ts';
+import { openDatabase, type DatabaseHandle } from './db/database.ts';
 import { migrate } from './db/migrate.ts';
 import { JobRunner } from './jobs/queue.ts';
 import { createLogger } from './logger.ts';
@@ -21,9 +21,12 @@ export interface RunningStore {
 }
 
 /** Opens the database, migrates, seeds the demo when asked, and serves the store. */
-export async function startStore(config: Config, opts: { memoryDb?: boolean; logger?: Logger; listen?: boolean } = {}): Promise<RunningStore> {
+export async function startStore(
+  config: Config,
+  opts: { memoryDb?: boolean; logger?: Logger; listen?: boolean; /** tests: a second app instance on an already open embedded database */ database?: DatabaseHandle } = {},
+): Promise<RunningStore> {
   const log = opts.logger ?? createLogger(config.logLevel);
-  const database = await openDatabase(config, { memory: opts.memoryDb ?? false });
+  const database = opts.database ?? (await openDatabase(config, { memory: opts.memoryDb ?? false }));
   await migrate(database);
   const jobs = new JobRunner(database, log);
   const ctx: AppContext = { config, database, db: database.db, log, jobs };
@@ -53,7 +56,7 @@ export async function startStore(config: Config, opts: { memoryDb?: boolean; log
       await app.close();
       await jobs.stop();
       mail.close();
-      await database.close();
+      if (!opts.database) await database.close();
     },
   };
 }
