@@ -14,8 +14,20 @@ export interface OrderLineView {
   lineTotal: number;
 }
 
+/** The money of an order: integer yen, tax-inclusive, with the qualified-invoice tax per rate. */
+export interface OrderAmounts {
+  shippingFee: number;
+  paymentFee: number;
+  itemsTotal: number;
+  total: number;
+  taxable10: number;
+  tax10: number;
+  taxable8: number;
+  tax8: number;
+}
+
 /** An order as pages, mails and the API show it: what was agreed at checkout, copied, never recomputed. */
-export interface OrderView {
+export interface OrderView extends OrderAmounts {
   id: number;
   number: string;
   status: OrderStatus;
@@ -28,15 +40,7 @@ export interface OrderView {
   trackingNumber: string;
   shipping: Address;
   shippingMethod: string;
-  shippingFee: number;
   paymentMethod: string;
-  paymentFee: number;
-  itemsTotal: number;
-  total: number;
-  taxable10: number;
-  tax10: number;
-  taxable8: number;
-  tax8: number;
   invoiceNumber: string | null;
   note: string;
   lines: OrderLineView[];

@@ -6,14 +6,14 @@ import type { ShopSettingsService } from '../shop/settings.ts';
 import type { Db } from '../platform/db/database.ts';
 import { placeOrder } from './commands/place-order.ts';
 import { transitionOrder } from './commands/transition-order.ts';
-import type { OrderSummary, OrderView } from './model.ts';
+import type { OrderAmounts, OrderSummary, OrderView } from './model.ts';
 import { canView, orderById, ordersOfCustomer, ownerOfNumber, type Page } from './queries.ts';
 import type { OrderStatus } from './tables.ts';
 
-export type { OrderSummary, OrderView } from './model.ts';
+export type { OrderAmounts, OrderSummary, OrderView } from './model.ts';
 
 /** Everything checkout has decided; orders.place() turns it into an order, atomically and idempotently. */
-export interface OrderDraft {
+export interface OrderDraft extends OrderAmounts {
   customerId: number | null;
   /** guest orders: SHA-256 of the cart token, so that browser alone can view the order */
   accessTokenHash: string | null;
@@ -22,16 +22,8 @@ export interface OrderDraft {
   locale: Locale;
   shipping: Address;
   shippingMethod: string;
-  shippingFee: number;
   paymentMethod: string;
-  paymentFee: number;
   lines: Array<{ variantId: number; sku: string; productName: string; variantName: string; taxRate: 8 | 10; unitPrice: number; quantity: number; lineTotal: number }>;
-  itemsTotal: number;
-  total: number;
-  taxable10: number;
-  tax10: number;
-  taxable8: number;
-  tax8: number;
   invoiceNumber: string | null;
   note: string;
 }
