@@ -51,7 +51,11 @@ export class JobRunner {
 
   /** Runs every due job now; used by tests and at shutdown. */
   async drain(): Promise<void> {
-    while (await this.runOne()) {}
+    // Also wait for jobs the background loop has already claimed, so "drained" means done.
+    for (;;) {
+      await this.running;
+      if (!(await this.runOne()) && !this.running) return;
+    }
   }
 
   private kick() {
