@@ -1,3 +1,4 @@
+import { purgeExpiredSessions } from './sessions.ts';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../platform/context.ts';
 import type { SignedInCustomer } from '../platform/http/request.ts';
@@ -27,6 +28,7 @@ export function createIdentity(ctx: AppContext, _deps: { cart: CartService }): I
   const cookies = cookiePolicy(ctx.config.publicUrl);
   const store = sessionCookie(cookies, 'store');
   const admin = sessionCookie(cookies, 'admin');
+  ctx.scheduler.every('purge-expired-sessions', 3600_000, () => purgeExpiredSessions(ctx.db));
 
   function bearerToken(req: FastifyRequest): string | null {
     const header = req.headers.authorization;

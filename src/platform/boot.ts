@@ -7,6 +7,7 @@ import type { AppContext } from './context.ts';
 import { openDatabase, type DatabaseHandle } from './db/database.ts';
 import { migrate } from './db/migrate.ts';
 import { JobRunner } from './jobs/queue.ts';
+import { Scheduler } from './jobs/scheduler.ts';
 import { createLogger } from './logger.ts';
 import { registerMailDelivery } from './mail/mailer.ts';
 import type { Logger } from 'pino';
@@ -29,7 +30,8 @@ export async function startStore(
   const database = opts.database ?? (await openDatabase(config, { memory: opts.memoryDb ?? false }));
   await migrate(database);
   const jobs = new JobRunner(database, log);
-  const ctx: AppContext = { config, database, db: database.db, log, jobs };
+  const scheduler = new Scheduler(database, log);
+  const ctx: AppContext = { config, database, db: database.db, log, jobs, scheduler };
   const mail = registerMailDelivery(database.db, jobs, { smtpUrl: config.smtpUrl, from: config.mailFrom });
   if (config.seedDemo) {
     const created = await seedDemoCatalog(database.db);
@@ -54,6 +56,7 @@ export async function startStore(
     setupUrl: setupToken ? `${url}/admin/setup?token=${setupToken}` : null,
     async close() {
       await app.close();
+      await scheduler.stop();
       await jobs.stop();
       mail.close();
       if (!opts.database) await database.close();

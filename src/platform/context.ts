@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { Config } from './config.ts';
 import type { DatabaseHandle, Db } from './db/database.ts';
 import type { JobRunner } from './jobs/queue.ts';
+import type { Scheduler } from './jobs/scheduler.ts';
 
 /** What every domain service is built from: configuration and shared infrastructure, nothing domain-specific. */
 export interface AppContext {
@@ -10,4 +11,6 @@ export interface AppContext {
   db: Db;
   log: Logger;
   jobs: JobRunner;
+  /** Periodic tasks; register in a domain's service factory with ctx.scheduler.every(...). */
+  scheduler: Scheduler;
 }

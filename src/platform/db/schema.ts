@@ -1,3 +1,4 @@
+import type { AlertTables } from '../../alerts/tables.ts';
 import type { CartTables } from '../../cart/tables.ts';
 import type { CatalogTables } from '../../catalog/tables.ts';
 import type { CheckoutTables } from '../../checkout/tables.ts';
@@ -7,4 +8,4 @@ import type { ShopTables } from '../../shop/tables.ts';
 import type { PlatformTables } from '../tables.ts';
 
 /** The whole database as Kysely sees it: each domain declares its own tables beside its migrations. */
-export interface Database extends PlatformTables, ShopTables, CatalogTables, IdentityTables, CartTables, OrderTables, CheckoutTables {}
+export interface Database extends PlatformTables, ShopTables, CatalogTables, IdentityTables, CartTables, OrderTables, CheckoutTables, AlertTables {}

@@ -1,0 +1,48 @@
+import { sql } from 'kysely';
+import type { Db } from '../platform/db/database.ts';
+import { queueMail } from '../platform/mail/mailer.ts';
+import type { AlertSeverity } from './tables.ts';
+
+export interface AlertInput {
+  kind: string;
+  severity: AlertSeverity;
+  /** Short, in the owner's language of choice (Japanese first); no personal data, no card numbers. */
+  title: string;
+  detail?: Record<string, unknown>;
+  /** Same fingerprint while unacknowledged: counted on the open alert instead of a new one. */
+  fingerprint?: string;
+}
+
+/**
+ * Records a security alert and, when it is new, e-mails every active owner. Detail must never
+ * contain a card number or personal data: callers pass locations, masked values and counts only.
+ */
+export async function raiseAlert(db: Db, input: AlertInput): Promise<{ id: number; isNew: boolean }> {
+  const fingerprint = input.fingerprint ?? `${input.kind}:${input.title}`;
+  return db.transaction().execute(async (trx) => {
+    const existing = await trx
+      .updateTable('alert')
+      .set({ occurrences: sql`occurrences + 1`, last_seen_at: new Date() })
+      .where('fingerprint', '=', fingerprint)
+      .where('acknowledged_at', 'is', null)
+      .returning('id')
+      .executeTakeFirst();
+    if (existing) return { id: existing.id, isNew: false };
+    const row = await trx
+      .insertInto('alert')
+      .values({ kind: input.kind, severity: input.severity, title: input.title, detail: JSON.stringify(input.detail ?? {}), fingerprint })
+      .onConflict((oc) => oc.column('fingerprint').where('acknowledged_at', 'is', null).doUpdateSet({ occurrences: sql`alert.occurrences + 1`, last_seen_at: new Date() }))
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    const owners = await trx.selectFrom('staff').select('email').where('role', '=', 'owner').where('active', '=', true).execute();
+    for (const owner of owners) {
+      await queueMail(trx, {
+        kind: 'security_alert',
+        to: owner.email,
+        subject: `[omamori] ${input.severity.toUpperCase()}: ${input.title}`,
+        text: `${input.title}\n\n${JSON.stringify(input.detail ?? {}, null, 2)}\n\n管理画面の「アラート」で確認してください。 / Review it under Alerts in the admin console.`,
+      });
+    }
+    return { id: row.id, isNew: true };
+  });
+}
