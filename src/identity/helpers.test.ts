@@ -6,7 +6,7 @@ import { safeNextPath } from './redirects.ts';
 test('next= accepts same-site relative paths only (open redirect)', () => {
   assert.equal(safeNextPath('/cart', '/account'), '/cart');
   assert.equal(safeNextPath('/p/beans?variant=2#top', '/account'), '/p/beans?variant=2#top');
-  for (const bad of ['//evil.example', '///evil.example', '/\\evil.example', '\\\\evil.example', 'https://evil.example/', 'evil.example', 'javascript:alert(1)', '/\tx', '/\r\nSet-Cookie:x', '', undefined, 42, ['/cart']]) {
+  for (const bad of ['/.//evil.example/pay', '/a/..//evil.example', '/%2e//evil.example', '/./\\evil.example', '//evil.example', '///evil.example', '/\\evil.example', '\\\\evil.example', 'https://evil.example/', 'evil.example', 'javascript:alert(1)', '/\tx', '/\r\nSet-Cookie:x', '', undefined, 42, ['/cart']]) {
     assert.equal(safeNextPath(bad, '/account'), '/account', `refused ${String(bad)}`);
   }
   // Already percent-encoded input stays encoded: it cannot split the Location header.

@@ -16,6 +16,8 @@ export function safeNextPath(next: unknown, fallback: string, requiredPrefix = '
   }
   if (url.origin !== base) return fallback;
   const path = url.pathname + url.search + url.hash;
+  // Dot segments are resolved by URL parsing: `/.//evil.example` becomes `//evil.example`.
+  if (path.startsWith('//') || path.startsWith('/\\')) return fallback;
   if (path !== requiredPrefix && !path.startsWith(requiredPrefix.endsWith('/') ? requiredPrefix : `${requiredPrefix}/`) && !path.startsWith(`${requiredPrefix}?`)) return fallback;
   return path;
 }

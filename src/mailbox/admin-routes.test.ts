@@ -45,12 +45,12 @@ const clientFor = async (role: Parameters<typeof staffClient>[1]) => {
   return c;
 };
 
-test('staff with mail.read see the outbox newest first and read a mail as plain text only', async () => {
+test('staff who may see personal data read the outbox newest first, as plain text only', async () => {
   await store.ctx.db.transaction().execute(async (trx) => {
     await queueMail(trx, { kind: 'test.first', to: 'first@example.jp', subject: '最初のメール', text: '一通目' });
     await queueMail(trx, { kind: 'order.confirmation', to: 'second@example.jp', subject: '<b>二通目</b>', text: 'こんにちは\n<script>alert(1)</script>', html: '<p onclick="x()">hi</p>' });
   });
-  const support = await clientFor('customer_support');
+  const support = await clientFor('administrator');
   const list = await support.get('/admin/mail');
   assert.equal(list.status, 200);
   assert.ok(list.text.indexOf('second@example.jp') < list.text.indexOf('first@example.jp'), 'newest first');
@@ -63,6 +63,16 @@ test('staff with mail.read see the outbox newest first and read a mail as plain 
   assert.ok(!one.text.includes('onclick'), 'the HTML alternative is never rendered');
   assert.equal((await support.get('/admin/mail/99999999')).status, 404);
   assert.equal((await support.get('/admin/mail/abc')).status, 404);
+});
+
+test('customer support sees recipients masked and cannot open mail bodies (T4)', async () => {
+  const support = await clientFor('customer_support');
+  const list = await support.get('/admin/mail');
+  assert.equal(list.status, 200);
+  assert.ok(!list.text.includes('second@example.jp'), 'recipient masked');
+  assert.match(list.text, /s\*+@example\.jp/);
+  const id = /href="\/admin\/mail\/(\d+)"/.exec(list.text)![1];
+  assert.equal((await support.get(`/admin/mail/${id}`)).status, 403);
 });
 
 test('roles without mail.read are refused; anonymous visitors are sent to sign in', async () => {

@@ -1,3 +1,5 @@
+import { can } from '../identity/permissions.ts';
+import { maskEmail } from '../platform/privacy/masking.ts';
 import { sql } from 'kysely';
 import { adminPage } from '../admin/layout.ts';
 import { AppError } from '../platform/http/errors.ts';
@@ -25,6 +27,8 @@ export const mailboxAdminRoutes: RouteModule = (app, s) => {
 
   app.get('/mail', { config: { permission: 'mail.read' } }, async (req, reply) => {
     const l = req.locale;
+    // T4: recipients are customers' e-mail addresses; roles that see masked data get them masked here too.
+    const unmasked = can(req.staff!.role, 'customers.read_unmasked');
     const raw = Number.parseInt(String((req.query as Record<string, unknown>).page ?? '1'), 10);
     const { n } = await db.selectFrom('mail_outbox').select(sql<number>`count(*)::int`.as('n')).executeTakeFirstOrThrow();
     const pages = Math.max(1, Math.ceil(n / perPage));
@@ -40,7 +44,7 @@ export const mailboxAdminRoutes: RouteModule = (app, s) => {
 ${rows.length
   ? html`<div class="table-scroll"><table class="table mail-list">
 <thead><tr><th scope="col">${t(l, 'created')}</th><th scope="col">${t(l, 'status')}</th><th scope="col">${t(l, 'kind')}</th><th scope="col">${t(l, 'to')}</th><th scope="col">${t(l, 'subject')}</th></tr></thead>
-<tbody>${rows.map((m) => html`<tr><td>${formatDateTime(m.created_at, l)}</td><td>${statusBadge(m.status, l)}</td><td><code>${m.kind}</code></td><td>${m.to_address}</td><td><a href="/admin/mail/${m.id}">${m.subject}</a></td></tr>`)}</tbody>
+<tbody>${rows.map((m) => html`<tr><td>${formatDateTime(m.created_at, l)}</td><td>${statusBadge(m.status, l)}</td><td><code>${m.kind}</code></td><td>${unmasked ? m.to_address : maskEmail(m.to_address)}</td><td><a href="/admin/mail/${m.id}">${m.subject}</a></td></tr>`)}</tbody>
 </table></div>
 ${pages > 1
   ? html`<nav class="pagination" aria-label="${t(l, 'pageOf', { page, pages })}">
@@ -56,6 +60,8 @@ ${page < pages ? html`<a href="/admin/mail?page=${page + 1}" rel="next">${t(l, '
     const l = req.locale;
     const id = (req.params as { id: string }).id;
     if (!/^\d{1,15}$/.test(id)) throw new AppError('not_found');
+    // T4: a mail body carries a customer's name, address and order: only roles that may see unmasked personal data open it.
+    if (!can(req.staff!.role, 'customers.read_unmasked')) throw new AppError('forbidden');
     const m = await db.selectFrom('mail_outbox').selectAll().where('id', '=', Number(id)).executeTakeFirst();
     if (!m) throw new AppError('not_found');
     const body = html`<p><a href="/admin/mail">${t(l, 'back')}</a></p>
