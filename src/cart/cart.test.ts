@@ -204,3 +204,13 @@ test('API: guest carts by X-Cart-Token, with JSON errors', async () => {
   await add(browser, v);
   assert.equal((await browser.json('GET', '/api/store/cart')).status, 401);
 });
+
+test('stale guest carts are purged on schedule; fresh guest carts and customer carts stay', async () => {
+  const { db } = store.ctx;
+  const stale = await db.insertInto('cart').values({ token_hash: 'a'.repeat(64) }).returning('id').executeTakeFirstOrThrow();
+  const fresh = await db.insertInto('cart').values({ token_hash: 'b'.repeat(64) }).returning('id').executeTakeFirstOrThrow();
+  await db.updateTable('cart').set({ updated_at: new Date(Date.now() - 31 * 24 * 3600_000) }).where('id', '=', stale.id).execute();
+  await store.ctx.scheduler.runNow('purge-stale-carts');
+  const left = (await db.selectFrom('cart').select('id').where('id', 'in', [stale.id, fresh.id]).execute()).map((r) => r.id);
+  assert.deepEqual(left, [fresh.id]);
+});

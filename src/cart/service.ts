@@ -6,6 +6,7 @@ import type { CatalogService } from '../catalog/service.ts';
 import { buildCartView, maxLineQuantity } from './lines.ts';
 import { mergeGuestCart } from './merge.ts';
 import { addLine } from './add-line.ts';
+import { purgeStaleCarts } from './purge.ts';
 import { t } from './messages.ts';
 import { cartItems, deleteAllItems, deleteItem, ensureCartId, findCartId, itemCount, itemQuantity, putItem } from './repository.ts';
 
@@ -68,6 +69,9 @@ export interface CartService {
 export function createCart(ctx: AppContext, deps: { catalog: CatalogService }): CartService {
   const { db } = ctx;
   const { catalog } = deps;
+  ctx.scheduler.every('purge-stale-carts', 6 * 3600_000, async () => {
+    await purgeStaleCarts(db);
+  });
 
   async function checkWanted(variantId: number, wanted: number, inCart: number, locale: Locale) {
     const variant = await catalog.variantForCart(variantId, locale);

@@ -6,6 +6,7 @@ import type { ShopSettingsService } from '../shop/settings.ts';
 import type { Db } from '../platform/db/database.ts';
 import { placeOrder } from './commands/place-order.ts';
 import { transitionOrder } from './commands/transition-order.ts';
+import { expireUnpaidBankTransfers } from './expire-unpaid.ts';
 import type { OrderAmounts, OrderSummary, OrderView } from './model.ts';
 import { canView, orderById, ordersOfCustomer, ownerOfNumber, type Page } from './queries.ts';
 import type { OrderStatus } from './tables.ts';
@@ -61,7 +62,7 @@ export interface OrdersService {
 
 export function createOrders(ctx: AppContext, deps: { catalog: CatalogService; shop: ShopSettingsService }): OrdersService {
   const { db } = ctx;
-  return {
+  const service: OrdersService = {
     async place(draft, afterInsert) {
       const shop = await deps.shop.get();
       return placeOrder(db, { catalog: deps.catalog, shop, publicUrl: ctx.config.publicUrl }, draft, afterInsert);
@@ -82,4 +83,9 @@ export function createOrders(ctx: AppContext, deps: { catalog: CatalogService; s
       return transitionOrder(db, { catalog: deps.catalog, shop, publicUrl: ctx.config.publicUrl }, { orderId, to, staffId, note, locale: opts.locale ?? 'ja', expectedFrom: opts.expectedFrom, trackingNumber: opts.trackingNumber });
     },
   };
+  ctx.scheduler.every('expire-unpaid-bank-transfers', 3600_000, async () => {
+    const cancelled = await expireUnpaidBankTransfers(db, service, (await deps.shop.get()).bank_transfer_days);
+    if (cancelled) ctx.log.info({ cancelled }, 'unpaid bank-transfer orders cancelled');
+  });
+  return service;
 }

@@ -1,4 +1,20 @@
+import { AppError } from '../../platform/http/errors.ts';
 import type { OrderDraft } from '../service.ts';
+
+/** The largest order total accepted (the amount columns are 32-bit; a real order this large is a phone call). */
+export const maxOrderTotal = 100_000_000;
+
+/** A shopper-facing limit, checked before the consistency checks below. */
+export function assertWithinLimits(d: OrderDraft): void {
+  if (d.total > maxOrderTotal || d.lines.some((x) => x.lineTotal > maxOrderTotal)) {
+    throw new AppError('validation', {
+      message:
+        d.locale === 'en'
+          ? 'Orders of more than ¥100,000,000 cannot be placed online. Please reduce the quantities or contact the shop.'
+          : '1億円を超えるご注文はオンラインでは承れません。数量を減らすか、ショップにお問い合わせください。',
+    });
+  }
+}
 
 /**
  * The amounts in a draft become a qualified invoice the shop must stand by, so they are checked

@@ -10,7 +10,7 @@ import { jstIsoDay } from '../format.ts';
 import { confirmationMail } from '../mail/order-mails.ts';
 import type { OrderView } from '../model.ts';
 import type { OrderDraft, PlacedOrder } from '../service.ts';
-import { assertDraftConsistent } from './draft-checks.ts';
+import { assertDraftConsistent, assertWithinLimits } from './draft-checks.ts';
 
 export type AfterInsert = (trx: Db, orderId: number) => Promise<void>;
 
@@ -27,6 +27,7 @@ export interface PlaceDeps {
  * that slipped past, e.g. another code path) also resolves to the existing order.
  */
 export async function placeOrder(db: Db, deps: PlaceDeps, draft: OrderDraft, afterInsert?: AfterInsert): Promise<PlacedOrder> {
+  assertWithinLimits(draft);
   assertDraftConsistent(draft);
   try {
     return await db.transaction().execute(async (trx) => {

@@ -68,7 +68,8 @@ export interface DetailOptions {
 }
 
 export function orderDetailPage(order: OrderView, events: OrderEventView[], o: DetailOptions, l: Locale): SafeHtml {
-  const shipping = o.showPhone ? order.shipping : { ...order.shipping, phone: maskPhone(order.shipping.phone) };
+  // T4: roles that see masked data get the town but not the street or phone, as on the customer pages.
+  const shipping = o.showPhone ? order.shipping : { ...order.shipping, line1: '＊＊＊', line2: '', phone: maskPhone(order.shipping.phone) };
   return html`${o.done ? html`<p class="alert alert-success" role="status">${a(l, 'done', { status: statusLabel(o.done, l) })}</p>` : ''}
 ${o.refusal ? html`<div class="alert alert-error" role="alert"><p><strong>${a(l, 'refusedTitle')}</strong></p><p>${o.refusal}</p></div>` : ''}
 ${errorSummary(o.errors, errorMessage('validation', l))}

@@ -1,0 +1,45 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { sql } from 'kysely';
+import { startTestStore, type TestStore } from '../../test/harness.ts';
+import { AppError } from '../platform/http/errors.ts';
+import { draftFor, guestToken, makeVariant, stockOf } from './test-fixtures.ts';
+
+let store: TestStore;
+before(async () => {
+  store = await startTestStore({ listen: false });
+});
+after(() => store.close());
+
+test('bank transfers past the deadline are cancelled and give their stock back; others are left alone', async () => {
+  const v = await makeVariant(store, { stock: 5 });
+  const place = (paymentMethod: string) =>
+    store.services.orders.place(draftFor([{ v, quantity: 2 }], { accessTokenHash: guestToken().hash, paymentMethod, paymentFee: 0 }));
+  const late = await place('bank_transfer');
+  const recent = await place('bank_transfer');
+  assert.equal(await stockOf(store, v.variantId), 1);
+  const days = (await store.services.shop.get()).bank_transfer_days;
+  await store.ctx.db.updateTable('orders').set({ placed_at: sql<Date>`now() - make_interval(days => ${days + 2})` }).where('id', '=', late.id).execute();
+
+  await store.ctx.scheduler.runNow('expire-unpaid-bank-transfers');
+
+  const statuses = await store.ctx.db.selectFrom('orders').select(['id', 'status']).where('id', 'in', [late.id, recent.id]).orderBy('id').execute();
+  assert.deepEqual(statuses.map((o) => o.status), ['cancelled', 'awaiting_payment']);
+  assert.equal(await stockOf(store, v.variantId), 3, 'the late order returned its 2 units');
+  const event = await store.ctx.db.selectFrom('order_event').select(['to_status', 'staff_id', 'note']).where('order_id', '=', late.id).orderBy('id', 'desc').executeTakeFirstOrThrow();
+  assert.equal(event.to_status, 'cancelled');
+  assert.equal(event.staff_id, null);
+  assert.match(event.note, /期限/);
+});
+
+test('an order above the online limit is refused with a message, and nothing is written', async () => {
+  const v = await makeVariant(store, { price: 9_000_000, stock: 99 });
+  const before = await store.ctx.db.selectFrom('orders').select(sql<number>`count(*)::int`.as('n')).executeTakeFirstOrThrow();
+  await assert.rejects(
+    store.services.orders.place(draftFor([{ v, quantity: 12 }], { accessTokenHash: guestToken().hash })),
+    (e) => e instanceof AppError && e.code === 'validation' && /1億円/.test(e.localized('ja')),
+  );
+  const after = await store.ctx.db.selectFrom('orders').select(sql<number>`count(*)::int`.as('n')).executeTakeFirstOrThrow();
+  assert.equal(after.n, before.n);
+  assert.equal(await stockOf(store, v.variantId), 99);
+});
