@@ -75,6 +75,7 @@ export async function buildApp(ctx: AppContext, services = createServices(ctx)):
     logger: ctx.log,
     publicUrl: ctx.config.publicUrl,
     trustProxy: ctx.config.trustProxy,
+    cardGuard: { db: ctx.db, dataDir: ctx.config.dataDir },
     renderErrorPage: (req, status, message) => (req.url.startsWith('/admin') ? adminErrorPage(req, status, message) : storeErrorPage(req, status, message)),
   });
 

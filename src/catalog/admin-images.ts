@@ -1,6 +1,7 @@
 import multipart from '@fastify/multipart';
 import type { FastifyRequest } from 'fastify';
 import { sql } from 'kysely';
+import { multipartCardScreen } from '../platform/http/card-guard.ts';
 import { AppError } from '../platform/http/errors.ts';
 import { parseInput } from '../platform/http/forms.ts';
 import { redirectAfterPost } from '../platform/http/reply.ts';
@@ -18,8 +19,11 @@ async function readUpload(req: FastifyRequest, maxBytes: number): Promise<Upload
   const fields: Record<string, string> = {};
   let bytes: Buffer | null = null;
   let tooLarge = false;
+  const cardScreen = multipartCardScreen(req); // T2: multipart values and file names are screened too
   try {
     for await (const part of req.parts({ limits: { fileSize: maxBytes, files: 1, fields: 5, fieldSize: 2000, parts: 8 } })) {
+      if (part.type === 'field') cardScreen.field(part.fieldname, part.value);
+      else cardScreen.file(part.fieldname, part.filename);
       if (part.type === 'field') {
         if (typeof part.value === 'string') fields[part.fieldname] = part.value;
       } else if (part.fieldname === 'file' && bytes === null) {
@@ -34,6 +38,7 @@ async function readUpload(req: FastifyRequest, maxBytes: number): Promise<Upload
     else if (code === 'FST_INVALID_MULTIPART_CONTENT_TYPE') return { ok: false, error: 'imageRequired', fields };
     else throw err;
   }
+  await cardScreen.check();
   if (tooLarge) return { ok: false, error: 'imageTooLarge', fields };
   if (!bytes || bytes.length === 0) return { ok: false, error: 'imageRequired', fields };
   return { ok: true, bytes, fields };

@@ -16,8 +16,9 @@ type Params = { Params: { id: string; vid: string } };
 export const variantAdminRoutes: RouteModule = (app, s) => {
   const { db } = s.ctx;
   const write = { config: { permission: 'catalog.write' as const } };
+  const writeJan = { config: { ...write.config, cardGuard: { jan_code: 'jan' as const } } }; // T2: a valid JAN code is not a card number
 
-  app.post<{ Params: { id: string } }>('/products/:id/variants', write, async (req, reply) => {
+  app.post<{ Params: { id: string } }>('/products/:id/variants', writeJan, async (req, reply) => {
     const id = idParam(req.params.id);
     const product = await db.selectFrom('product').select('id').where('id', '=', id).executeTakeFirst();
     if (!product) throw new AppError('not_found');
@@ -41,7 +42,7 @@ export const variantAdminRoutes: RouteModule = (app, s) => {
     return variantPage(req, reply, v, { values: { sku: v.sku, name_ja: v.name_ja, name_en: v.name_en, price: String(v.price), jan_code: v.jan_code ?? '' }, errors: {} }, emptyForm());
   });
 
-  app.post<Params>('/products/:id/variants/:vid', write, async (req, reply) => {
+  app.post<Params>('/products/:id/variants/:vid', writeJan, async (req, reply) => {
     const v = await loadVariant(s, req);
     const parsed = parseInput(variantSchema, req.body, req.locale);
     if (!parsed.ok) return variantPage(req, reply, v, { values: formValues(req.body), errors: parsed.errors }, emptyForm(), 422);

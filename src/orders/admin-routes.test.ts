@@ -151,7 +151,6 @@ test('free-text fields refuse card numbers (T2); bad tracking numbers are explai
   const order = await place();
   const res = await move(owner, order.id, { to: 'paid', from: 'awaiting_payment', note: 'カード 4111-1111-1111-1111 で受領' });
   assert.equal(res.status, 422);
-  assert.match(res.text, /id="paid-note"[^>]*aria-invalid="true"/);
   assert.match(res.text, /カード番号のような数字は入力できません/);
   assert.equal((await statusOf(order.id)).status, 'awaiting_payment');
   await store.services.orders.transition(order.id, 'paid', null, '');

@@ -30,4 +30,15 @@ export interface PlatformTables {
     sent_at: Date | null;
   };
   schema_migrations: { name: string; applied_at: CreatedAt };
+  /** T2: refused card numbers (see src/platform/http/card-guard.ts); never the number itself. */
+  guard_event: {
+    id: Generated<number>;
+    created_at: CreatedAt;
+    method: string;
+    route: string;
+    source: 'body' | 'query' | 'params' | 'multipart';
+    field: string;
+    card_hmac: string;
+    ip_hmac: string;
+  };
 }

@@ -4,6 +4,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, t
 import { hasZodFastifySchemaValidationErrors, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { type Logger } from 'pino';
 import { negotiateLocale, type Locale } from '../i18n/index.ts';
+import { registerCardGuard, type CardGuardDeps } from './card-guard.ts';
 import { AppError } from './errors.ts';
 import { fieldErrors } from './forms.ts';
 import { isCrossSiteWrite } from './origin-check.ts';
@@ -17,6 +18,8 @@ export interface HttpOptions {
   bodyLimit?: number;
   /** Renders an error page in the visitor's language; JSON is used for /api. */
   renderErrorPage: (req: FastifyRequest, status: number, message: string) => string;
+  /** T2: where refused card numbers are recorded (guard_event) and DATA_DIR for the HMAC key. */
+  cardGuard?: CardGuardDeps;
 }
 
 export const localeCookie = 'lang';
@@ -53,6 +56,8 @@ export function createHttpServer(opts: HttpOptions): FastifyInstance {
     applySecurityHeaders(req, reply, { hsts });
     if (!req.url.startsWith('/api/') && isCrossSiteWrite(req, allowedOrigins)) throw new AppError('bad_origin');
   });
+  // T2: card numbers are refused in every body, query and path parameter before any handler runs.
+  registerCardGuard(app, opts.logger, opts.cardGuard);
 
   app.setNotFoundHandler((req, reply) => sendError(req, reply, new AppError('not_found'), opts));
   app.setErrorHandler((err, req, reply) => {

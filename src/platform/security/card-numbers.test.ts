@@ -1,0 +1,162 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { corpusValues, generatedValues, janCode, prng } from '../../../test/fixtures/benign-inputs.ts';
+import { invalidCards, styles, validCards } from '../../../test/fixtures/cards.ts';
+import { cardBrand, containsCardNumber, findCardNumbers, isValidEan, luhn, maskCardNumbers } from './card-numbers.ts';
+import { exemptFormats } from './guard-config.ts';
+
+/** T2 measurement: zero misses on published test cards in every way people type them, zero false positives on shop inputs. */
+
+const frames = [
+  (s: string) => `カード ${s} でお願いします`,
+  (s: string) => s,
+  (s: string) => `カード番号：${s}`,
+  (s: string) => `card:${s}.`,
+  (s: string) => `${s}、有効期限 12/28、セキュリティコード 123`,
+  (s: string) => `${s} 12 28 123`,
+  (s: string) => `山田様（${s}）`,
+  (s: string) => `VISA${s}`,
+  (s: string) => `電話 03-1234-5678 カード ${s}`,
+];
+
+/** Random Luhn-valid numbers in every brand range and length (beyond the published test cards). */
+function syntheticCards(): string[] {
+  const r = prng(4242);
+  const prefixes: Array<[string, number[]]> = [
+    ['4', [13, 16, 19]],
+    ['51', [16]],
+    ['55', [16]],
+    ['2221', [16]],
+    ['2720', [16]],
+    ['34', [15]],
+    ['37', [15]],
+    ['3528', [16, 19]],
+    ['3589', [16]],
+    ['300', [14, 16]],
+    ['305', [14]],
+    ['36', [14]],
+    ['38', [14, 16]],
+    ['39', [14]],
+    ['6011', [16, 19]],
+    ['644', [16]],
+    ['649', [16]],
+    ['65', [16, 19]],
+    ['62', [16, 17, 18, 19]],
+  ];
+  const out: string[] = [];
+  for (const [prefix, lengths] of prefixes) {
+    for (const len of lengths) {
+      let made = 0;
+      while (made < 20) {
+        const body = prefix + r.digits(len - prefix.length - 1);
+        for (let d = 0; d <= 9; d++) {
+          if (!luhn(body + d)) continue;
+          const n = body + d;
+          // A 13-digit number that is also a valid JAN code is deliberately not a card (see card-numbers.ts).
+          if (len === 13 && isValidEan(n)) break;
+          out.push(n);
+          made++;
+          break;
+        }
+      }
+    }
+  }
+  return out;
+}
+
+test('zero misses: every Luhn-valid published test card, in every separator style, inside text', () => {
+  const misses: string[] = [];
+  let checks = 0;
+  for (const card of validCards) {
+    assert.ok(cardBrand(card.number), `${card.brand} ${card.number.slice(0, 6)}… has a known issuer range`);
+    for (const [style, typed] of Object.entries(styles(card.number))) {
+      for (const frame of frames) {
+        checks++;
+        const text = frame(typed);
+        const found = findCardNumbers(text);
+        if (!found.some((m) => m.digits.includes(card.number))) misses.push(`${card.brand} ${style}: ${text}`);
+      }
+    }
+  }
+  console.log(`# test cards: ${validCards.length} distinct Luhn-valid numbers × ${Object.keys(styles('4242424242424242')).length} styles × ${frames.length} texts = ${checks} checks, ${misses.length} misses`);
+  assert.deepEqual(misses, []);
+});
+
+test('zero misses: random Luhn-valid numbers of every brand range and length', () => {
+  const cards = syntheticCards();
+  const misses: string[] = [];
+  let checks = 0;
+  for (const n of cards) {
+    for (const typed of Object.values(styles(n))) {
+      checks++;
+      if (!findCardNumbers(`ご注文メモ: ${typed} です`).some((m) => m.digits.includes(n))) misses.push(`${n}: ${typed}`);
+    }
+  }
+  console.log(`# synthetic cards: ${cards.length} numbers, ${checks} checks, ${misses.length} misses`);
+  assert.deepEqual(misses, []);
+});
+
+test('Luhn-invalid test cards, longer digit runs and double-spaced numbers are not card numbers', () => {
+  for (const c of invalidCards) assert.equal(containsCardNumber(`カード ${c.number}`), false, c.number);
+  assert.equal(containsCardNumber('42424242424242424242'), false, '20 digits is a longer code');
+  assert.equal(containsCardNumber('ABC4242424242424242424242'), false);
+  assert.equal(containsCardNumber('4242  4242  4242  4242'), false, 'two spaces end a run');
+  assert.equal(containsCardNumber('4242/4242/4242/4242'), false, 'a slash is not a separator');
+  assert.equal(containsCardNumber('4242\n4242\n4242\n4242'), false, 'line breaks are not separators');
+  // The same digits in a card-shaped run are found:
+  assert.equal(containsCardNumber('4242 4242 4242 4242'), true);
+});
+
+test('masking keeps the last four digits and the typed separators', () => {
+  assert.equal(maskCardNumbers('カード 4242 4242 4242 4242 でお願いします'), 'カード **** **** **** 4242 でお願いします');
+  assert.equal(maskCardNumbers('４２４２－４２４２－４２４２－４２４２'), '****－****－****－４２４２');
+  assert.equal(maskCardNumbers('電話 03-1234-5678'), '電話 03-1234-5678');
+});
+
+test('zero false positives on at least 5,000 realistic Japanese shop inputs (corpus + generated)', () => {
+  const corpus = corpusValues();
+  const generated = generatedValues(6000);
+  const all = [...corpus, ...generated];
+  const jan = (field: string) => field === 'jan_code' || field.endsWith('.jan_code');
+  const hits: string[] = [];
+  const byKind = new Map<string, { n: number; fp: number; luhnOnly: number; anyIssuerNoEan: number }>();
+  // For comparison: what simpler rules would have refused (measured, not asserted).
+  const luhnOnly = (d: string) => luhn(d);
+  const brandsNoEan = (d: string) => luhn(d) && cardBrand(d) !== null;
+  for (const v of all) {
+    const k = byKind.get(v.kind) ?? { n: 0, fp: 0, luhnOnly: 0, anyIssuerNoEan: 0 };
+    byKind.set(v.kind, k);
+    k.n++;
+    if (findCardNumbers(v.value, luhnOnly).length) k.luhnOnly++;
+    if (findCardNumbers(v.value, brandsNoEan).length) k.anyIssuerNoEan++;
+    const found = findCardNumbers(v.value);
+    // A JAN field is exempt for a valid JAN code only (route config `cardGuard: { jan_code: 'jan' }`).
+    if (found.length && !(jan(v.field) && exemptFormats.jan(v.value))) {
+      k.fp++;
+      hits.push(`${v.kind}/${v.field}: ${v.value}`);
+    }
+  }
+  console.log(`# benign inputs: ${all.length} (${corpus.length} corpus field values + ${generated.length} generated)`);
+  console.log('# kind            inputs  refused  (Luhn only would refuse)  (Luhn+issuer, no JAN rule)');
+  for (const [kind, k] of [...byKind].sort()) console.log(`# ${kind.padEnd(16)} ${String(k.n).padStart(6)}  ${String(k.fp).padStart(7)}  ${String(k.luhnOnly).padStart(24)}  ${String(k.anyIssuerNoEan).padStart(26)}`);
+  console.log(`# false positives: ${hits.length}`);
+  assert.ok(all.length >= 5000);
+  assert.deepEqual(hits, []);
+});
+
+test('JAN codes in free text: the 13-digit JAN rule, measured', () => {
+  const r = prng(49);
+  let luhnValid = 0;
+  let refused = 0;
+  const n = 2000;
+  for (let i = 0; i < n; i++) {
+    const code = janCode(r);
+    if (luhn(code)) luhnValid++;
+    if (containsCardNumber(`JAN ${code} の在庫はありますか`)) refused++;
+  }
+  console.log(`# ${n} Japanese JAN codes in free text: ${luhnValid} pass Luhn (would be refused as 13-digit Visa without the JAN rule), ${refused} refused`);
+  assert.equal(refused, 0);
+  assert.equal(exemptFormats.jan('4901234567894'), true);
+  assert.equal(exemptFormats.jan('４９０１２３４５６７８９４'), true);
+  assert.equal(exemptFormats.jan('4242424242424242'), false);
+});
