@@ -17,6 +17,7 @@ import { catalogStoreRoutes } from './catalog/store-routes.ts';
 import { checkoutApiRoutes } from './checkout/api-routes.ts';
 import { createCheckout } from './checkout/service.ts';
 import { checkoutStoreRoutes } from './checkout/store-routes.ts';
+import { createDetection } from './detection/service.ts';
 import { identityAdminRoutes } from './identity/admin-routes.ts';
 import { identityApiRoutes } from './identity/api-routes.ts';
 import { createIdentity } from './identity/service.ts';
@@ -48,6 +49,7 @@ export function createServices(ctx: AppContext): Services {
   const orders = createOrders(ctx, { catalog, shop });
   const identity = createIdentity(ctx, { cart });
   const checkout = createCheckout(ctx, { cart, orders, shop, catalog });
+  createDetection(ctx); // T5: scheduled card-number scan of the database and DATA_DIR
   return {
     ctx,
     cookies,

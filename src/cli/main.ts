@@ -2,6 +2,7 @@ import { loadConfig } from '../platform/config.ts';
 import { openDatabase } from '../platform/db/database.ts';
 import { migrate } from '../platform/db/migrate.ts';
 import { ensureSetupToken } from '../identity/setup-token.ts';
+import { scanPanCommand } from '../detection/cli.ts';
 
 type Command = { summary: string; run(args: string[]): Promise<number> };
 
@@ -16,6 +17,7 @@ async function withDatabase<T>(fn: (handle: Awaited<ReturnType<typeof openDataba
 }
 
 const commands: Record<string, Command> = {
+  'scan-pan': scanPanCommand,
   migrate: {
     summary: 'apply pending database migrations',
     run: () =>
