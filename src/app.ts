@@ -4,8 +4,10 @@ import type { FastifyInstance } from 'fastify';
 import { jsonSchemaTransform } from 'fastify-type-provider-zod';
 import { sql } from 'kysely';
 import { guardAdminContext } from './admin/context.ts';
+import { auditAdminRequests } from './audit/record.ts';
 import { adminErrorPage } from './admin/layout.ts';
 import { adminDashboardRoutes } from './admin/dashboard-routes.ts';
+import { auditAdminRoutes } from './audit/admin-routes.ts';
 import { cartApiRoutes } from './cart/api-routes.ts';
 import { cartOwnerOf } from './cart/owner.ts';
 import { createCart } from './cart/service.ts';
@@ -22,10 +24,16 @@ import { identityAdminRoutes } from './identity/admin-routes.ts';
 import { identityApiRoutes } from './identity/api-routes.ts';
 import { createIdentity } from './identity/service.ts';
 import { identityStoreRoutes } from './identity/store-routes.ts';
+import { integrityAdminRoutes } from './integrity/admin-routes.ts';
+import { integrityOf } from './integrity/service.ts';
+import { integrityStoreRoutes } from './integrity/store-routes.ts';
 import { mailboxAdminRoutes } from './mailbox/admin-routes.ts';
 import { ordersAdminRoutes } from './orders/admin-routes.ts';
 import { ordersApiRoutes } from './orders/api-routes.ts';
 import { createOrders } from './orders/service.ts';
+import { cardAdminRoutes } from './payments/card/admin-routes.ts';
+import { createPayments } from './payments/service.ts';
+import { cardStoreRoutes } from './payments/card/store-routes.ts';
 import { ordersStoreRoutes } from './orders/store-routes.ts';
 import type { AppContext } from './platform/context.ts';
 import { assetUrl, staticDir } from './platform/http/assets.ts';
@@ -37,8 +45,8 @@ import { shopStoreRoutes } from './shop/store-routes.ts';
 import type { RouteModule, Services } from './services.ts';
 import { storeErrorPage } from './storefront/layout.ts';
 
-const storeRoutes: RouteModule[] = [catalogStoreRoutes, cartStoreRoutes, checkoutStoreRoutes, ordersStoreRoutes, identityStoreRoutes, shopStoreRoutes];
-const adminRoutes: RouteModule[] = [adminDashboardRoutes, catalogAdminRoutes, ordersAdminRoutes, identityAdminRoutes, shopAdminRoutes, mailboxAdminRoutes];
+const storeRoutes: RouteModule[] = [catalogStoreRoutes, cartStoreRoutes, checkoutStoreRoutes, ordersStoreRoutes, identityStoreRoutes, shopStoreRoutes, integrityStoreRoutes, cardStoreRoutes];
+const adminRoutes: RouteModule[] = [adminDashboardRoutes, catalogAdminRoutes, ordersAdminRoutes, identityAdminRoutes, shopAdminRoutes, mailboxAdminRoutes, integrityAdminRoutes, cardAdminRoutes, auditAdminRoutes];
 const apiRoutes: RouteModule[] = [catalogApiRoutes, cartApiRoutes, checkoutApiRoutes, ordersApiRoutes, identityApiRoutes];
 
 export function createServices(ctx: AppContext): Services {
@@ -48,7 +56,8 @@ export function createServices(ctx: AppContext): Services {
   const cart = createCart(ctx, { catalog });
   const orders = createOrders(ctx, { catalog, shop });
   const identity = createIdentity(ctx, { cart });
-  const checkout = createCheckout(ctx, { cart, orders, shop, catalog });
+  const payments = createPayments(ctx, { orders, cardCheckoutAllowed: () => integrityOf(ctx).cardCheckoutAllowed().allowed }); // T1: card checkout only while files verify
+  const checkout = createCheckout(ctx, { cart, orders, shop, catalog, payments });
   createDetection(ctx); // T5: scheduled card-number scan of the database and DATA_DIR
   return {
     ctx,
@@ -59,6 +68,7 @@ export function createServices(ctx: AppContext): Services {
     orders,
     identity,
     checkout,
+    payments,
     async chrome(req) {
       const owner = cartOwnerOf(req, cookies);
       const [settings, categories, cartCount] = await Promise.all([
@@ -76,6 +86,7 @@ export async function buildApp(ctx: AppContext, services = createServices(ctx)):
   const app = createHttpServer({
     logger: ctx.log,
     publicUrl: ctx.config.publicUrl,
+    extraOrigins: ctx.config.adminHost ? [`${new URL(ctx.config.publicUrl).protocol}//${ctx.config.adminHost}`] : [],
     trustProxy: ctx.config.trustProxy,
     cardGuard: { db: ctx.db, dataDir: ctx.config.dataDir },
     renderErrorPage: (req, status, message) => (req.url.startsWith('/admin') ? adminErrorPage(req, status, message) : storeErrorPage(req, status, message)),
@@ -96,7 +107,9 @@ export async function buildApp(ctx: AppContext, services = createServices(ctx)):
   app.get('/healthz', async (_req, reply) => {
     try {
       await sql`select 1`.execute(ctx.db);
-      return reply.header('cache-control', 'no-store').send({ status: 'ok', database: ctx.database.kind });
+      // T1: whether card checkout may start (file integrity); a reason code only, never a path.
+      const card = integrityOf(ctx).cardCheckoutAllowed();
+      return reply.header('cache-control', 'no-store').send({ status: 'ok', database: ctx.database.kind, cardCheckout: card.allowed ? 'enabled' : 'disabled', ...(card.reason ? { cardCheckoutReason: card.reason } : {}) });
     } catch {
       return reply.code(503).header('cache-control', 'no-store').send({ status: 'unavailable' });
     }
@@ -111,6 +124,7 @@ export async function buildApp(ctx: AppContext, services = createServices(ctx)):
   await app.register(
     async (admin) => {
       guardAdminContext(admin, services);
+      auditAdminRequests(admin, services); // principle 4: every state-changing or refused staff request is recorded
       for (const register of adminRoutes) register(admin, services);
     },
     { prefix: '/admin' },

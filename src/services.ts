@@ -4,6 +4,7 @@ import type { CatalogService } from './catalog/service.ts';
 import type { CheckoutService } from './checkout/service.ts';
 import type { IdentityService } from './identity/service.ts';
 import type { OrdersService } from './orders/service.ts';
+import type { PaymentsService } from './payments/service.ts';
 import type { AppContext } from './platform/context.ts';
 import type { CookiePolicy } from './platform/http/cookies.ts';
 import type { ShopSettingsService } from './shop/settings.ts';
@@ -19,6 +20,7 @@ export interface Services {
   orders: OrdersService;
   identity: IdentityService;
   checkout: CheckoutService;
+  payments: PaymentsService;
   /** The storefront frame (shop name, categories, cart count, who is signed in) for a request. */
   chrome(req: FastifyRequest): Promise<StoreChrome>;
 }

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { generate } from 'otplib';
 import type { Browser, Page } from 'playwright-core';
 import { createOwner } from '../src/identity/staff-accounts.ts';
 import { launchBrowser, screenshot } from './browser.ts';
@@ -94,6 +95,12 @@ test('a guest buys an 8% and a 10% product by bank transfer; staff find the orde
   await admin.getByLabel('メールアドレス').fill('owner@example.jp');
   await admin.getByLabel('パスワード').fill('correct horse battery staple');
   await admin.getByRole('button', { name: 'サインインする' }).click();
+  // Staff 2FA is mandatory: the first sign-in enrols TOTP (secret read from the page, code computed here).
+  await admin.waitForURL(/\/admin\/2fa\/setup/);
+  const secret = (await admin.locator('#totp-secret').getAttribute('data-secret'))!;
+  await admin.getByLabel('認証コード').fill(await generate({ secret }));
+  await admin.getByRole('button', { name: '設定を完了する' }).click();
+  await admin.getByRole('link', { name: '保管しました。管理画面へ進む' }).click();
   await admin.waitForURL(`${store.url}/admin`);
   await screenshot(admin, 'admin-dashboard');
   await admin.goto(`${store.url}/admin/orders`);

@@ -1,8 +1,9 @@
 import type { FastifyRequest } from 'fastify';
 import { can, type Permission } from '../identity/permissions.ts';
-import { assetUrl } from '../platform/http/assets.ts';
+import { assetTag, assetUrl } from '../platform/http/assets.ts';
 import { html, type SafeHtml } from '../platform/http/html.ts';
 import { t } from './messages.ts';
+import { t2 } from '../identity/admin-messages.ts';
 
 export interface AdminPage {
   title: string;
@@ -20,6 +21,9 @@ const nav: Array<{ href: string; key: Parameters<typeof t>[1]; permission: Permi
   { href: '/admin/customers', key: 'navCustomers', permission: 'customers.read' },
   { href: '/admin/mail', key: 'navMail', permission: 'mail.read' },
   { href: '/admin/staff', key: 'navStaff', permission: 'staff.manage' },
+  { href: '/admin/security/integrity', key: 'navIntegrity', permission: 'security.read' },
+  { href: '/admin/security/csp-reports', key: 'navCsp', permission: 'security.read' },
+  { href: '/admin/audit', key: 'navAudit', permission: 'audit.read' },
   { href: '/admin/settings', key: 'navSettings', permission: 'settings.manage' },
 ];
 
@@ -34,8 +38,8 @@ export function adminPage(req: FastifyRequest, page: AdminPage): SafeHtml {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="robots" content="noindex">
 <title>${page.title} | ${t(l, 'console')}</title>
-<link rel="stylesheet" href="${assetUrl('css/store.css')}">
-<link rel="stylesheet" href="${assetUrl('css/admin.css')}">
+${assetTag('css/store.css')}
+${assetTag('css/admin.css')}
 <link rel="icon" href="${assetUrl('img/favicon.svg')}" type="image/svg+xml">
 </head>
 <body class="admin">
@@ -56,6 +60,7 @@ export function adminPage(req: FastifyRequest, page: AdminPage): SafeHtml {
         ${nav
           .filter((n) => can(staff.role, n.permission))
           .map((n) => html`<li><a href="${n.href}" ${page.section === n.href ? html`aria-current="page"` : ''}>${t(l, n.key)}</a></li>`)}
+        ${can(staff.role, 'security.emergency') ? html`<li><a href="/admin/security/emergency" ${page.section === '/admin/security/emergency' ? html`aria-current="page"` : ''}>${t2(l, 'navSecurity')}</a></li>` : ''}
         <li><a href="/" target="_blank" rel="noopener">${t(l, 'viewStore')}</a></li>
       </ul></nav>`
     : ''}
@@ -64,7 +69,7 @@ export function adminPage(req: FastifyRequest, page: AdminPage): SafeHtml {
     ${page.body}
   </main>
 </div>
-${(page.scripts ?? []).map((s) => html`<script src="${assetUrl(s)}" defer></script>`)}
+${(page.scripts ?? []).map((s) => assetTag(s))}
 </body>
 </html>`;
 }

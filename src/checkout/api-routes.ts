@@ -3,6 +3,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { apiCartBuyer } from '../cart/api-owner.ts';
 import { apiErrors, cartSecurity } from '../cart/api-schemas.ts';
+import { cardCheckoutRefusal, paymentClientOf } from '../payments/card/checkout-gate.ts';
 import { AppError } from '../platform/http/errors.ts';
 import type { RouteModule, Services } from '../services.ts';
 import { apiFieldErrors, bodyValues, checkoutBody, optionsSchema, placedJson, placedSchema, quoteJson, quoteSchema, type CheckoutBody } from './api-schemas.ts';
@@ -53,7 +54,11 @@ export const checkoutApiRoutes: RouteModule = (app, s) => {
       const key = idempotencyKeySchema.safeParse(req.headers['idempotency-key']);
       if (!key.success) throw new AppError('validation', { message: t(req.locale, 'idempotencyKey'), fields: { 'Idempotency-Key': t(req.locale, 'idempotencyKey') } });
       const { owner, input } = await apiInput(req, s, req.body);
-      const result = await s.checkout.place(owner, input, key.data, req.locale, req.body.expected_total);
+      // T2: card-testing limits before a card order is placed.
+      const client = paymentClientOf(owner, req.ip);
+      const refusal = await cardCheckoutRefusal(s.payments, input.paymentMethod, client, req.locale);
+      if (refusal) throw new AppError(refusal.status === 429 ? 'rate_limited' : 'conflict', { message: refusal.message });
+      const result = await s.checkout.place(owner, input, key.data, req.locale, req.body.expected_total, client);
       if (result.kind === 'invalid') throw new AppError('validation', { fields: apiFieldErrors(result.errors) });
       if (result.kind === 'changed') throw new AppError('conflict', { message: t(req.locale, 'totalChanged') });
       return reply

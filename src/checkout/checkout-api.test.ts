@@ -34,7 +34,7 @@ const key = () => randomUUID();
 
 test('checkout options are localized', async () => {
   const ja = (await api.json('GET', '/api/store/checkout/options')).json();
-  assert.deepEqual(ja.payment_methods.map((m: { id: string }) => m.id), ['bank_transfer', 'cod']);
+  assert.deepEqual(ja.payment_methods.map((m: { id: string }) => m.id), ['bank_transfer', 'cod', 'card']);
   assert.equal(ja.payment_methods[1].label, '代金引換');
   assert.equal(ja.shipping_methods[0].id, 'standard');
   const en = (await api.json('GET', '/api/store/checkout/options', undefined, { 'accept-language': 'en' })).json();

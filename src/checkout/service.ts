@@ -2,8 +2,9 @@ import type { CartOwner, CartService, CartView } from '../cart/service.ts';
 import type { CatalogService } from '../catalog/service.ts';
 import type { OrderDraft, OrdersService, OrderView, PlacedOrder } from '../orders/service.ts';
 import type { OrderStatus } from '../orders/tables.ts';
-import type { PaymentNextStep } from '../payments/method.ts';
+import type { OrderForPayment, PaymentNextStep } from '../payments/method.ts';
 import { paymentMethod, paymentMethods } from '../payments/registry.ts';
+import type { PaymentsService } from '../payments/service.ts';
 import type { AppContext } from '../platform/context.ts';
 import { AppError } from '../platform/http/errors.ts';
 import type { FieldErrors } from '../platform/http/forms.ts';
@@ -65,10 +66,10 @@ export interface CheckoutService {
    * same order. `expectedTotal` is the total the shopper saw; a different total is not placed.
    * Throws AppError('sold_out') (nothing changed) when stock ran out.
    */
-  place(owner: CartOwner, input: CheckoutInput, idempotencyKey: string, locale: Locale, expectedTotal?: number): Promise<PlaceResult>;
+  place(owner: CartOwner, input: CheckoutInput, idempotencyKey: string, locale: Locale, expectedTotal?: number, client?: OrderForPayment['client']): Promise<PlaceResult>;
 }
 
-export function createCheckout(ctx: AppContext, deps: { cart: CartService; orders: OrdersService; shop: ShopSettingsService; catalog: CatalogService }): CheckoutService {
+export function createCheckout(ctx: AppContext, deps: { cart: CartService; orders: OrdersService; shop: ShopSettingsService; catalog: CatalogService; payments?: PaymentsService }): CheckoutService {
   const { cart, orders, shop } = deps;
 
   async function quote(owner: CartOwner, input: CheckoutInput, locale: Locale): Promise<QuoteResult> {
@@ -79,9 +80,9 @@ export function createCheckout(ctx: AppContext, deps: { cart: CartService; order
     return { ok: true, quote: { input, cart: view, lines, itemsTotal, shippingFee, paymentFee, tax, total, invoiceNumber: settings.invoice_number } };
   }
 
-  async function placedResult(order: PlacedOrder, status: OrderStatus, totals: PlacedTotals, methodId: string, email: string, locale: Locale): Promise<PlaceResult> {
-    const method = paymentMethod(methodId);
-    const next = method ? await method.nextStep({ number: order.number, total: totals.total, paymentFee: totals.paymentFee, placedAt: new Date(), email, locale }) : ({ kind: 'confirmation' } as const);
+  async function placedResult(order: PlacedOrder, status: OrderStatus, totals: PlacedTotals, methodId: string, email: string, locale: Locale, client?: OrderForPayment['client']): Promise<PlaceResult> {
+    const method = deps.payments ? deps.payments.method(methodId) : paymentMethod(methodId);
+    const next = method ? await method.nextStep({ orderId: order.id, number: order.number, total: totals.total, paymentFee: totals.paymentFee, placedAt: new Date(), email, locale, client }) : ({ kind: 'confirmation' } as const);
     return { kind: 'placed', order, status, totals, next };
   }
 
@@ -92,7 +93,7 @@ export function createCheckout(ctx: AppContext, deps: { cart: CartService; order
       return { shipping: shippingMethods.map(option), payment: paymentMethods.map(option) };
     },
     quote,
-    async place(owner, input, idempotencyKey, locale, expectedTotal) {
+    async place(owner, input, idempotencyKey, locale, expectedTotal, client) {
       // A repeated submit (after the first emptied the cart) answers with the order it placed.
       const earlier = await placedOrderId(ctx.db, idempotencyKey);
       if (earlier !== null) {
@@ -100,7 +101,7 @@ export function createCheckout(ctx: AppContext, deps: { cart: CartService; order
         if (!order || !placedBy(order, owner)) throw new AppError('conflict'); // T4: another shopper's key reveals nothing
         const { itemsTotal, shippingFee, paymentFee, total, taxable10, tax10, taxable8, tax8 } = order;
         const totals = { itemsTotal, shippingFee, paymentFee, total, tax: { taxable10, tax10, taxable8, tax8 } };
-        return placedResult({ id: order.id, number: order.number, created: false }, order.status, totals, order.paymentMethod, order.email, locale);
+        return placedResult({ id: order.id, number: order.number, created: false }, order.status, totals, order.paymentMethod, order.email, locale, client);
       }
       const priced = await quote(owner, input, locale);
       if (!priced.ok) return { kind: 'invalid', errors: priced.errors };
@@ -130,7 +131,7 @@ export function createCheckout(ctx: AppContext, deps: { cart: CartService; order
       });
       const status = (await orders.statusOf(order.number)) ?? paymentMethod(input.paymentMethod)!.initialStatus;
       const totals = { itemsTotal: q.itemsTotal, shippingFee: q.shippingFee, paymentFee: q.paymentFee, total: q.total, tax: q.tax };
-      return placedResult(order, status, totals, input.paymentMethod, input.email, locale);
+      return placedResult(order, status, totals, input.paymentMethod, input.email, locale, client);
     },
   };
 }

@@ -2,6 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { cartOwnerOf } from '../cart/owner.ts';
 import type { CartOwner, CartView } from '../cart/service.ts';
+import { cardCheckoutRefusal, paymentClientOf } from '../payments/card/checkout-gate.ts';
 import { newToken } from '../platform/crypto/tokens.ts';
 import { AppError } from '../platform/http/errors.ts';
 import type { FieldErrors } from '../platform/http/forms.ts';
@@ -61,8 +62,12 @@ export const checkoutStoreRoutes: RouteModule = (app, s) => {
         if (!priced.ok) return renderForm(req, reply, s, buyer, checked.values, priced.errors, 422);
         return renderReview(req, reply, s, priced.quote, 'resubmit', 422);
       }
+      // T2: card-testing limits before a card order is placed (nothing is reserved when refused).
+      const client = paymentClientOf(buyer.owner, req.ip);
+      const refusal = await cardCheckoutRefusal(s.payments, checked.input.paymentMethod, client, req.locale);
+      if (refusal) return renderForm(req, reply, s, buyer, checked.values, { payment_method: refusal.message }, refusal.status);
       // Only the key and the total the shopper saw come from the page; every price is recomputed.
-      const result = await s.checkout.place(buyer.owner, checked.input, key.data, req.locale, expected.data);
+      const result = await s.checkout.place(buyer.owner, checked.input, key.data, req.locale, expected.data, client);
       if (result.kind === 'invalid') return renderForm(req, reply, s, buyer, checked.values, result.errors, 422);
       if (result.kind === 'changed') return renderReview(req, reply, s, result.quote, 'priceChanged', 409);
       const location = result.next.kind === 'redirect' ? result.next.url : `/orders/${encodeURIComponent(result.order.number)}`;

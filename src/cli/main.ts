@@ -3,6 +3,9 @@ import { openDatabase } from '../platform/db/database.ts';
 import { migrate } from '../platform/db/migrate.ts';
 import { ensureSetupToken } from '../identity/setup-token.ts';
 import { scanPanCommand } from '../detection/cli.ts';
+import { integrityCommand } from '../integrity/cli.ts';
+import { auditCommand } from '../audit/cli.ts';
+import { keysCommand } from '../vault/cli.ts';
 
 type Command = { summary: string; run(args: string[]): Promise<number> };
 
@@ -17,7 +20,10 @@ async function withDatabase<T>(fn: (handle: Awaited<ReturnType<typeof openDataba
 }
 
 const commands: Record<string, Command> = {
+  keys: keysCommand,
   'scan-pan': scanPanCommand,
+  integrity: integrityCommand,
+  audit: auditCommand,
   migrate: {
     summary: 'apply pending database migrations',
     run: () =>

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { generate } from 'otplib';
 import type { Browser } from 'playwright-core';
 import { launchBrowser, screenshot } from '../../test/browser.ts';
 import { startTestStore, type TestStore } from '../../test/harness.ts';
@@ -23,6 +24,12 @@ test('in a real browser: first-owner setup, then a customer registers, signs in 
   await admin.fill('#email', 'owner@example.jp');
   await admin.fill('#password', 'a long owner passphrase');
   await admin.click('main button[type=submit]');
+  // The first owner, too, enrols TOTP before reaching the console (code computed from the page's secret).
+  await admin.waitForURL(/\/admin\/2fa\/setup/);
+  const secret = (await admin.locator('#totp-secret').getAttribute('data-secret'))!;
+  await admin.fill('#code', await generate({ secret }));
+  await admin.click('main form[action="/admin/2fa/setup"] button[type=submit]');
+  await admin.click('main a.btn-primary');
   await admin.waitForURL(`${store.url}/admin`);
   await admin.goto(`${store.url}/admin/staff`);
   assert.match(await admin.textContent('main') ?? '', /owner@example\.jp/);

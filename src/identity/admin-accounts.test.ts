@@ -2,11 +2,12 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { TestClient } from '../../test/client.ts';
 import { startTestStore, type TestStore } from '../../test/harness.ts';
-import { staffClient } from '../../test/sessions.ts';
+import { secretFromEnrolmentPage, signInStaff, staffClient } from '../../test/sessions.ts';
 import { hashToken } from '../platform/crypto/tokens.ts';
 import { hashPassword } from './passwords.ts';
 import { sessionCookieBase } from './sessions.ts';
 import { createOwner, setStaffActive } from './staff-accounts.ts';
+import { totpCodeForStep, totpStepAt } from './totp.ts';
 
 let store: TestStore;
 let adminCookie: string;
@@ -57,8 +58,13 @@ describe('first-owner setup (runs first: needs a store without staff)', () => {
 
     const res = await client.postForm('/admin/setup', { token, name: 'オーナー', email: ownerEmail, password: ownerPassword });
     assert.equal(res.status, 303);
-    assert.equal(res.location, '/admin');
+    assert.equal(res.location, '/admin/2fa/setup', 'the first owner enrols TOTP before anything else');
     assert.match(res.headers.get('set-cookie') ?? '', /SameSite=Strict/i);
+    assert.equal((await client.get('/admin')).location, '/admin/2fa?next=%2Fadmin', 'a partial session reaches nothing');
+    const enrol = await client.get('/admin/2fa/setup');
+    const secret = secretFromEnrolmentPage(enrol);
+    const done = await client.postForm('/admin/2fa/setup', { code: await totpCodeForStep(secret, totpStepAt(Date.now())) });
+    assert.equal(done.status, 200);
     assert.equal((await client.get('/admin')).status, 200);
     const owner = await store.ctx.db.selectFrom('staff').selectAll().executeTakeFirstOrThrow();
     assert.equal(owner.role, 'owner');
@@ -94,14 +100,15 @@ describe('staff sign-in and sign-out', () => {
     const redirect = await client.get('/admin/staff');
     assert.equal(redirect.location, '/admin/sign-in?next=%2Fadmin%2Fstaff');
     client.setCookie(adminCookie, 'stale-or-planted-token-value-000000000');
-    const res = await signIn(client, ownerEmail, ownerPassword, '/admin/staff');
+    const { secret } = await store.ctx.db.selectFrom('staff').select('totp_secret as secret').where('email', '=', ownerEmail).executeTakeFirstOrThrow();
+    const { response: res } = await signInStaff(store, client, ownerEmail, ownerPassword, { secret: secret!, next: '/admin/staff' });
     assert.equal(res.location, '/admin/staff');
     const token = client.cookie(adminCookie)!;
     assert.notEqual(token, 'stale-or-planted-token-value-000000000');
     assert.equal((await client.get('/admin/staff')).status, 200);
 
-    assert.equal((await signIn(new TestClient(store.url), ownerEmail, ownerPassword, '//evil.example')).location, '/admin');
-    assert.equal((await signIn(new TestClient(store.url), ownerEmail, ownerPassword, '/cart')).location, '/admin');
+    assert.equal((await signIn(new TestClient(store.url), ownerEmail, ownerPassword, '//evil.example')).location, '/admin/2fa');
+    assert.equal((await signIn(new TestClient(store.url), ownerEmail, ownerPassword, '/cart')).location, '/admin/2fa');
 
     const out = await client.postForm('/admin/sign-out', {});
     assert.equal(out.status, 303);
@@ -135,7 +142,8 @@ describe('staff management', () => {
     assert.match(dup.text, /このメールアドレスのスタッフはすでに登録されています。/);
 
     const support = new TestClient(store.url);
-    assert.equal((await signIn(support, 'support@example.jp', 'initial password 1')).status, 303);
+    const { secret: supportSecret } = await signInStaff(store, support, 'support@example.jp', 'initial password 1');
+    assert.ok(supportSecret);
     assert.equal((await support.get('/admin/customers')).status, 200);
     const { id } = await store.ctx.db.selectFrom('staff').select('id').where('email', '=', 'support@example.jp').executeTakeFirstOrThrow();
 

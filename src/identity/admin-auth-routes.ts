@@ -1,4 +1,6 @@
+import { recordStaffSignIn } from '../audit/record.ts';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
 import { adminPage } from '../admin/layout.ts';
 import { hashToken } from '../platform/crypto/tokens.ts';
 import { errorMessage } from '../platform/http/errors.ts';
@@ -7,32 +9,56 @@ import type { SafeHtml } from '../platform/http/html.ts';
 import { redirectAfterPost, sendHtml } from '../platform/http/reply.ts';
 import type { RouteModule } from '../services.ts';
 import { setupForm, setupUnavailable, staffSignInForm } from './admin-auth-views.ts';
+import { t2 } from './admin-messages.ts';
+import { staffAttempt, staffThrottle } from './admin-throttle.ts';
 import { formValues } from './form-ui.ts';
+import { notifyTwoFactorChanged, type TwoFactorChange } from './notifications.ts';
 import { t } from './messages.ts';
+import { hashPassword, newPasswordField, passwordLength, verifyPassword } from './passwords.ts';
+import { consumeRecoveryCode } from './recovery-codes.ts';
 import { safeNextPath } from './redirects.ts';
-import { deleteSession, sessionCookie } from './sessions.ts';
+import { deleteSession, markStepUp, sessionCookie } from './sessions.ts';
 import { createFirstOwner, setupTokenUsable } from './setup-token.ts';
-import { startStaffSession } from './sign-in.ts';
 import { authenticateStaff, ownerSchema, staffSignInSchema } from './staff-accounts.ts';
+import { completeStaffSession, rotateStaffSession, startPartialStaffSession } from './staff-sign-in.ts';
+import { confirmTotpEnrolment, consumeTotp, normalizeCode, pendingTotpSecret, totpQrSvg, totpUri } from './totp.ts';
+import { enrolForm, passwordChangeForm, recoveryCodesPage, stepUpForm, totpForm } from './totp-views.ts';
 
 const adminNext = (next: unknown) => safeNextPath(next, '/admin', '/admin');
+const passwordChangeSchema = z.object({ current_password: z.string().min(1).max(1024), new_password: newPasswordField('staff') });
 
 function page(req: FastifyRequest, reply: FastifyReply, title: string, body: SafeHtml, status = 200) {
   return sendHtml(reply, adminPage(req, { title, body }), status);
 }
 
-/** Staff sign-in/out and the one-time first-owner setup: the admin console's public routes. */
+/**
+ * Staff sign-in (password, then TOTP: mandatory, with forced enrolment), sign-out, step-up
+ * re-authentication, the forced password change and the one-time first-owner setup (T4).
+ */
 export const adminAuthRoutes: RouteModule = (app, s) => {
   const { db } = s.ctx;
   const cookie = sessionCookie(s.cookies, 'admin');
+  const throttle = () => staffThrottle(s);
   const previousSessionHash = (req: FastifyRequest) => {
     const token = req.cookies[cookie.name];
     return token ? hashToken(token) : null;
   };
-  const signIn = async (req: FastifyRequest, reply: FastifyReply, staffId: number, next: string) => {
-    const token = await startStaffSession(db, req, { staffId, previousSessionHash: previousSessionHash(req) });
+  /** Password accepted: a new partial session, then the second factor (enrolment first if none yet). */
+  const passwordAccepted = async (req: FastifyRequest, reply: FastifyReply, staffId: number, next: string, enrolled: boolean) => {
+    const token = await startPartialStaffSession(db, req, staffId, previousSessionHash(req));
     reply.setCookie(cookie.name, token, cookie.options);
-    return redirectAfterPost(reply, next);
+    const step = enrolled ? '/admin/2fa' : '/admin/2fa/setup';
+    return redirectAfterPost(reply, next === '/admin' ? step : `${step}?next=${encodeURIComponent(next)}`);
+  };
+  /** T4: the staff member hears of every change to their second factor, so a takeover is noticed. */
+  const notify2fa = async (req: FastifyRequest, staffId: number, change: TwoFactorChange) => {
+    const shopName = (await s.shop.get()).name;
+    await notifyTwoFactorChanged(db, { staffId }, change, { ip: req.ip, userAgent: req.headers['user-agent'] }, { shopName, publicUrl: s.ctx.config.publicUrl });
+  };
+  const secondFactorAccepted = async (req: FastifyRequest, reply: FastifyReply) => {
+    const session = req.adminSession!;
+    const token = await completeStaffSession(db, req, session.staff.id, session.idHash);
+    reply.setCookie(cookie.name, token, cookie.options);
   };
 
   app.get('/sign-in', { config: { public: true } }, async (req, reply) => {
@@ -41,16 +67,168 @@ export const adminAuthRoutes: RouteModule = (app, s) => {
     return page(req, reply, t(req.locale, 'staffSignInTitle'), staffSignInForm(req.locale, {}, {}, null, next));
   });
 
+  /** The throttle check, with a refusal recorded in the audit trail (PCI DSS 10.2.1.4). */
+  const auditedCheck = async (attempt: Parameters<ReturnType<typeof throttle>['check']>[0], req: FastifyRequest) => {
+    try {
+      await throttle().check(attempt);
+    } catch (err) {
+      await recordStaffSignIn(db, { ok: false, reason: 'throttled', req });
+      throw err;
+    }
+  };
+
   app.post('/sign-in', { config: { public: true } }, async (req, reply) => {
     const l = req.locale;
     const values = formValues(req.body);
     const next = adminNext(values.next);
     const parsed = parseInput(staffSignInSchema, req.body, l);
     if (!parsed.ok) return page(req, reply, t(l, 'staffSignInTitle'), staffSignInForm(l, values, parsed.errors, errorMessage('validation', l), next), 422);
-    // Throttling and lockout will hook in here; a TOTP step will follow a correct password.
+    // T4: brute force and credential stuffing against staff accounts (429 with Retry-After when locked).
+    const attempt = staffAttempt(req, parsed.data.email);
+    await auditedCheck(attempt, req);
     const staff = await authenticateStaff(db, parsed.data.email, parsed.data.password);
-    if (!staff) return page(req, reply, t(l, 'staffSignInTitle'), staffSignInForm(l, values, {}, t(l, 'signInFailed'), next), 401);
-    return signIn(req, reply, staff.id, next);
+    if (!staff) {
+      await throttle().failure(attempt);
+      await recordStaffSignIn(db, { ok: false, reason: 'bad_credentials', req });
+      return page(req, reply, t(l, 'staffSignInTitle'), staffSignInForm(l, values, {}, t(l, 'signInFailed'), next), 401);
+    }
+    // The throttle's success is recorded only after the second factor.
+    const enrolled = await db.selectFrom('staff').select('totp_enabled_at').where('id', '=', staff.id).executeTakeFirstOrThrow();
+    return passwordAccepted(req, reply, staff.id, next, enrolled.totp_enabled_at !== null);
+  });
+
+  app.get('/2fa', { config: { staff: 'partial' } }, async (req, reply) => {
+    const session = req.adminSession!;
+    const next = adminNext((req.query as Record<string, unknown>).next);
+    if (session.secondFactorAt) return reply.redirect(next, 303);
+    if (!session.totpEnrolled) return reply.redirect(`/admin/2fa/setup?next=${encodeURIComponent(next)}`, 303);
+    return page(req, reply, t2(req.locale, 'totpTitle'), totpForm(req.locale, next, null));
+  });
+
+  app.post('/2fa', { config: { staff: 'partial' } }, async (req, reply) => {
+    const l = req.locale;
+    const session = req.adminSession!;
+    const next = adminNext(formValues(req.body).next);
+    if (session.secondFactorAt) return redirectAfterPost(reply, next);
+    if (!session.totpEnrolled) return redirectAfterPost(reply, '/admin/2fa/setup');
+    const attempt = staffAttempt(req, session.staff.email);
+    await throttle().check(attempt);
+    const code = normalizeCode(formValues(req.body).code);
+    // A 6-digit TOTP code (each time step once only), or a one-time recovery code.
+    const byTotp = /^\d{6}$/.test(code);
+    const ok = byTotp ? await consumeTotp(db, session.staff.id, code) : await consumeRecoveryCode(db, session.staff.id, code);
+    if (!ok) {
+      await throttle().failure(attempt);
+      await recordStaffSignIn(db, { ok: false, staff: session.staff, step: byTotp ? 'second_factor' : 'recovery_code', reason: 'bad_code', req });
+      return page(req, reply, t2(l, 'totpTitle'), totpForm(l, next, t2(l, 'totpFailed')), 401);
+    }
+    if (!byTotp) {
+      await db.insertInto('staff_security_event').values({ actor_staff_id: session.staff.id, target_staff_id: session.staff.id, action: 'recovery_code_used' }).execute();
+      await notify2fa(req, session.staff.id, 'recovery_code_used');
+    }
+    await throttle().success(attempt);
+    await secondFactorAccepted(req, reply);
+    await recordStaffSignIn(db, { ok: true, staff: session.staff, step: byTotp ? 'second_factor' : 'recovery_code', req });
+    return redirectAfterPost(reply, next);
+  });
+
+  async function renderEnrolment(req: FastifyRequest, reply: FastifyReply, next: string, alert: string | null, status: number) {
+    const session = req.adminSession!;
+    const secret = await pendingTotpSecret(db, session.staff.id);
+    if (!secret) return reply.redirect(`/admin/2fa?next=${encodeURIComponent(next)}`, 303);
+    const issuer = (await s.shop.get()).name || 'omamori';
+    const qrSvg = await totpQrSvg(totpUri(issuer, session.staff.email, secret));
+    return page(req, reply, t2(req.locale, 'enrolTitle'), enrolForm(req.locale, { secret, qrSvg, next, alert }), status);
+  }
+
+  app.get('/2fa/setup', { config: { staff: 'partial' } }, async (req, reply) => {
+    const session = req.adminSession!;
+    const next = adminNext((req.query as Record<string, unknown>).next);
+    // Only a session still waiting for its second factor may see a secret: no enrolment page for
+    // a complete session (nobody re-enrols without an owner resetting it).
+    if (session.secondFactorAt) return reply.redirect(next, 303);
+    if (session.totpEnrolled) return reply.redirect(`/admin/2fa?next=${encodeURIComponent(next)}`, 303);
+    return renderEnrolment(req, reply, next, null, 200);
+  });
+
+  app.post('/2fa/setup', { config: { staff: 'partial' } }, async (req, reply) => {
+    const l = req.locale;
+    const session = req.adminSession!;
+    const next = adminNext(formValues(req.body).next);
+    if (session.secondFactorAt) return redirectAfterPost(reply, next);
+    if (session.totpEnrolled) return redirectAfterPost(reply, '/admin/2fa');
+    const attempt = staffAttempt(req, session.staff.email);
+    await throttle().check(attempt);
+    const codes = await confirmTotpEnrolment(db, session.staff.id, normalizeCode(formValues(req.body).code));
+    if (!codes) {
+      await throttle().failure(attempt);
+      return renderEnrolment(req, reply, next, t2(l, 'totpFailed'), 422);
+    }
+    await throttle().success(attempt);
+    await db.insertInto('staff_security_event').values({ actor_staff_id: session.staff.id, target_staff_id: session.staff.id, action: 'totp_enrolled' }).execute();
+    await notify2fa(req, session.staff.id, 'enabled');
+    await secondFactorAccepted(req, reply);
+    await recordStaffSignIn(db, { ok: true, staff: session.staff, step: 'setup', req });
+    // Shown once, in this response only (no-store); the database keeps hashes.
+    req.staff = session.staff;
+    return page(req, reply, t2(l, 'recoveryTitle'), recoveryCodesPage(l, codes, next));
+  });
+
+  app.get('/step-up', { config: { staff: 'any' } }, async (req, reply) => {
+    const next = adminNext((req.query as Record<string, unknown>).next);
+    return page(req, reply, t2(req.locale, 'stepUpTitle'), stepUpForm(req.locale, { next, alert: null, passwordLabel: t(req.locale, 'password') }));
+  });
+
+  app.post('/step-up', { config: { staff: 'any' } }, async (req, reply) => {
+    const l = req.locale;
+    const session = req.adminSession!;
+    const values = formValues(req.body);
+    const next = adminNext(values.next);
+    const attempt = staffAttempt(req, session.staff.email);
+    await throttle().check(attempt);
+    const row = await db.selectFrom('staff').select('password_hash').where('id', '=', session.staff.id).executeTakeFirstOrThrow();
+    const password = typeof values.password === 'string' ? values.password.slice(0, 1024) : '';
+    // T4: a stolen session alone cannot change settings, staff or run emergency actions: password + a fresh TOTP code.
+    const ok = (await verifyPassword(row.password_hash, password)) && (await consumeTotp(db, session.staff.id, normalizeCode(values.code)));
+    if (!ok) {
+      await throttle().failure(attempt);
+      return page(req, reply, t2(l, 'stepUpTitle'), stepUpForm(l, { next, alert: t2(l, 'stepUpFailed'), passwordLabel: t(l, 'password') }), 401);
+    }
+    await throttle().success(attempt);
+    await markStepUp(db, session.idHash);
+    return redirectAfterPost(reply, next);
+  });
+
+  const passwordHint = (l: FastifyRequest['locale']) => t(l, 'passwordHint', passwordLength.staff);
+  app.get('/password', { config: { staff: 'any' } }, async (req, reply) => {
+    return page(req, reply, t2(req.locale, 'passwordChangeTitle'), passwordChangeForm(req.locale, { errors: {}, alert: null, hint: passwordHint(req.locale) }));
+  });
+
+  app.post('/password', { config: { staff: 'any' } }, async (req, reply) => {
+    const l = req.locale;
+    const session = req.adminSession!;
+    const render = (errors: Record<string, string>, status: number) =>
+      page(req, reply, t2(l, 'passwordChangeTitle'), passwordChangeForm(l, { errors, alert: errorMessage('validation', l), hint: passwordHint(l) }), status);
+    const parsed = parseInput(passwordChangeSchema, req.body, l);
+    if (!parsed.ok) return render(parsed.errors, 422);
+    const attempt = staffAttempt(req, session.staff.email);
+    await throttle().check(attempt);
+    const row = await db.selectFrom('staff').select('password_hash').where('id', '=', session.staff.id).executeTakeFirstOrThrow();
+    if (!(await verifyPassword(row.password_hash, parsed.data.current_password))) {
+      await throttle().failure(attempt);
+      return render({ current_password: t2(l, 'passwordChangeWrong') }, 422);
+    }
+    if (await verifyPassword(row.password_hash, parsed.data.new_password)) return render({ new_password: t2(l, 'passwordChangeSame') }, 422);
+    const hash = await hashPassword(parsed.data.new_password);
+    await db.transaction().execute(async (trx) => {
+      await trx.updateTable('staff').set({ password_hash: hash, password_reset_required: false }).where('id', '=', session.staff.id).execute();
+      // Every other session of this account ends; this one gets a new id.
+      await trx.deleteFrom('session').where('staff_id', '=', session.staff.id).where('id_hash', '!=', session.idHash).execute();
+      await trx.insertInto('staff_security_event').values({ actor_staff_id: session.staff.id, target_staff_id: session.staff.id, action: 'password_changed' }).execute();
+    });
+    const token = await rotateStaffSession(db, req, session.staff.id, session.idHash, { secondFactorAt: session.secondFactorAt, stepUpAt: null });
+    reply.setCookie(cookie.name, token, cookie.options);
+    return redirectAfterPost(reply, '/admin');
   });
 
   app.post('/sign-out', { config: { public: true } }, async (req, reply) => {
@@ -78,6 +256,7 @@ export const adminAuthRoutes: RouteModule = (app, s) => {
     if (!parsed.ok) return page(req, reply, t(l, 'setupTitle'), setupForm(l, token, values, parsed.errors, errorMessage('validation', l)), 422);
     const ownerId = await createFirstOwner(db, token, parsed.data);
     if (ownerId === null) return page(req, reply, t(l, 'setupTitle'), setupUnavailable(l), 403);
-    return signIn(req, reply, ownerId, '/admin');
+    // The first owner, too, enrols TOTP before reaching anything (no bypass).
+    return passwordAccepted(req, reply, ownerId, '/admin', false);
   });
 };

@@ -1,3 +1,4 @@
+import { recordPersonalDataView } from '../audit/record.ts';
 import { z } from 'zod';
 import { adminPage } from '../admin/layout.ts';
 import { can } from './permissions.ts';
@@ -30,6 +31,8 @@ export const adminCustomerRoutes: RouteModule = (app, s) => {
     const customer = await customerDetail(db, Number(raw));
     if (!customer) throw new AppError('not_found');
     const unmasked = can(req.staff!.role, 'customers.read_unmasked');
+    // Principle 4: every view of unmasked personal data is recorded.
+    if (unmasked) await recordPersonalDataView(db, { staff: req.staff!, object: { type: 'customer', id: customer.id }, fields: ['email', 'phone', 'addresses'], req });
     const body = customerDetailPage(req.locale, customer, await listAddresses(db, customer.id), unmasked);
     return sendHtml(reply, adminPage(req, { title: customer.name, body, section: '/admin/customers' }));
   });

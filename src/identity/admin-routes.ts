@@ -2,10 +2,12 @@ import type { RouteModule } from '../services.ts';
 import { adminAuthRoutes } from './admin-auth-routes.ts';
 import { adminCustomerRoutes } from './admin-customer-routes.ts';
 import { adminStaffRoutes } from './admin-staff-routes.ts';
+import { emergencyRoutes } from './emergency-routes.ts';
 
-/** Staff sign-in and setup (public), staff management and the customer directory. */
+/** Staff sign-in, 2FA and setup, staff management, the customer directory and emergency actions. */
 export const identityAdminRoutes: RouteModule = (app, s) => {
   adminAuthRoutes(app, s);
   adminStaffRoutes(app, s);
   adminCustomerRoutes(app, s);
+  emergencyRoutes(app, s);
 };

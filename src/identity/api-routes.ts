@@ -5,10 +5,13 @@ import { cartTokenHeader } from '../cart/owner.ts';
 import { hashToken } from '../platform/crypto/tokens.ts';
 import { AppError } from '../platform/http/errors.ts';
 import type { RouteModule } from '../services.ts';
-import { authenticateCustomer, customerProfile, registerCustomer, registrationSchema, signInSchema } from './customers.ts';
+import { email } from '../platform/http/fields.ts';
+import { authenticateCustomer, customerProfile, registerCustomer, registrationApiSchema, signInSchema } from './customers.ts';
+import { completePasswordReset, requestPasswordReset, resetTokenState } from './password-reset.ts';
+import { assertPasswordAcceptable, newPasswordLengthField } from './passwords.ts';
 import { t } from './messages.ts';
 import { deleteSession } from './sessions.ts';
-import { startCustomerSession } from './sign-in.ts';
+import { customerAttempt, deviceHashOf, startCustomerSession } from './sign-in.ts';
 
 const tags = ['Store: customers'];
 const errorSchema = z.object({ error: z.object({ code: z.string(), message: z.string(), fields: z.record(z.string(), z.string()).optional() }) });
@@ -35,11 +38,14 @@ export const identityApiRoutes: RouteModule = (plain, s) => {
         tags,
         summary: 'Register a customer account',
         description: 'Always answers 202 whether or not the e-mail already has an account (no user enumeration); the address receives a mail either way. Sign in afterwards.',
-        body: registrationSchema,
-        response: { 202: z.object({ status: z.literal('accepted') }), 422: errorSchema },
+        body: registrationApiSchema,
+        response: { 202: z.object({ status: z.literal('accepted') }), 422: errorSchema, 429: errorSchema },
       },
     },
     async (req, reply) => {
+      // Common, breached or guessable passwords (and ones built from the e-mail or name) are refused with a clear message.
+      assertPasswordAcceptable(req.body.password, 'customer', req.locale, 'password', [req.body.email, req.body.name]);
+      await s.identity.throttle.registration({ ip: req.ip });
       const shop = await s.shop.get();
       await registerCustomer(db, req.body, { locale: req.locale, shopName: shop.name, publicUrl: s.ctx.config.publicUrl });
       return reply.code(202).send({ status: 'accepted' as const });
@@ -57,21 +63,34 @@ export const identityApiRoutes: RouteModule = (plain, s) => {
         body: signInSchema,
         // Loose: Fastify replaces req.headers with the parsed value, and a strict object would drop the rest.
         headers: z.looseObject({ [cartTokenHeader]: z.string().max(100).optional() }),
-        response: { 200: z.object({ token: z.string(), customer: customerSchema }), 401: errorSchema, 422: errorSchema },
+        response: { 200: z.object({ token: z.string(), customer: customerSchema }), 401: errorSchema, 403: errorSchema, 422: errorSchema, 429: errorSchema },
       },
     },
     async (req, reply) => {
+      // Brute force / credential stuffing: 429 + Retry-After before any argon2 work; store and API share the counts.
+      const attempt = customerAttempt(req, 'api', req.body.email);
+      await s.identity.throttle.check(attempt);
       const customer = await authenticateCustomer(db, req.body.email, req.body.password);
       // One answer for an unknown e-mail and a wrong password (user enumeration).
-      if (!customer) throw new AppError('unauthenticated', { message: t(req.locale, 'signInFailed') });
+      if (!customer) {
+        await s.identity.throttle.failure(attempt);
+        throw new AppError('unauthenticated', { message: t(req.locale, 'signInFailed') });
+      }
+      await s.identity.throttle.success(attempt);
+      const notice = { shopName: (await s.shop.get()).name, publicUrl: s.ctx.config.publicUrl };
+      if (customer.passwordResetRequired) {
+        await requestPasswordReset(db, customer.email, { ...notice, locale: req.locale });
+        throw new AppError('forbidden', { message: t(req.locale, 'resetRequiredBody') });
+      }
       const cartToken = req.headers[cartTokenHeader];
       const previous = s.identity.bearerToken(req);
       const token = await startCustomerSession(db, s.cart, req, {
         customerId: customer.id,
         previousSessionHash: previous ? hashToken(previous) : null,
         guestCartHash: typeof cartToken === 'string' && cartToken ? hashToken(cartToken) : null,
+        device: { hash: deviceHashOf(req, null, null), notice },
       });
-      return reply.header('cache-control', 'no-store').send({ token, customer });
+      return reply.header('cache-control', 'no-store').send({ token, customer: { id: customer.id, name: customer.name, email: customer.email } });
     },
   );
 
@@ -93,6 +112,51 @@ export const identityApiRoutes: RouteModule = (plain, s) => {
       const profile = await customerProfile(db, id);
       if (!profile) throw new AppError('unauthenticated');
       return reply.header('cache-control', 'no-store').send({ id: profile.id, name: profile.name, name_kana: profile.name_kana, email: profile.email, phone: profile.phone });
+    },
+  );
+  app.post(
+    '/store/password-resets',
+    {
+      schema: {
+        operationId: 'requestPasswordReset',
+        tags,
+        summary: 'Request a password reset link by e-mail',
+        description:
+          'Always answers 202 whether or not the address has an account (no user enumeration); an account holder receives a link that works once, for 30 minutes. Limited per address and per client (429 with Retry-After).',
+        body: z.object({ email }),
+        response: { 202: z.object({ status: z.literal('accepted') }), 422: errorSchema, 429: errorSchema },
+      },
+    },
+    async (req, reply) => {
+      await s.identity.throttle.resetRequest({ account: req.body.email, ip: req.ip });
+      await requestPasswordReset(db, req.body.email, { shopName: (await s.shop.get()).name, publicUrl: s.ctx.config.publicUrl, locale: req.locale });
+      return reply.code(202).send({ status: 'accepted' as const });
+    },
+  );
+
+  app.post(
+    '/store/password-resets/confirm',
+    {
+      schema: {
+        operationId: 'confirmPasswordReset',
+        tags,
+        summary: 'Set a new password with the token from the reset e-mail',
+        description: 'The token works once, for 30 minutes. Every session of the account ends (sign in again) and the customer is told by e-mail. 410 when the token is unknown, expired or used.',
+        body: z.object({ token: z.string().max(100), password: newPasswordLengthField('customer') }),
+        response: { 204: z.null(), 410: errorSchema, 422: errorSchema },
+      },
+    },
+    async (req, reply) => {
+      const l = req.locale;
+      const gone = (state: 'expired' | 'used' | 'invalid') =>
+        reply.code(410).send({ error: { code: `reset_${state}`, message: t(l, state === 'expired' ? 'resetExpired' : state === 'used' ? 'resetUsed' : 'resetInvalid') } });
+      const state = await resetTokenState(db, req.body.token);
+      if (state.state !== 'ok') return gone(state.state);
+      assertPasswordAcceptable(req.body.password, 'customer', l, 'password', [state.email, state.name]);
+      const done = await completePasswordReset(db, req.body.token, req.body.password, { ip: req.ip, userAgent: req.headers['user-agent'] }, { shopName: (await s.shop.get()).name, publicUrl: s.ctx.config.publicUrl });
+      if (done.state !== 'ok') return gone(done.state);
+      await s.identity.throttle.unlock('store', state.email);
+      return reply.code(204).send(null);
     },
   );
 };

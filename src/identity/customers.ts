@@ -5,18 +5,31 @@ import type { SignedInCustomer } from '../platform/http/request.ts';
 import type { Locale } from '../platform/i18n/index.ts';
 import { queueMail } from '../platform/mail/mailer.ts';
 import { t } from './messages.ts';
-import { currentPasswordField, hashPassword, needsRehash, newPasswordField, verifyPassword, verifyWithoutAccount } from './passwords.ts';
+import { notifyEmailChanged, notifyPasswordChanged, type ClientInfo, type NoticeContext } from './notifications.ts';
+import { currentPasswordField, hashPassword, needsRehash, newPasswordField, newPasswordLengthField, passwordProblem, verifyPassword, verifyWithoutAccount } from './passwords.ts';
 
 const emptyToUndefined = (v: unknown) => (v === null || (typeof v === 'string' && v.trim() === '') ? undefined : v);
 
-export const registrationSchema = z.object({
+const registrationFields = {
   name: text(100),
   name_kana: kana.optional().transform((v) => v ?? ''),
   email,
   password: newPasswordField('customer'),
   phone: z.preprocess(emptyToUndefined, phone.optional()),
-});
-export type Registration = z.output<typeof registrationSchema>;
+};
+
+/** The password may not be built from the customer's own e-mail or name either ("hanako1985" for Hanako). */
+function passwordNotPersonal(v: { password: string; email: string; name: string }, ctx: z.RefinementCtx) {
+  // A repeat of the field's own issue, if any, is harmless: the first issue of a field is the one shown.
+  if (passwordProblem(v.password, 'customer', [v.email, v.name]) === 'password_common') {
+    ctx.addIssue({ code: 'custom', path: ['password'], message: 'password_common' });
+  }
+}
+
+export const registrationSchema = z.object(registrationFields).superRefine(passwordNotPersonal);
+/** The same for the API, whose handler reports a weak password itself (`assertPasswordAcceptable`), with a clear message. */
+export const registrationApiSchema = z.object({ ...registrationFields, password: newPasswordLengthField('customer') });
+export type Registration = z.output<typeof registrationApiSchema>;
 
 export const signInSchema = z.object({ email, password: currentPasswordField });
 
@@ -66,14 +79,57 @@ export async function registerCustomer(db: Db, input: Registration, c: Registrat
  * The customer with this e-mail and password, or null. A missing account costs the same argon2
  * verification as a wrong password (user enumeration by timing).
  */
-export async function authenticateCustomer(db: Db, emailAddress: string, password: string): Promise<SignedInCustomer | null> {
-  const row = await db.selectFrom('customer').select(['id', 'name', 'email', 'password_hash']).where('email', '=', emailAddress).executeTakeFirst();
+export async function authenticateCustomer(db: Db, emailAddress: string, password: string): Promise<(SignedInCustomer & { passwordResetRequired: boolean }) | null> {
+  const row = await db.selectFrom('customer').select(['id', 'name', 'email', 'password_hash', 'password_reset_required']).where('email', '=', emailAddress).executeTakeFirst();
   if (!row) return verifyWithoutAccount(password).then(() => null);
   if (!(await verifyPassword(row.password_hash, password))) return null;
   if (needsRehash(row.password_hash)) {
     await db.updateTable('customer').set({ password_hash: await hashPassword(password) }).where('id', '=', row.id).execute();
   }
-  return { id: row.id, name: row.name, email: row.email };
+  return { id: row.id, name: row.name, email: row.email, passwordResetRequired: row.password_reset_required };
+}
+
+export const changePasswordSchema = z.object({ current_password: currentPasswordField, new_password: newPasswordField('customer') });
+export const changeEmailSchema = z.object({ email, current_password: currentPasswordField });
+
+/** True when `password` is this customer's current password (the same argon2 cost either way). */
+export async function checkCurrentPassword(db: Db, customerId: number, password: string): Promise<boolean> {
+  const row = await db.selectFrom('customer').select('password_hash').where('id', '=', customerId).executeTakeFirst();
+  if (!row) return verifyWithoutAccount(password);
+  return verifyPassword(row.password_hash, password);
+}
+
+/**
+ * Sets a new password for a signed-in customer (current password already checked). Every other
+ * session of the account ends (a thief signed in elsewhere is out); this one stays. Mails the customer.
+ */
+export async function changePassword(db: Db, customerId: number, newPassword: string, keepSessionHash: string | null, client: ClientInfo, c: NoticeContext): Promise<void> {
+  const passwordHash = await hashPassword(newPassword);
+  await db.transaction().execute(async (trx) => {
+    await trx.updateTable('customer').set({ password_hash: passwordHash, password_reset_required: false, updated_at: new Date() }).where('id', '=', customerId).execute();
+    let sessions = trx.deleteFrom('session').where('customer_id', '=', customerId);
+    if (keepSessionHash) sessions = sessions.where('id_hash', '!=', keepSessionHash);
+    await sessions.execute();
+    await trx.updateTable('password_reset').set({ used_at: new Date() }).where('customer_id', '=', customerId).where('used_at', 'is', null).execute();
+    await notifyPasswordChanged(trx, customerId, client, c, 'change');
+  });
+}
+
+/**
+ * Changes a signed-in customer's e-mail address (current password already checked). Both the old
+ * and the new address are told. Returns false when another account already uses the address.
+ */
+export async function changeEmail(db: Db, customerId: number, newEmail: string, client: ClientInfo, c: NoticeContext): Promise<'changed' | 'unchanged' | 'taken'> {
+  return db.transaction().execute(async (trx) => {
+    const current = await trx.selectFrom('customer').select('email').where('id', '=', customerId).forUpdate().executeTakeFirstOrThrow();
+    if (current.email === newEmail) return 'unchanged';
+    const other = await trx.selectFrom('customer').select('id').where('email', '=', newEmail).executeTakeFirst();
+    if (other) return 'taken';
+    await trx.updateTable('customer').set({ email: newEmail, updated_at: new Date() }).where('id', '=', customerId).execute();
+    await trx.updateTable('password_reset').set({ used_at: new Date() }).where('customer_id', '=', customerId).where('used_at', 'is', null).execute();
+    await notifyEmailChanged(trx, customerId, current.email, client, c);
+    return 'changed';
+  });
 }
 
 export async function customerProfile(db: Db, customerId: number) {

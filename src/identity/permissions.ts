@@ -12,13 +12,19 @@ export const permissions = [
   'staff.manage',
   'settings.manage',
   'mail.read',
+  // Owner only (T2/T4): revoke every session, force password resets.
+  'security.emergency',
+  // File-integrity findings and CSP reports (T1/T3/T6).
+  'security.read',
+  // The tamper-evident audit trail (PCI DSS 10): owners only.
+  'audit.read',
 ] as const;
 export type Permission = (typeof permissions)[number];
 
-/** Least privilege: each role gets only what its work needs (T4). */
+/** Least privilege: each role gets only what its work needs (T4). Owners have every permission. */
 export const rolePermissions: Record<StaffRole, ReadonlySet<Permission>> = {
   owner: new Set(permissions),
-  administrator: new Set<Permission>(['dashboard.view', 'catalog.read', 'catalog.write', 'orders.read', 'orders.write', 'customers.read', 'customers.read_unmasked', 'mail.read', 'settings.manage']),
+  administrator: new Set<Permission>(['dashboard.view', 'catalog.read', 'catalog.write', 'orders.read', 'orders.write', 'customers.read', 'customers.read_unmasked', 'mail.read', 'settings.manage', 'security.read']),
   order_operator: new Set<Permission>(['dashboard.view', 'catalog.read', 'orders.read', 'orders.write', 'customers.read']),
   customer_support: new Set<Permission>(['dashboard.view', 'orders.read', 'customers.read', 'mail.read']),
   content_editor: new Set<Permission>(['dashboard.view', 'catalog.read', 'catalog.write']),

@@ -8,12 +8,13 @@ import { cookiePolicy } from '../platform/http/cookies.ts';
 import { listAddresses } from './addresses.ts';
 import { readCustomerSession, readStaffSession, sessionCookie } from './sessions.ts';
 import { ensureSetupToken } from './setup-token.ts';
+import { createLoginThrottle, type LoginThrottle } from '../platform/throttle/login-throttle.ts';
+import { registerPasswordResetJob } from './password-reset.ts';
+import { identitySecret } from './sign-in.ts';
 
 export interface IdentityService {
   /** Storefront onRequest: reads the session cookie and sets req.customer and req.sessionHash. */
   loadCustomer(req: FastifyRequest, reply: FastifyReply): Promise<void>;
-  /** Admin onRequest: reads the admin session cookie and sets req.staff (null when absent or expired). */
-  loadStaff(req: FastifyRequest, reply: FastifyReply): Promise<void>;
   /** API: the customer behind an `Authorization: Bearer` token, if valid. */
   customerFromBearer(req: FastifyRequest): Promise<SignedInCustomer | null>;
   /** Prints or returns a one-time setup link when no staff account exists yet. */
@@ -22,6 +23,8 @@ export interface IdentityService {
   listAddresses(customerId: number): Promise<Array<Address & { id: number; isDefault: boolean }>>;
   /** The raw bearer token of an API request (for signing out), or null. */
   bearerToken(req: FastifyRequest): string | null;
+  /** Brute-force defence shared by customer (store, API) and staff sign-in; counters in Redis when REDIS_URL is set. */
+  throttle: LoginThrottle;
 }
 
 export function createIdentity(ctx: AppContext, _deps: { cart: CartService }): IdentityService {
@@ -29,6 +32,8 @@ export function createIdentity(ctx: AppContext, _deps: { cart: CartService }): I
   const store = sessionCookie(cookies, 'store');
   const admin = sessionCookie(cookies, 'admin');
   ctx.scheduler.every('purge-expired-sessions', 3600_000, () => purgeExpiredSessions(ctx.db));
+  const throttle = createLoginThrottle(ctx, { secret: () => identitySecret(ctx.db, 'login_throttle') });
+  registerPasswordResetJob(ctx);
 
   function bearerToken(req: FastifyRequest): string | null {
     const header = req.headers.authorization;
@@ -45,12 +50,6 @@ export function createIdentity(ctx: AppContext, _deps: { cart: CartService }): I
       // A cookie whose session ended (expired, signed out elsewhere) is dropped from the browser.
       if (token !== undefined && !session) reply.clearCookie(store.name, store.options);
     },
-    async loadStaff(req, reply) {
-      const token = req.cookies[admin.name];
-      const session = await readStaffSession(ctx.db, token);
-      req.staff = session?.staff ?? null;
-      if (token !== undefined && !session) reply.clearCookie(admin.name, admin.options);
-    },
     async customerFromBearer(req) {
       // The API never reads cookies, so it needs no CSRF defence.
       const session = await readCustomerSession(ctx.db, bearerToken(req) ?? undefined);
@@ -59,5 +58,6 @@ export function createIdentity(ctx: AppContext, _deps: { cart: CartService }): I
     ensureSetupToken: () => ensureSetupToken(ctx.db),
     listAddresses: (customerId) => listAddresses(ctx.db, customerId),
     bearerToken,
+    throttle,
   };
 }

@@ -22,8 +22,17 @@ export interface SessionRow {
   createdAt: Date;
 }
 
+/**
+ * Admin sessions only: when the second factor was completed (null: a partial session, which
+ * reaches only the 2FA pages) and when the last step-up re-authentication happened.
+ */
+export interface AdminSessionState {
+  secondFactorAt?: Date | null;
+  stepUpAt?: Date | null;
+}
+
 /** Creates a server-side session; returns the 256-bit token for the cookie. Only its hash is stored. */
-export async function createSession(db: Db, realm: Realm, subject: { customerId?: number; staffId?: number }, client: { ip?: string; userAgent?: string } = {}): Promise<string> {
+export async function createSession(db: Db, realm: Realm, subject: { customerId?: number; staffId?: number }, client: { ip?: string; userAgent?: string } = {}, state: AdminSessionState = {}): Promise<string> {
   const token = newToken();
   const now = Date.now();
   await db
@@ -36,6 +45,8 @@ export async function createSession(db: Db, realm: Realm, subject: { customerId?
       expires_at: new Date(now + sessionLifetimes[realm].idleMs),
       ip: client.ip ?? null,
       user_agent: client.userAgent?.slice(0, 300) ?? null,
+      second_factor_at: state.secondFactorAt ?? null,
+      step_up_at: state.stepUpAt ?? null,
     })
     .execute();
   return token;
@@ -74,20 +85,53 @@ export async function readCustomerSession(db: Db, token: string | undefined): Pr
   return { idHash, customer };
 }
 
+/** A staff session as the admin guard sees it (partial until the second factor is done). */
+export interface StaffSession {
+  idHash: string;
+  staff: SignedInStaff;
+  createdAt: Date;
+  /** null: partial session (password only). */
+  secondFactorAt: Date | null;
+  stepUpAt: Date | null;
+  totpEnrolled: boolean;
+  passwordResetRequired: boolean;
+}
+
 /** Admin: the session and its staff member in one query; a deactivated account has no session (T4). */
-export async function readStaffSession(db: Db, token: string | undefined): Promise<{ idHash: string; staff: SignedInStaff } | null> {
+export async function readStaffSession(db: Db, token: string | undefined): Promise<StaffSession | null> {
   const idHash = tokenHash(token);
   if (!idHash) return null;
   const row = await db
     .selectFrom('session')
     .innerJoin('staff', 'staff.id', 'session.staff_id')
-    .select(['session.id_hash', 'session.created_at', 'session.expires_at', 'session.last_seen_at', 'staff.id', 'staff.name', 'staff.email', 'staff.role'])
+    .select([
+      'session.id_hash',
+      'session.created_at',
+      'session.expires_at',
+      'session.last_seen_at',
+      'session.second_factor_at',
+      'session.step_up_at',
+      'staff.id',
+      'staff.name',
+      'staff.email',
+      'staff.role',
+      'staff.totp_enabled_at',
+      'staff.password_reset_required',
+    ])
     .where('session.id_hash', '=', idHash)
     .where('session.realm', '=', 'admin')
     .where('staff.active', '=', true)
     .executeTakeFirst();
   if (!row || !(await stillValid(db, 'admin', row))) return null;
-  return { idHash, staff: { id: row.id, name: row.name, email: row.email, role: row.role } };
+  return {
+    idHash,
+    staff: { id: row.id, name: row.name, email: row.email, role: row.role },
+    createdAt: row.created_at,
+    secondFactorAt: row.second_factor_at,
+    stepUpAt: row.step_up_at,
+    totpEnrolled: row.totp_enabled_at !== null,
+    passwordResetRequired: row.password_reset_required,
+  };
 }
 
 function tokenHash(token: string | undefined): string | null {
@@ -113,9 +157,14 @@ async function stillValid(db: Db, realm: Realm, row: { id_hash: string; created_
  * Starts a session at sign-in. The session the browser had before (if any) is deleted, so a
  * session id planted before sign-in is worthless afterwards (session fixation).
  */
-export async function rotateSession(db: Db, realm: Realm, previousHash: string | null, subject: { customerId?: number; staffId?: number }, client: { ip?: string; userAgent?: string } = {}): Promise<string> {
+export async function rotateSession(db: Db, realm: Realm, previousHash: string | null, subject: { customerId?: number; staffId?: number }, client: { ip?: string; userAgent?: string } = {}, state: AdminSessionState = {}): Promise<string> {
   if (previousHash) await deleteSession(db, previousHash);
-  return createSession(db, realm, subject, client);
+  return createSession(db, realm, subject, client, state);
+}
+
+/** Records a successful step-up re-authentication on an admin session. */
+export async function markStepUp(db: Db, idHash: string, at = new Date()): Promise<void> {
+  await db.updateTable('session').set({ step_up_at: at }).where('id_hash', '=', idHash).where('realm', '=', 'admin').execute();
 }
 
 /** Cookie name and attributes of a realm: storefront Lax (links from mail work), admin Strict, browser-session only. */

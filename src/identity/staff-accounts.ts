@@ -55,7 +55,7 @@ export async function authenticateStaff(db: Db, emailAddress: string, password: 
 }
 
 export async function listStaff(db: Db) {
-  return db.selectFrom('staff').select(['id', 'name', 'email', 'role', 'active', 'last_sign_in_at']).orderBy('active', 'desc').orderBy('id').execute();
+  return db.selectFrom('staff').select(['id', 'name', 'email', 'role', 'active', 'last_sign_in_at', 'totp_enabled_at']).orderBy('active', 'desc').orderBy('id').execute();
 }
 
 export type ActivationResult = 'ok' | 'not_found' | 'self' | 'last_owner';
@@ -74,6 +74,27 @@ export async function setStaffActive(db: Db, actorId: number, staffId: number, a
     if (!active && target.role === 'owner' && target.active && owners.length <= 1) return 'last_owner';
     await trx.updateTable('staff').set({ active }).where('id', '=', staffId).execute();
     if (!active) await deleteSessionsOf(trx, { staffId });
+    return 'ok';
+  });
+}
+
+export type RoleChangeResult = 'ok' | 'not_found' | 'self' | 'last_owner';
+
+/**
+ * Changes a staff member's role (a privilege change: their sessions end, so the new role starts
+ * with a fresh sign-in) and records it. Nobody changes their own role; the last owner stays one.
+ */
+export async function changeStaffRole(db: Db, actorId: number, staffId: number, role: StaffRole): Promise<RoleChangeResult> {
+  if (actorId === staffId) return 'self';
+  return db.transaction().execute(async (trx) => {
+    const owners = await trx.selectFrom('staff').select('id').where('role', '=', 'owner').where('active', '=', true).orderBy('id').forUpdate().execute();
+    const target = await trx.selectFrom('staff').select(['id', 'role', 'active']).where('id', '=', staffId).forUpdate().executeTakeFirst();
+    if (!target) return 'not_found';
+    if (target.role === role) return 'ok';
+    if (target.role === 'owner' && target.active && role !== 'owner' && owners.length <= 1) return 'last_owner';
+    await trx.updateTable('staff').set({ role }).where('id', '=', staffId).execute();
+    await deleteSessionsOf(trx, { staffId });
+    await trx.insertInto('staff_security_event').values({ actor_staff_id: actorId, target_staff_id: staffId, action: 'role_changed', detail: `${target.role} -> ${role}` }).execute();
     return 'ok';
   });
 }

@@ -12,7 +12,12 @@ import { formValues } from './form-ui.ts';
 import { t } from './messages.ts';
 import { safeNextPath } from './redirects.ts';
 import { deleteSession, sessionCookie } from './sessions.ts';
-import { startCustomerSession } from './sign-in.ts';
+import { customerAttempt, deviceHashOf, knownDeviceFor, startCustomerSession } from './sign-in.ts';
+import { LoginThrottledError } from '../platform/throttle/login-throttle.ts';
+import type { NoticeContext } from './notifications.ts';
+import { requestPasswordReset } from './password-reset.ts';
+import { parseAccountInput } from './passwords.ts';
+import { resetRequired } from './store-password-views.ts';
 import { accountOverview, registeredNotice, registerForm, signInForm } from './store-account-views.ts';
 
 export async function renderStore(s: Services, req: FastifyRequest, reply: FastifyReply, title: string, body: SafeHtml, status = 200) {
@@ -29,6 +34,11 @@ export function requireCustomer(req: FastifyRequest, reply: FastifyReply): Signe
 
 const afterSignIn = (next: unknown) => safeNextPath(next, '/account');
 
+/** What account-change mails need: the shop's name and where its pages are. */
+export async function noticeContext(s: Services): Promise<NoticeContext> {
+  return { shopName: (await s.shop.get()).name, publicUrl: s.ctx.config.publicUrl };
+}
+
 export const storeAccountRoutes: RouteModule = (app, s) => {
   const { db } = s.ctx;
   const cookie = sessionCookie(s.cookies, 'store');
@@ -40,8 +50,16 @@ export const storeAccountRoutes: RouteModule = (app, s) => {
 
   app.post('/account/register', async (req, reply) => {
     const l = req.locale;
-    const parsed = parseInput(registrationSchema, req.body, l);
+    const parsed = parseAccountInput(registrationSchema, req.body, l);
     if (!parsed.ok) return renderStore(s, req, reply, t(l, 'registerTitle'), registerForm(l, formValues(req.body), parsed.errors, errorMessage('validation', l)), 422);
+    // Each registration costs an argon2 hash: bounded per address (keyed by address only, so it reveals nothing about e-mails).
+    try {
+      await s.identity.throttle.registration({ ip: req.ip });
+    } catch (err) {
+      if (!(err instanceof LoginThrottledError)) throw err;
+      reply.header('retry-after', String(err.retryAfterSeconds));
+      return renderStore(s, req, reply, t(l, 'registerTitle'), registerForm(l, formValues(req.body), {}, err.localized(l)), 429);
+    }
     const shop = await s.shop.get();
     await registerCustomer(db, parsed.data, { locale: l, shopName: shop.name, publicUrl: s.ctx.config.publicUrl });
     return redirectAfterPost(reply, '/account/register/done');
@@ -61,11 +79,34 @@ export const storeAccountRoutes: RouteModule = (app, s) => {
     const next = afterSignIn(values.next);
     const parsed = parseInput(signInSchema, req.body, l);
     if (!parsed.ok) return renderStore(s, req, reply, t(l, 'signInTitle'), signInForm(l, values, parsed.errors, errorMessage('validation', l), next), 422);
-    // Throttling per account and per address will hook in here, before the password is checked.
+    // Brute force / credential stuffing: refused before any argon2 work, the same way whether or not the account exists.
+    const attempt = { ...customerAttempt(req, 'store', parsed.data.email), knownDevice: await knownDeviceFor(db, req, s.cookies, parsed.data.email) };
+    try {
+      await s.identity.throttle.check(attempt);
+    } catch (err) {
+      if (!(err instanceof LoginThrottledError)) throw err;
+      reply.header('retry-after', String(err.retryAfterSeconds));
+      return renderStore(s, req, reply, t(l, 'signInTitle'), signInForm(l, values, {}, err.localized(l), next), 429);
+    }
     const customer = await authenticateCustomer(db, parsed.data.email, parsed.data.password);
     // One message and status for an unknown e-mail and a wrong password (user enumeration).
-    if (!customer) return renderStore(s, req, reply, t(l, 'signInTitle'), signInForm(l, values, {}, t(l, 'signInFailed'), next), 401);
-    const token = await startCustomerSession(db, s.cart, req, { customerId: customer.id, previousSessionHash: req.sessionHash, guestCartHash: cartOwnerOf(req, s.cookies).tokenHash });
+    if (!customer) {
+      await s.identity.throttle.failure(attempt);
+      return renderStore(s, req, reply, t(l, 'signInTitle'), signInForm(l, values, {}, t(l, 'signInFailed'), next), 401);
+    }
+    await s.identity.throttle.success(attempt);
+    const notice = await noticeContext(s);
+    if (customer.passwordResetRequired) {
+      // Set by an emergency action (T2): the password alone no longer signs in; a reset link is on its way.
+      await requestPasswordReset(db, customer.email, { ...notice, locale: l });
+      return renderStore(s, req, reply, t(l, 'resetRequiredTitle'), resetRequired(l), 403);
+    }
+    const token = await startCustomerSession(db, s.cart, req, {
+      customerId: customer.id,
+      previousSessionHash: req.sessionHash,
+      guestCartHash: cartOwnerOf(req, s.cookies).tokenHash,
+      device: { hash: deviceHashOf(req, reply, s.cookies), notice },
+    });
     reply.setCookie(cookie.name, token, cookie.options);
     return redirectAfterPost(reply, next);
   });
@@ -81,6 +122,8 @@ export const storeAccountRoutes: RouteModule = (app, s) => {
     if (!customer) return reply;
     const profile = await customerProfile(db, customer.id);
     if (!profile) throw new AppError('not_found');
-    return renderStore(s, req, reply, t(req.locale, 'accountTitle'), accountOverview(req.locale, profile));
+    const done = (req.query as Record<string, unknown>).done;
+    const notice = done === 'password' ? t(req.locale, 'passwordChanged') : done === 'email' ? t(req.locale, 'emailChanged') : null;
+    return renderStore(s, req, reply, t(req.locale, 'accountTitle'), accountOverview(req.locale, profile, notice));
   });
 };

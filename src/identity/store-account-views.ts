@@ -3,7 +3,7 @@ import { formatDateTime } from '../platform/i18n/index.ts';
 import { html, type SafeHtml } from '../platform/http/html.ts';
 import type { FieldErrors } from '../platform/http/forms.ts';
 import { inputField } from '../platform/http/form-fields.ts';
-import { formProblems, optionalLabel } from './form-ui.ts';
+import { formProblems, optionalLabel, successAlert } from './form-ui.ts';
 import { formatPhone } from '../platform/privacy/masking.ts';
 import { passwordLength } from './passwords.ts';
 import { t } from './messages.ts';
@@ -46,6 +46,7 @@ ${formProblems(alert, errors)}
   ${inputField({ name: 'password', label: t(l, 'password'), type: 'password', autocomplete: 'current-password', required: true, errors })}
   <button type="submit" class="btn-primary">${t(l, 'signInSubmit')}</button>
 </form>
+<p><a href="/account/password/forgot">${t(l, 'forgotPasswordLink')}</a></p>
 <p>${t(l, 'noAccount')} <a href="/account/register">${t(l, 'registerTitle')}</a></p>
 </section>`;
 }
@@ -58,10 +59,11 @@ export interface ProfileView {
   created_at: Date;
 }
 
-export function accountOverview(l: Locale, p: ProfileView): SafeHtml {
+export function accountOverview(l: Locale, p: ProfileView, notice: string | null = null): SafeHtml {
   const notSet = html`<span class="muted">${t(l, 'notSet')}</span>`;
   return html`<section class="narrow stack">
 <h1>${t(l, 'accountTitle')}</h1>
+${successAlert(notice)}
 <div class="card">
   <h2>${t(l, 'profile')}</h2>
   <dl class="account-facts">
@@ -78,6 +80,13 @@ export function accountOverview(l: Locale, p: ProfileView): SafeHtml {
     <li><a href="/account/addresses">${t(l, 'addressesTitle')}</a></li>
   </ul>
 </nav>
+<div class="card stack">
+  <h2>${t(l, 'security')}</h2>
+  <ul class="account-links stack">
+    <li><a href="/account/password">${t(l, 'changePasswordTitle')}</a></li>
+    <li><a href="/account/email">${t(l, 'changeEmailTitle')}</a></li>
+  </ul>
+</div>
 <form method="post" action="/account/sign-out"><button type="submit" class="btn-secondary">${t(l, 'signOut')}</button></form>
 </section>`;
 }

@@ -7,7 +7,8 @@ import { addAddress, addressFormSchema, deleteAddress, findAddress, listAddresse
 import { formValues } from './form-ui.ts';
 import { t } from './messages.ts';
 import { addressBook, addressForm, addressValues } from './store-address-views.ts';
-import { renderStore, requireCustomer } from './store-account-routes.ts';
+import { noticeContext, renderStore, requireCustomer } from './store-account-routes.ts';
+import { notifyAddressChanged, type AddressChange } from './notifications.ts';
 
 const notices = { added: 'addressAdded', saved: 'addressSaved', deleted: 'addressDeleted', default: 'addressDefaultSet' } as const;
 
@@ -23,6 +24,9 @@ export const storeAddressRoutes: RouteModule = (app, s) => {
   const { db } = s.ctx;
 
   const signedIn = (req: FastifyRequest, reply: FastifyReply) => requireCustomer(req, reply);
+  // Attribute-change rule: the customer hears of every change to where parcels go (a takeover often starts there).
+  const notify = async (req: FastifyRequest, customerId: number, change: AddressChange) =>
+    notifyAddressChanged(db, customerId, change, { ip: req.ip, userAgent: req.headers['user-agent'] }, await noticeContext(s));
   const author = (req: FastifyRequest) => {
     if (!req.customer) throw new AppError('unauthenticated');
     return req.customer;
@@ -51,6 +55,7 @@ export const storeAddressRoutes: RouteModule = (app, s) => {
     if (!parsed.ok) return renderStore(s, req, reply, t(l, 'addAddress'), form(errorMessage('validation', l), parsed.errors), 422);
     const id = await addAddress(db, customer.id, parsed.data);
     if (id === null) return renderStore(s, req, reply, t(l, 'addAddress'), form(t(l, 'addressLimit', { max: maxAddresses })), 409);
+    await notify(req, customer.id, 'added');
     return redirectAfterPost(reply, '/account/addresses?done=added');
   });
 
@@ -74,6 +79,7 @@ export const storeAddressRoutes: RouteModule = (app, s) => {
       return renderStore(s, req, reply, t(l, 'editAddress'), body, 422);
     }
     if (!(await updateAddress(db, customer.id, id, parsed.data))) throw new AppError('not_found');
+    await notify(req, customer.id, 'updated');
     return redirectAfterPost(reply, '/account/addresses?done=saved');
   });
 
@@ -86,6 +92,7 @@ export const storeAddressRoutes: RouteModule = (app, s) => {
   app.post('/account/addresses/:id/delete', async (req, reply) => {
     const customer = author(req);
     if (!(await deleteAddress(db, customer.id, addressId(req)))) throw new AppError('not_found');
+    await notify(req, customer.id, 'deleted');
     return redirectAfterPost(reply, '/account/addresses?done=deleted');
   });
 };

@@ -1,9 +1,11 @@
 import type { RouteModule } from '../services.ts';
 import { storeAccountRoutes } from './store-account-routes.ts';
 import { storeAddressRoutes } from './store-address-routes.ts';
+import { storePasswordRoutes } from './store-password-routes.ts';
 
-/** Customer accounts on the storefront: registration, sign-in/out, profile and address book. */
+/** Customer accounts on the storefront: registration, sign-in/out, profile, password reset and change, address book. */
 export const identityStoreRoutes: RouteModule = (app, s) => {
   storeAccountRoutes(app, s);
   storeAddressRoutes(app, s);
+  storePasswordRoutes(app, s);
 };

@@ -1,6 +1,7 @@
 import type { ColumnType, Generated } from 'kysely';
 
 type Timestamp = ColumnType<Date, Date | undefined, Date>;
+type NullableColumn<T> = ColumnType<T | null, T | null | undefined, T | null>;
 export type StaffRole = 'owner' | 'administrator' | 'order_operator' | 'customer_support' | 'content_editor';
 export type Locale = 'ja' | 'en';
 
@@ -16,6 +17,8 @@ export interface IdentityTables {
     created_at: Timestamp;
     updated_at: Timestamp;
     last_sign_in_at: Date | null;
+    /** 0024: set by an emergency action; the next sign-in must set a new password. */
+    password_reset_required: Generated<boolean>;
   };
   customer_address: {
     id: Generated<number>;
@@ -40,6 +43,11 @@ export interface IdentityTables {
     active: Generated<boolean>;
     created_at: Timestamp;
     last_sign_in_at: Date | null;
+    /** 0024: TOTP (see the migration). FIELD-ENCRYPTION: clear base32 until field encryption lands. */
+    totp_secret: NullableColumn<string>;
+    totp_enabled_at: NullableColumn<Date>;
+    totp_last_step: NullableColumn<number>;
+    password_reset_required: Generated<boolean>;
   };
   session: {
     id_hash: string;
@@ -51,6 +59,25 @@ export interface IdentityTables {
     expires_at: Date;
     ip: string | null;
     user_agent: string | null;
+    /** 0024: admin only; null while the session is partial (password done, second factor not yet). */
+    second_factor_at: NullableColumn<Date>;
+    step_up_at: NullableColumn<Date>;
   };
   setup_token: { token_hash: string; created_at: Timestamp; expires_at: Date; used_at: Date | null };
+  identity_secret: { name: string; value: string; created_at: Timestamp };
+  password_reset: { token_hash: string; customer_id: number; created_at: Timestamp; expires_at: Date; used_at: Date | null };
+  customer_device: { customer_id: number; device_hash: string; first_seen_at: Timestamp; last_seen_at: Timestamp };
+  // 0024 (staff 2FA, step-up, emergency actions)
+  staff_recovery_code: { id: Generated<number>; staff_id: number; code_hash: string; used_at: Date | null; created_at: Timestamp };
+  emergency_action: {
+    id: Generated<number>;
+    staff_id: number | null;
+    staff_email: string;
+    action: 'revoke_sessions' | 'reset_customer_passwords' | 'reset_staff_passwords';
+    sessions_revoked: Generated<number>;
+    customers_flagged: Generated<number>;
+    staff_flagged: Generated<number>;
+    created_at: Timestamp;
+  };
+  staff_security_event: { id: Generated<number>; actor_staff_id: number | null; target_staff_id: number | null; action: string; detail: Generated<string>; created_at: Timestamp };
 }

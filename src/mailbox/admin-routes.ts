@@ -1,3 +1,4 @@
+import { recordPersonalDataView } from '../audit/record.ts';
 import { can } from '../identity/permissions.ts';
 import { maskEmail } from '../platform/privacy/masking.ts';
 import { sql } from 'kysely';
@@ -56,14 +57,15 @@ ${page < pages ? html`<a href="/admin/mail?page=${page + 1}" rel="next">${t(l, '
     return sendHtml(reply, adminPage(req, { title: t(l, 'title'), section, body }));
   });
 
-  app.get('/mail/:id', { config: { permission: 'mail.read' } }, async (req, reply) => {
+  // T4: a mail body carries a customer's name, address and order: only roles that may see unmasked personal data open it.
+  app.get('/mail/:id', { config: { permission: 'customers.read_unmasked' } }, async (req, reply) => {
     const l = req.locale;
     const id = (req.params as { id: string }).id;
     if (!/^\d{1,15}$/.test(id)) throw new AppError('not_found');
-    // T4: a mail body carries a customer's name, address and order: only roles that may see unmasked personal data open it.
-    if (!can(req.staff!.role, 'customers.read_unmasked')) throw new AppError('forbidden');
     const m = await db.selectFrom('mail_outbox').selectAll().where('id', '=', Number(id)).executeTakeFirst();
     if (!m) throw new AppError('not_found');
+    // Principle 4: a mail body is unmasked personal data; opening it is recorded.
+    await recordPersonalDataView(db, { staff: req.staff!, object: { type: 'mail', id: m.id }, fields: ['to', 'body'], req });
     const body = html`<p><a href="/admin/mail">${t(l, 'back')}</a></p>
 <dl class="mail-meta">
   <dt>${t(l, 'subject')}</dt><dd>${m.subject}</dd>

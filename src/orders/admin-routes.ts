@@ -8,6 +8,7 @@ import type { Locale } from '../platform/i18n/index.ts';
 import type { RouteModule, Services } from '../services.ts';
 import { listOrdersForStaff, parseFilters } from './admin-list.ts';
 import { a } from './admin-messages.ts';
+import { cardAdminNotices, cardAdminSection, type CardAdminNotice } from '../payments/card/admin-views.ts';
 import { containsCardNumber } from '../platform/security/card-numbers.ts';
 import { termsOf } from './method-views.ts';
 import { eventsOf } from './queries.ts';
@@ -70,6 +71,10 @@ export const ordersAdminRoutes: RouteModule = (app, s) => {
     if (!form.to) throw new AppError('validation');
     if (Object.keys(form.errors).length) return renderDetail(s, req, reply, id, { errors: form.errors, values: form.values }, 422);
     try {
+      const order = await s.orders.byId(id);
+      if (order?.paymentMethod === 'card' && (form.to === 'refunded' || form.to === 'paid')) throw new AppError('conflict');
+      // A card order cancelled by staff: its session is closed at the provider first, so it cannot be paid afterwards.
+      if (order?.paymentMethod === 'card' && form.to === 'cancelled' && order.status === 'awaiting_payment') await s.payments.card.closeSession(id);
       await s.orders.transition(id, form.to, req.staff!.id, form.note, { expectedFrom: form.from, trackingNumber: form.tracking || undefined, locale: l });
     } catch (err) {
       // The refusal is shown on the order page itself, with the buttons that are still legal.
@@ -88,7 +93,12 @@ async function renderDetail(s: Services, req: FastifyRequest, reply: FastifyRepl
   const role = req.staff!.role;
   const canWrite = can(role, 'orders.write');
   const showEmail = can(role, 'customers.read_unmasked');
-  const options: DetailOptions = { next: nextStatuses(order.status, termsOf(order.paymentMethod)), canWrite, showEmail, showPhone: canWrite || showEmail, ...extra };
+  const card = order.paymentMethod === 'card';
+  // Card orders are paid and refunded through the provider: "refunded" comes from the refund form, never from a bare status change.
+  const next = nextStatuses(order.status, termsOf(order.paymentMethod)).filter((to) => !card || (to !== 'refunded' && to !== 'paid'));
+  const notice = (req.query as Record<string, unknown>).card;
+  const payment = card ? cardAdminSection(id, await s.payments.card.paymentOf(id), { canWrite, notice: cardAdminNotices.includes(notice as CardAdminNotice) ? (notice as CardAdminNotice) : undefined }, l) : undefined;
+  const options: DetailOptions = { next, canWrite, showEmail, showPhone: canWrite || showEmail, payment, ...extra };
   const body = orderDetailPage(order, events, options, l);
   return sendHtml(reply, adminPage(req, { title: a(l, 'detailTitle', { number: order.number }), section, body }), status);
 }

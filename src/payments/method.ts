@@ -4,6 +4,8 @@ import type { ShopSettings } from '../shop/settings.ts';
 
 /** What a payment method needs to know about a placed order. */
 export interface OrderForPayment {
+  /** the order's id, when known (card payments link their records to it) */
+  orderId?: number;
   number: string;
   /** the amount the shopper pays, tax-inclusive JPY, including this method's fee */
   total: number;
@@ -11,6 +13,8 @@ export interface OrderForPayment {
   placedAt: Date;
   email: string;
   locale: Locale;
+  /** who is paying (card-testing limits): the cart owner's key and the client IP */
+  client?: { cartKey: string | null; ip: string };
 }
 
 /** What the shopper must do to pay, as plain text: the orders domain renders it in pages and mail. */

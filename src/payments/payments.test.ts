@@ -49,9 +49,12 @@ test('cash on delivery may ship before payment; both methods continue on the con
 });
 
 test('registry: methods by id, labels in both languages, instructions rendered escaped', () => {
-  assert.deepEqual(paymentMethods.map((m) => m.id), ['bank_transfer', 'cod']);
+  assert.deepEqual(paymentMethods.map((m) => m.id), ['bank_transfer', 'cod', 'card']);
   assert.equal(paymentMethod('cod'), cashOnDelivery);
-  assert.equal(paymentMethod('card'), undefined);
+  assert.equal(paymentMethod('card')!.label('ja'), 'クレジットカード');
+  assert.equal(paymentMethod('card')!.fee(10_000), 0);
+  assert.equal(paymentMethod('card')!.shipsBeforePayment, false);
+  assert.equal(paymentMethod('paypay'), undefined);
   assert.equal(paymentMethod('bank_transfer')!.label('ja'), '銀行振込');
   assert.equal(paymentMethod('cod')!.label('en'), 'Cash on delivery');
   const page = String(instructionsHtml(bankTransfer.instructions('ja', order, { ...defaultShopSettings, bank_account: '<script>x</script>' })));

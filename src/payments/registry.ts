@@ -1,10 +1,11 @@
 import { html, type SafeHtml } from '../platform/http/html.ts';
 import { bankTransfer } from './bank-transfer.ts';
+import { cardPayment } from './card/method.ts';
 import { cashOnDelivery } from './cash-on-delivery.ts';
 import type { PaymentInstructions, PaymentMethod } from './method.ts';
 
 /** The payment methods offered at checkout, in display order. The first is preselected. */
-export const paymentMethods: readonly PaymentMethod[] = [bankTransfer, cashOnDelivery];
+export const paymentMethods: readonly PaymentMethod[] = [bankTransfer, cashOnDelivery, cardPayment];
 
 export const paymentMethodIds = paymentMethods.map((m) => m.id) as [string, ...string[]];
 

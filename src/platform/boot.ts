@@ -10,7 +10,9 @@ import { JobRunner } from './jobs/queue.ts';
 import { Scheduler } from './jobs/scheduler.ts';
 import { createLogger } from './logger.ts';
 import { registerMailDelivery } from './mail/mailer.ts';
+import { closeRedis } from './redis.ts';
 import type { Logger } from 'pino';
+import { startSandboxGateway, type SandboxGateway } from '../../sandbox-gateway/server.ts';
 
 export interface RunningStore {
   app: FastifyInstance;
@@ -18,6 +20,8 @@ export interface RunningStore {
   services: Services;
   url: string;
   setupUrl: string | null;
+  /** The sandbox card gateway, when PAYMENT_PROVIDER=sandbox (its own server, origin and state). */
+  gateway: SandboxGateway | null;
   close(): Promise<void>;
 }
 
@@ -37,6 +41,11 @@ export async function startStore(
     const created = await seedDemoCatalog(database.db);
     if (created > 0) log.info({ products: created }, 'demo catalog loaded');
   }
+  // The sandbox gateway listens on its own port and shares nothing with the store but HTTP (like Stripe).
+  const gateway = config.paymentProvider === 'sandbox' && opts.listen !== false
+    ? await startSandboxGateway({ port: config.sandboxGatewayPort, host: config.host, secretKey: config.stripeSecretKey, webhookSecret: config.stripeWebhookSecret, webhookUrl: () => `${config.publicUrl}/webhooks/stripe` })
+    : null;
+  if (gateway) config.sandboxGatewayUrl = gateway.url;
   const services = createServices(ctx);
   const app = await buildApp(ctx, services);
   await jobs.start();
@@ -53,12 +62,15 @@ export async function startStore(
     ctx,
     services,
     url,
+    gateway,
     setupUrl: setupToken ? `${url}/admin/setup?token=${setupToken}` : null,
     async close() {
       await app.close();
+      await gateway?.close();
       await scheduler.stop();
       await jobs.stop();
       mail.close();
+      await closeRedis(ctx);
       if (!opts.database) await database.close();
     },
   };

@@ -1,3 +1,5 @@
+import { isIP } from 'node:net';
+import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 
@@ -20,7 +22,50 @@ const envSchema = z.object({
   NODE_ENV: z.string().default('development'),
   TRUST_PROXY: bool.default(false),
   UPLOAD_MAX_BYTES: z.coerce.number().int().min(1024).default(5 * 1024 * 1024),
+  // T4: who may reach the admin console. Comma-separated IPs/CIDRs, evaluated on req.ip (TRUST_PROXY aware).
+  ADMIN_IP_ALLOWLIST: z
+    .string()
+    .transform((v) => v.split(',').map((x) => x.trim()).filter(Boolean))
+    .refine((list) => list.every(validIpOrCidr), { message: 'must be comma-separated IP addresses or CIDR ranges' })
+    .optional(),
+  // T4: serve /admin only on this host name (e.g. admin.example.jp); other hosts get 404.
+  ADMIN_HOST: z
+    .string()
+    .transform((v) => v.trim().toLowerCase())
+    .refine((v) => /^[a-z0-9.-]+(:\d+)?$/.test(v), { message: 'must be a host name' })
+    .optional(),
+  // T1/T5: card payments only through a provider's hosted page. sandbox: the test gateway started beside the store.
+  PAYMENT_PROVIDER: z.enum(['sandbox', 'stripe']).default('sandbox'),
+  STRIPE_SECRET_KEY: z.string().regex(/^(sk|rk)_(test|live)_[A-Za-z0-9_]+$/, { message: 'must be a Stripe secret key (sk_test_... or sk_live_...)' }).optional(),
+  STRIPE_WEBHOOK_SECRET: z.string().regex(/^whsec_[A-Za-z0-9_]+$/, { message: 'must be a Stripe webhook signing secret (whsec_...)' }).optional(),
+  SANDBOX_GATEWAY_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  CARD_CAPTURE: z.enum(['automatic', 'manual']).default('automatic'),
+  // Audit trail (PCI DSS 10.2/10.3): signed checkpoints, scheduled verification, JSON-lines copy under DATA_DIR/audit.
+  AUDIT_CHECKPOINT_MINUTES: z.coerce.number().int().min(1).max(1440).default(10),
+  AUDIT_VERIFY_MINUTES: z.coerce.number().int().min(1).max(10_080).default(60),
+  AUDIT_JSONL: bool.default(true),
+  // Ed25519 keys as PEM (or base64 DER); when unset, DATA_DIR/keys/audit-ed25519.key (created 0600) and .pub.
+  AUDIT_SIGNING_KEY: z.string().optional(),
+  AUDIT_PUBLIC_KEY: z.string().optional(),
+  // Principle 2 (vault): where the master key lives. Default: env when OMAMORI_MASTER_KEY is set, else the key file.
+  MASTER_KEY_PROVIDER: z.enum(['file', 'env', 'vault-transit']).optional(),
+  MASTER_KEY_FILE: z.string().optional(),
+  // Validated here, never copied into Config (the env provider reads it where it is needed).
+  OMAMORI_MASTER_KEY: z.string().refine((v) => Buffer.from(v.trim(), 'base64').length === 32, { message: 'must be 32 bytes, base64-encoded (openssl rand -base64 32)' }).optional(),
+  OMAMORI_MASTER_KEY_PREVIOUS: z.string().refine((v) => v.split(',').every((k) => Buffer.from(k.trim(), 'base64').length === 32), { message: 'must be comma-separated 32-byte keys, base64-encoded' }).optional(),
+  VAULT_ADDR: z.string().url().optional(),
+  VAULT_TRANSIT_KEY: z.string().regex(/^[A-Za-z0-9_-]+$/).default('omamori'),
+  VAULT_TRANSIT_MOUNT: z.string().regex(/^[A-Za-z0-9_/-]+$/).default('transit'),
 });
+
+function validIpOrCidr(entry: string): boolean {
+  const [address, bits, ...rest] = entry.split('/');
+  const family = isIP(address ?? '');
+  if (!family || rest.length) return false;
+  if (bits === undefined) return true;
+  const n = Number(bits);
+  return /^\d{1,3}$/.test(bits) && n >= 0 && n <= (family === 4 ? 32 : 128);
+}
 
 export type Config = {
   port: number;
@@ -37,6 +82,36 @@ export type Config = {
   production: boolean;
   trustProxy: boolean;
   uploadMaxBytes: number;
+  /** IPs/CIDRs allowed to reach /admin; empty: no restriction. */
+  adminIpAllowlist: string[];
+  /** When set, /admin answers only on this host name (lower case, optional :port). */
+  adminHost: string | undefined;
+  /** Card payments: the sandbox gateway (test cards only) or Stripe. */
+  paymentProvider: 'sandbox' | 'stripe';
+  stripeSecretKey: string;
+  stripeWebhookSecret: string;
+  /** The sandbox gateway's port (0: any free port). */
+  sandboxGatewayPort: number;
+  /** The sandbox gateway's URL, set when boot starts it. */
+  sandboxGatewayUrl: string | undefined;
+  /** automatic: charged at payment; manual: authorized at payment, captured from the order page. */
+  cardCapture: 'automatic' | 'manual';
+  /** Audit trail: minutes between signed checkpoints, and between scheduled verifications. */
+  auditCheckpointMinutes: number;
+  auditVerifyMinutes: number;
+  /** Whether entries are also appended to DATA_DIR/audit/audit-YYYY-MM-DD.jsonl (one writer per DATA_DIR). */
+  auditJsonl: boolean;
+  /** Ed25519 checkpoint keys from the environment (PEM or base64 DER); otherwise the key files in DATA_DIR/keys. */
+  auditSigningKey: string | undefined;
+  auditPublicKey: string | undefined;
+  /** Vault: where the master key (KEK) comes from (README, "Field encryption"). */
+  keyProvider: 'file' | 'env' | 'vault-transit';
+  /** The master key file (key file provider): DATA_DIR/keys/master.key unless MASTER_KEY_FILE is set. */
+  masterKeyFile: string;
+  /** Vault transit (KMS provider): address, key name and mount; the token is read from VAULT_TOKEN when used. */
+  vaultAddr: string | undefined;
+  vaultTransitKey: string;
+  vaultTransitMount: string;
 };
 
 /** Reads configuration from the environment; an invalid value stops the start with a clear message. */
@@ -49,6 +124,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     throw new Error(`Invalid configuration:\n${lines.join('\n')}`);
   }
   const e = parsed.data;
+  if (e.PAYMENT_PROVIDER === 'stripe' && (!e.STRIPE_SECRET_KEY || !e.STRIPE_WEBHOOK_SECRET)) {
+    throw new Error('Invalid configuration:\n  PAYMENT_PROVIDER=stripe needs STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET');
+  }
+  // The sandbox accepts test cards only: an order "paid" there was never paid, so it has no place in production.
+  if (e.PAYMENT_PROVIDER === 'sandbox' && e.NODE_ENV === 'production') {
+    throw new Error('Invalid configuration:\n  PAYMENT_PROVIDER=sandbox accepts test cards only; set PAYMENT_PROVIDER=stripe in production');
+  }
+  const keyProvider = e.MASTER_KEY_PROVIDER ?? (e.OMAMORI_MASTER_KEY ? 'env' : 'file');
+  if (keyProvider === 'env' && !e.OMAMORI_MASTER_KEY) throw new Error('Invalid configuration:\n  MASTER_KEY_PROVIDER=env needs OMAMORI_MASTER_KEY');
+  if (keyProvider === 'vault-transit' && (!e.VAULT_ADDR || !env.VAULT_TOKEN)) throw new Error('Invalid configuration:\n  MASTER_KEY_PROVIDER=vault-transit needs VAULT_ADDR and VAULT_TOKEN');
   const seed = e.SEED_DEMO === 'auto' ? !e.DATABASE_URL : e.SEED_DEMO === '1' || e.SEED_DEMO === 'true';
   const config: Config = {
     port: e.PORT,
@@ -65,6 +150,25 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     production: e.NODE_ENV === 'production',
     trustProxy: e.TRUST_PROXY,
     uploadMaxBytes: e.UPLOAD_MAX_BYTES,
+    adminIpAllowlist: e.ADMIN_IP_ALLOWLIST ?? [],
+    adminHost: e.ADMIN_HOST,
+    paymentProvider: e.PAYMENT_PROVIDER,
+    // The sandbox makes up its own keys per start unless given.
+    stripeSecretKey: e.STRIPE_SECRET_KEY ?? `sk_test_sandbox${randomBytes(12).toString('hex')}`,
+    stripeWebhookSecret: e.STRIPE_WEBHOOK_SECRET ?? `whsec_sandbox${randomBytes(16).toString('hex')}`,
+    sandboxGatewayPort: e.SANDBOX_GATEWAY_PORT ?? (e.PORT === 0 ? 0 : e.PORT + 1000),
+    sandboxGatewayUrl: undefined,
+    cardCapture: e.CARD_CAPTURE,
+    auditCheckpointMinutes: e.AUDIT_CHECKPOINT_MINUTES,
+    auditVerifyMinutes: e.AUDIT_VERIFY_MINUTES,
+    auditJsonl: e.AUDIT_JSONL,
+    auditSigningKey: e.AUDIT_SIGNING_KEY,
+    auditPublicKey: e.AUDIT_PUBLIC_KEY,
+    keyProvider,
+    masterKeyFile: resolve(e.MASTER_KEY_FILE ?? `${e.DATA_DIR}/keys/master.key`),
+    vaultAddr: e.VAULT_ADDR,
+    vaultTransitKey: e.VAULT_TRANSIT_KEY,
+    vaultTransitMount: e.VAULT_TRANSIT_MOUNT,
     ...overrides,
   };
   return config;

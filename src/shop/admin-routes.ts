@@ -40,7 +40,7 @@ export const shopAdminRoutes: RouteModule = (app, s) => {
     return sendHtml(reply, settingsPage(req, await s.shop.get(), undefined, saved));
   });
 
-  app.post('/settings', { config: { permission: 'settings.manage' } }, async (req, reply) => {
+  app.post('/settings', { config: { permission: 'settings.manage', stepUp: true } }, async (req, reply) => {
     const parsed = parseInput(settingsForm, req.body, req.locale);
     if (!parsed.ok) {
       const entered = { ...(await s.shop.get()), ...(req.body as Record<string, never>) };

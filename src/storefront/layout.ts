@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import { html, type SafeHtml } from '../platform/http/html.ts';
-import { assetUrl } from '../platform/http/assets.ts';
+import { assetTag, assetUrl } from '../platform/http/assets.ts';
 import { t } from './messages.ts';
 
 /** What the storefront frame shows around every page. */
@@ -34,7 +34,7 @@ export function storePage(req: FastifyRequest, chrome: StoreChrome, page: StoreP
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${title}</title>
 ${page.description ? html`<meta name="description" content="${page.description}">` : ''}
-<link rel="stylesheet" href="${assetUrl('css/store.css')}">
+${assetTag('css/store.css')}
 <link rel="icon" href="${assetUrl('img/favicon.svg')}" type="image/svg+xml">
 </head>
 <body>
@@ -68,7 +68,7 @@ ${page.body}
     <p class="small">© ${chrome.shopName}</p>
   </div>
 </footer>
-${(page.scripts ?? []).map((s) => html`<script src="${assetUrl(s)}" defer></script>`)}
+${(page.scripts ?? []).map((s) => assetTag(s))}
 </body>
 </html>`;
 }
@@ -78,7 +78,7 @@ export function storeErrorPage(req: FastifyRequest, status: number, message: str
   const l = req.locale;
   return String(html`<!doctype html>
 <html lang="${l}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${t(l, 'errorTitle')} ${status}</title><link rel="stylesheet" href="${assetUrl('css/store.css')}"></head>
+<title>${t(l, 'errorTitle')} ${status}</title>${assetTag('css/store.css')}</head>
 <body><main id="main" class="wrap narrow"><h1>${t(l, 'errorTitle')} ${status}</h1>
 <p class="alert alert-error" role="alert">${message}</p><p><a href="/">${t(l, 'backHome')}</a></p></main></body></html>`);
 }

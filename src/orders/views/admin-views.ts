@@ -65,6 +65,8 @@ export interface DetailOptions {
   refusal?: string;
   errors?: FieldErrors;
   values?: Record<string, string>;
+  /** The payment provider's section (card payments: status, reference, brand/last 4, refund). */
+  payment?: SafeHtml;
 }
 
 export function orderDetailPage(order: OrderView, events: OrderEventView[], o: DetailOptions, l: Locale): SafeHtml {
@@ -84,6 +86,7 @@ ${errorSummary(o.errors, errorMessage('validation', l))}
   </div>
   <div class="stack">
     <section class="card" aria-labelledby="status-actions"><h2 id="status-actions">${a(l, 'actions')}</h2>${actions(order, o, l)}</section>
+    ${o.payment ?? ''}
     <section class="card" aria-labelledby="order-customer"><h2 id="order-customer">${a(l, 'customer')}</h2>
       <p>${order.customerId ? html`<a href="/admin/customers/${order.customerId}">${a(l, 'customerLink', { id: order.customerId })}</a>` : a(l, 'guest')}</p>
       <p>${a(l, 'email')}: ${o.showEmail ? order.email : maskEmail(order.email)}</p>

@@ -74,7 +74,8 @@ async function tableCounts(db: Db): Promise<Record<string, number>> {
   const tables = await sql<{ table_name: string }>`select table_name from information_schema.tables where table_schema = current_schema() and table_type = 'BASE TABLE' order by table_name`.execute(db);
   const out: Record<string, number> = {};
   for (const { table_name } of tables.rows) {
-    if (table_name === 'guard_event') continue;
+    // The refusal itself is recorded: in guard_event, and for staff requests in the audit trail (principle 4).
+    if (table_name === 'guard_event' || table_name === 'audit_entry') continue;
     const { rows } = await sql<{ n: number }>`select count(*)::int as n from ${sql.table(table_name)}`.execute(db);
     out[table_name] = Number(rows[0]!.n);
   }

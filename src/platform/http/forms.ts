@@ -21,6 +21,7 @@ export const validationMessages = defineMessages({
     jan: 'JANコードは8桁か13桁で、チェックデジットが正しいものを入力してください。',
     password_length: 'パスワードは{min}文字以上{max}文字以内で入力してください。',
     invoice_number: '登録番号は「T」と13桁の数字で入力してください（例: T1234567890123）。',
+    password_common: 'このパスワードは、よく使われているか過去に流出したもの、または推測されやすい組み合わせのため使えません。ほかの人が思いつかない言葉を3〜4語つなげてみてください（例: 「sakura mochi to ocha」）。',
   },
   en: {
     required: 'Please fill this in.',
@@ -40,6 +41,7 @@ export const validationMessages = defineMessages({
     jan: 'A JAN code has 8 or 13 digits with a valid check digit.',
     password_length: 'Passwords must be {min} to {max} characters long.',
     invoice_number: 'The registration number is "T" followed by 13 digits (e.g. T1234567890123).',
+    password_common: 'This password is too common, has appeared in a data breach, or is easy to guess. Try joining three or four words that others would not think of (e.g. "sakura mochi to ocha").',
   },
 });
 
@@ -83,7 +85,7 @@ function messageFor(issue: z.core.$ZodIssue, locale: Locale): string {
 }
 
 const knownKeys = Object.fromEntries(
-  ['required', 'too_short', 'too_long', 'invalid', 'email', 'postal_code', 'prefecture', 'phone', 'kana', 'integer', 'number_min', 'number_max', 'choice', 'slug', 'jan', 'password_length', 'invoice_number'].map((k) => [k, true]),
+  ['required', 'too_short', 'too_long', 'invalid', 'email', 'postal_code', 'prefecture', 'phone', 'kana', 'integer', 'number_min', 'number_max', 'choice', 'slug', 'jan', 'password_length', 'invoice_number', 'password_common'].map((k) => [k, true]),
 );
 
 export type ParseResult<T> = { ok: true; data: T } | { ok: false; errors: FieldErrors };

@@ -14,6 +14,8 @@ import './request.ts';
 export interface HttpOptions {
   logger: Logger;
   publicUrl: string;
+  /** Further origins that may post forms here (the admin console's own host name, when it has one). */
+  extraOrigins?: string[];
   trustProxy: boolean;
   bodyLimit?: number;
   /** Renders an error page in the visitor's language; JSON is used for /api. */
@@ -41,7 +43,7 @@ export function createHttpServer(opts: HttpOptions): FastifyInstance {
   app.register(formbody, { bodyLimit: 64 * 1024 });
 
   const publicOrigin = new URL(opts.publicUrl).origin;
-  const allowedOrigins = new Set([publicOrigin]);
+  const allowedOrigins = new Set([publicOrigin, ...(opts.extraOrigins ?? [])]);
   const hsts = publicOrigin.startsWith('https:');
 
   app.decorateRequest('locale', 'ja' as Locale);

@@ -1,0 +1,61 @@
+import { join } from 'node:path';
+import { z } from 'zod';
+import type { Config } from '../platform/config.ts';
+import { projectRoot } from '../platform/paths.ts';
+
+/**
+ * What the deployed tree is: everything the running store loads or serves. Tests beside the code
+ * (src/**\/*.test.ts) are included: they are in the tree, and a file nobody is meant to change is
+ * exactly where a web shell hides. node_modules is included: attackers patch dependencies too, and
+ * verifying it is fast (see bench/integrity.ts). Not included: DATA_DIR (database, uploads,
+ * keys; mutable by design), docs, bench, the top-level test/ folder and .git (never loaded by the store).
+ */
+export const defaultScope = ['src', 'sandbox-gateway', 'static', 'dist', 'bin', 'scripts', 'node_modules', 'package.json', 'package-lock.json', 'tsconfig.json'];
+
+const envSchema = z.object({
+  INTEGRITY_ROOT: z.string().optional(),
+  INTEGRITY_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
+  INTEGRITY_FULL_HASH_EVERY: z.coerce.number().int().min(1).max(100_000).default(60),
+  INTEGRITY_PATHS: z.string().optional(),
+  INTEGRITY_PUBLIC_KEY: z.string().optional(),
+  INTEGRITY_SIGNING_KEY: z.string().optional(),
+});
+
+export interface IntegrityConfig {
+  /** The folder whose files are verified (the project root; tests point it at a copy). */
+  root: string;
+  /** Seconds between verification rounds. */
+  intervalSeconds: number;
+  /** Every Nth round hashes every file, not only those whose size, mtime, ctime or inode changed. */
+  fullHashEvery: number;
+  /** Paths under root (folders or files) that a new baseline covers. */
+  scope: string[];
+  manifestPath: string;
+  signaturePath: string;
+  privateKeyPath: string;
+  publicKeyPath: string;
+  /** PEM (or base64 DER) from the environment; overrides the key files. */
+  publicKeyPem?: string;
+  privateKeyPem?: string;
+}
+
+/** Reads the integrity settings from the environment (INTEGRITY_*); an invalid value stops the start. */
+export function integrityConfig(config: Pick<Config, 'dataDir'>, env: NodeJS.ProcessEnv = process.env): IntegrityConfig {
+  const present = Object.fromEntries(Object.entries(env).filter(([k, v]) => k.startsWith('INTEGRITY_') && v !== undefined && v !== ''));
+  const parsed = envSchema.safeParse(present);
+  if (!parsed.success) throw new Error(`Invalid configuration:\n${parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`).join('\n')}`);
+  const e = parsed.data;
+  const keys = join(config.dataDir, 'keys');
+  return {
+    root: e.INTEGRITY_ROOT ?? projectRoot,
+    intervalSeconds: e.INTEGRITY_INTERVAL_SECONDS,
+    fullHashEvery: e.INTEGRITY_FULL_HASH_EVERY,
+    scope: e.INTEGRITY_PATHS ? e.INTEGRITY_PATHS.split(',').map((p) => p.trim()).filter(Boolean) : defaultScope,
+    manifestPath: join(config.dataDir, 'integrity', 'manifest.json'),
+    signaturePath: join(config.dataDir, 'integrity', 'manifest.json.sig'),
+    privateKeyPath: join(keys, 'integrity-ed25519.key'),
+    publicKeyPath: join(keys, 'integrity-ed25519.pub'),
+    publicKeyPem: e.INTEGRITY_PUBLIC_KEY,
+    privateKeyPem: e.INTEGRITY_SIGNING_KEY,
+  };
+}

@@ -1,0 +1,215 @@
+import { sql } from 'kysely';
+import { raiseAlert } from '../alerts/raise.ts';
+import type { Db } from '../platform/db/database.ts';
+
+/** One violation, reduced to what is safe to keep: paths and origins, never a query, fragment or sample. */
+export interface CspViolation {
+  documentPath: string;
+  directive: string;
+  blocked: string;
+  sourceFile: string | null;
+  disposition: 'enforce' | 'report';
+}
+
+const keywordBlocked = /^(inline|eval|wasm-eval|data|blob|self|trusted-types-policy|trusted-types-sink|unsafe-inline|unsafe-eval)$/;
+
+function str(v: unknown, max = 2048): string | null {
+  return typeof v === 'string' && v.length > 0 ? v.slice(0, max) : null;
+}
+
+function truncate(s: string, max: number): string {
+  return s.length > max ? s.slice(0, max) : s;
+}
+
+/**
+ * A path without its query or fragment; segments that look like identifiers (order numbers, tokens)
+ * become `:id`, so that one row stands for one page and no order number is stored.
+ */
+export function normalizePath(pathname: string): string {
+  const segs = pathname
+    .split('/')
+    .map((seg) => {
+      if (seg === '') return seg;
+      let s: string;
+      try {
+        s = decodeURIComponent(seg);
+      } catch {
+        s = seg;
+      }
+      if (/\d{4,}/.test(s) || /^[A-Za-z0-9_-]{20,}$/.test(s) || /^[0-9a-f-]{32,36}$/i.test(s)) return ':id';
+      return truncate(s.replace(/[^\p{L}\p{N}._~-]/gu, '_'), 60);
+    });
+  // an order's page is one page, whatever its number
+  if (segs[1] === 'orders' && segs[2]) segs[2] = ':id';
+  return truncate(segs.join('/') || '/', 200);
+}
+
+/** T6: the payment-related pages, where a new blocked source is raised as a high alert. */
+export function isPaymentPage(path: string): boolean {
+  return path === '/cart' || path.startsWith('/cart/') || path === '/checkout' || path.startsWith('/checkout/') || path.startsWith('/checkout-') || path.startsWith('/orders/');
+}
+
+/** Reduces a blocked-uri to a keyword or an origin. */
+export function normalizeBlocked(raw: string | null): string {
+  if (!raw) return 'unknown';
+  const lower = raw.trim().toLowerCase();
+  if (keywordBlocked.test(lower)) return lower.replace(/^unsafe-/, '');
+  try {
+    const u = new URL(raw);
+    // long digit runs (a card number smuggled into a host name) are masked
+    if (u.protocol === 'http:' || u.protocol === 'https:' || u.protocol === 'ws:' || u.protocol === 'wss:') return truncate(u.origin.replace(/\d{8,}/g, '#'), 200);
+    // chrome-extension://id/..., data:, blob: and others: the scheme (and host, if any) only
+    return truncate(u.host ? `${u.protocol}//${u.host}` : u.protocol.replace(/:$/, ''), 200);
+  } catch {
+    return /^[a-z][a-z0-9+.-]{0,30}$/.test(lower) ? lower : 'invalid';
+  }
+}
+
+function normalizeDirective(raw: string | null): string | null {
+  if (!raw) return null;
+  const first = raw.trim().split(/\s+/)[0]!.toLowerCase();
+  return /^[a-z][a-z-]{1,40}$/.test(first) ? first : null;
+}
+
+function normalizeSource(raw: string | null): string | null {
+  if (!raw) return null;
+  try {
+    const u = new URL(raw);
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') return truncate(u.protocol.replace(/:$/, ''), 40);
+    return truncate(`${u.origin}${normalizePath(u.pathname)}`, 300);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Parses a report body of either format: `application/csp-report` ({"csp-report": {...}}) or the
+ * Reporting API's `application/reports+json` ([{type: "csp-violation", url, body: {...}}]). Reports
+ * about documents on another origin are dropped (they are not ours, or they are forged).
+ */
+export function parseCspReports(body: unknown, ownOrigins: ReadonlySet<string>, maxReports = 20): CspViolation[] {
+  const raw: Array<Record<string, unknown>> = [];
+  if (Array.isArray(body)) {
+    for (const r of body.slice(0, maxReports)) {
+      if (r && typeof r === 'object' && (r as { type?: unknown }).type === 'csp-violation') {
+        const b = (r as { body?: unknown }).body;
+        if (b && typeof b === 'object') {
+          const o = b as Record<string, unknown>;
+          raw.push({ document: o.documentURL ?? (r as { url?: unknown }).url, directive: o.effectiveDirective ?? o.violatedDirective, blocked: o.blockedURL, source: o.sourceFile, disposition: o.disposition });
+        }
+      }
+    }
+  } else if (body && typeof body === 'object' && 'csp-report' in body) {
+    const o = (body as Record<string, unknown>)['csp-report'];
+    if (o && typeof o === 'object') {
+      const r = o as Record<string, unknown>;
+      raw.push({ document: r['document-uri'], directive: r['effective-directive'] ?? r['violated-directive'], blocked: r['blocked-uri'], source: r['source-file'], disposition: r.disposition });
+    }
+  }
+  const out: CspViolation[] = [];
+  for (const r of raw) {
+    const doc = str(r.document);
+    if (!doc) continue;
+    let url: URL;
+    try {
+      url = new URL(doc);
+    } catch {
+      continue;
+    }
+    if (!ownOrigins.has(url.origin)) continue;
+    const directive = normalizeDirective(str(r.directive, 200));
+    if (!directive) continue;
+    out.push({
+      documentPath: normalizePath(url.pathname),
+      directive,
+      blocked: normalizeBlocked(str(r.blocked)),
+      sourceFile: normalizeSource(str(r.source)),
+      disposition: r.disposition === 'report' ? 'report' : 'enforce',
+    });
+  }
+  return out;
+}
+
+const maxRows = 10_000;
+const maxNewAlertsPerHour = 20;
+let alertWindow = { hour: '', count: 0 };
+
+/**
+ * Stores violations de-duplicated by (document path, directive, blocked source): a count and the
+ * last time seen. A new blocked source on a payment page raises a high alert (T6: a skimmer being
+ * blocked is an attack in progress, or a compromised dependency).
+ */
+export async function recordCspViolations(db: Db, violations: CspViolation[]): Promise<{ stored: number; alerted: number }> {
+  let stored = 0;
+  let alerted = 0;
+  for (const v of violations) {
+    const payment = isPaymentPage(v.documentPath);
+    const updated = await db
+      .updateTable('csp_report')
+      .set({ count: sql`count + 1`, last_seen_at: new Date(), source_file: v.sourceFile })
+      .where('document_path', '=', v.documentPath)
+      .where('directive', '=', v.directive)
+      .where('blocked', '=', v.blocked)
+      .returning('id')
+      .executeTakeFirst();
+    if (updated) {
+      stored += 1;
+      continue;
+    }
+    // Forged reports must not grow the table without bound.
+    const { n } = await db.selectFrom('csp_report').select(sql<number>`count(*)::int`.as('n')).executeTakeFirstOrThrow();
+    if (n >= maxRows) continue;
+    const inserted = await db
+      .insertInto('csp_report')
+      .values({ document_path: v.documentPath, directive: v.directive, blocked: v.blocked, source_file: v.sourceFile, disposition: v.disposition, payment_page: payment })
+      .onConflict((oc) => oc.columns(['document_path', 'directive', 'blocked']).doUpdateSet({ count: sql`csp_report.count + 1`, last_seen_at: new Date() }))
+      .returning(sql<boolean>`(xmax = 0)`.as('is_new'))
+      .executeTakeFirst();
+    stored += 1;
+    if (!inserted?.is_new || !payment) continue;
+    const hour = new Date().toISOString().slice(0, 13);
+    if (alertWindow.hour !== hour) alertWindow = { hour, count: 0 };
+    alertWindow.count += 1;
+    const flood = alertWindow.count > maxNewAlertsPerHour;
+    await raiseAlert(db, {
+      kind: 'csp_violation',
+      severity: 'high',
+      title: flood
+        ? '決済関連ページで CSP 違反が多発 / many new CSP violations on payment pages'
+        : `決済関連ページで新しいブロック元 / new blocked source on a payment page: ${v.directive} ${v.blocked} (${v.documentPath})`,
+      detail: flood ? { hour } : { page: v.documentPath, directive: v.directive, blocked: v.blocked, sourceFile: v.sourceFile, disposition: v.disposition },
+      fingerprint: flood ? `csp:flood:${hour}` : `csp:${v.documentPath}:${v.directive}:${v.blocked}`,
+    });
+    alerted += 1;
+  }
+  return { stored, alerted };
+}
+
+/** A token bucket per client address (in process): `burst` reports at once, refilled at `perSecond`. */
+export class TokenBuckets {
+  private buckets = new Map<string, { tokens: number; at: number }>();
+  constructor(
+    private readonly burst: number,
+    private readonly perSecond: number,
+    private readonly maxClients = 10_000,
+  ) {}
+
+  take(key: string, now = Date.now()): boolean {
+    let b = this.buckets.get(key);
+    if (!b) {
+      if (this.buckets.size >= this.maxClients) this.sweep(now);
+      if (this.buckets.size >= this.maxClients) return false; // under a flood from many addresses, refuse rather than grow
+      b = { tokens: this.burst, at: now };
+      this.buckets.set(key, b);
+    }
+    b.tokens = Math.min(this.burst, b.tokens + ((now - b.at) / 1000) * this.perSecond);
+    b.at = now;
+    if (b.tokens < 1) return false;
+    b.tokens -= 1;
+    return true;
+  }
+
+  private sweep(now: number) {
+    for (const [k, b] of this.buckets) if (b.tokens + ((now - b.at) / 1000) * this.perSecond >= this.burst) this.buckets.delete(k);
+  }
+}

@@ -1,0 +1,290 @@
+import { existsSync, statSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { sql } from 'kysely';
+import { raiseAlert } from '../alerts/raise.ts';
+import type { AppContext } from '../platform/context.ts';
+import { integrityConfig, type IntegrityConfig } from './config.ts';
+import { createBaseline, loadManifest, TreeVerifier, type Discrepancy, type VerifyResult } from './manifest.ts';
+import type { FindingKind } from './tables.ts';
+
+/** Why card checkout is off; a code only (shown by /healthz), never a path or a detail. */
+export type CardCheckoutReason = 'not_verified' | 'no_baseline' | 'bad_signature' | 'files_changed' | 'unacknowledged_findings' | 'verify_error';
+
+export interface IntegrityRound {
+  at: Date;
+  ms: number;
+  files: number;
+  hashed: number;
+  full: boolean;
+  problem: Exclude<CardCheckoutReason, 'not_verified' | 'unacknowledged_findings'> | null;
+  discrepancies: Discrepancy[];
+}
+
+export interface IntegrityStatus {
+  allowed: boolean;
+  reason?: CardCheckoutReason;
+  lastRound: IntegrityRound | null;
+  manifest: { createdAt: string; files: number; digest: string } | null;
+  openFindings: number;
+  root: string;
+  intervalSeconds: number;
+}
+
+export interface IntegrityService {
+  readonly config: IntegrityConfig;
+  /**
+   * T1 fail closed: card checkout (the hosted payment page hand-off, when it exists) must ask this
+   * first and refuse unless allowed. Allowed only when the last verification of the deployed tree
+   * against a validly signed manifest was clean and no finding is unacknowledged.
+   */
+  cardCheckoutAllowed(): { allowed: boolean; reason?: CardCheckoutReason };
+  status(): IntegrityStatus;
+  /** One verification round now (the schedule calls this too); `full` hashes every file. */
+  verifyNow(opts?: { full?: boolean }): Promise<IntegrityRound>;
+  /** An owner has looked at a finding; recorded with who and a note. Returns false if there was none open. */
+  acknowledge(findingId: number, staffId: number, note: string): Promise<boolean>;
+  /** Registers the schedule (first round at once); idempotent. */
+  start(): void;
+}
+
+const maxAlertsPerRound = 20;
+const instance = `${hostname()}:${process.pid}`.slice(0, 100);
+
+/** Control characters out, length capped: file names are attacker-chosen and end up in mail subjects. */
+function printable(s: string, max = 200): string {
+  const clean = s.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
+  return clean.length > max ? `${clean.slice(0, max - 1)}…` : clean;
+}
+
+const kindTitle: Record<FindingKind, string> = {
+  modified: 'ファイル改ざん検知 / file modified',
+  added: '不明なファイルの追加 / unexpected new file',
+  removed: 'ファイルの削除 / file removed',
+  bad_signature: '整合性マニフェストの署名不正 / integrity manifest signature invalid',
+  manifest_missing: '整合性マニフェストの消失 / integrity manifest missing',
+};
+
+export function createIntegrity(ctx: AppContext, cfg: IntegrityConfig = integrityConfig(ctx.config)): IntegrityService {
+  const { db, log } = ctx;
+  let verifier: TreeVerifier | null = null;
+  let manifestDigest: string | null = null;
+  let manifestInfo: IntegrityStatus['manifest'] = null;
+  let manifestStat = '';
+  let hadManifest = false;
+  let lastRound: IntegrityRound | null = null;
+  let openFindings = 0;
+  let rounds = 0;
+  let running: Promise<IntegrityRound> | null = null;
+  let started = false;
+  let firstRound = true;
+
+  // The embedded demo has no deploy step: its first start (a fresh on-disk database) takes the baseline.
+  // Anywhere else a baseline taken by the running store would bless whatever is on disk now, including a
+  // web shell: production baselines come from `omamori integrity baseline` at deploy time.
+  const demo = ctx.database.kind === 'pglite' && !ctx.config.production && existsSync(join(ctx.config.dataDir, 'pgdata'));
+
+  function state(): { allowed: boolean; reason?: CardCheckoutReason } {
+    if (!lastRound) return { allowed: false, reason: 'not_verified' };
+    if (lastRound.problem) return { allowed: false, reason: lastRound.problem };
+    if (openFindings > 0) return { allowed: false, reason: 'unacknowledged_findings' };
+    return { allowed: true };
+  }
+
+  async function countOpen(): Promise<void> {
+    const row = await db.selectFrom('integrity_finding').select(sql<number>`count(*)::int`.as('n')).where('acknowledged_at', 'is', null).executeTakeFirstOrThrow();
+    openFindings = row.n;
+  }
+
+  async function record(findings: Array<{ kind: FindingKind; path: string; expected: string | null; observed: string | null }>): Promise<void> {
+    let alerted = 0;
+    let suppressed = 0;
+    for (const f of findings) {
+      const path = printable(f.path, 500);
+      const open = await db
+        .updateTable('integrity_finding')
+        .set({ last_seen_at: new Date(), observed_sha256: f.observed, instance })
+        .where('kind', '=', f.kind)
+        .where('path', '=', path)
+        .where('acknowledged_at', 'is', null)
+        .returning('id')
+        .executeTakeFirst();
+      if (open) continue;
+      // An owner already acknowledged exactly this state of the file: not new (the state stays
+      // "files_changed" until the tree matches a baseline again).
+      const seen = await db
+        .selectFrom('integrity_finding')
+        .select('id')
+        .where('kind', '=', f.kind)
+        .where('path', '=', path)
+        .where('observed_sha256', f.observed === null ? 'is' : '=', f.observed)
+        .where('acknowledged_at', 'is not', null)
+        .executeTakeFirst();
+      if (seen) continue;
+      const inserted = await db
+        .insertInto('integrity_finding')
+        .values({ kind: f.kind, path, expected_sha256: f.expected, observed_sha256: f.observed, instance })
+        .onConflict((oc) => oc.columns(['kind', 'path']).where('acknowledged_at', 'is', null).doNothing())
+        .returning('id')
+        .executeTakeFirst();
+      if (!inserted) continue; // another instance recorded it a moment ago
+      log.error({ kind: f.kind, path }, 'integrity finding');
+      if (alerted >= maxAlertsPerRound) {
+        suppressed += 1;
+        continue;
+      }
+      alerted += 1;
+      // T1/T3: a changed or new file in the deployed tree is an incident until an owner says otherwise.
+      await raiseAlert(db, {
+        kind: 'integrity',
+        severity: 'critical',
+        title: `${kindTitle[f.kind]}: ${printable(path, 150)}`,
+        detail: { finding: inserted.id, kind: f.kind, path, expectedSha256: f.expected, observedSha256: f.observed, instance },
+        fingerprint: `integrity:${f.kind}:${path}:${f.observed ?? ''}`,
+      });
+    }
+    if (suppressed > 0) {
+      await raiseAlert(db, {
+        kind: 'integrity',
+        severity: 'critical',
+        title: `ファイル改ざん検知: ほか ${suppressed} 件 / ${suppressed} more integrity findings`,
+        detail: { more: suppressed, instance },
+        fingerprint: `integrity:many:${new Date().toISOString().slice(0, 13)}`,
+      });
+    }
+  }
+
+  function manifestFileStat(): string {
+    try {
+      const a = statSync(cfg.manifestPath);
+      const b = statSync(cfg.signaturePath);
+      return [a.size, a.mtimeMs, a.ctimeMs, a.ino, b.size, b.mtimeMs, b.ctimeMs, b.ino].join(':');
+    } catch {
+      return 'missing';
+    }
+  }
+
+  async function round(full: boolean): Promise<IntegrityRound> {
+    const t0 = performance.now();
+    const done = (problem: IntegrityRound['problem'], r?: VerifyResult): IntegrityRound => ({
+      at: new Date(),
+      ms: performance.now() - t0,
+      files: r?.files ?? 0,
+      hashed: r?.hashed ?? 0,
+      full: r?.full ?? full,
+      problem,
+      discrepancies: r?.discrepancies ?? [],
+    });
+    const isFirst = firstRound;
+    firstRound = false;
+
+    // Re-read and re-check the manifest's signature only when its files changed on disk.
+    const st = manifestFileStat();
+    if (st !== manifestStat || !verifier) {
+      let loaded = loadManifest(cfg);
+      if (loaded.status === 'missing' && isFirst && demo) {
+        const made = await createBaseline(cfg);
+        log.warn({ files: made.files, ms: Math.round(made.ms), manifest: cfg.manifestPath }, 'integrity: embedded demo, first start: baseline of the code tree created');
+        loaded = loadManifest(cfg);
+      }
+      manifestStat = manifestFileStat();
+      if (loaded.status === 'missing') {
+        verifier = null;
+        manifestInfo = null;
+        if (hadManifest) {
+          await record([{ kind: 'manifest_missing', path: 'manifest.json', expected: manifestDigest, observed: null }]);
+        } else if (isFirst) {
+          log.error({ manifest: cfg.manifestPath }, 'integrity: no baseline; card checkout stays disabled until `omamori integrity baseline` has run');
+          if (ctx.config.production) {
+            await raiseAlert(db, { kind: 'integrity', severity: 'high', title: '整合性ベースラインがありません / no integrity baseline', detail: { manifest: cfg.manifestPath }, fingerprint: 'integrity:no-baseline' });
+          }
+        }
+        await countOpen();
+        return done('no_baseline');
+      }
+      if (loaded.status === 'bad_signature') {
+        verifier = null;
+        manifestInfo = null;
+        log.error({ reason: loaded.reason }, 'integrity: manifest signature invalid');
+        await record([{ kind: 'bad_signature', path: 'manifest.json', expected: manifestDigest, observed: loaded.digest }]);
+        await countOpen();
+        return done('bad_signature');
+      }
+      if (manifestDigest !== null && manifestDigest !== loaded.digest) {
+        // A new baseline is legitimate after a deploy, and exactly what an intruder with the key would do: make it visible.
+        await raiseAlert(db, {
+          kind: 'integrity_baseline',
+          severity: 'high',
+          title: '整合性ベースラインが更新されました / integrity baseline replaced',
+          detail: { createdAt: loaded.manifest.createdAt, files: Object.keys(loaded.manifest.files).length, instance },
+          fingerprint: `integrity:baseline:${loaded.digest}`,
+        });
+      }
+      manifestDigest = loaded.digest;
+      manifestInfo = { createdAt: loaded.manifest.createdAt, files: Object.keys(loaded.manifest.files).length, digest: loaded.digest.slice(0, 16) };
+      hadManifest = true;
+      verifier = new TreeVerifier(cfg.root, loaded.manifest);
+      full = true;
+    }
+    rounds += 1;
+    const r = await verifier.verify({ full: full || rounds % cfg.fullHashEvery === 0 });
+    if (r.discrepancies.length) await record(r.discrepancies);
+    await countOpen();
+    return done(r.discrepancies.length ? 'files_changed' : null, r);
+  }
+
+  async function verifyNow(opts: { full?: boolean } = {}): Promise<IntegrityRound> {
+    // Rounds never overlap: a slow round makes the next tick wait for it instead of starting another.
+    while (running) await running.catch(() => undefined);
+    running = round(opts.full ?? false)
+      .catch((err: unknown) => {
+        log.error({ err }, 'integrity verification failed');
+        return { at: new Date(), ms: 0, files: 0, hashed: 0, full: false, problem: 'verify_error' as const, discrepancies: [] };
+      })
+      .then((r) => {
+        lastRound = r;
+        return r;
+      })
+      .finally(() => {
+        running = null;
+      });
+    return running;
+  }
+
+  return {
+    config: cfg,
+    cardCheckoutAllowed: state,
+    status: () => ({ ...state(), lastRound, manifest: manifestInfo, openFindings, root: cfg.root, intervalSeconds: cfg.intervalSeconds }),
+    verifyNow,
+    async acknowledge(findingId, staffId, note) {
+      const row = await db
+        .updateTable('integrity_finding')
+        .set({ acknowledged_at: new Date(), acknowledged_by: staffId, acknowledgement_note: note.slice(0, 1000) })
+        .where('id', '=', findingId)
+        .where('acknowledged_at', 'is', null)
+        .returning('id')
+        .executeTakeFirst();
+      await countOpen();
+      if (row) log.warn({ finding: findingId, staff: staffId }, 'integrity finding acknowledged');
+      return row !== undefined;
+    },
+    start() {
+      if (started) return;
+      started = true;
+      // Each instance verifies its own disk, so the task is not `single`.
+      ctx.scheduler.every('integrity-verify', cfg.intervalSeconds * 1000, async () => void (await verifyNow()), { single: false, runAtStart: true });
+    },
+  };
+}
+
+const byContext = new WeakMap<AppContext, IntegrityService>();
+
+/** The integrity service of a running store (one per app context). */
+export function integrityOf(ctx: AppContext): IntegrityService {
+  let s = byContext.get(ctx);
+  if (!s) {
+    s = createIntegrity(ctx);
+    byContext.set(ctx, s);
+  }
+  return s;
+}
