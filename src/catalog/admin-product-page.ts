@@ -5,6 +5,7 @@ import { formatYen, type Locale } from '../platform/i18n/index.ts';
 import { html, type SafeHtml } from '../platform/http/html.ts';
 import { emptyForm, errorSummary, inputField, notice, type FormState } from './admin-fields.ts';
 import { a } from './admin-messages.ts';
+import { variantIdentityFields } from './admin-variant-fields.ts';
 import type { AdminProduct } from './admin-data.ts';
 import { productForm, productFormValues, type CategoryOption } from './admin-product-form.ts';
 import { mediaUrl } from './images.ts';
@@ -67,14 +68,7 @@ ${variantTable(l, base, data, true)}
 <h3 id="add-variant">${a(l, 'addVariant')}</h3>
 ${errorSummary(l, form, 'variant')}
 <form method="post" action="${base}/variants" novalidate aria-labelledby="add-variant">
-  <div class="form-row">
-    ${inputField({ ...f, name: 'name_ja', label: a(l, 'variantNameJa'), required: true, maxlength: 100 })}
-    ${inputField({ ...f, name: 'name_en', label: a(l, 'variantNameEn'), required: true, maxlength: 100 })}
-  </div>
-  <div class="form-row">
-    ${inputField({ ...f, name: 'sku', label: a(l, 'sku'), required: true, maxlength: 64 })}
-    ${inputField({ ...f, name: 'jan_code', label: a(l, 'jan'), hint: a(l, 'janHint'), inputmode: 'numeric', maxlength: 20 })}
-  </div>
+  ${variantIdentityFields(l, f.form)}
   <div class="form-row">
     ${inputField({ ...f, name: 'price', label: a(l, 'priceYen'), required: true, inputmode: 'numeric' })}
     ${inputField({ ...f, name: 'stock', label: a(l, 'initialStock'), required: true, inputmode: 'numeric' })}

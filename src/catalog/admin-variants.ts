@@ -8,6 +8,7 @@ import { redirectAfterPost, sendHtml } from '../platform/http/reply.ts';
 import type { RouteModule, Services } from '../services.ts';
 import { emptyForm, errorSummary, formValues, inputField, notice, type FormState } from './admin-fields.ts';
 import { a } from './admin-messages.ts';
+import { variantIdentityFields } from './admin-variant-fields.ts';
 import { idParam, noticeFor, renderEditor } from './admin-products.ts';
 import { isUniqueViolation, newVariantSchema, stockAdjustSchema, variantSchema } from './admin-schemas.ts';
 
@@ -100,14 +101,7 @@ function variantPage(req: FastifyRequest, reply: FastifyReply, v: LoadedVariant,
 ${notice(noticeFor(req))}
 ${errorSummary(l, form, 'variant')}
 <form method="post" action="${base}" novalidate>
-  <div class="form-row">
-    ${inputField({ ...f, name: 'name_ja', label: a(l, 'variantNameJa'), required: true, maxlength: 100 })}
-    ${inputField({ ...f, name: 'name_en', label: a(l, 'variantNameEn'), required: true, maxlength: 100 })}
-  </div>
-  <div class="form-row">
-    ${inputField({ ...f, name: 'sku', label: a(l, 'sku'), required: true, maxlength: 64 })}
-    ${inputField({ ...f, name: 'jan_code', label: a(l, 'jan'), hint: a(l, 'janHint'), inputmode: 'numeric', maxlength: 20 })}
-  </div>
+  ${variantIdentityFields(l, f.form)}
   ${inputField({ ...f, name: 'price', label: a(l, 'priceYen'), required: true, inputmode: 'numeric' })}
   <button type="submit" class="btn-primary">${a(l, 'save')}</button>
 </form>
