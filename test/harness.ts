@@ -33,6 +33,8 @@ export async function startTestStore(opts: { seed?: boolean; config?: Partial<Co
   }
   const config = loadConfig({ ...process.env, PORT: '0', DATA_DIR: dataDir, SEED_DEMO: opts.seed ? '1' : '0', DATABASE_URL: databaseUrl ?? '', LOG_LEVEL: 'silent', SMTP_URL: '', REDIS_URL: '' } as NodeJS.ProcessEnv, {
     databaseUrl,
+    // a second instance must hold the same master key as the first, as production instances share one
+    ...(opts.sameDatabaseAs ? { masterKeyFile: opts.sameDatabaseAs.ctx.config.masterKeyFile } : {}),
     smtpUrl: undefined,
     redisUrl: undefined,
     ...opts.config,

@@ -12,6 +12,7 @@ import { createLogger } from './logger.ts';
 import { registerMailDelivery } from './mail/mailer.ts';
 import { closeRedis } from './redis.ts';
 import type { Logger } from 'pino';
+import { openVault } from '../vault/index.ts';
 import { startSandboxGateway, type SandboxGateway } from '../../sandbox-gateway/server.ts';
 
 export interface RunningStore {
@@ -33,9 +34,11 @@ export async function startStore(
   const log = opts.logger ?? createLogger(config.logLevel);
   const database = opts.database ?? (await openDatabase(config, { memory: opts.memoryDb ?? false }));
   await migrate(database);
+  // T1/T3: a wrong or missing master key stops the start here, before any personal data is read or written.
+  const vault = await openVault(config, database);
   const jobs = new JobRunner(database, log);
   const scheduler = new Scheduler(database, log);
-  const ctx: AppContext = { config, database, db: database.db, log, jobs, scheduler };
+  const ctx: AppContext = { config, database, db: database.db, log, jobs, scheduler, vault };
   const mail = registerMailDelivery(database.db, jobs, { smtpUrl: config.smtpUrl, from: config.mailFrom });
   if (config.seedDemo) {
     const created = await seedDemoCatalog(database.db);
@@ -71,6 +74,7 @@ export async function startStore(
       await jobs.stop();
       mail.close();
       await closeRedis(ctx);
+      await vault.close();
       if (!opts.database) await database.close();
     },
   };

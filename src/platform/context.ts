@@ -3,6 +3,7 @@ import type { Config } from './config.ts';
 import type { DatabaseHandle, Db } from './db/database.ts';
 import type { JobRunner } from './jobs/queue.ts';
 import type { Scheduler } from './jobs/scheduler.ts';
+import type { Vault } from '../vault/index.ts';
 
 /** What every domain service is built from: configuration and shared infrastructure, nothing domain-specific. */
 export interface AppContext {
@@ -13,4 +14,6 @@ export interface AppContext {
   jobs: JobRunner;
   /** Periodic tasks; register in a domain's service factory with ctx.scheduler.every(...). */
   scheduler: Scheduler;
+  /** Field encryption and blind indexes for personal data (principle 2); opened at start, after migrations. */
+  vault: Vault;
 }
