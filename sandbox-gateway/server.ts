@@ -28,10 +28,17 @@ export interface GatewayOptions {
   retryDelaysMs?: number[];
   /** Checkout Sessions expire after this long unless `expires_at` is given (Stripe: 24 h). */
   sessionTtlSeconds?: number;
+  /**
+   * The origin shoppers' browsers reach the gateway at (behind a reverse proxy, or on another host name):
+   * hosted-page URLs and the pages' Origin check use it. Default: http://localhost:<port>.
+   */
+  publicUrl?: string;
 }
 
 export interface SandboxGateway {
+  /** Where the store calls the API (server to server). */
   url: string;
+  /** Where browsers reach the hosted pages (`publicUrl`, or the same as `url`). */
   origin: string;
   /** Every event created, in order (tests and the console). */
   events: StripeEvent[];
@@ -440,10 +447,11 @@ export async function startSandboxGateway(opts: GatewayOptions): Promise<Sandbox
 
   const address = await app.listen({ port: opts.port, host: opts.host ?? '127.0.0.1' });
   const port = (app.server.address() as { port: number }).port;
-  origin = `http://localhost:${port}`;
+  const url = `http://${apiHost(opts.host)}:${port}`;
+  origin = opts.publicUrl ? new URL(opts.publicUrl).origin : url;
   void address;
   return {
-    url: origin,
+    url,
     origin,
     events,
     sweep,
@@ -455,4 +463,10 @@ export async function startSandboxGateway(opts: GatewayOptions): Promise<Sandbox
       await app.close();
     },
   };
+}
+
+/** The host name the store reaches the API at: localhost for loopback and any-address binds, else the address. */
+function apiHost(host: string | undefined): string {
+  if (!host || ['127.0.0.1', '::1', 'localhost', '0.0.0.0', '::'].includes(host)) return 'localhost';
+  return host.includes(':') ? `[${host}]` : host;
 }

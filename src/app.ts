@@ -20,6 +20,9 @@ import { checkoutApiRoutes } from './checkout/api-routes.ts';
 import { createCheckout } from './checkout/service.ts';
 import { checkoutStoreRoutes } from './checkout/store-routes.ts';
 import { createDetection } from './detection/service.ts';
+import { scheduleGuardEventRetention } from './platform/security/guard-retention.ts';
+import { createBackupSchedule } from './backup/service.ts';
+import { createRetention } from './retention/service.ts';
 import { identityAdminRoutes } from './identity/admin-routes.ts';
 import { identityApiRoutes } from './identity/api-routes.ts';
 import { createIdentity } from './identity/service.ts';
@@ -27,7 +30,9 @@ import { identityStoreRoutes } from './identity/store-routes.ts';
 import { integrityAdminRoutes } from './integrity/admin-routes.ts';
 import { integrityOf } from './integrity/service.ts';
 import { integrityStoreRoutes } from './integrity/store-routes.ts';
+import { scriptInventoryOf } from './integrity/script-inventory.ts';
 import { mailboxAdminRoutes } from './mailbox/admin-routes.ts';
+import { exportsAdminRoutes } from './exports/admin-routes.ts';
 import { ordersAdminRoutes } from './orders/admin-routes.ts';
 import { ordersApiRoutes } from './orders/api-routes.ts';
 import { createOrders } from './orders/service.ts';
@@ -38,6 +43,7 @@ import { ordersStoreRoutes } from './orders/store-routes.ts';
 import type { AppContext } from './platform/context.ts';
 import { assetUrl, staticDir } from './platform/http/assets.ts';
 import { cookiePolicy } from './platform/http/cookies.ts';
+import { allowFormActions } from './platform/http/security-headers.ts';
 import { createHttpServer } from './platform/http/server.ts';
 import { shopAdminRoutes } from './shop/admin-routes.ts';
 import { createShopSettings } from './shop/settings.ts';
@@ -46,7 +52,7 @@ import type { RouteModule, Services } from './services.ts';
 import { storeErrorPage } from './storefront/layout.ts';
 
 const storeRoutes: RouteModule[] = [catalogStoreRoutes, cartStoreRoutes, checkoutStoreRoutes, ordersStoreRoutes, identityStoreRoutes, shopStoreRoutes, integrityStoreRoutes, cardStoreRoutes];
-const adminRoutes: RouteModule[] = [adminDashboardRoutes, catalogAdminRoutes, ordersAdminRoutes, identityAdminRoutes, shopAdminRoutes, mailboxAdminRoutes, integrityAdminRoutes, cardAdminRoutes, auditAdminRoutes];
+const adminRoutes: RouteModule[] = [adminDashboardRoutes, catalogAdminRoutes, ordersAdminRoutes, identityAdminRoutes, shopAdminRoutes, mailboxAdminRoutes, integrityAdminRoutes, cardAdminRoutes, auditAdminRoutes, exportsAdminRoutes];
 const apiRoutes: RouteModule[] = [catalogApiRoutes, cartApiRoutes, checkoutApiRoutes, ordersApiRoutes, identityApiRoutes];
 
 export function createServices(ctx: AppContext): Services {
@@ -59,6 +65,9 @@ export function createServices(ctx: AppContext): Services {
   const payments = createPayments(ctx, { orders, cardCheckoutAllowed: () => integrityOf(ctx).cardCheckoutAllowed().allowed }); // T1: card checkout only while files verify
   const checkout = createCheckout(ctx, { cart, orders, shop, catalog, payments });
   createDetection(ctx); // T5: scheduled card-number scan of the database and DATA_DIR
+  scheduleGuardEventRetention(ctx); // T2: refused card-number events are kept GUARD_EVENT_RETENTION_DAYS (90)
+  createBackupSchedule(ctx); // scheduled encrypted backups (BACKUP_INTERVAL_HOURS, off by default)
+  createRetention(ctx); // T3: daily erasure of personal data past the retention period (off by default)
   return {
     ctx,
     cookies,
@@ -76,19 +85,26 @@ export function createServices(ctx: AppContext): Services {
         catalog.categories(req.locale),
         owner.customerId || owner.tokenHash ? cart.count(owner) : Promise.resolve(0),
       ]);
-      return { shopName: settings.name, categories, cartCount, customerName: req.customer?.name ?? null };
+      // PCI DSS 6.4.3: only approved inventory entries, pinned by SRI, and never on payment pages
+      return { shopName: settings.name, categories, cartCount, customerName: req.customer?.name ?? null, thirdPartyScripts: scriptInventoryOf(ctx).scriptTags(req) };
     },
   };
 }
 
-/** The whole HTTP application: storefront at /, admin console at /admin, JSON API at /api. */
-export async function buildApp(ctx: AppContext, services = createServices(ctx)): Promise<FastifyInstance> {
+/**
+ * The whole HTTP application: storefront at /, admin console at /admin, JSON API at /api. With
+ * ADMIN_PORT the console is a separate application on its own listener (`surface: 'admin'`, its own
+ * origin for the CSRF check) and the public one has no /admin at all (`'public'`: 404).
+ */
+export async function buildApp(ctx: AppContext, services = createServices(ctx), surface: 'all' | 'public' | 'admin' = 'all'): Promise<FastifyInstance> {
   const app = createHttpServer({
     logger: ctx.log,
-    publicUrl: ctx.config.publicUrl,
-    extraOrigins: ctx.config.adminHost ? [`${new URL(ctx.config.publicUrl).protocol}//${ctx.config.adminHost}`] : [],
+    // T4: on its own listener, only the console's origin may post to it (not the storefront's, though it is "same-site").
+    publicUrl: surface === 'admin' ? ctx.config.adminUrl! : ctx.config.publicUrl,
+    extraOrigins: ctx.config.adminHost && surface === 'all' ? [`${new URL(ctx.config.publicUrl).protocol}//${ctx.config.adminHost}`] : [],
     trustProxy: ctx.config.trustProxy,
     cardGuard: { db: ctx.db, dataDir: ctx.config.dataDir },
+    scriptOrigins: (req) => scriptInventoryOf(ctx).originsFor(req), // T6: approved third-party scripts only, never on payment pages
     renderErrorPage: (req, status, message) => (req.url.startsWith('/admin') ? adminErrorPage(req, status, message) : storeErrorPage(req, status, message)),
   });
 
@@ -116,12 +132,16 @@ export async function buildApp(ctx: AppContext, services = createServices(ctx)):
   });
   app.get('/favicon.ico', (_req, reply) => reply.redirect(assetUrl('img/favicon.svg'), 301));
 
-  await app.register(async (store) => {
+  if (surface === 'admin') await app.register(async (reports) => integrityStoreRoutes(reports, services)); // CSP reports of console pages
+  if (surface !== 'admin') await app.register(async (store) => {
     store.addHook('onRequest', async (req, reply) => services.identity.loadCustomer(req, reply));
+    // CSP form-action: checkout's 303 leads to the card provider's hosted page (storefront only).
+    const hosted = services.payments.card.hostedOrigin();
+    allowFormActions(store, hosted ? [hosted] : []);
     for (const register of storeRoutes) register(store, services);
   });
 
-  await app.register(
+  if (surface !== 'public') await app.register(
     async (admin) => {
       guardAdminContext(admin, services);
       auditAdminRequests(admin, services); // principle 4: every state-changing or refused staff request is recorded
@@ -130,7 +150,7 @@ export async function buildApp(ctx: AppContext, services = createServices(ctx)):
     { prefix: '/admin' },
   );
 
-  await app.register(
+  if (surface !== 'admin') await app.register(
     async (api) => {
       for (const register of apiRoutes) register(api, services);
       api.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());

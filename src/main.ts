@@ -16,11 +16,11 @@ const lines = [
   '',
   `  omamori is running (${store.ctx.database.kind}, started in ${ms} ms)`,
   `  Storefront:    ${store.url}/`,
-  `  Admin console: ${store.url}/admin`,
-  ...(store.gateway ? [`  Card payments: sandbox gateway at ${store.gateway.url} (test cards only)`] : [`  Card payments: ${store.ctx.config.paymentProvider}`]),
+  `  Admin console: ${store.adminUrl}/admin`,
+  ...(store.gateway ? [`  Card payments: sandbox gateway at ${store.gateway.origin} (test cards only)`] : [`  Card payments: ${store.ctx.config.paymentProvider}`]),
   store.setupUrl
     ? `  First start: create the owner account (no default password exists) with this one-time link, valid for 24 hours:\n    ${store.setupUrl}`
-    : `  Staff sign in at ${store.url}/admin/sign-in`,
+    : `  Staff sign in at ${store.adminUrl}/admin/sign-in`,
   '',
 ];
 console.log(lines.join('\n'));

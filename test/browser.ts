@@ -18,3 +18,15 @@ export async function screenshot(page: Page, name: string): Promise<void> {
   mkdirSync(screenshotDir, { recursive: true });
   await page.screenshot({ path: join(screenshotDir, `${name}.png`), fullPage: true });
 }
+
+/** Fills the storefront's checkout form as a guest in Tokyo (Japanese labels) and picks the payment method. */
+export async function fillGuestCheckout(page: Page, email: string, paymentMethod: 'card' | 'bank_transfer' | 'cod'): Promise<void> {
+  await page.getByLabel('メールアドレス').fill(email);
+  await page.getByLabel('お名前', { exact: true }).fill('佐藤 花子');
+  await page.getByLabel('郵便番号').fill('150-0001');
+  await page.getByLabel('都道府県').selectOption('東京都');
+  await page.getByLabel('市区町村').fill('渋谷区神宮前');
+  await page.getByLabel('番地').fill('1-2-3');
+  await page.getByLabel('電話番号').fill('03-1234-5678');
+  await page.locator(`input[name="payment_method"][value="${paymentMethod}"]`).check();
+}

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import pino from 'pino';
+import pino, { type Logger } from 'pino';
 import { loadConfig, type Config } from '../src/platform/config.ts';
 import { startStore, type RunningStore } from '../src/platform/boot.ts';
 
@@ -20,7 +20,7 @@ export interface TestStore extends RunningStore {
 }
 
 /** Starts a complete store on a random port with an empty database of its own. */
-export async function startTestStore(opts: { seed?: boolean; config?: Partial<Config>; listen?: boolean; /** start a second app instance on this store's database */ sameDatabaseAs?: TestStore } = {}): Promise<TestStore> {
+export async function startTestStore(opts: { seed?: boolean; config?: Partial<Config>; listen?: boolean; /** start a second app instance on this store's database */ sameDatabaseAs?: TestStore; /** instead of a silent logger (e.g. the production logger writing to a file) */ logger?: Logger } = {}): Promise<TestStore> {
   const dataDir = mkdtempSync(join(tmpdir(), 'omamori-test-'));
   let databaseUrl: string | undefined;
   let dropDatabase: (() => Promise<void>) | undefined;
@@ -42,7 +42,7 @@ export async function startTestStore(opts: { seed?: boolean; config?: Partial<Co
   // On PostgreSQL a second instance opens its own pool and listener, as it would in production; the embedded
   // database lives in one process, so there the second instance shares its handle.
   const shared = opts.sameDatabaseAs && testDbKind === 'pglite' ? { database: opts.sameDatabaseAs.ctx.database } : {};
-  const store = await startStore(config, { memoryDb: true, logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }), listen: opts.listen ?? true, ...shared });
+  const store = await startStore(config, { memoryDb: true, logger: opts.logger ?? pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }), listen: opts.listen ?? true, ...shared });
   if (config.port === 0 && opts.listen !== false) {
     const address = store.app.server.address();
     if (address && typeof address === 'object') {

@@ -3,7 +3,7 @@ import { after, before, test } from 'node:test';
 import { generate } from 'otplib';
 import type { Browser, Page } from 'playwright-core';
 import { createOwner } from '../src/identity/staff-accounts.ts';
-import { launchBrowser, screenshot } from './browser.ts';
+import { fillGuestCheckout, launchBrowser, screenshot } from './browser.ts';
 import { startTestStore, type TestStore } from './harness.ts';
 
 let store: TestStore;
@@ -57,14 +57,7 @@ test('a guest buys an 8% and a 10% product by bank transfer; staff find the orde
   await page.getByRole('link', { name: 'レジに進む' }).or(page.getByRole('button', { name: 'レジに進む' })).first().click();
   await page.waitForURL(/\/checkout/);
 
-  await page.getByLabel('メールアドレス').fill('guest@example.jp');
-  await page.getByLabel('お名前', { exact: true }).fill('佐藤 花子');
-  await page.getByLabel('郵便番号').fill('150-0001');
-  await page.getByLabel('都道府県').selectOption('東京都');
-  await page.getByLabel('市区町村').fill('渋谷区神宮前');
-  await page.getByLabel('番地').fill('1-2-3');
-  await page.getByLabel('電話番号').fill('03-1234-5678');
-  await page.locator('input[name="payment_method"][value="bank_transfer"]').check();
+  await fillGuestCheckout(page, 'guest@example.jp', 'bank_transfer');
   await screenshot(page, 'store-checkout');
   await page.getByRole('button', { name: 'ご注文内容の確認へ進む' }).click();
   await page.getByRole('button', { name: '注文を確定する' }).waitFor();

@@ -1,7 +1,9 @@
 import { createSession, sessionCookieBase } from '../src/identity/sessions.ts';
+import { insertCustomerRecord } from '../src/identity/customer-data.ts';
 import { hashPassword } from '../src/identity/passwords.ts';
 import type { StaffRole } from '../src/identity/tables.ts';
 import { newTotpSecret, totpCodeForStep, totpStepAt } from '../src/identity/totp.ts';
+import { secretField, staffSubject } from '../src/identity/totp-store.ts';
 import type { Db } from '../src/platform/db/database.ts';
 import { TestClient, type TestResponse } from './client.ts';
 import type { TestStore } from './harness.ts';
@@ -30,11 +32,13 @@ export async function staffClient(
       name: `スタッフ${seq}`,
       password_hash: opts.password ? await hashPassword(opts.password) : 'not-a-hash:test-only',
       role,
-      totp_secret: totpSecret,
       totp_enabled_at: new Date(),
     })
     .returning('id')
     .executeTakeFirstOrThrow();
+  // Stored as the store stores it: a vault ciphertext bound to this row.
+  const ciphertext = await store.ctx.vault.encrypt(secretField(staffSubject(staff.id)), totpSecret);
+  await db.updateTable('staff').set({ totp_secret: ciphertext }).where('id', '=', staff.id).execute();
   const now = new Date();
   const token = await createSession(db, 'admin', { staffId: staff.id }, {}, { secondFactorAt: now, stepUpAt: opts.stepUp === false ? null : now });
   const client = new TestClient(store.url);
@@ -100,13 +104,10 @@ export async function signInStaff(
 export async function customerClient(store: TestStore, fields: { email?: string; name?: string } = {}): Promise<{ client: TestClient; customerId: number }> {
   const { db } = store.ctx;
   seq += 1;
-  const customer = await db
-    .insertInto('customer')
-    .values({ email: fields.email ?? `customer${seq}-${Date.now()}@example.jp`, name: fields.name ?? `山田 太郎${seq}`, password_hash: 'not-a-hash:test-only' })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  const token = await createSession(db, 'store', { customerId: customer.id });
+  // Stored as the store stores customers: encrypted columns and blind indexes.
+  const customerId = await insertCustomerRecord(store.ctx, { email: fields.email ?? `customer${seq}-${Date.now()}@example.jp`, name: fields.name ?? `山田 太郎${seq}`, password_hash: 'not-a-hash:test-only' });
+  const token = await createSession(db, 'store', { customerId });
   const client = new TestClient(store.url);
   client.setCookie(store.services.cookies.name(sessionCookieBase.store), token);
-  return { client, customerId: customer.id };
+  return { client, customerId };
 }

@@ -3,6 +3,7 @@ import { adminAccessPolicy } from '../identity/admin-access.ts';
 import { can, type Permission } from '../identity/permissions.ts';
 import { readStaffSession, sessionCookie, type StaffSession } from '../identity/sessions.ts';
 import { stepUpFresh, stepUpRedirect } from '../identity/step-up.ts';
+import { integrityOf, type CardCheckoutReason } from '../integrity/service.ts';
 import { AppError } from '../platform/http/errors.ts';
 import type { Services } from '../services.ts';
 
@@ -19,6 +20,8 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** Admin: the staff session, also when partial (req.staff is set only for a complete one). */
     adminSession: StaffSession | null;
+    /** Admin: why card checkout is off (an integrity finding), for the banner on every console page. */
+    cardCheckoutOff: CardCheckoutReason | null;
   }
 }
 
@@ -50,6 +53,7 @@ export function guardAdminContext(admin: FastifyInstance, s: Services) {
   const routes: AdminRoute[] = [];
   routeTables.set(s, routes);
   admin.decorateRequest('adminSession', null);
+  admin.decorateRequest('cardCheckoutOff', null);
 
   admin.addHook('onRoute', (route: RouteOptions) => {
     const config = route.config as { permission?: Permission; public?: boolean; staff?: 'partial' | 'any'; stepUp?: boolean } | undefined;
@@ -79,6 +83,9 @@ export function guardAdminContext(admin: FastifyInstance, s: Services) {
     if (session.passwordResetRequired && config.staff !== 'any' && config.staff !== 'partial') return unauthenticated(req, reply, '/admin/password');
     if (!config.staff && (!config.permission || !can(session.staff.role, config.permission))) throw new AppError('forbidden');
     if (config.stepUp && !stepUpFresh(session)) return reply.redirect(stepUpRedirect(req), 303);
+    // T1 fail closed: every console page says so while card checkout is off, until the finding is dealt with.
+    const card = integrityOf(s.ctx).cardCheckoutAllowed();
+    if (!card.allowed && card.reason !== 'not_verified' && card.reason !== 'pages_not_verified' && can(session.staff.role, 'security.read')) req.cardCheckoutOff = card.reason ?? null;
   });
 
   async function loadSession(req: FastifyRequest, reply: FastifyReply) {

@@ -4,6 +4,7 @@ import { assetTag, assetUrl } from '../platform/http/assets.ts';
 import { html, type SafeHtml } from '../platform/http/html.ts';
 import { t } from './messages.ts';
 import { t2 } from '../identity/admin-messages.ts';
+import { t as ti } from '../integrity/messages.ts';
 
 export interface AdminPage {
   title: string;
@@ -20,9 +21,12 @@ const nav: Array<{ href: string; key: Parameters<typeof t>[1]; permission: Permi
   { href: '/admin/categories', key: 'navCategories', permission: 'catalog.read' },
   { href: '/admin/customers', key: 'navCustomers', permission: 'customers.read' },
   { href: '/admin/mail', key: 'navMail', permission: 'mail.read' },
+  { href: '/admin/exports', key: 'navExports', permission: 'exports.create' },
   { href: '/admin/staff', key: 'navStaff', permission: 'staff.manage' },
   { href: '/admin/security/integrity', key: 'navIntegrity', permission: 'security.read' },
   { href: '/admin/security/csp-reports', key: 'navCsp', permission: 'security.read' },
+  { href: '/admin/security/pages', key: 'navPageWatch', permission: 'security.read' },
+  { href: '/admin/security/scripts', key: 'navScripts', permission: 'security.read' },
   { href: '/admin/audit', key: 'navAudit', permission: 'audit.read' },
   { href: '/admin/settings', key: 'navSettings', permission: 'settings.manage' },
 ];
@@ -65,6 +69,7 @@ ${assetTag('css/admin.css')}
       </ul></nav>`
     : ''}
   <main id="main" class="admin-main">
+    ${req.cardCheckoutOff ? html`<div class="alert alert-error security-banner" role="alert" data-card-checkout-off="${req.cardCheckoutOff}"><strong>${ti(l, 'bannerTitle')}</strong> ${ti(l, 'bannerBody', { reason: ti(l, `reason_${req.cardCheckoutOff}`) })} <a href="/admin/security/integrity">${ti(l, 'bannerLink')}</a></div>` : ''}
     <h1>${page.title}</h1>
     ${page.body}
   </main>

@@ -36,10 +36,14 @@ test('the route table is complete and every route has exactly one explicit rule'
     assert.equal(rules.length, 1, `${r.method} ${r.url} has one access rule`);
   }
   assert.deepEqual(routes.filter((r) => r.public).map((r) => `${r.method} ${r.url}`).sort(), [...publicRoutes].sort(), 'only sign-in, sign-out and setup are public');
-  for (const [method, url] of [['POST', '/admin/settings'], ['POST', '/admin/staff'], ['POST', '/admin/staff/:id/role'], ['POST', '/admin/staff/:id/reset-2fa'], ['POST', '/admin/security/emergency/:action']] as const) {
+  for (const [method, url] of [['POST', '/admin/settings'], ['POST', '/admin/staff'], ['POST', '/admin/staff/:id/role'], ['POST', '/admin/staff/:id/reset-2fa'], ['POST', '/admin/security/emergency/:action'], ['POST', '/admin/exports'], ['POST', '/admin/exports/requests/:id/approve'], ['POST', '/admin/exports/requests/:id/download']] as const) {
     assert.equal(routes.find((r) => r.method === method && r.url === url)?.stepUp, true, `${method} ${url} needs step-up`);
   }
   assert.deepEqual(staffRoles.filter((role) => can(role, 'security.emergency')), ['owner'], 'emergency actions are owner-only');
+  // Issue 5 (T4): bulk export by owners and administrators; approving an over-cap export, owners only; reveals never for support.
+  assert.deepEqual(staffRoles.filter((role) => can(role, 'exports.create')), ['owner', 'administrator']);
+  assert.deepEqual(staffRoles.filter((role) => can(role, 'exports.approve')), ['owner']);
+  assert.equal(can('customer_support', 'customers.read_unmasked'), false);
 });
 
 test('every role gets exactly what rolePermissions allows on every admin route: 403 for the rest', async () => {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { startTestStore, type TestStore } from '../../test/harness.ts';
+import { allMails } from '../../test/outbox.ts';
 import { staffClient } from '../../test/sessions.ts';
 import { raiseAlert } from './raise.ts';
 
@@ -21,7 +22,7 @@ test('an alert is recorded once per fingerprint while open, and every active own
   assert.equal(again.id, first.id);
   const row = await store.ctx.db.selectFrom('alert').selectAll().executeTakeFirstOrThrow();
   assert.equal(row.occurrences, 2);
-  const mails = await store.ctx.db.selectFrom('mail_outbox').select(['to_address', 'subject']).where('kind', '=', 'security_alert').execute();
+  const mails = await allMails(store, 'security_alert'); // stored encrypted (issue 5)
   assert.equal(mails.length, 2, 'one mail per owner, none to other roles, none for the repeat');
   assert.match(mails[0]!.subject, /HIGH: テスト警告/);
 });

@@ -20,11 +20,23 @@ export const auditActions = [
   'export.customers',
   'export.orders',
   'export.audit',
+  'export.requested',
+  'export.approved',
+  'export.denied',
   'audit.view',
   'settings.change',
   'permission.change',
   'audit.checkpoint',
   'audit.verify_failed',
+  // T1/T6: integrity decisions (src/integrity): acknowledging a finding, a new payment-page baseline, the script inventory.
+  'integrity.acknowledge',
+  'integrity.page_baseline_approve',
+  'script.add',
+  'script.approve',
+  'script.remove',
+  'backup.create',
+  'backup.restore',
+  'retention.run',
 ] as const;
 export type AuditAction = (typeof auditActions)[number] | `emergency.${string}`;
 

@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { TestClient } from '../../test/client.ts';
+import { openOrderRow } from '../orders/encrypted-fields.ts';
+import { insertCustomerRecord } from '../identity/customer-data.ts';
 import { startTestStore, type TestStore } from '../../test/harness.ts';
 import { createTestVariant } from '../cart/test-products.ts';
 import { createSession } from '../identity/sessions.ts';
@@ -94,13 +96,13 @@ test('place order: needs an Idempotency-Key; the same key returns the same order
 
 test('a customer by bearer token: the account e-mail is used', async () => {
   const v = await createTestVariant(store.ctx.db, { price: 2_000 });
-  const customer = await store.ctx.db.insertInto('customer').values({ email: 'bearer@example.jp', name: '鈴木 花', password_hash: 'x' }).returning('id').executeTakeFirstOrThrow();
+  const customer = { id: await insertCustomerRecord(store.ctx, { email: 'bearer@example.jp', name: '鈴木 花', password_hash: 'x' }) };
   const auth = { authorization: `Bearer ${await createSession(store.ctx.db, 'store', { customerId: customer.id })}` };
   assert.equal((await api.json('POST', '/api/store/cart/items', { variant_id: v, quantity: 1 }, auth)).status, 200);
   const placed = await api.json('POST', '/api/store/checkout', body({ email: 'other@example.jp' }), { ...auth, 'idempotency-key': key() });
   assert.equal(placed.status, 201, placed.text);
-  const row = await store.ctx.db.selectFrom('orders').select(['email', 'customer_id']).where('number', '=', placed.json().number).executeTakeFirstOrThrow();
-  assert.deepEqual(row, { email: 'bearer@example.jp', customer_id: customer.id });
+  const row = await openOrderRow(store.ctx.vault, await store.ctx.db.selectFrom('orders').select(['id', 'email', 'customer_id']).where('number', '=', placed.json().number).executeTakeFirstOrThrow());
+  assert.deepEqual(row, { id: row.id, email: 'bearer@example.jp', customer_id: customer.id });
   assert.equal((await api.json('GET', '/api/store/cart', undefined, auth)).json().item_count, 0, 'the cart was emptied');
 });
 

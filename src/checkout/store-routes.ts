@@ -2,7 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { cartOwnerOf } from '../cart/owner.ts';
 import type { CartOwner, CartView } from '../cart/service.ts';
-import { cardCheckoutRefusal, paymentClientOf } from '../payments/card/checkout-gate.ts';
+import { cardCheckoutRefusal, paymentClientOf, paymentMethodsOff } from '../payments/card/checkout-gate.ts';
 import { newToken } from '../platform/crypto/tokens.ts';
 import { AppError } from '../platform/http/errors.ts';
 import type { FieldErrors } from '../platform/http/forms.ts';
@@ -44,6 +44,9 @@ export const checkoutStoreRoutes: RouteModule = (app, s) => {
     if (!buyer.cart.lines.length || buyer.cart.blocked) return redirectAfterPost(reply, '/cart');
     const checked = await checkedInput(req, buyer);
     if (!checked.ok) return renderForm(req, reply, s, buyer, checked.values, checked.errors, 422);
+    // T1 fail closed: a method switched off by an integrity finding stops here, at the payment-method step.
+    const off = paymentMethodsOff(s.ctx, req.locale)[checked.input.paymentMethod];
+    if (off) return renderForm(req, reply, s, buyer, checked.values, { payment_method: off.message }, 409);
     const priced = await s.checkout.quote(buyer.owner, checked.input, req.locale);
     if (!priced.ok) return renderForm(req, reply, s, buyer, checked.values, priced.errors, 422);
     return renderReview(req, reply, s, priced.quote);
@@ -64,7 +67,7 @@ export const checkoutStoreRoutes: RouteModule = (app, s) => {
       }
       // T2: card-testing limits before a card order is placed (nothing is reserved when refused).
       const client = paymentClientOf(buyer.owner, req.ip);
-      const refusal = await cardCheckoutRefusal(s.payments, checked.input.paymentMethod, client, req.locale);
+      const refusal = await cardCheckoutRefusal(s.payments, checked.input.paymentMethod, client, req.locale, s.ctx);
       if (refusal) return renderForm(req, reply, s, buyer, checked.values, { payment_method: refusal.message }, refusal.status);
       // Only the key and the total the shopper saw come from the page; every price is recomputed.
       const result = await s.checkout.place(buyer.owner, checked.input, key.data, req.locale, expected.data, client);
@@ -105,7 +108,7 @@ async function checkedInput(req: FastifyRequest, buyer: Buyer) {
 
 async function renderForm(req: FastifyRequest, reply: FastifyReply, s: Services, buyer: Buyer, values: FormValues, errors: FieldErrors, status = 200) {
   const [chrome, settings] = await Promise.all([s.chrome(req), s.shop.get()]);
-  const page = checkoutFormPage(req, chrome, { cart: buyer.cart, settings, values, errors, fixedEmail: buyer.fixedEmail, savedAddresses: buyer.savedAddresses });
+  const page = checkoutFormPage(req, chrome, { cart: buyer.cart, settings, values, errors, fixedEmail: buyer.fixedEmail, savedAddresses: buyer.savedAddresses, methodsOff: paymentMethodsOff(s.ctx, req.locale) });
   return sendHtml(reply, page, status);
 }
 

@@ -6,6 +6,8 @@ import { scanPanCommand } from '../detection/cli.ts';
 import { integrityCommand } from '../integrity/cli.ts';
 import { auditCommand } from '../audit/cli.ts';
 import { keysCommand } from '../vault/cli.ts';
+import { backupCommand } from '../backup/cli.ts';
+import { retentionCommand } from '../retention/cli.ts';
 
 type Command = { summary: string; run(args: string[]): Promise<number> };
 
@@ -24,6 +26,8 @@ const commands: Record<string, Command> = {
   'scan-pan': scanPanCommand,
   integrity: integrityCommand,
   audit: auditCommand,
+  backup: backupCommand,
+  retention: retentionCommand,
   migrate: {
     summary: 'apply pending database migrations',
     run: () =>
@@ -41,7 +45,8 @@ const commands: Record<string, Command> = {
           console.error('A staff account already exists: sign in at /admin/sign-in.');
           return 1;
         }
-        console.log(`${loadConfig().publicUrl}/admin/setup?token=${token}`);
+        const config = loadConfig();
+        console.log(`${config.adminUrl ?? config.publicUrl}/admin/setup?token=${token}`); // ADMIN_PORT: the console's own listener
         return 0;
       }),
   },

@@ -2,6 +2,8 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { loadConfig } from '../platform/config.ts';
 import { openDatabase } from '../platform/db/database.ts';
 import { migrate } from '../platform/db/migrate.ts';
+import { openVault } from '../vault/open.ts';
+import { scanDecryptHook } from '../vault/scan-hook.ts';
 import { formatReport, runPanScan, type ScanOptions, type ScanReport } from './scan.ts';
 import { scanAndRecord } from './service.ts';
 
@@ -50,15 +52,20 @@ export const scanPanCommand = {
       return 2;
     }
     const config = loadConfig();
-    // HOOK (encrypted fields, issue 5): add `decrypt` here too, as in createDetection (service.ts).
     const scan: ScanOptions = { dataDir: config.dataDir, logFile: process.env.LOG_FILE || undefined, paths: parsed.paths };
     let report: ScanReport;
     if (parsed.db) {
       const handle = await openDatabase(config);
       try {
         await migrate(handle);
-        // the run is recorded in pan_scan_run like the scheduled ones (evidence of scanning)
-        report = (await scanAndRecord(handle.db, 'cli', { ...scan, db: { db: handle.db, kind: handle.kind } }, { alert: false })).report;
+        // Issue 5: encrypted fields are decrypted in memory and scanned, so the master key is needed (a wrong one stops here).
+        const vault = await openVault(config, handle);
+        try {
+          // the run is recorded in pan_scan_run like the scheduled ones (evidence of scanning)
+          report = (await scanAndRecord(handle.db, 'cli', { ...scan, db: { db: handle.db, kind: handle.kind }, decrypt: scanDecryptHook(vault) }, { alert: false })).report;
+        } finally {
+          await vault.close();
+        }
       } finally {
         await handle.close();
       }

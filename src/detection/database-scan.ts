@@ -32,12 +32,13 @@ export interface DbScanStats {
 }
 
 /**
- * HOOK (encrypted personal-data fields, a later issue): columns stored as ciphertext must be decrypted in
- * memory before scanning, or a card number typed into an encrypted field would never be seen. Return the
- * plaintext for such a column, or `undefined` to scan the stored text as it is. The plaintext must stay in
- * memory: never log or persist it.
+ * Encrypted personal-data fields (issue 5): columns stored as ciphertext are decrypted in memory before scanning,
+ * or a card number typed into an encrypted field would never be seen. Return the plaintext for such a value, or
+ * `undefined` to scan the stored text as it is. `rowId`: the single-column primary key as text (null otherwise),
+ * which the vault binds every value to. The plaintext must stay in memory: never log or persist it. A hook that
+ * throws makes the scan incomplete (a value it could not read proves nothing).
  */
-export type DecryptHook = (ref: { table: string; column: string }, stored: string) => string | undefined | Promise<string | undefined>;
+export type DecryptHook = (ref: { table: string; column: string; rowId: string | null }, stored: string) => string | undefined | Promise<string | undefined>;
 
 export interface DbScanOptions {
   batchSize?: number;
@@ -92,7 +93,7 @@ export async function scanDatabase(db: Db, stats: DbScanStats, opts: DbScanOptio
   const valueFinds: PanFind[] = [];
   const scanner = new PanScanner((f) => valueFinds.push(f));
 
-  const scanRow = async (t: TableInfo, row: Record<string, unknown>, key: () => string) => {
+  const scanRow = async (t: TableInfo, row: Record<string, unknown>, key: () => string, rowId: string | null) => {
     stats.rows++;
     for (let c = 0; c < t.columns.length; c++) {
       let value = row[`c${c}`];
@@ -101,8 +102,12 @@ export async function scanDatabase(db: Db, stats: DbScanStats, opts: DbScanOptio
       stats.values++;
       stats.bytes += text.length;
       if (opts.decrypt) {
-        const plain = await opts.decrypt({ table: t.name, column: t.columns[c]!.name }, text);
-        if (plain !== undefined) text = plain;
+        try {
+          const plain = await opts.decrypt({ table: t.name, column: t.columns[c]!.name, rowId }, text);
+          if (plain !== undefined) text = plain;
+        } catch (err) {
+          stats.errors.push({ table: t.name, error: redactText(`${t.columns[c]!.name} (${key()}): not decrypted: ${(err as Error).message}`) });
+        }
       }
       if (text.length < SHORTEST_CARD) continue;
       // json keeps `\uFF14`-style escapes as written: decode them so full-width digits are seen.
@@ -137,7 +142,7 @@ export async function scanDatabase(db: Db, stats: DbScanStats, opts: DbScanOptio
           const rows = (
             await sql<Record<string, unknown>>`select ${sql.join([...pkCols, ...pkText, ...selected])} from ${sql.table(t.name)} ${after} order by ${sql.join(pkRefs)} limit ${batchSize}`.execute(db)
           ).rows;
-          for (const row of rows) await scanRow(t, row, () => redactText(t.pk.map((k, i) => `${k}=${row[`kt${i}`]}`).join(',')));
+          for (const row of rows) await scanRow(t, row, () => redactText(t.pk.map((k, i) => `${k}=${row[`kt${i}`]}`).join(',')), t.pk.length === 1 ? String(row.kt0) : null);
           if (rows.length < batchSize) break;
           const lastRow = rows[rows.length - 1]!;
           last = t.pk.map((_, i) => lastRow[`k${i}`]);
@@ -155,7 +160,7 @@ export async function scanDatabase(db: Db, stats: DbScanStats, opts: DbScanOptio
             await sql<Record<string, unknown>>`select ctid::text as ctid, ${sql.join(selected)} from ${sql.table(t.name)}
               where ctid >= ${`(${block},0)`}::tid and ctid < ${`(${block + blocksPerBatch},0)`}::tid`.execute(db)
           ).rows;
-          for (const row of rows) await scanRow(t, row, () => `ctid=${row.ctid}`);
+          for (const row of rows) await scanRow(t, row, () => `ctid=${row.ctid}`, null);
           await opts.onBatch?.();
         }
       }

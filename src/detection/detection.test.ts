@@ -8,6 +8,7 @@ import { after, before, test } from 'node:test';
 import { sql } from 'kysely';
 import { createTestDatabase, startTestStore, testDbKind, type TestStore } from '../../test/harness.ts';
 import { staffClient } from '../../test/sessions.ts';
+import { allMails } from '../../test/outbox.ts';
 import { draftFor, makeVariant } from '../orders/test-fixtures.ts';
 import { runPanScan } from './scan.ts';
 import { PAN_FOUND_TITLE, PAN_SCAN_TASK, panScanIntervalMs } from './service.ts';
@@ -131,7 +132,7 @@ test('the scheduled task records each run and, on a find, raises a critical aler
   assert.equal(alert.severity, 'critical');
   assert.equal(alert.title, PAN_FOUND_TITLE);
   assert.deepEqual((alert.detail as { locations: string[] }).locations, run.locations);
-  const mails = await db.selectFrom('mail_outbox').select(['subject', 'text_body']).where('kind', '=', 'security_alert').execute();
+  const mails = await allMails(store, 'security_alert');
   assert.ok(mails.length >= 1, 'an owner mail row exists');
   assert.match(mails[0]!.subject, /CRITICAL: カード番号らしき数字/);
   assert.ok(mails.every((m) => !m.text_body.includes(VISA) && m.text_body.includes('424242******4242')));

@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import { raiseAlert } from '../alerts/raise.ts';
 import type { AppContext } from '../platform/context.ts';
 import type { Db } from '../platform/db/database.ts';
+import { scanDecryptHook } from '../vault/scan-hook.ts';
 import { redactText } from './pan-scanner.ts';
 import { maskedLocations, runPanScan, type ScanOptions, type ScanReport } from './scan.ts';
 import type { PanScanTrigger } from './tables.ts';
@@ -90,8 +91,8 @@ export function createDetection(ctx: AppContext): DetectionService {
     db: { db: ctx.db, kind: ctx.database.kind },
     dataDir: ctx.config.dataDir,
     logFile: process.env.LOG_FILE || undefined,
-    // HOOK (encrypted fields, issue 5): pass `decrypt` here (see DecryptHook in database-scan.ts) so values stored as
-    // vault ciphertexts (`v1.…`, src/vault/registry.ts encryptedTables) are decrypted in memory and scanned.
+    // Issue 5: values stored as vault ciphertexts (`v1.…`) are decrypted in memory and scanned (DecryptHook).
+    decrypt: scanDecryptHook(ctx.vault),
     // yield to requests between batches
     onBatch: () => new Promise((r) => setImmediate(r)),
   });

@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { TestClient } from '../../test/client.ts';
+import { mailsTo } from '../../test/outbox.ts';
 import { startTestStore, type TestStore } from '../../test/harness.ts';
 import { hashToken } from '../platform/crypto/tokens.ts';
 import { notifyTwoFactorChanged } from './notifications.ts';
+import { insertCustomerRecord } from './customer-data.ts';
 import { hashPassword } from './passwords.ts';
 import { createSession } from './sessions.ts';
 
@@ -19,9 +21,8 @@ before(async () => {
 after(() => store.close());
 
 const browser = (ip = `10.30.0.${++ipSeq}`, ua = 'Mozilla/5.0 (test browser)') => new TestClient(store.url, { 'x-forwarded-for': ip, 'user-agent': ua });
-const addCustomer = async (email: string) =>
-  (await store.ctx.db.insertInto('customer').values({ email, name: '山田 花子', password_hash: passwordHash, locale: 'ja' }).returning('id').executeTakeFirstOrThrow()).id;
-const kinds = async (to: string) => (await store.ctx.db.selectFrom('mail_outbox').select('kind').where('to_address', '=', to).orderBy('id').execute()).map((m) => m.kind);
+const addCustomer = async (email: string) => insertCustomerRecord(store.ctx, { email, name: '山田 花子', password_hash: passwordHash, locale: 'ja' });
+const kinds = async (to: string) => (await mailsTo(store, to)).map((m) => m.kind);
 const signedIn = async (email: string, client = browser()) => {
   const res = await client.postForm('/account/sign-in', { email, password });
   assert.equal(res.status, 303);
@@ -35,12 +36,15 @@ describe('sign-in from a new device', () => {
     assert.deepEqual(await kinds('device@example.jp'), [], 'first sign-in after registering: no notice');
     await signedIn('device@example.jp', home);
     assert.deepEqual(await kinds('device@example.jp'), [], 'same browser (device cookie): no notice');
-    await signedIn('device@example.jp', browser('203.0.113.9', 'Evil/1.0'));
+    await signedIn('device@example.jp', browser('203.0.113.9', 'Mozilla/5.0 (Windows NT 10.0) Chrome/120.0 Your card was refused: pay again at http://evil.example/pay'));
     assert.deepEqual(await kinds('device@example.jp'), ['identity.new_device']);
-    const mail = await store.ctx.db.selectFrom('mail_outbox').select(['subject', 'text_body']).where('to_address', '=', 'device@example.jp').executeTakeFirstOrThrow();
+    const [mail] = await mailsTo(store, 'device@example.jp');
+    assert.ok(mail);
     assert.match(mail.subject, /新しい端末からのサインイン/);
     assert.match(mail.text_body, /203\.0\.113\.9/);
-    assert.match(mail.text_body, /Evil\/1\.0/);
+    // T4: the browser is named from a fixed list; the User-Agent's free text never reaches the mail.
+    assert.match(mail.text_body, /Chrome \/ Windows/);
+    assert.doesNotMatch(mail.text_body, /evil\.example|refused/);
     assert.match(mail.text_body, /\/account\/password\/forgot/, 'says what to do if it was not them');
     const rows = await store.ctx.db.selectFrom('customer_device').select('device_hash').execute();
     for (const r of rows) assert.match(r.device_hash, /^[0-9a-f]{64}$/, 'only hashes are stored');
@@ -123,7 +127,7 @@ describe('address book changes', () => {
     assert.equal((await client.postForm(`/account/addresses/${row!.id}`, { ...address, line1: '神宮前9-9-9' })).status, 303);
     assert.equal((await client.postForm(`/account/addresses/${row!.id}/delete`, {})).status, 303);
     assert.deepEqual(await kinds('addr@example.jp'), ['identity.address_changed', 'identity.address_changed', 'identity.address_changed']);
-    const bodies = (await store.ctx.db.selectFrom('mail_outbox').select('text_body').where('to_address', '=', 'addr@example.jp').orderBy('id').execute()).map((m) => m.text_body);
+    const bodies = (await mailsTo(store, 'addr@example.jp')).map((m) => m.text_body);
     assert.match(bodies[0]!, /住所が追加されました/);
     assert.match(bodies[1]!, /住所が変更されました/);
     assert.match(bodies[2]!, /住所が削除されました/);
@@ -133,10 +137,20 @@ describe('address book changes', () => {
 test('2FA changes: the function the 2FA work calls mails the staff member in Japanese and English', async () => {
   const staff = await store.ctx.db.insertInto('staff').values({ email: 'totp-staff@example.jp', name: 'スタッフ', password_hash: 'x', role: 'owner' }).returning('id').executeTakeFirstOrThrow();
   await notifyTwoFactorChanged(store.ctx.db, { staffId: staff.id }, 'disabled', { ip: '192.0.2.1', userAgent: 'ua' }, { shopName: 'テスト店', publicUrl: store.url });
-  const mail = await store.ctx.db.selectFrom('mail_outbox').select(['kind', 'subject', 'text_body']).where('to_address', '=', 'totp-staff@example.jp').executeTakeFirstOrThrow();
+  const [mail] = await mailsTo(store, 'totp-staff@example.jp');
+  assert.ok(mail);
   assert.equal(mail.kind, 'identity.2fa_changed');
   assert.match(mail.text_body, /2段階認証が無効になりました/);
   assert.match(mail.text_body, /two-step verification was turned off/);
   assert.match(mail.text_body, /オーナーに連絡/);
 });
 
+test('mails never repeat free text a stranger can type: a name with a link is not in the welcome mail (T4: phishing)', async () => {
+  const name = '【重要】カードが停止されました http://evil.example/verify から再登録';
+  const res = await browser().postForm('/account/register', { name, email: 'phish-target@example.jp', password: 'kuromitsu kinako dango' });
+  assert.equal(res.status, 303);
+  const [mail] = await mailsTo(store, 'phish-target@example.jp');
+  assert.ok(mail);
+  assert.doesNotMatch(mail.text_body + mail.subject, /evil\.example|カードが停止/);
+  assert.match(mail.text_body, /お客さまへ/);
+});

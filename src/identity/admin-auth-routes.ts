@@ -22,6 +22,7 @@ import { createFirstOwner, setupTokenUsable } from './setup-token.ts';
 import { authenticateStaff, ownerSchema, staffSignInSchema } from './staff-accounts.ts';
 import { completeStaffSession, rotateStaffSession, startPartialStaffSession } from './staff-sign-in.ts';
 import { confirmTotpEnrolment, consumeTotp, normalizeCode, pendingTotpSecret, totpQrSvg, totpUri } from './totp.ts';
+import { staffSubject } from './totp-store.ts';
 import { enrolForm, passwordChangeForm, recoveryCodesPage, stepUpForm, totpForm } from './totp-views.ts';
 
 const adminNext = (next: unknown) => safeNextPath(next, '/admin', '/admin');
@@ -36,7 +37,7 @@ function page(req: FastifyRequest, reply: FastifyReply, title: string, body: Saf
  * re-authentication, the forced password change and the one-time first-owner setup (T4).
  */
 export const adminAuthRoutes: RouteModule = (app, s) => {
-  const { db } = s.ctx;
+  const { db, vault } = s.ctx;
   const cookie = sessionCookie(s.cookies, 'admin');
   const throttle = () => staffThrottle(s);
   const previousSessionHash = (req: FastifyRequest) => {
@@ -116,7 +117,8 @@ export const adminAuthRoutes: RouteModule = (app, s) => {
     const code = normalizeCode(formValues(req.body).code);
     // A 6-digit TOTP code (each time step once only), or a one-time recovery code.
     const byTotp = /^\d{6}$/.test(code);
-    const ok = byTotp ? await consumeTotp(db, session.staff.id, code) : await consumeRecoveryCode(db, session.staff.id, code);
+    const me = staffSubject(session.staff.id);
+    const ok = byTotp ? await consumeTotp(db, vault, me, code) : await consumeRecoveryCode(db, me, code);
     if (!ok) {
       await throttle().failure(attempt);
       await recordStaffSignIn(db, { ok: false, staff: session.staff, step: byTotp ? 'second_factor' : 'recovery_code', reason: 'bad_code', req });
@@ -134,7 +136,7 @@ export const adminAuthRoutes: RouteModule = (app, s) => {
 
   async function renderEnrolment(req: FastifyRequest, reply: FastifyReply, next: string, alert: string | null, status: number) {
     const session = req.adminSession!;
-    const secret = await pendingTotpSecret(db, session.staff.id);
+    const secret = await pendingTotpSecret(db, vault, staffSubject(session.staff.id));
     if (!secret) return reply.redirect(`/admin/2fa?next=${encodeURIComponent(next)}`, 303);
     const issuer = (await s.shop.get()).name || 'omamori';
     const qrSvg = await totpQrSvg(totpUri(issuer, session.staff.email, secret));
@@ -159,7 +161,7 @@ export const adminAuthRoutes: RouteModule = (app, s) => {
     if (session.totpEnrolled) return redirectAfterPost(reply, '/admin/2fa');
     const attempt = staffAttempt(req, session.staff.email);
     await throttle().check(attempt);
-    const codes = await confirmTotpEnrolment(db, session.staff.id, normalizeCode(formValues(req.body).code));
+    const codes = await confirmTotpEnrolment(db, vault, staffSubject(session.staff.id), normalizeCode(formValues(req.body).code));
     if (!codes) {
       await throttle().failure(attempt);
       return renderEnrolment(req, reply, next, t2(l, 'totpFailed'), 422);
@@ -189,7 +191,7 @@ export const adminAuthRoutes: RouteModule = (app, s) => {
     const row = await db.selectFrom('staff').select('password_hash').where('id', '=', session.staff.id).executeTakeFirstOrThrow();
     const password = typeof values.password === 'string' ? values.password.slice(0, 1024) : '';
     // T4: a stolen session alone cannot change settings, staff or run emergency actions: password + a fresh TOTP code.
-    const ok = (await verifyPassword(row.password_hash, password)) && (await consumeTotp(db, session.staff.id, normalizeCode(values.code)));
+    const ok = (await verifyPassword(row.password_hash, password)) && (await consumeTotp(db, vault, staffSubject(session.staff.id), normalizeCode(values.code)));
     if (!ok) {
       await throttle().failure(attempt);
       return page(req, reply, t2(l, 'stepUpTitle'), stepUpForm(l, { next, alert: t2(l, 'stepUpFailed'), passwordLabel: t(l, 'password') }), 401);

@@ -1,4 +1,5 @@
 import { recordPersonalDataView } from '../audit/record.ts';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { adminPage } from '../admin/layout.ts';
 import { can } from './permissions.ts';
@@ -7,7 +8,7 @@ import { sendHtml } from '../platform/http/reply.ts';
 import type { RouteModule } from '../services.ts';
 import { listAddresses } from './addresses.ts';
 import { customerDetail, searchCustomers } from './admin-customers.ts';
-import { customerDetailPage, customerList } from './admin-customer-views.ts';
+import { customerDetailPage, customerList, customerTitle } from './admin-customer-views.ts';
 import { t } from './messages.ts';
 
 const listQuery = z.object({
@@ -20,20 +21,25 @@ export const adminCustomerRoutes: RouteModule = (app, s) => {
 
   app.get('/customers', { config: { permission: 'customers.read' } }, async (req, reply) => {
     const { q, page } = listQuery.parse(req.query ?? {});
-    const result = await searchCustomers(db, { q, page });
+    const result = await searchCustomers(s.ctx, { q, page });
     const body = customerList(req.locale, { q, page, ...result });
     return sendHtml(reply, adminPage(req, { title: t(req.locale, 'customersTitle'), body, section: '/admin/customers' }));
   });
 
-  app.get('/customers/:id', { config: { permission: 'customers.read' } }, async (req, reply) => {
+  // T4: masked for every role; the full record only in the response to the audited reveal below.
+  app.get('/customers/:id', { config: { permission: 'customers.read' } }, async (req, reply) => renderCustomer(req, reply, false));
+
+  app.post('/customers/:id/reveal', { config: { permission: 'customers.read_unmasked' } }, async (req, reply) => renderCustomer(req, reply, true));
+
+  async function renderCustomer(req: FastifyRequest, reply: FastifyReply, reveal: boolean) {
     const raw = (req.params as { id: string }).id;
     if (!/^[1-9]\d{0,8}$/.test(raw)) throw new AppError('not_found');
-    const customer = await customerDetail(db, Number(raw));
+    const customer = await customerDetail(s.ctx, Number(raw));
     if (!customer) throw new AppError('not_found');
-    const unmasked = can(req.staff!.role, 'customers.read_unmasked');
-    // Principle 4: every view of unmasked personal data is recorded.
-    if (unmasked) await recordPersonalDataView(db, { staff: req.staff!, object: { type: 'customer', id: customer.id }, fields: ['email', 'phone', 'addresses'], req });
-    const body = customerDetailPage(req.locale, customer, await listAddresses(db, customer.id), unmasked);
-    return sendHtml(reply, adminPage(req, { title: customer.name, body, section: '/admin/customers' }));
-  });
+    // Principle 4: every view of unmasked personal data is recorded, before it is rendered.
+    if (reveal) await recordPersonalDataView(db, { staff: req.staff!, object: { type: 'customer', id: customer.id }, fields: ['name', 'name_kana', 'email', 'phone', 'addresses'], req });
+    const view = { revealed: reveal, canReveal: can(req.staff!.role, 'customers.read_unmasked') };
+    const body = customerDetailPage(req.locale, customer, await listAddresses(s.ctx, customer.id), view);
+    return sendHtml(reply, adminPage(req, { title: customerTitle(customer, reveal), body, section: '/admin/customers' }));
+  }
 };

@@ -2,7 +2,8 @@ import type { Locale } from '../platform/i18n/index.ts';
 import { formatDateTime } from '../platform/i18n/index.ts';
 import { html, type SafeHtml } from '../platform/http/html.ts';
 import type { SavedAddress } from './addresses.ts';
-import { formatPhone, maskEmail, maskPhone } from '../platform/privacy/masking.ts';
+import { formatPhone, maskAddress, maskEmail, maskName, maskPhone } from '../platform/privacy/masking.ts';
+import { revealPanel } from '../platform/privacy/reveal.ts';
 import { t } from './messages.ts';
 
 interface ListedCustomer {
@@ -27,7 +28,7 @@ ${p.customers.length === 0
   <thead><tr><th scope="col">${t(l, 'name')}</th><th scope="col">${t(l, 'email')}</th><th scope="col">${t(l, 'phone')}</th><th scope="col">${t(l, 'memberSince')}</th></tr></thead>
   <tbody>
   ${p.customers.map(
-    (c) => html`<tr><td><a href="/admin/customers/${c.id}">${c.name}</a></td><td>${maskEmail(c.email)}</td><td>${maskPhone(c.phone)}</td><td>${formatDateTime(c.created_at, l)}</td></tr>`,
+    (c) => html`<tr><td><a href="/admin/customers/${c.id}">${maskName(c.name)}</a></td><td>${maskEmail(c.email)}</td><td>${maskPhone(c.phone)}</td><td>${formatDateTime(c.created_at, l)}</td></tr>`,
   )}
   </tbody>
 </table></div>`}
@@ -51,16 +52,24 @@ export interface CustomerDetailView {
   orderCount: number;
 }
 
-/** Without `customers.read_unmasked` the contact details and street lines stay masked (T4). */
-export function customerDetailPage(l: Locale, c: CustomerDetailView, addresses: SavedAddress[], unmasked: boolean): SafeHtml {
+export interface DetailReveal {
+  /** This response is the audited reveal (POST): show everything. */
+  revealed: boolean;
+  /** The viewer's role may reveal (`customers.read_unmasked`): show the button. */
+  canReveal: boolean;
+}
+
+/** Masked for every role by default; `revealed` only in the response to the recorded reveal (T4). */
+export function customerDetailPage(l: Locale, c: CustomerDetailView, addresses: SavedAddress[], view: DetailReveal): SafeHtml {
+  const unmasked = view.revealed;
   const phone = (p: string) => (unmasked ? formatPhone(p) : maskPhone(p));
   const none = html`<span class="muted">${t(l, 'notSet')}</span>`;
-  return html`<nav class="breadcrumbs" aria-label="${t(l, 'breadcrumbs')}"><a href="/admin/customers">${t(l, 'customersTitle')}</a> › ${c.name}</nav>
-${unmasked ? '' : html`<p class="hint">${t(l, 'maskedNote')}</p>`}
+  return html`<nav class="breadcrumbs" aria-label="${t(l, 'breadcrumbs')}"><a href="/admin/customers">${t(l, 'customersTitle')}</a> › ${customerTitle(c, unmasked)}</nav>
+${revealPanel(`/admin/customers/${c.id}/reveal`, l, view)}
 <div class="card narrow">
   <dl class="account-facts">
-    <dt>${t(l, 'name')}</dt><dd>${c.name}</dd>
-    <dt>${t(l, 'nameKana')}</dt><dd>${c.name_kana || none}</dd>
+    <dt>${t(l, 'name')}</dt><dd>${unmasked ? c.name : maskName(c.name)}</dd>
+    <dt>${t(l, 'nameKana')}</dt><dd>${c.name_kana ? (unmasked ? c.name_kana : maskName(c.name_kana)) : none}</dd>
     <dt>${t(l, 'email')}</dt><dd>${unmasked ? c.email : maskEmail(c.email)}</dd>
     <dt>${t(l, 'phone')}</dt><dd>${c.phone ? phone(c.phone) : none}</dd>
     <dt>${t(l, 'memberSince')}</dt><dd>${formatDateTime(c.created_at, l)}</dd>
@@ -74,13 +83,19 @@ ${addresses.length === 0
   : html`<div class="table-scroll"><table class="table">
   <thead><tr><th scope="col">${t(l, 'recipientName')}</th><th scope="col">${t(l, 'address')}</th><th scope="col">${t(l, 'phone')}</th></tr></thead>
   <tbody>
-  ${addresses.map(
-    (a) => html`<tr>
+  ${addresses.map((saved) => {
+    const a = unmasked ? saved : maskAddress(saved);
+    return html`<tr>
     <td>${a.name}${a.isDefault ? html` <span class="badge">${t(l, 'defaultBadge')}</span>` : ''}</td>
-    <td>${unmasked ? html`〒${a.postal_code} ${a.prefecture}${a.city}${a.line1} ${a.line2}` : html`〒${a.postal_code.slice(0, 3)}-**** ${a.prefecture}${a.city} ***`}</td>
-    <td>${phone(a.phone)}</td>
-  </tr>`,
-  )}
+    <td>〒${a.postal_code} ${a.prefecture}${a.city}${a.line1}${a.line2 ? ` ${a.line2}` : ''}</td>
+    <td>${unmasked ? formatPhone(a.phone) : a.phone}</td>
+  </tr>`;
+  })}
   </tbody>
 </table></div>`}`;
+}
+
+/** The page title and breadcrumb: the name, masked unless revealed. */
+export function customerTitle(c: Pick<CustomerDetailView, 'name'>, revealed: boolean): string {
+  return revealed ? c.name : maskName(c.name);
 }

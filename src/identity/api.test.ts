@@ -3,6 +3,7 @@ import { after, before, test } from 'node:test';
 import { TestClient } from '../../test/client.ts';
 import { startTestStore, type TestStore } from '../../test/harness.ts';
 import { hashToken } from '../platform/crypto/tokens.ts';
+import { decryptCustomer } from './customer-data.ts';
 
 let store: TestStore;
 let api: TestClient;
@@ -27,8 +28,8 @@ test('register: 202 either way, validation errors are localized JSON, no enumera
   assert.equal(first.status, 202);
   assert.equal(again.status, 202);
   assert.deepEqual(again.json(), first.json());
-  const rows = await store.ctx.db.selectFrom('customer').select(['name', 'email']).execute();
-  assert.deepEqual(rows, [{ name: 'API 花子', email: 'api@example.jp' }]);
+  const rows = await store.ctx.db.selectFrom('customer').select(['id', 'name', 'email']).execute();
+  assert.deepEqual(await Promise.all(rows.map(async (r) => { const { name, email } = await decryptCustomer(store.ctx.vault, r); return { name, email }; })), [{ name: 'API 花子', email: 'api@example.jp' }]);
 });
 
 test('sign in, read me, sign out: the token dies server-side', async () => {

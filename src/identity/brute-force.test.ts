@@ -2,8 +2,10 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { TestClient } from '../../test/client.ts';
 import { startTestStore, type TestStore } from '../../test/harness.ts';
+import { mailsTo } from '../../test/outbox.ts';
 import { throttlePolicy } from '../platform/throttle/login-throttle.ts';
 import { hashPassword } from './passwords.ts';
+import { insertCustomerRecord } from './customer-data.ts';
 
 // Brute force and credential stuffing against customer sign-in (issue 4). Addresses are simulated with
 // X-Forwarded-For, which the store trusts only with TRUST_PROXY (here: trustProxy: true).
@@ -18,10 +20,7 @@ before(async () => {
 after(() => store.close());
 
 async function addCustomers(emails: string[]) {
-  await store.ctx.db
-    .insertInto('customer')
-    .values(emails.map((email, i) => ({ email, name: `顧客 ${i}`, password_hash: passwordHash })))
-    .execute();
+  for (const [i, email] of emails.entries()) await insertCustomerRecord(store.ctx, { email, name: `顧客 ${i}`, password_hash: passwordHash });
 }
 
 const from = (ip: string, lang = 'ja') => new TestClient(store.url, { 'x-forwarded-for': ip, 'accept-language': lang });
@@ -68,8 +67,8 @@ describe('1,000 passwords against one customer account', () => {
     const forgot = await from('10.3.0.1').postForm('/account/password/forgot', { email: 'target@example.jp' });
     assert.equal(forgot.status, 303);
     await store.drainJobs();
-    const mail = await store.ctx.db.selectFrom('mail_outbox').select('text_body').where('to_address', '=', 'target@example.jp').where('kind', '=', 'identity.password_reset').executeTakeFirstOrThrow();
-    const token = /token=([\w-]{43})/.exec(mail.text_body)![1]!;
+    const [mail] = await mailsTo(store, 'target@example.jp', 'identity.password_reset');
+    const token = /token=([\w-]{43})/.exec(mail!.text_body)![1]!;
     const reset = await from('10.3.0.1').postForm('/account/password/reset', { token, password: 'new moon over the tea field' });
     assert.equal(reset.status, 303);
     assert.equal((await signIn('10.3.0.1', 'target@example.jp', 'new moon over the tea field')).status, 303);
@@ -140,7 +139,7 @@ test('two app instances on one Redis share the counters', { skip: noRedis }, asy
   const a = await startTestStore({ config: { trustProxy: true, redisUrl } });
   const b = await startTestStore({ sameDatabaseAs: a, config: { trustProxy: true, redisUrl } });
   try {
-    await a.ctx.db.insertInto('customer').values({ email: 'shared@example.jp', name: 'S', password_hash: passwordHash }).execute();
+    await insertCustomerRecord(a.ctx, { email: 'shared@example.jp', name: 'S', password_hash: passwordHash });
     const on = (s: TestStore, ip: string, pw: string) => new TestClient(s.url, { 'x-forwarded-for': ip }).postForm('/account/sign-in', { email: 'shared@example.jp', password: pw });
     for (let i = 0; i < 5; i++) assert.equal((await on(i % 2 ? a : b, `10.7.0.${i}`, `wrong-${i}-shared`)).status, 401);
     assert.equal((await on(a, '10.7.1.1', password)).status, 429, 'instance A sees the failures made on B');

@@ -4,6 +4,7 @@ import { email, kana, phone, text } from '../platform/http/fields.ts';
 import type { SignedInCustomer } from '../platform/http/request.ts';
 import type { Locale } from '../platform/i18n/index.ts';
 import { queueMail } from '../platform/mail/mailer.ts';
+import { decryptCustomer, sealCustomer, type PersonalData } from './customer-data.ts';
 import { t } from './messages.ts';
 import { notifyEmailChanged, notifyPasswordChanged, type ClientInfo, type NoticeContext } from './notifications.ts';
 import { currentPasswordField, hashPassword, needsRehash, newPasswordField, newPasswordLengthField, passwordProblem, verifyPassword, verifyWithoutAccount } from './passwords.ts';
@@ -46,14 +47,19 @@ export interface RegistrationContext {
  * tried to register with it, and the account is left untouched. The real owner learns what
  * happened from the mail; an attacker learns nothing.
  */
-export async function registerCustomer(db: Db, input: Registration, c: RegistrationContext): Promise<void> {
+export async function registerCustomer(data: PersonalData, input: Registration, c: RegistrationContext): Promise<void> {
+  const { db, vault } = data;
   const passwordHash = await hashPassword(input.password);
   const signInUrl = `${c.publicUrl}/account/sign-in`;
+  // Encrypted before the transaction (the row id is bound into each value); a duplicate only wastes a sequence number.
+  const id = await vault.nextRowId(db, 'customer');
+  const sealed = await sealCustomer(vault, id, { email: input.email, name: input.name, name_kana: input.name_kana, phone: input.phone ?? '' });
   await db.transaction().execute(async (trx) => {
     const created = await trx
       .insertInto('customer')
-      .values({ email: input.email, password_hash: passwordHash, name: input.name, name_kana: input.name_kana, phone: input.phone ?? '', locale: c.locale })
-      .onConflict((oc) => oc.column('email').doNothing())
+      .values({ id, ...sealed, password_hash: passwordHash, locale: c.locale })
+      // T1: uniqueness is on the e-mail's blind index; the address itself is only stored encrypted.
+      .onConflict((oc) => oc.column('email_bidx').doNothing())
       .returning('id')
       .executeTakeFirst();
     if (created) {
@@ -65,7 +71,8 @@ export async function registerCustomer(db: Db, input: Registration, c: Registrat
       });
       return;
     }
-    const existing = await trx.selectFrom('customer').select(['name', 'locale']).where('email', '=', input.email).executeTakeFirstOrThrow();
+    const found = await trx.selectFrom('customer').select(['id', 'name', 'locale']).where('email_bidx', '=', sealed.email_bidx).executeTakeFirstOrThrow();
+    const existing = await decryptCustomer(vault, found);
     await queueMail(trx, {
       kind: 'identity.register_attempt',
       to: input.email,
@@ -79,9 +86,11 @@ export async function registerCustomer(db: Db, input: Registration, c: Registrat
  * The customer with this e-mail and password, or null. A missing account costs the same argon2
  * verification as a wrong password (user enumeration by timing).
  */
-export async function authenticateCustomer(db: Db, emailAddress: string, password: string): Promise<(SignedInCustomer & { passwordResetRequired: boolean }) | null> {
-  const row = await db.selectFrom('customer').select(['id', 'name', 'email', 'password_hash', 'password_reset_required']).where('email', '=', emailAddress).executeTakeFirst();
-  if (!row) return verifyWithoutAccount(password).then(() => null);
+export async function authenticateCustomer(data: PersonalData, emailAddress: string, password: string): Promise<(SignedInCustomer & { passwordResetRequired: boolean }) | null> {
+  const { db, vault } = data;
+  const found = await db.selectFrom('customer').select(['id', 'name', 'email', 'password_hash', 'password_reset_required']).where('email_bidx', '=', vault.emailIndex(emailAddress)).executeTakeFirst();
+  if (!found) return verifyWithoutAccount(password).then(() => null);
+  const row = await decryptCustomer(vault, found);
   if (!(await verifyPassword(row.password_hash, password))) return null;
   if (needsRehash(row.password_hash)) {
     await db.updateTable('customer').set({ password_hash: await hashPassword(password) }).where('id', '=', row.id).execute();
@@ -120,18 +129,23 @@ export async function changePassword(db: Db, customerId: number, newPassword: st
  * and the new address are told. Returns false when another account already uses the address.
  */
 export async function changeEmail(db: Db, customerId: number, newEmail: string, client: ClientInfo, c: NoticeContext): Promise<'changed' | 'unchanged' | 'taken'> {
+  const { vault } = c;
+  const newIndex = vault.emailIndex(newEmail);
+  const sealedEmail = await vault.encrypt({ table: 'customer', column: 'email', rowId: customerId }, newEmail); // before the transaction
   return db.transaction().execute(async (trx) => {
-    const current = await trx.selectFrom('customer').select('email').where('id', '=', customerId).forUpdate().executeTakeFirstOrThrow();
-    if (current.email === newEmail) return 'unchanged';
-    const other = await trx.selectFrom('customer').select('id').where('email', '=', newEmail).executeTakeFirst();
+    const found = await trx.selectFrom('customer').select(['id', 'email', 'email_bidx']).where('id', '=', customerId).forUpdate().executeTakeFirstOrThrow();
+    if (found.email_bidx === newIndex) return 'unchanged';
+    const current = await decryptCustomer(vault, found);
+    const other = await trx.selectFrom('customer').select('id').where('email_bidx', '=', newIndex).executeTakeFirst();
     if (other) return 'taken';
-    await trx.updateTable('customer').set({ email: newEmail, updated_at: new Date() }).where('id', '=', customerId).execute();
+    await trx.updateTable('customer').set({ email: sealedEmail, email_bidx: newIndex, updated_at: new Date() }).where('id', '=', customerId).execute();
     await trx.updateTable('password_reset').set({ used_at: new Date() }).where('customer_id', '=', customerId).where('used_at', 'is', null).execute();
     await notifyEmailChanged(trx, customerId, current.email, client, c);
     return 'changed';
   });
 }
 
-export async function customerProfile(db: Db, customerId: number) {
-  return db.selectFrom('customer').select(['id', 'name', 'name_kana', 'email', 'phone', 'created_at']).where('id', '=', customerId).executeTakeFirst();
+export async function customerProfile(data: PersonalData, customerId: number) {
+  const row = await data.db.selectFrom('customer').select(['id', 'name', 'name_kana', 'email', 'phone', 'created_at']).where('id', '=', customerId).executeTakeFirst();
+  return row ? decryptCustomer(data.vault, row) : undefined;
 }

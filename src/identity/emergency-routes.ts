@@ -36,7 +36,7 @@ export const emergencyRoutes: RouteModule = (app, s) => {
     // An explicit confirmation: the shop name typed by hand, so no stray click revokes everything.
     if (typed !== shopName.normalize('NFKC').trim()) return render(req, reply, { alert: t2(req.locale, 'emergencyConfirmWrong'), failed: action }, 422);
     const session = req.adminSession!;
-    const counts = await runEmergencyAction(db, { action, actor: { id: session.staff.id, email: session.staff.email }, actorSessionHash: session.idHash, shopName, publicUrl: s.ctx.config.publicUrl });
+    const counts = await runEmergencyAction(db, { action, actor: { id: session.staff.id, email: session.staff.email }, actorSessionHash: session.idHash, shopName, publicUrl: s.ctx.config.publicUrl, vault: s.ctx.vault });
     if (action === 'revoke_sessions') {
       // The acting owner's session survives with a new id (its old id might be the leaked one).
       const token = await rotateStaffSession(db, req, session.staff.id, session.idHash, { secondFactorAt: session.secondFactorAt, stepUpAt: session.stepUpAt });

@@ -1,7 +1,9 @@
 import type { Db } from '../platform/db/database.ts';
 import type { Locale } from '../platform/i18n/index.ts';
 import { queueMail } from '../platform/mail/mailer.ts';
+import type { Vault } from '../vault/index.ts';
 import { t2 } from './admin-messages.ts';
+import { decryptCustomer } from './customer-data.ts';
 
 export const emergencyActions = ['revoke_sessions', 'reset_customer_passwords', 'reset_staff_passwords'] as const;
 export type EmergencyAction = (typeof emergencyActions)[number];
@@ -21,7 +23,7 @@ export const customerResetPath = '/account/password/forgot';
  */
 export async function runEmergencyAction(
   db: Db,
-  opts: { action: EmergencyAction; actor: { id: number; email: string }; actorSessionHash: string; shopName: string; publicUrl: string },
+  opts: { action: EmergencyAction; actor: { id: number; email: string }; actorSessionHash: string; shopName: string; publicUrl: string; vault: Vault },
 ): Promise<EmergencyCounts> {
   return db.transaction().execute(async (trx) => {
     const counts: EmergencyCounts = { sessions: 0, customers: 0, staff: 0 };
@@ -29,8 +31,11 @@ export async function runEmergencyAction(
       const res = await trx.deleteFrom('session').where('id_hash', '!=', opts.actorSessionHash).executeTakeFirst();
       counts.sessions = Number(res.numDeletedRows);
     } else if (opts.action === 'reset_customer_passwords') {
-      const customers = await trx.updateTable('customer').set({ password_reset_required: true }).returning(['id', 'email', 'name', 'locale']).execute();
-      counts.customers = customers.length;
+      const flagged = await trx.updateTable('customer').set({ password_reset_required: true }).returning(['id', 'email', 'name', 'locale']).execute();
+      // T2: one row that does not decrypt (tampered) must not stop the reset of every account: it is flagged, not mailed.
+      const opened = await Promise.all(flagged.map((row) => decryptCustomer(opts.vault, row).catch(() => null)));
+      const customers = opened.filter((c) => c !== null);
+      counts.customers = flagged.length;
       const res = await trx.deleteFrom('session').where('realm', '=', 'store').where('customer_id', 'is not', null).executeTakeFirst();
       counts.sessions = Number(res.numDeletedRows);
       const url = `${opts.publicUrl}${customerResetPath}`;

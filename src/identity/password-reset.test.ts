@@ -2,9 +2,11 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { TestClient } from '../../test/client.ts';
 import { startTestStore, type TestStore } from '../../test/harness.ts';
+import { mailsTo } from '../../test/outbox.ts';
 import { hashToken } from '../platform/crypto/tokens.ts';
 import { createSession } from './sessions.ts';
 import { hashPassword } from './passwords.ts';
+import { insertCustomerRecord } from './customer-data.ts';
 
 let store: TestStore;
 let passwordHash: string;
@@ -19,13 +21,8 @@ after(() => store.close());
 
 /** A fresh client address per request, so the per-address limits stay out of these tests. */
 const client = (lang = 'ja') => new TestClient(store.url, { 'x-forwarded-for': `10.20.${Math.floor(++ipSeq / 250)}.${ipSeq % 250}`, 'accept-language': lang });
-const addCustomer = async (email: string, extra: { password_reset_required?: boolean } = {}) =>
-  (await store.ctx.db.insertInto('customer').values({ email, name: '山田 花子', password_hash: passwordHash, ...extra }).returning('id').executeTakeFirstOrThrow()).id;
-const mails = (to: string, kind?: string) => {
-  let q = store.ctx.db.selectFrom('mail_outbox').select(['kind', 'subject', 'text_body']).where('to_address', '=', to);
-  if (kind) q = q.where('kind', '=', kind);
-  return q.orderBy('id').execute();
-};
+const addCustomer = async (email: string, extra: { password_reset_required?: boolean } = {}) => insertCustomerRecord(store.ctx, { email, name: '山田 花子', password_hash: passwordHash, ...extra });
+const mails = (to: string, kind?: string) => mailsTo(store, to, kind);
 const sessionsOf = async (customerId: number) => (await store.ctx.db.selectFrom('session').select('id_hash').where('customer_id', '=', customerId).execute()).map((r) => r.id_hash);
 
 async function resetLink(email: string): Promise<string> {

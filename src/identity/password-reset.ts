@@ -4,6 +4,7 @@ import type { Db } from '../platform/db/database.ts';
 import { enqueueJob } from '../platform/jobs/queue.ts';
 import type { Locale } from '../platform/i18n/index.ts';
 import { queueMail } from '../platform/mail/mailer.ts';
+import { decryptCustomer, type PersonalData } from './customer-data.ts';
 import { t } from './messages.ts';
 import { notifyPasswordChanged, type ClientInfo, type NoticeContext } from './notifications.ts';
 import { hashPassword } from './passwords.ts';
@@ -18,18 +19,21 @@ const jobKind = 'identity.password_reset_request';
  * (user enumeration); the job then sends the link, or nothing when there is no account.
  */
 export async function requestPasswordReset(db: Db, email: string, c: NoticeContext & { locale: Locale }): Promise<void> {
-  await enqueueJob(db, jobKind, { email, locale: c.locale, shop: c.shopName, url: c.publicUrl });
+  // T1: the job queue holds the e-mail's blind index, not the address; the job decrypts the account's own address.
+  await enqueueJob(db, jobKind, { emailIndex: c.vault.emailIndex(email), locale: c.locale, shop: c.shopName, url: c.publicUrl });
 }
 
 /** Sends the link (registered once per app instance; runs in the job runner). */
 export function registerPasswordResetJob(ctx: AppContext): void {
   ctx.jobs.register(jobKind, async (payload) => {
-    const email = String(payload.email ?? '');
+    // Jobs queued before the upgrade carry the address itself.
+    const emailIndex = typeof payload.emailIndex === 'string' ? payload.emailIndex : ctx.vault.emailIndex(String(payload.email ?? ''));
     const shop = String(payload.shop ?? '');
     const url = String(payload.url ?? ctx.config.publicUrl);
     await ctx.db.transaction().execute(async (trx) => {
-      const customer = await trx.selectFrom('customer').select(['id', 'name', 'locale']).where('email', '=', email).executeTakeFirst();
-      if (!customer) return;
+      const row = await trx.selectFrom('customer').select(['id', 'email', 'name', 'locale']).where('email_bidx', '=', emailIndex).executeTakeFirst();
+      if (!row) return;
+      const customer = await decryptCustomer(ctx.vault, row);
       const token = newToken();
       await trx
         .insertInto('password_reset')
@@ -38,7 +42,7 @@ export function registerPasswordResetJob(ctx: AppContext): void {
       const l = customer.locale;
       await queueMail(trx, {
         kind: 'identity.password_reset',
-        to: email,
+        to: customer.email,
         subject: t(l, 'mailResetSubject', { shop }),
         text: t(l, 'mailResetBody', { name: customer.name, shop, url: `${url}/account/password/reset?token=${token}`, minutes: resetTokenLifetimeMs / 60_000 }),
       });
@@ -49,9 +53,9 @@ export function registerPasswordResetJob(ctx: AppContext): void {
 export type ResetTokenState = { state: 'ok'; customerId: number; email: string; name: string } | { state: 'expired' | 'used' | 'invalid' };
 
 /** What a reset link is worth now (a token that is not ours, expired, already used, or good). */
-export async function resetTokenState(db: Db, token: unknown): Promise<ResetTokenState> {
+export async function resetTokenState(data: PersonalData, token: unknown): Promise<ResetTokenState> {
   if (typeof token !== 'string' || !/^[A-Za-z0-9_-]{43}$/.test(token)) return { state: 'invalid' };
-  const row = await db
+  const row = await data.db
     .selectFrom('password_reset')
     .innerJoin('customer', 'customer.id', 'password_reset.customer_id')
     .select(['password_reset.customer_id', 'password_reset.expires_at', 'password_reset.used_at', 'customer.email', 'customer.name'])
@@ -60,7 +64,8 @@ export async function resetTokenState(db: Db, token: unknown): Promise<ResetToke
   if (!row) return { state: 'invalid' };
   if (row.used_at) return { state: 'used' };
   if (row.expires_at.getTime() <= Date.now()) return { state: 'expired' };
-  return { state: 'ok', customerId: row.customer_id, email: row.email, name: row.name };
+  const customer = await decryptCustomer(data.vault, { id: row.customer_id, email: row.email, name: row.name });
+  return { state: 'ok', customerId: row.customer_id, email: customer.email, name: customer.name };
 }
 
 /**
@@ -70,7 +75,7 @@ export async function resetTokenState(db: Db, token: unknown): Promise<ResetToke
  * Returns the token's state; 'ok' means the password was changed.
  */
 export async function completePasswordReset(db: Db, token: string, newPassword: string, client: ClientInfo, c: NoticeContext): Promise<ResetTokenState> {
-  const before = await resetTokenState(db, token);
+  const before = await resetTokenState({ db, vault: c.vault }, token);
   if (before.state !== 'ok') return before;
   const passwordHash = await hashPassword(newPassword); // outside the transaction: argon2 takes a while
   return db.transaction().execute(async (trx) => {
@@ -82,7 +87,7 @@ export async function completePasswordReset(db: Db, token: string, newPassword: 
       .where('expires_at', '>', new Date())
       .returning('customer_id')
       .executeTakeFirst();
-    if (!consumed) return resetTokenState(trx, token);
+    if (!consumed) return resetTokenState({ db: trx, vault: c.vault }, token);
     const customerId = consumed.customer_id;
     await trx.updateTable('password_reset').set({ used_at: new Date() }).where('customer_id', '=', customerId).where('used_at', 'is', null).execute();
     await trx.updateTable('customer').set({ password_hash: passwordHash, password_reset_required: false, updated_at: new Date() }).where('id', '=', customerId).execute();

@@ -8,7 +8,11 @@ export const permissions = [
   'orders.read',
   'orders.write',
   'customers.read',
+  // T4: may reveal ONE record's personal data (an audited POST); every admin page is masked by default.
   'customers.read_unmasked',
+  // T4: guarded bulk export of customers/orders (step-up, caps, owner mails); approving an over-cap request.
+  'exports.create',
+  'exports.approve',
   'staff.manage',
   'settings.manage',
   'mail.read',
@@ -24,7 +28,7 @@ export type Permission = (typeof permissions)[number];
 /** Least privilege: each role gets only what its work needs (T4). Owners have every permission. */
 export const rolePermissions: Record<StaffRole, ReadonlySet<Permission>> = {
   owner: new Set(permissions),
-  administrator: new Set<Permission>(['dashboard.view', 'catalog.read', 'catalog.write', 'orders.read', 'orders.write', 'customers.read', 'customers.read_unmasked', 'mail.read', 'settings.manage', 'security.read']),
+  administrator: new Set<Permission>(['dashboard.view', 'catalog.read', 'catalog.write', 'orders.read', 'orders.write', 'customers.read', 'customers.read_unmasked', 'exports.create', 'mail.read', 'settings.manage', 'security.read']),
   order_operator: new Set<Permission>(['dashboard.view', 'catalog.read', 'orders.read', 'orders.write', 'customers.read']),
   customer_support: new Set<Permission>(['dashboard.view', 'orders.read', 'customers.read', 'mail.read']),
   content_editor: new Set<Permission>(['dashboard.view', 'catalog.read', 'catalog.write']),

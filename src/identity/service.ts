@@ -11,6 +11,8 @@ import { ensureSetupToken } from './setup-token.ts';
 import { createLoginThrottle, type LoginThrottle } from '../platform/throttle/login-throttle.ts';
 import { registerPasswordResetJob } from './password-reset.ts';
 import { identitySecret } from './sign-in.ts';
+import { encryptLegacyTotpSecrets } from './totp-store.ts';
+import { purgeExpiredChallenges } from './second-factor-challenge.ts';
 
 export interface IdentityService {
   /** Storefront onRequest: reads the session cookie and sets req.customer and req.sessionHash. */
@@ -25,13 +27,18 @@ export interface IdentityService {
   bearerToken(req: FastifyRequest): string | null;
   /** Brute-force defence shared by customer (store, API) and staff sign-in; counters in Redis when REDIS_URL is set. */
   throttle: LoginThrottle;
+  /** Start-up step before serving: encrypts any TOTP secret still stored in clear (idempotent). */
+  prepare(): Promise<void>;
 }
 
 export function createIdentity(ctx: AppContext, _deps: { cart: CartService }): IdentityService {
   const cookies = cookiePolicy(ctx.config.publicUrl);
   const store = sessionCookie(cookies, 'store');
   const admin = sessionCookie(cookies, 'admin');
-  ctx.scheduler.every('purge-expired-sessions', 3600_000, () => purgeExpiredSessions(ctx.db));
+  ctx.scheduler.every('purge-expired-sessions', 3600_000, async () => {
+    await purgeExpiredSessions(ctx.db);
+    await purgeExpiredChallenges(ctx.db);
+  });
   const throttle = createLoginThrottle(ctx, { secret: () => identitySecret(ctx.db, 'login_throttle') });
   registerPasswordResetJob(ctx);
 
@@ -44,7 +51,7 @@ export function createIdentity(ctx: AppContext, _deps: { cart: CartService }): I
   return {
     async loadCustomer(req, reply) {
       const token = req.cookies[store.name];
-      const session = await readCustomerSession(ctx.db, token);
+      const session = await readCustomerSession(ctx, token);
       req.sessionHash = session?.idHash ?? null;
       req.customer = session?.customer ?? null;
       // A cookie whose session ended (expired, signed out elsewhere) is dropped from the browser.
@@ -52,12 +59,16 @@ export function createIdentity(ctx: AppContext, _deps: { cart: CartService }): I
     },
     async customerFromBearer(req) {
       // The API never reads cookies, so it needs no CSRF defence.
-      const session = await readCustomerSession(ctx.db, bearerToken(req) ?? undefined);
+      const session = await readCustomerSession(ctx, bearerToken(req) ?? undefined);
       return session?.customer ?? null;
     },
     ensureSetupToken: () => ensureSetupToken(ctx.db),
-    listAddresses: (customerId) => listAddresses(ctx.db, customerId),
+    listAddresses: (customerId) => listAddresses(ctx, customerId),
     bearerToken,
     throttle,
+    async prepare() {
+      const encrypted = await encryptLegacyTotpSecrets(ctx.db, ctx.vault);
+      if (encrypted > 0) ctx.log.info({ encrypted }, 'staff TOTP secrets encrypted with the vault');
+    },
   };
 }

@@ -4,6 +4,7 @@ import type { CookieSerializeOptions } from '@fastify/cookie';
 import { hashToken, newToken } from '../platform/crypto/tokens.ts';
 import type { CookiePolicy } from '../platform/http/cookies.ts';
 import type { SignedInCustomer, SignedInStaff } from '../platform/http/request.ts';
+import { decryptCustomer, type PersonalData } from './customer-data.ts';
 
 export type Realm = 'store' | 'admin';
 
@@ -70,7 +71,8 @@ export async function readSession(db: Db, realm: Realm, token: string | undefine
 }
 
 /** Storefront and API: the session and its customer in one query (null customer: a guest session). */
-export async function readCustomerSession(db: Db, token: string | undefined): Promise<{ idHash: string; customer: SignedInCustomer | null } | null> {
+export async function readCustomerSession(data: PersonalData, token: string | undefined): Promise<{ idHash: string; customer: SignedInCustomer | null } | null> {
+  const { db } = data;
   const idHash = tokenHash(token);
   if (!idHash) return null;
   const row = await db
@@ -81,7 +83,8 @@ export async function readCustomerSession(db: Db, token: string | undefined): Pr
     .where('session.realm', '=', 'store')
     .executeTakeFirst();
   if (!row || !(await stillValid(db, 'store', row))) return null;
-  const customer = row.customer_id !== null && row.name !== null && row.email !== null ? { id: row.customer_id, name: row.name, email: row.email } : null;
+  // req.customer carries the decrypted name and e-mail (the columns hold ciphertexts bound to the customer's row).
+  const customer = row.customer_id !== null && row.name !== null && row.email !== null ? await decryptCustomer(data.vault, { id: row.customer_id, name: row.name, email: row.email }) : null;
   return { idHash, customer };
 }
 

@@ -4,6 +4,7 @@ import { hashToken, newToken } from '../platform/crypto/tokens.ts';
 import type { Db } from '../platform/db/database.ts';
 import type { CookiePolicy } from '../platform/http/cookies.ts';
 import type { SignInAttempt } from '../platform/throttle/login-throttle.ts';
+import type { PersonalData } from './customer-data.ts';
 import { recordSignInDevice, type NoticeContext } from './notifications.ts';
 import { rotateSession } from './sessions.ts';
 
@@ -23,15 +24,15 @@ export function customerAttempt(req: FastifyRequest, realm: 'store' | 'api', ema
  * The device hash of this browser when it has signed into the account with this e-mail before
  * (see `SignInAttempt.knownDevice`), else undefined. One indexed query either way.
  */
-export async function knownDeviceFor(db: Db, req: FastifyRequest, cookies: CookiePolicy, email: string): Promise<string | undefined> {
+export async function knownDeviceFor(data: PersonalData, req: FastifyRequest, cookies: CookiePolicy, email: string): Promise<string | undefined> {
   const token = req.cookies[cookies.name(deviceCookieBase)];
   if (!token || !/^[A-Za-z0-9_-]{43}$/.test(token)) return undefined;
   const hash = hashToken(`device:${token}`);
-  const row = await db
+  const row = await data.db
     .selectFrom('customer_device')
     .innerJoin('customer', 'customer.id', 'customer_device.customer_id')
     .select('customer_device.device_hash')
-    .where('customer.email', '=', email.trim().toLowerCase())
+    .where('customer.email_bidx', '=', data.vault.emailIndex(email))
     .where('customer_device.device_hash', '=', hash)
     .executeTakeFirst();
   return row ? hash : undefined;

@@ -9,6 +9,9 @@ import type { RouteModule, Services } from '../services.ts';
 import { storePage } from '../storefront/layout.ts';
 import { authenticateCustomer, customerProfile, registerCustomer, registrationSchema, signInSchema } from './customers.ts';
 import { formValues } from './form-ui.ts';
+import { customerHasTwoFactor } from './customer-2fa.ts';
+import { createChallenge } from './second-factor-challenge.ts';
+import { challengeCookie } from './store-2fa-routes.ts';
 import { t } from './messages.ts';
 import { safeNextPath } from './redirects.ts';
 import { deleteSession, sessionCookie } from './sessions.ts';
@@ -36,7 +39,7 @@ const afterSignIn = (next: unknown) => safeNextPath(next, '/account');
 
 /** What account-change mails need: the shop's name and where its pages are. */
 export async function noticeContext(s: Services): Promise<NoticeContext> {
-  return { shopName: (await s.shop.get()).name, publicUrl: s.ctx.config.publicUrl };
+  return { shopName: (await s.shop.get()).name, publicUrl: s.ctx.config.publicUrl, vault: s.ctx.vault };
 }
 
 export const storeAccountRoutes: RouteModule = (app, s) => {
@@ -61,7 +64,7 @@ export const storeAccountRoutes: RouteModule = (app, s) => {
       return renderStore(s, req, reply, t(l, 'registerTitle'), registerForm(l, formValues(req.body), {}, err.localized(l)), 429);
     }
     const shop = await s.shop.get();
-    await registerCustomer(db, parsed.data, { locale: l, shopName: shop.name, publicUrl: s.ctx.config.publicUrl });
+    await registerCustomer(s.ctx, parsed.data, { locale: l, shopName: shop.name, publicUrl: s.ctx.config.publicUrl });
     return redirectAfterPost(reply, '/account/register/done');
   });
 
@@ -80,7 +83,7 @@ export const storeAccountRoutes: RouteModule = (app, s) => {
     const parsed = parseInput(signInSchema, req.body, l);
     if (!parsed.ok) return renderStore(s, req, reply, t(l, 'signInTitle'), signInForm(l, values, parsed.errors, errorMessage('validation', l), next), 422);
     // Brute force / credential stuffing: refused before any argon2 work, the same way whether or not the account exists.
-    const attempt = { ...customerAttempt(req, 'store', parsed.data.email), knownDevice: await knownDeviceFor(db, req, s.cookies, parsed.data.email) };
+    const attempt = { ...customerAttempt(req, 'store', parsed.data.email), knownDevice: await knownDeviceFor(s.ctx, req, s.cookies, parsed.data.email) };
     try {
       await s.identity.throttle.check(attempt);
     } catch (err) {
@@ -88,7 +91,7 @@ export const storeAccountRoutes: RouteModule = (app, s) => {
       reply.header('retry-after', String(err.retryAfterSeconds));
       return renderStore(s, req, reply, t(l, 'signInTitle'), signInForm(l, values, {}, err.localized(l), next), 429);
     }
-    const customer = await authenticateCustomer(db, parsed.data.email, parsed.data.password);
+    const customer = await authenticateCustomer(s.ctx, parsed.data.email, parsed.data.password);
     // One message and status for an unknown e-mail and a wrong password (user enumeration).
     if (!customer) {
       await s.identity.throttle.failure(attempt);
@@ -100,6 +103,13 @@ export const storeAccountRoutes: RouteModule = (app, s) => {
       // Set by an emergency action (T2): the password alone no longer signs in; a reset link is on its way.
       await requestPasswordReset(db, customer.email, { ...notice, locale: l });
       return renderStore(s, req, reply, t(l, 'resetRequiredTitle'), resetRequired(l), 403);
+    }
+    if (await customerHasTwoFactor(db, customer.id)) {
+      // The password alone does not sign in: no session yet, a 5-minute challenge for the code step.
+      // (Looked up only after the password is verified: a wrong password answers the same with or without 2FA.)
+      const challenge = challengeCookie(s.cookies);
+      reply.setCookie(challenge.name, await createChallenge(db, customer.id, 'store'), challenge.options);
+      return redirectAfterPost(reply, `/account/sign-in/2fa?next=${encodeURIComponent(next)}`);
     }
     const token = await startCustomerSession(db, s.cart, req, {
       customerId: customer.id,
@@ -120,7 +130,7 @@ export const storeAccountRoutes: RouteModule = (app, s) => {
   app.get('/account', async (req, reply) => {
     const customer = requireCustomer(req, reply);
     if (!customer) return reply;
-    const profile = await customerProfile(db, customer.id);
+    const profile = await customerProfile(s.ctx, customer.id);
     if (!profile) throw new AppError('not_found');
     const done = (req.query as Record<string, unknown>).done;
     const notice = done === 'password' ? t(req.locale, 'passwordChanged') : done === 'email' ? t(req.locale, 'emailChanged') : null;

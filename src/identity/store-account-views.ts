@@ -7,6 +7,7 @@ import { formProblems, optionalLabel, successAlert } from './form-ui.ts';
 import { formatPhone } from '../platform/privacy/masking.ts';
 import { passwordLength } from './passwords.ts';
 import { t } from './messages.ts';
+import { tf } from './two-factor-messages.ts';
 
 type Values = Record<string, string>;
 
@@ -85,6 +86,7 @@ ${successAlert(notice)}
   <ul class="account-links stack">
     <li><a href="/account/password">${t(l, 'changePasswordTitle')}</a></li>
     <li><a href="/account/email">${t(l, 'changeEmailTitle')}</a></li>
+    <li><a href="/account/2fa">${tf(l, 'accountLink')}</a></li>
   </ul>
 </div>
 <form method="post" action="/account/sign-out"><button type="submit" class="btn-secondary">${t(l, 'signOut')}</button></form>

@@ -3,8 +3,10 @@ import { after, before, describe, test } from 'node:test';
 import { TestClient } from '../../test/client.ts';
 import { startTestStore, type TestStore } from '../../test/harness.ts';
 import { customerClient } from '../../test/sessions.ts';
+import { mailsTo } from '../../test/outbox.ts';
 import { hashToken } from '../platform/crypto/tokens.ts';
 import { createSession, sessionCookieBase } from './sessions.ts';
+import { decryptAddress, decryptCustomer } from './customer-data.ts';
 
 let store: TestStore;
 let cookieName: string;
@@ -16,8 +18,9 @@ after(() => store.close());
 
 const password = 'kissaten-no-mame';
 const register = (client: TestClient, fields: Record<string, string>) => client.postForm('/account/register', { name: '山田 花子', name_kana: 'ヤマダ ハナコ', password, phone: '', ...fields });
-const customers = () => store.ctx.db.selectFrom('customer').selectAll().execute();
-const mails = (to: string) => store.ctx.db.selectFrom('mail_outbox').select(['kind', 'subject', 'text_body']).where('to_address', '=', to).orderBy('id').execute();
+// The columns hold ciphertexts: read them as the store does.
+const customers = async () => Promise.all((await store.ctx.db.selectFrom('customer').selectAll().execute()).map((r) => decryptCustomer(store.ctx.vault, r)));
+const mails = (to: string) => mailsTo(store, to);
 const sessionExists = async (token: string) => (await store.ctx.db.selectFrom('session').select('id_hash').where('id_hash', '=', hashToken(token)).executeTakeFirst()) !== undefined;
 
 describe('registration', () => {
@@ -150,7 +153,7 @@ describe('address book', () => {
     const { client, customerId } = await customerClient(store);
     const { client: other } = await customerClient(store);
     const { db } = store.ctx;
-    const mine = () => db.selectFrom('customer_address').selectAll().where('customer_id', '=', customerId).orderBy('id').execute();
+    const mine = async () => Promise.all((await db.selectFrom('customer_address').selectAll().where('customer_id', '=', customerId).orderBy('id').execute()).map((r) => decryptAddress(store.ctx.vault, r)));
 
     const bad = await client.postForm('/account/addresses', { ...address, postal_code: '12', prefecture: '' });
     assert.equal(bad.status, 422);

@@ -38,7 +38,7 @@ export const storeAddressRoutes: RouteModule = (app, s) => {
     const l = req.locale;
     const done = (req.query as Record<string, unknown>).done;
     const notice = typeof done === 'string' && done in notices ? t(l, notices[done as keyof typeof notices]) : null;
-    return renderStore(s, req, reply, t(l, 'addressesTitle'), addressBook(l, await listAddresses(db, customer.id), notice));
+    return renderStore(s, req, reply, t(l, 'addressesTitle'), addressBook(l, await listAddresses(s.ctx, customer.id), notice));
   });
 
   app.get('/account/addresses/new', async (req, reply) => {
@@ -53,7 +53,7 @@ export const storeAddressRoutes: RouteModule = (app, s) => {
     const parsed = parseInput(addressFormSchema, req.body, l);
     const form = (alert: string, errors = {}) => addressForm(l, { action: '/account/addresses', title: t(l, 'addAddress'), values: formValues(req.body), errors, alert });
     if (!parsed.ok) return renderStore(s, req, reply, t(l, 'addAddress'), form(errorMessage('validation', l), parsed.errors), 422);
-    const id = await addAddress(db, customer.id, parsed.data);
+    const id = await addAddress(s.ctx, customer.id, parsed.data);
     if (id === null) return renderStore(s, req, reply, t(l, 'addAddress'), form(t(l, 'addressLimit', { max: maxAddresses })), 409);
     await notify(req, customer.id, 'added');
     return redirectAfterPost(reply, '/account/addresses?done=added');
@@ -63,7 +63,7 @@ export const storeAddressRoutes: RouteModule = (app, s) => {
     const customer = signedIn(req, reply);
     if (!customer) return reply;
     const l = req.locale;
-    const address = await findAddress(db, customer.id, addressId(req));
+    const address = await findAddress(s.ctx, customer.id, addressId(req));
     if (!address) throw new AppError('not_found');
     return renderStore(s, req, reply, t(l, 'editAddress'), addressForm(l, { action: `/account/addresses/${address.id}`, title: t(l, 'editAddress'), values: addressValues(address), errors: {}, alert: null }));
   });
@@ -74,11 +74,11 @@ export const storeAddressRoutes: RouteModule = (app, s) => {
     const id = addressId(req);
     const parsed = parseInput(addressFormSchema, req.body, l);
     if (!parsed.ok) {
-      if (!(await findAddress(db, customer.id, id))) throw new AppError('not_found');
+      if (!(await findAddress(s.ctx, customer.id, id))) throw new AppError('not_found');
       const body = addressForm(l, { action: `/account/addresses/${id}`, title: t(l, 'editAddress'), values: formValues(req.body), errors: parsed.errors, alert: errorMessage('validation', l) });
       return renderStore(s, req, reply, t(l, 'editAddress'), body, 422);
     }
-    if (!(await updateAddress(db, customer.id, id, parsed.data))) throw new AppError('not_found');
+    if (!(await updateAddress(s.ctx, customer.id, id, parsed.data))) throw new AppError('not_found');
     await notify(req, customer.id, 'updated');
     return redirectAfterPost(reply, '/account/addresses?done=saved');
   });

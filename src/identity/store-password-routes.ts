@@ -63,7 +63,7 @@ export const storePasswordRoutes: RouteModule = (app, s: Services) => {
   app.get('/account/password/reset', async (req, reply) => {
     const l = req.locale;
     const token = (req.query as Record<string, unknown>).token;
-    const state = await resetTokenState(db, token);
+    const state = await resetTokenState(s.ctx, token);
     // The link carries a secret; the global `Referrer-Policy: same-origin` keeps it from other sites.
     reply.header('cache-control', 'no-store');
     if (state.state !== 'ok') return renderStore(s, req, reply, t(l, 'resetTitle'), resetUnavailable(l, state.state), 410);
@@ -73,7 +73,7 @@ export const storePasswordRoutes: RouteModule = (app, s: Services) => {
   app.post('/account/password/reset', async (req, reply) => {
     const l = req.locale;
     const token = formValues(req.body).token ?? '';
-    const state = await resetTokenState(db, token);
+    const state = await resetTokenState(s.ctx, token);
     if (state.state !== 'ok') return renderStore(s, req, reply, t(l, 'resetTitle'), resetUnavailable(l, state.state), 410);
     const parsed = parseAccountInput(resetSchema, req.body, l);
     const personal = parsed.ok && passwordProblem(parsed.data.password, 'customer', [state.email, state.name]) !== null;

@@ -2,10 +2,12 @@ import type { RouteModule } from '../services.ts';
 import { storeAccountRoutes } from './store-account-routes.ts';
 import { storeAddressRoutes } from './store-address-routes.ts';
 import { storePasswordRoutes } from './store-password-routes.ts';
+import { store2faRoutes } from './store-2fa-routes.ts';
 
-/** Customer accounts on the storefront: registration, sign-in/out, profile, password reset and change, address book. */
+/** Customer accounts on the storefront: registration, sign-in/out, profile, password reset and change, address book, two-step verification. */
 export const identityStoreRoutes: RouteModule = (app, s) => {
   storeAccountRoutes(app, s);
   storeAddressRoutes(app, s);
   storePasswordRoutes(app, s);
+  store2faRoutes(app, s);
 };

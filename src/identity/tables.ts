@@ -19,6 +19,10 @@ export interface IdentityTables {
     last_sign_in_at: Date | null;
     /** 0024: set by an emergency action; the next sign-in must set a new password. */
     password_reset_required: Generated<boolean>;
+    /** 0033: email, name, name_kana and phone are vault ciphertexts (customer-data.ts); these are their blind indexes. */
+    email_bidx: NullableColumn<string>;
+    phone_bidx: NullableColumn<string>;
+    search_tokens: Generated<string>;
   };
   customer_address: {
     id: Generated<number>;
@@ -33,6 +37,8 @@ export interface IdentityTables {
     phone: string;
     is_default: Generated<boolean>;
     created_at: Timestamp;
+    /** 0033: every column but prefecture is a vault ciphertext; the phone's blind index. */
+    phone_bidx: NullableColumn<string>;
   };
   staff: {
     id: Generated<number>;
@@ -43,7 +49,7 @@ export interface IdentityTables {
     active: Generated<boolean>;
     created_at: Timestamp;
     last_sign_in_at: Date | null;
-    /** 0024: TOTP (see the migration). FIELD-ENCRYPTION: clear base32 until field encryption lands. */
+    /** 0024: TOTP (see the migration); 0031: a vault ciphertext (FieldRef staff.totp_secret, row id). */
     totp_secret: NullableColumn<string>;
     totp_enabled_at: NullableColumn<Date>;
     totp_last_step: NullableColumn<number>;
@@ -79,5 +85,9 @@ export interface IdentityTables {
     staff_flagged: Generated<number>;
     created_at: Timestamp;
   };
+  // 0031 (customer 2FA)
+  customer_totp: { customer_id: number; secret: string; enabled_at: Date | null; last_step: number | null; created_at: Timestamp };
+  customer_recovery_code: { id: Generated<number>; customer_id: number; code_hash: string; used_at: Date | null; created_at: Timestamp };
+  customer_sign_in_challenge: { token_hash: string; customer_id: number; realm: 'store' | 'api'; failures: Generated<number>; created_at: Timestamp; expires_at: Date };
   staff_security_event: { id: Generated<number>; actor_staff_id: number | null; target_staff_id: number | null; action: string; detail: Generated<string>; created_at: Timestamp };
 }

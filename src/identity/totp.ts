@@ -2,7 +2,9 @@ import { generate, generateSecret, generateURI } from 'otplib';
 import QRCode from 'qrcode';
 import type { Db } from '../platform/db/database.ts';
 import { safeEqual } from '../platform/crypto/tokens.ts';
+import type { Vault } from '../vault/index.ts';
 import { replaceRecoveryCodes } from './recovery-codes.ts';
+import { advanceStep, enableTotp, readTotp, secretField, storePendingSecret, type TwoFactorSubject } from './totp-store.ts';
 
 /** RFC 6238 defaults (what every authenticator app uses): SHA-1, 6 digits, 30-second steps. */
 export const totpPeriodSeconds = 30;
@@ -18,7 +20,7 @@ export function newTotpSecret(): string {
   return generateSecret({ length: 20 });
 }
 
-/** The otpauth:// URI an authenticator app reads: issuer (the shop), label (the staff e-mail). */
+/** The otpauth:// URI an authenticator app reads: issuer (the shop), label (the account's e-mail). */
 export function totpUri(issuer: string, label: string, secret: string): string {
   return generateURI({ issuer, label, secret });
 }
@@ -54,67 +56,45 @@ export function normalizeCode(input: unknown): string {
 }
 
 /**
- * Checks a TOTP code of an enrolled staff member and records its step, atomically: of two
- * concurrent requests with the same code only one succeeds (T4: replay).
+ * Checks a TOTP code of an enrolled staff member or customer and records its step, atomically: of
+ * two concurrent requests with the same code only one succeeds (T4: replay).
  */
-export async function consumeTotp(db: Db, staffId: number, code: string, nowMs = Date.now()): Promise<boolean> {
-  const row = await db.selectFrom('staff').select(['totp_secret', 'totp_last_step', 'totp_enabled_at']).where('id', '=', staffId).executeTakeFirst();
-  if (!row?.totp_secret || !row.totp_enabled_at) return false;
-  const step = await matchTotpStep(row.totp_secret, code, row.totp_last_step, nowMs);
+export async function consumeTotp(db: Db, vault: Vault, s: TwoFactorSubject, code: string, nowMs = Date.now()): Promise<boolean> {
+  const row = await readTotp(db, s);
+  if (!row?.secret || !row.enabledAt) return false;
+  const step = await matchTotpStep(await vault.decrypt(secretField(s), row.secret), code, row.lastStep, nowMs);
   if (step === null) return false;
-  const updated = await db
-    .updateTable('staff')
-    .set({ totp_last_step: step })
-    .where('id', '=', staffId)
-    .where((eb) => eb.or([eb('totp_last_step', 'is', null), eb('totp_last_step', '<', step)]))
-    .returning('id')
-    .executeTakeFirst();
-  return updated !== undefined;
+  return advanceStep(db, s, step);
 }
 
 /**
- * The pending (not yet confirmed) secret of a staff member who has not enrolled, created on
- * first use; null when they are already enrolled. The secret is shown only on this page.
+ * The pending (not yet confirmed) secret of someone who has not enrolled, created on first use;
+ * null when they are already enrolled. The secret is shown only on the enrolment page and stored
+ * only encrypted.
  */
-export async function pendingTotpSecret(db: Db, staffId: number): Promise<string | null> {
-  const row = await db.selectFrom('staff').select(['totp_secret', 'totp_enabled_at']).where('id', '=', staffId).executeTakeFirst();
-  if (!row || row.totp_enabled_at) return null;
-  if (row.totp_secret) return row.totp_secret;
+export async function pendingTotpSecret(db: Db, vault: Vault, s: TwoFactorSubject): Promise<string | null> {
+  const row = await readTotp(db, s);
+  if (!row || row.enabledAt) return null;
+  if (row.secret) return vault.decrypt(secretField(s), row.secret);
   const secret = newTotpSecret();
-  // FIELD-ENCRYPTION: encrypt `secret` here once field encryption lands (and decrypt on read above and in consumeTotp).
-  const set = await db
-    .updateTable('staff')
-    .set({ totp_secret: secret })
-    .where('id', '=', staffId)
-    .where('totp_secret', 'is', null)
-    .where('totp_enabled_at', 'is', null)
-    .returning('totp_secret')
-    .executeTakeFirst();
-  if (set) return secret;
+  if (await storePendingSecret(db, s, await vault.encrypt(secretField(s), secret))) return secret;
   // Another tab created one at the same moment: use that one.
-  return (await db.selectFrom('staff').select('totp_secret').where('id', '=', staffId).where('totp_enabled_at', 'is', null).executeTakeFirst())?.totp_secret ?? null;
+  const again = await readTotp(db, s);
+  return again?.secret && !again.enabledAt ? vault.decrypt(secretField(s), again.secret) : null;
 }
 
 /**
  * Confirms enrolment with a code from the app: enables TOTP, records the step (so the same code
  * cannot be used again) and issues 10 fresh recovery codes, returned once. Null for a wrong code.
  */
-export async function confirmTotpEnrolment(db: Db, staffId: number, code: string, nowMs = Date.now()): Promise<string[] | null> {
-  const row = await db.selectFrom('staff').select(['totp_secret', 'totp_enabled_at', 'totp_last_step']).where('id', '=', staffId).executeTakeFirst();
-  if (!row?.totp_secret || row.totp_enabled_at) return null;
-  const step = await matchTotpStep(row.totp_secret, code, row.totp_last_step, nowMs);
+export async function confirmTotpEnrolment(db: Db, vault: Vault, s: TwoFactorSubject, code: string, nowMs = Date.now()): Promise<string[] | null> {
+  const row = await readTotp(db, s);
+  if (!row?.secret || row.enabledAt) return null;
+  const step = await matchTotpStep(await vault.decrypt(secretField(s), row.secret), code, row.lastStep, nowMs);
   if (step === null) return null;
   return db.transaction().execute(async (trx) => {
-    const enabled = await trx
-      .updateTable('staff')
-      .set({ totp_enabled_at: new Date(nowMs), totp_last_step: step })
-      .where('id', '=', staffId)
-      .where('totp_enabled_at', 'is', null)
-      .where('totp_secret', '=', row.totp_secret)
-      .returning('id')
-      .executeTakeFirst();
-    if (!enabled) return null;
-    return replaceRecoveryCodes(trx, staffId);
+    if (!(await enableTotp(trx, s, row.secret!, step, new Date(nowMs)))) return null;
+    return replaceRecoveryCodes(trx, s);
   });
 }
 

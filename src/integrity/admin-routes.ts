@@ -8,6 +8,8 @@ import { redirectAfterPost, sendHtml } from '../platform/http/reply.ts';
 import { formatDateTime } from '../platform/i18n/index.ts';
 import type { RouteModule, Services } from '../services.ts';
 import { t } from './messages.ts';
+import { pageWatchAdminRoutes } from './page-watch-routes.ts';
+import { scriptInventoryAdminRoutes } from './script-inventory-routes.ts';
 import { integrityOf } from './service.ts';
 
 const integritySection = '/admin/security/integrity';
@@ -18,6 +20,8 @@ const ackSchema = z.object({ note: z.string().trim().min(1).max(1000) });
  * owner's act with step-up (it re-enables card checkout); nothing here changes code, templates or the baseline.
  */
 export const integrityAdminRoutes: RouteModule = (app, s) => {
+  pageWatchAdminRoutes(app, s);
+  scriptInventoryAdminRoutes(app, s);
   app.get('/security/integrity', { config: { permission: 'security.read' } }, async (req, reply) => renderIntegrity(s, req, reply, {}));
 
   app.post('/security/integrity/findings/:id/acknowledge', { config: { permission: 'security.emergency', stepUp: true } }, async (req, reply) => {
@@ -26,7 +30,7 @@ export const integrityAdminRoutes: RouteModule = (app, s) => {
     const id = Number(raw);
     const parsed = parseInput(ackSchema, req.body, req.locale);
     if (!parsed.ok) return renderIntegrity(s, req, reply, { errorFor: id, errors: parsed.errors, note: String((req.body as Record<string, unknown> | undefined)?.note ?? '') }, 422);
-    const ok = await integrityOf(s.ctx).acknowledge(id, req.staff!.id, parsed.data.note);
+    const ok = await integrityOf(s.ctx).acknowledge(id, req.staff!, parsed.data.note, req);
     if (!ok) throw new AppError('not_found');
     return redirectAfterPost(reply, `${integritySection}?done=1`);
   });

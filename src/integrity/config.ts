@@ -19,6 +19,11 @@ const envSchema = z.object({
   INTEGRITY_PATHS: z.string().optional(),
   INTEGRITY_PUBLIC_KEY: z.string().optional(),
   INTEGRITY_SIGNING_KEY: z.string().optional(),
+  INTEGRITY_PAGE_WATCH_SECONDS: z.coerce.number().int().min(1).max(7 * 86_400).default(300),
+  INTEGRITY_PAGE_WATCH_BROWSER: z.enum(['http', 'chromium']).default('http'),
+  INTEGRITY_PAGE_WATCH_URL: z.url({ protocol: /^https?$/ }).optional(),
+  INTEGRITY_KEEP_OTHER_PAYMENTS: z.enum(['0', '1']).default('1'),
+  INTEGRITY_CSP_FINDING_MIN_CLIENTS: z.coerce.number().int().min(1).max(1000).default(3),
 });
 
 export interface IntegrityConfig {
@@ -37,6 +42,22 @@ export interface IntegrityConfig {
   /** PEM (or base64 DER) from the environment; overrides the key files. */
   publicKeyPem?: string;
   privateKeyPem?: string;
+  /** The payment-page watcher (PCI DSS 11.6.1). */
+  pageWatch: {
+    intervalSeconds: number;
+    /** `http`: fetch as a shopper would; `chromium`: render in headless Chromium (scripts run). */
+    browser: 'http' | 'chromium';
+    chromiumPath: string;
+    /** Where the watcher fetches the pages (default: the address the store listens on). */
+    url?: string;
+  };
+  /** Whether bank transfer and cash on delivery stay on while card checkout is off for an integrity finding. */
+  keepOtherPaymentsOnFinding: boolean;
+  /**
+   * How many distinct client networks (IPv4 /24, IPv6 /48) must report the same blocked origin on payment
+   * pages within 24 hours before the reports alone stop card checkout (below that, they trigger a page-watch round).
+   */
+  cspFindingMinClients: number;
 }
 
 /** Reads the integrity settings from the environment (INTEGRITY_*); an invalid value stops the start. */
@@ -57,5 +78,8 @@ export function integrityConfig(config: Pick<Config, 'dataDir'>, env: NodeJS.Pro
     publicKeyPath: join(keys, 'integrity-ed25519.pub'),
     publicKeyPem: e.INTEGRITY_PUBLIC_KEY,
     privateKeyPem: e.INTEGRITY_SIGNING_KEY,
+    pageWatch: { intervalSeconds: e.INTEGRITY_PAGE_WATCH_SECONDS, browser: e.INTEGRITY_PAGE_WATCH_BROWSER, chromiumPath: env.CHROMIUM_PATH || '/usr/bin/chromium', url: e.INTEGRITY_PAGE_WATCH_URL },
+    keepOtherPaymentsOnFinding: e.INTEGRITY_KEEP_OTHER_PAYMENTS === '1',
+    cspFindingMinClients: e.INTEGRITY_CSP_FINDING_MIN_CLIENTS,
   };
 }

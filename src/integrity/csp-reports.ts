@@ -139,9 +139,10 @@ let alertWindow = { hour: '', count: 0 };
  * last time seen. A new blocked source on a payment page raises a high alert (T6: a skimmer being
  * blocked is an attack in progress, or a compromised dependency).
  */
-export async function recordCspViolations(db: Db, violations: CspViolation[]): Promise<{ stored: number; alerted: number }> {
+export async function recordCspViolations(db: Db, violations: CspViolation[]): Promise<{ stored: number; alerted: number; newOnPaymentPages: CspViolation[] }> {
   let stored = 0;
   let alerted = 0;
+  const newOnPaymentPages: CspViolation[] = [];
   for (const v of violations) {
     const payment = isPaymentPage(v.documentPath);
     const updated = await db
@@ -167,6 +168,7 @@ export async function recordCspViolations(db: Db, violations: CspViolation[]): P
       .executeTakeFirst();
     stored += 1;
     if (!inserted?.is_new || !payment) continue;
+    newOnPaymentPages.push(v);
     const hour = new Date().toISOString().slice(0, 13);
     if (alertWindow.hour !== hour) alertWindow = { hour, count: 0 };
     alertWindow.count += 1;
@@ -182,7 +184,19 @@ export async function recordCspViolations(db: Db, violations: CspViolation[]): P
     });
     alerted += 1;
   }
-  return { stored, alerted };
+  return { stored, alerted, newOnPaymentPages };
+}
+
+const exfiltrationDirectives = /^(script-src(-elem|-attr)?|connect-src|form-action|frame-src|child-src|default-src|img-src|worker-src|navigate-to)$/;
+
+/**
+ * T1/T6 fail closed: a violation on a payment page that only a skimmer explains: an enforced block of a
+ * script, connection, form post, frame or image going to another web origin. Browser extensions
+ * (chrome-extension:, moz-extension:) and inline/eval keywords are left to the report list and alert:
+ * shoppers' extensions produce them every day, and card checkout must not stop for them.
+ */
+export function isUnexpectedOnPaymentPage(v: CspViolation): boolean {
+  return isPaymentPage(v.documentPath) && v.disposition === 'enforce' && exfiltrationDirectives.test(v.directive) && /^(https?|wss?):\/\//.test(v.blocked);
 }
 
 /** A token bucket per client address (in process): `burst` reports at once, refilled at `perSecond`. */
@@ -211,5 +225,47 @@ export class TokenBuckets {
 
   private sweep(now: number) {
     for (const [k, b] of this.buckets) if (b.tokens + ((now - b.at) / 1000) * this.perSecond >= this.burst) this.buckets.delete(k);
+  }
+}
+
+/** The client's network: IPv4 /24, IPv6 /48 (one attacker rarely controls many of them). */
+export function clientNetwork(ip: string): string {
+  const v4 = /^(?:::ffff:)?(\d+)\.(\d+)\.(\d+)\.\d+$/i.exec(ip);
+  if (v4) return `${v4[1]}.${v4[2]}.${v4[3]}.0/24`;
+  if (!ip.includes(':')) return ip;
+  const [head = '', tail = ''] = ip.toLowerCase().split('::');
+  const left = head ? head.split(':') : [];
+  const right = tail ? tail.split(':') : [];
+  const groups = ip.includes('::') ? [...left, ...Array(Math.max(0, 8 - left.length - right.length)).fill('0'), ...right] : left;
+  return `${groups.slice(0, 3).map((g) => g.replace(/^0+(?=.)/, '')).join(':')}::/48`;
+}
+
+/**
+ * T6 vs denial of service: which client networks reported a blocked origin on payment pages in the last
+ * 24 hours (in process, bounded). One forged report must not stop card checkout; the same origin from
+ * several networks is what a real skimmer on real shoppers' browsers looks like.
+ */
+export class CspReporters {
+  private seen = new Map<string, Map<string, number>>();
+  constructor(private readonly maxOrigins = 1_000, private readonly maxNetworks = 100) {}
+
+  /** Records the report and returns how many distinct networks reported this origin within 24 hours. */
+  add(blocked: string, ip: string, now = Date.now()): number {
+    const since = now - 24 * 3600_000;
+    let nets = this.seen.get(blocked);
+    if (!nets) {
+      if (this.seen.size >= this.maxOrigins) this.sweep(since);
+      if (this.seen.size >= this.maxOrigins) return 0; // under a flood of forged origins, refuse rather than grow
+      nets = new Map();
+      this.seen.set(blocked, nets);
+    }
+    for (const [n, at] of nets) if (at < since) nets.delete(n);
+    const net = clientNetwork(ip);
+    if (nets.has(net) || nets.size < this.maxNetworks) nets.set(net, now);
+    return nets.size;
+  }
+
+  private sweep(since: number) {
+    for (const [origin, nets] of this.seen) if (![...nets.values()].some((at) => at >= since)) this.seen.delete(origin);
   }
 }

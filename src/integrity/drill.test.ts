@@ -6,6 +6,7 @@ import { after, before, test } from 'node:test';
 import { projectRoot } from '../platform/paths.ts';
 import { TestClient } from '../../test/client.ts';
 import { startTestStore, type TestStore } from '../../test/harness.ts';
+import { allMails } from '../../test/outbox.ts';
 import { staffClient } from '../../test/sessions.ts';
 import { integrityConfig } from './config.ts';
 import { createBaseline } from './manifest.ts';
@@ -78,13 +79,17 @@ test('a skimmer appended to the checkout template and a script dropped into stat
       ['modified', 'src/checkout/views/form-page.ts'],
     ],
   );
-  const alerts = await store.ctx.db.selectFrom('alert').selectAll().where('kind', '=', 'integrity').execute();
+  // Each finding's row is written just before its alert: wait for the second alert too.
+  const alerts = await waitFor('both alerts', async () => {
+    const rows = await store.ctx.db.selectFrom('alert').selectAll().where('kind', '=', 'integrity').execute();
+    return rows.length >= 2 && rows;
+  });
   assert.equal(alerts.length, 2);
   assert.ok(alerts.every((a) => a.severity === 'critical'));
   assert.ok(alerts.some((a) => a.title.includes('src/checkout/views/form-page.ts')));
   assert.ok(alerts.some((a) => a.title.includes('static/js/skim.js')));
   await store.drainJobs();
-  const mail = await store.ctx.db.selectFrom('mail_outbox').select('subject').where('kind', '=', 'security_alert').execute();
+  const mail = await allMails(store, 'security_alert'); // stored encrypted (issue 5)
   assert.ok(mail.some((m) => /CRITICAL/.test(m.subject) && m.subject.includes('form-page.ts')), 'the owner was mailed');
 
   const h = await health();

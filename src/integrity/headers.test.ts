@@ -105,6 +105,9 @@ test('every HTML page of the storefront and the admin console carries the securi
     const res = await client.get(path);
     assert.ok(res.status < 500, `${route} → ${path}: ${res.status}`);
     assertHtmlHeaders(res, `${route} (${path}, ${res.status})`);
+    // form-action per context: the card provider's hosted page in the storefront only, never in the console.
+    const formAction = /form-action ([^;]*)/.exec(res.headers.get('content-security-policy') ?? '')?.[1];
+    assert.equal(formAction, route.startsWith('/admin') ? "'self'" : `'self' ${store.gateway!.origin}`, `${route}: form-action`);
     if (res.status === 200 && (res.headers.get('content-type') ?? '').startsWith('text/html')) checked.push(route);
   }
   // Most pages answer 200 with real data; the rest (redirects, 404s for made-up ids) were checked too.

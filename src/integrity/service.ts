@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
@@ -6,10 +7,22 @@ import { raiseAlert } from '../alerts/raise.ts';
 import type { AppContext } from '../platform/context.ts';
 import { integrityConfig, type IntegrityConfig } from './config.ts';
 import { createBaseline, loadManifest, TreeVerifier, type Discrepancy, type VerifyResult } from './manifest.ts';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { recordStaffAction, type StaffRef } from '../audit/record.ts';
+import { CspReporters, type CspViolation } from './csp-reports.ts';
+import { PageWatcher, type PageWatchProblem } from './page-watch.ts';
 import type { FindingKind } from './tables.ts';
 
 /** Why card checkout is off; a code only (shown by /healthz), never a path or a detail. */
-export type CardCheckoutReason = 'not_verified' | 'no_baseline' | 'bad_signature' | 'files_changed' | 'unacknowledged_findings' | 'verify_error';
+export type CardCheckoutReason =
+  | 'not_verified'
+  | 'no_baseline'
+  | 'bad_signature'
+  | 'files_changed'
+  | 'unacknowledged_findings'
+  | 'verify_error'
+  | PageWatchProblem
+  | 'csp_violation';
 
 export interface IntegrityRound {
   at: Date;
@@ -17,7 +30,7 @@ export interface IntegrityRound {
   files: number;
   hashed: number;
   full: boolean;
-  problem: Exclude<CardCheckoutReason, 'not_verified' | 'unacknowledged_findings'> | null;
+  problem: 'no_baseline' | 'bad_signature' | 'files_changed' | 'verify_error' | null;
   discrepancies: Discrepancy[];
 }
 
@@ -43,9 +56,19 @@ export interface IntegrityService {
   /** One verification round now (the schedule calls this too); `full` hashes every file. */
   verifyNow(opts?: { full?: boolean }): Promise<IntegrityRound>;
   /** An owner has looked at a finding; recorded with who and a note. Returns false if there was none open. */
-  acknowledge(findingId: number, staffId: number, note: string): Promise<boolean>;
+  acknowledge(findingId: number, staff: StaffRef, note: string, req?: Pick<FastifyRequest, 'ip' | 'headers'>): Promise<boolean>;
   /** Registers the schedule (first round at once); idempotent. */
   start(): void;
+  /** The payment-page watcher; it starts when the server listens (`attachPageWatch`). */
+  readonly pageWatch: PageWatcher;
+  attachPageWatch(app: FastifyInstance): void;
+  /** T1/T6: an unexpected CSP violation on a payment page is a finding (its alert is raised by the CSP module). */
+  recordCspFinding(v: CspViolation): Promise<void>;
+  /**
+   * An unauthenticated report of an unexpected violation on a payment page: it triggers a page-watch round
+   * at once, and opens a finding only once `cspFindingMinClients` networks have reported the same origin.
+   */
+  cspReported(v: CspViolation, clientIp: string): Promise<'finding' | 'watching'>;
 }
 
 const maxAlertsPerRound = 20;
@@ -63,6 +86,8 @@ const kindTitle: Record<FindingKind, string> = {
   removed: 'ファイルの削除 / file removed',
   bad_signature: '整合性マニフェストの署名不正 / integrity manifest signature invalid',
   manifest_missing: '整合性マニフェストの消失 / integrity manifest missing',
+  page_changed: '決済ページの改ざん検知 / payment page changed',
+  csp_violation: '決済ページでの CSP 違反 / CSP violation on a payment page',
 };
 
 export function createIntegrity(ctx: AppContext, cfg: IntegrityConfig = integrityConfig(ctx.config)): IntegrityService {
@@ -74,6 +99,7 @@ export function createIntegrity(ctx: AppContext, cfg: IntegrityConfig = integrit
   let hadManifest = false;
   let lastRound: IntegrityRound | null = null;
   let openFindings = 0;
+  let openKinds = new Set<FindingKind>();
   let rounds = 0;
   let running: Promise<IntegrityRound> | null = null;
   let started = false;
@@ -87,16 +113,19 @@ export function createIntegrity(ctx: AppContext, cfg: IntegrityConfig = integrit
   function state(): { allowed: boolean; reason?: CardCheckoutReason } {
     if (!lastRound) return { allowed: false, reason: 'not_verified' };
     if (lastRound.problem) return { allowed: false, reason: lastRound.problem };
-    if (openFindings > 0) return { allowed: false, reason: 'unacknowledged_findings' };
+    const pages = pageWatch.problem();
+    if (pages) return { allowed: false, reason: pages };
+    if (openFindings > 0) return { allowed: false, reason: openKinds.has('page_changed') ? 'pages_changed' : openKinds.has('csp_violation') ? 'csp_violation' : 'unacknowledged_findings' };
     return { allowed: true };
   }
 
   async function countOpen(): Promise<void> {
-    const row = await db.selectFrom('integrity_finding').select(sql<number>`count(*)::int`.as('n')).where('acknowledged_at', 'is', null).executeTakeFirstOrThrow();
-    openFindings = row.n;
+    const rows = await db.selectFrom('integrity_finding').select(['kind', sql<number>`count(*)::int`.as('n')]).where('acknowledged_at', 'is', null).groupBy('kind').execute();
+    openFindings = rows.reduce((n, r) => n + r.n, 0);
+    openKinds = new Set(rows.map((r) => r.kind));
   }
 
-  async function record(findings: Array<{ kind: FindingKind; path: string; expected: string | null; observed: string | null }>): Promise<void> {
+  async function record(findings: Array<{ kind: FindingKind; path: string; expected: string | null; observed: string | null }>, opts: { alert?: boolean } = {}): Promise<void> {
     let alerted = 0;
     let suppressed = 0;
     for (const f of findings) {
@@ -128,7 +157,11 @@ export function createIntegrity(ctx: AppContext, cfg: IntegrityConfig = integrit
         .returning('id')
         .executeTakeFirst();
       if (!inserted) continue; // another instance recorded it a moment ago
+      // T1 fail closed at once: card checkout stops as soon as the finding exists, not at the end of the round.
+      openFindings += 1;
+      openKinds.add(f.kind);
       log.error({ kind: f.kind, path }, 'integrity finding');
+      if (opts.alert === false) continue;
       if (alerted >= maxAlertsPerRound) {
         suppressed += 1;
         continue;
@@ -251,21 +284,62 @@ export function createIntegrity(ctx: AppContext, cfg: IntegrityConfig = integrit
     return running;
   }
 
+  const pageWatch = new PageWatcher(ctx, cfg, {
+    async filesVerified() {
+      if (!lastRound) await (running ?? verifyNow()).catch(() => undefined);
+      return lastRound?.problem === null;
+    },
+    async recordPageFindings(differences) {
+      // T1/T6: the page as served differs from the approved render: a skimmer, a proxy rewriting pages, a header dropped.
+      await record(differences.map((d) => ({ kind: 'page_changed' as const, path: `${d.page}: ${d.what}`, expected: null, observed: d.observed === null ? null : createHash('sha256').update(d.observed).digest('hex') })));
+      await countOpen();
+    },
+  });
+
+  const cspReporters = new CspReporters();
+  let lastCspTriggeredRound = 0;
+  async function recordCspFinding(v: CspViolation): Promise<void> {
+    await record([{ kind: 'csp_violation', path: `${v.documentPath}: ${v.directive} ${v.blocked}`, expected: null, observed: null }], { alert: false });
+    await countOpen();
+  }
+
   return {
     config: cfg,
+    pageWatch,
+    attachPageWatch: (app) => pageWatch.attach(app),
+    recordCspFinding,
+    async cspReported(v, clientIp) {
+      // T6 vs denial of service: anyone can post a report, so one report alone must not be a switch that stops card checkout.
+      if (cspReporters.add(v.blocked, clientIp) >= cfg.cspFindingMinClients) {
+        await recordCspFinding(v);
+        return 'finding';
+      }
+      // A real skimmer changes what the payment pages serve: the watcher sees it now, not at its next tick.
+      // At most one triggered round a minute, so that forged reports cannot keep the watcher busy.
+      if (pageWatch.problem() !== undefined && Date.now() - lastCspTriggeredRound > 60_000) {
+        lastCspTriggeredRound = Date.now();
+        void pageWatch.runNow().catch(() => undefined);
+      }
+      return 'watching';
+    },
     cardCheckoutAllowed: state,
     status: () => ({ ...state(), lastRound, manifest: manifestInfo, openFindings, root: cfg.root, intervalSeconds: cfg.intervalSeconds }),
     verifyNow,
-    async acknowledge(findingId, staffId, note) {
-      const row = await db
-        .updateTable('integrity_finding')
-        .set({ acknowledged_at: new Date(), acknowledged_by: staffId, acknowledgement_note: note.slice(0, 1000) })
-        .where('id', '=', findingId)
-        .where('acknowledged_at', 'is', null)
-        .returning('id')
-        .executeTakeFirst();
+    async acknowledge(findingId, staff, note, req) {
+      // Principle 4: the acknowledgement (it may re-open card checkout) is recorded with the change.
+      const row = await db.transaction().execute(async (trx) => {
+        const done = await trx
+          .updateTable('integrity_finding')
+          .set({ acknowledged_at: new Date(), acknowledged_by: staff.id, acknowledgement_note: note.slice(0, 1000) })
+          .where('id', '=', findingId)
+          .where('acknowledged_at', 'is', null)
+          .returning(['id', 'kind'])
+          .executeTakeFirst();
+        if (done) await recordStaffAction(trx, { staff, action: 'integrity.acknowledge', object: { type: 'integrity_finding', id: done.id }, detail: { kind: done.kind }, req });
+        return done;
+      });
       await countOpen();
-      if (row) log.warn({ finding: findingId, staff: staffId }, 'integrity finding acknowledged');
+      if (row) log.warn({ finding: findingId, staff: staff.id }, 'integrity finding acknowledged');
       return row !== undefined;
     },
     start() {

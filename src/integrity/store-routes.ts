@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { cspReportPath } from '../platform/http/security-headers.ts';
 import type { RouteModule } from '../services.ts';
-import { parseCspReports, recordCspViolations, TokenBuckets, type CspViolation } from './csp-reports.ts';
+import { isUnexpectedOnPaymentPage, parseCspReports, recordCspViolations, TokenBuckets, type CspViolation } from './csp-reports.ts';
 import { integrityOf } from './service.ts';
 
 export const cspReportBodyLimit = 16 * 1024;
@@ -10,10 +10,13 @@ export const cspReportBodyLimit = 16 * 1024;
  * `POST /csp-reports`: CSP violation reports from browsers (T6), in the legacy `application/csp-report`
  * format and the Reporting API's `application/reports+json`. Anyone can post here, so: the body is
  * capped, each client address is rate-limited, the answer is always an empty 204 (nothing reflected),
- * and only normalized paths and origins are stored. Also starts the file-integrity schedule.
+ * and only normalized paths and origins are stored. Also starts the file-integrity schedule and the
+ * payment-page watcher.
  */
 export const integrityStoreRoutes: RouteModule = (app, s) => {
-  integrityOf(s.ctx).start();
+  const integrity = integrityOf(s.ctx);
+  integrity.start();
+  integrity.attachPageWatch(app); // PCI DSS 11.6.1: the payment-page watcher starts once the server listens
   const buckets = new TokenBuckets(30, 1);
 
   app.register(async (reports) => {
@@ -44,7 +47,12 @@ export const integrityStoreRoutes: RouteModule = (app, s) => {
       async (req, reply) => {
         if (!buckets.take(req.ip)) return empty(reply, 429);
         const violations = (req.body as { violations?: CspViolation[] } | undefined)?.violations ?? [];
-        if (violations.length) await recordCspViolations(s.ctx.db, violations);
+        if (violations.length) {
+          await recordCspViolations(s.ctx.db, violations);
+          // T1/T6: a skimmer blocked on a payment page triggers the page watcher at once; reports of it from
+          // several client networks stop card checkout by themselves until an owner has looked.
+          for (const v of violations.filter(isUnexpectedOnPaymentPage)) await integrity.cspReported(v, req.ip);
+        }
         return empty(reply, 204);
       },
     );

@@ -1,6 +1,6 @@
 import type { ColumnType, Generated } from 'kysely';
 
-export type FindingKind = 'modified' | 'added' | 'removed' | 'bad_signature' | 'manifest_missing';
+export type FindingKind = 'modified' | 'added' | 'removed' | 'bad_signature' | 'manifest_missing' | 'page_changed' | 'csp_violation';
 
 export interface IntegrityTables {
   integrity_finding: {
@@ -27,5 +27,27 @@ export interface IntegrityTables {
     count: Generated<number>;
     first_seen_at: ColumnType<Date, Date | undefined, never>;
     last_seen_at: ColumnType<Date, Date | undefined, Date>;
+  };
+  page_baseline: {
+    id: Generated<number>;
+    digest: string;
+    snapshot: string;
+    source: 'start' | 'approved';
+    approved_by: number | null;
+    instance: string;
+    created_at: ColumnType<Date, Date | undefined, never>;
+  };
+  script_inventory: {
+    id: Generated<number>;
+    url: string;
+    sha384: string;
+    pages: string;
+    owner: string;
+    justification: string;
+    added_by: number | null;
+    added_at: ColumnType<Date, Date | undefined, never>;
+    approved_by: number | null;
+    approved_at: Date | null;
+    removed_at: Date | null;
   };
 }

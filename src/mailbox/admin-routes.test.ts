@@ -53,11 +53,15 @@ test('staff who may see personal data read the outbox newest first, as plain tex
   const support = await clientFor('administrator');
   const list = await support.get('/admin/mail');
   assert.equal(list.status, 200);
-  assert.ok(list.text.indexOf('second@example.jp') < list.text.indexOf('first@example.jp'), 'newest first');
+  assert.ok(list.text.indexOf('s***@example.jp') < list.text.indexOf('f***@example.jp'), 'newest first');
+  assert.ok(!list.text.includes('second@example.jp'), 'recipients masked for every role');
   assert.ok(list.text.includes('&lt;b&gt;二通目&lt;/b&gt;') && !list.text.includes('<b>二通目'));
   assert.match(list.text, /aria-current="page">送信メール/);
   const id = /href="\/admin\/mail\/(\d+)">&lt;b&gt;/.exec(list.text)![1];
-  const one = await support.get(`/admin/mail/${id}`);
+  const masked = await support.get(`/admin/mail/${id}`);
+  assert.equal(masked.status, 200);
+  assert.ok(!masked.text.includes('second@example.jp') && !masked.text.includes('class="mail-body"'), 'masked until revealed');
+  const one = await support.postForm(`/admin/mail/${id}/reveal`, {});
   assert.equal(one.status, 200);
   assert.match(one.text, /<pre class="mail-body">こんにちは\n&lt;script&gt;alert\(1\)&lt;\/script&gt;<\/pre>/);
   assert.ok(!one.text.includes('onclick'), 'the HTML alternative is never rendered');
@@ -73,6 +77,7 @@ test('customer support sees recipients masked and cannot open mail bodies (T4)',
   assert.match(list.text, /s\*+@example\.jp/);
   const id = /href="\/admin\/mail\/(\d+)"/.exec(list.text)![1];
   assert.equal((await support.get(`/admin/mail/${id}`)).status, 403);
+  assert.equal((await support.postForm(`/admin/mail/${id}/reveal`, {})).status, 403);
 });
 
 test('roles without mail.read are refused; anonymous visitors are sent to sign in', async () => {

@@ -14,7 +14,8 @@ import { termsOf } from './method-views.ts';
 import { eventsOf } from './queries.ts';
 import { nextStatuses, orderStatuses } from './state-machine.ts';
 import type { OrderStatus } from './tables.ts';
-import { orderDetailPage, orderListPage, type DetailOptions } from './views/admin-views.ts';
+import { orderDetailPage, orderListPage, packingSlipPage, type DetailOptions } from './views/admin-views.ts';
+import { recordPersonalDataView, recordStaffAction } from '../audit/record.ts';
 
 const section = '/admin/orders';
 const filterKeys = ['status', 'payment', 'from', 'to', 'q', 'customer'] as const;
@@ -64,6 +65,27 @@ export const ordersAdminRoutes: RouteModule = (app, s) => {
     return renderDetail(s, req, reply, orderIdOf(req), { done: typeof done === 'string' && isStatus(done) ? done : undefined });
   });
 
+  // T4: the audited reveal of one order's personal data, for that response only.
+  app.post('/orders/:id/reveal', { config: { permission: 'customers.read_unmasked' } }, async (req, reply) => {
+    const id = orderIdOf(req);
+    const order = await s.orders.byId(id);
+    if (!order) throw new AppError('not_found');
+    // Principle 4: recorded before it is shown.
+    await recordPersonalDataView(s.ctx.db, { staff: req.staff!, object: { type: 'order', id }, fields: ['email', 'shipping.name', 'shipping.address', 'shipping.phone', 'note'], req });
+    return renderDetail(s, req, reply, id, { revealed: true });
+  });
+
+  // Fulfilment needs the full address: printing the packing slip is a reveal and is recorded as one (T4).
+  app.post('/orders/:id/packing-slip', { config: { permission: 'orders.write' } }, async (req, reply) => {
+    const id = orderIdOf(req);
+    const order = await s.orders.byId(id);
+    if (!order) throw new AppError('not_found');
+    await recordStaffAction(s.ctx.db, { staff: req.staff!, action: 'personal_data.view_unmasked', object: { type: 'order', id }, detail: { fields: ['shipping.name', 'shipping.address', 'shipping.phone', 'note'], purpose: 'packing_slip' }, req });
+    const shop = await s.shop.get();
+    const body = packingSlipPage(order, shop, req.locale);
+    return sendHtml(reply, adminPage(req, { title: a(req.locale, 'packingSlipTitle', { number: order.number }), section, body }));
+  });
+
   app.post('/orders/:id/status', { config: { permission: 'orders.write' } }, async (req, reply) => {
     const id = orderIdOf(req);
     const l = req.locale;
@@ -92,13 +114,12 @@ async function renderDetail(s: Services, req: FastifyRequest, reply: FastifyRepl
   const events = await eventsOf(s.ctx.db, id);
   const role = req.staff!.role;
   const canWrite = can(role, 'orders.write');
-  const showEmail = can(role, 'customers.read_unmasked');
   const card = order.paymentMethod === 'card';
   // Card orders are paid and refunded through the provider: "refunded" comes from the refund form, never from a bare status change.
   const next = nextStatuses(order.status, termsOf(order.paymentMethod)).filter((to) => !card || (to !== 'refunded' && to !== 'paid'));
   const notice = (req.query as Record<string, unknown>).card;
   const payment = card ? cardAdminSection(id, await s.payments.card.paymentOf(id), { canWrite, notice: cardAdminNotices.includes(notice as CardAdminNotice) ? (notice as CardAdminNotice) : undefined }, l) : undefined;
-  const options: DetailOptions = { next, canWrite, showEmail, showPhone: canWrite || showEmail, payment, ...extra };
+  const options: DetailOptions = { next, canWrite, revealed: false, canReveal: can(role, 'customers.read_unmasked'), payment, ...extra };
   const body = orderDetailPage(order, events, options, l);
   return sendHtml(reply, adminPage(req, { title: a(l, 'detailTitle', { number: order.number }), section, body }), status);
 }

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startTestStore, testDbKind, type TestStore } from '../../test/harness.ts';
+import { mailsTo as outboxTo } from '../../test/outbox.ts';
 import { AppError } from '../platform/http/errors.ts';
 import { jstIsoDay } from './format.ts';
 import { draftFor, guestToken, makeVariant, stockOf, type TestVariant } from './test-fixtures.ts';
@@ -18,7 +19,7 @@ after(() => store.close());
 
 const orders = () => store.services.orders;
 const countOrders = async (key: string) => (await store.ctx.db.selectFrom('orders').select('id').where('idempotency_key', '=', key).execute()).length;
-const mailsTo = (to: string) => store.ctx.db.selectFrom('mail_outbox').selectAll().where('to_address', '=', to).orderBy('id').execute();
+const mailsTo = (to: string) => outboxTo(store, to);
 
 test('placing an order writes it, takes stock and queues a confirmation with per-rate tax and the invoice number', async () => {
   const draft = draftFor([{ v: beans, quantity: 2 }, { v: dripper, quantity: 1 }], { email: 'confirm@example.jp' });
@@ -154,7 +155,8 @@ test('a card number typed into the note is masked before it is stored (T2)', asy
   const draft = draftFor([{ v: dripper, quantity: 1 }], { note: '午前中希望。カード 4111 1111 1111 1111 で払いたい。電話 03-1234-5678' });
   const placed = await orders().place(draft);
   const row = await store.ctx.db.selectFrom('orders').select('note').where('id', '=', placed.id).executeTakeFirstOrThrow();
-  assert.equal(row.note, '午前中希望。カード **** **** **** 1111 で払いたい。電話 03-1234-5678');
+  assert.match(row.note, /^v1\./, 'stored encrypted');
+  assert.equal((await orders().byId(placed.id))!.note, '午前中希望。カード **** **** **** 1111 で払いたい。電話 03-1234-5678');
 });
 
 test('a draft that does not add up is rejected before anything is written', async () => {

@@ -1,15 +1,19 @@
 import { sql } from 'kysely';
 import type { Db } from '../platform/db/database.ts';
 import { safeEqual } from '../platform/crypto/tokens.ts';
+import type { Vault } from '../vault/index.ts';
+import { requireVault } from '../vault/bound.ts';
+import { openEventNote, openOrderRow } from './encrypted-fields.ts';
 import { toOrderView, type OrderSummary, type OrderView } from './model.ts';
 import type { OrderViewer } from './service.ts';
 import type { OrderStatus } from './tables.ts';
 
-export async function orderById(db: Db, id: number): Promise<OrderView | null> {
+/** The whole order, its personal columns decrypted in memory: every page, mail, invoice and API answer reads it here. */
+export async function orderById(db: Db, vault: Vault, id: number): Promise<OrderView | null> {
   const row = await db.selectFrom('orders').selectAll().where('id', '=', id).executeTakeFirst();
   if (!row) return null;
   const lines = await db.selectFrom('order_line').selectAll().where('order_id', '=', row.id).orderBy('id').execute();
-  return toOrderView(row, lines);
+  return toOrderView(await openOrderRow(vault, row), lines);
 }
 
 export async function ownerOfNumber(db: Db, number: string): Promise<{ id: number; customerId: number | null; accessTokenHash: string | null } | null> {
@@ -67,9 +71,12 @@ export async function eventsOf(db: Db, orderId: number): Promise<OrderEventView[
   const rows = await db
     .selectFrom('order_event')
     .leftJoin('staff', 'staff.id', 'order_event.staff_id')
-    .select(['order_event.from_status', 'order_event.to_status', 'order_event.note', 'order_event.created_at', 'staff.name as staff_name'])
+    .select(['order_event.id', 'order_event.from_status', 'order_event.to_status', 'order_event.note', 'order_event.created_at', 'staff.name as staff_name'])
     .where('order_event.order_id', '=', orderId)
     .orderBy('order_event.id')
     .execute();
-  return rows.map((r) => ({ fromStatus: r.from_status, toStatus: r.to_status, staffName: r.staff_name, note: r.note, createdAt: r.created_at }));
+  const vault = requireVault(db, 'order history'); // ctx.db carries it
+  const out: OrderEventView[] = [];
+  for (const r of rows) out.push({ fromStatus: r.from_status, toStatus: r.to_status, staffName: r.staff_name, note: await openEventNote(vault, r.id, r.note), createdAt: r.created_at });
+  return out;
 }

@@ -65,7 +65,7 @@ export function createOrders(ctx: AppContext, deps: { catalog: CatalogService; s
   const service: OrdersService = {
     async place(draft, afterInsert) {
       const shop = await deps.shop.get();
-      return placeOrder(db, { catalog: deps.catalog, shop, publicUrl: ctx.config.publicUrl }, draft, afterInsert);
+      return placeOrder(db, { catalog: deps.catalog, shop, publicUrl: ctx.config.publicUrl, vault: ctx.vault }, draft, afterInsert);
     },
     async statusOf(number) {
       const row = await db.selectFrom('orders').select('status').where('number', '=', number).executeTakeFirst();
@@ -74,13 +74,13 @@ export function createOrders(ctx: AppContext, deps: { catalog: CatalogService; s
     async findForViewer(number, viewer) {
       // Ownership is checked on the bare row first, so a stranger's request costs the same as a miss.
       const owner = await ownerOfNumber(db, number);
-      return owner && canView(owner, viewer) ? orderById(db, owner.id) : null;
+      return owner && canView(owner, viewer) ? orderById(db, ctx.vault, owner.id) : null;
     },
     listForCustomer: (customerId, page, perPage = 20) => ordersOfCustomer(db, customerId, page, perPage),
-    byId: (id) => orderById(db, id),
+    byId: (id) => orderById(db, ctx.vault, id),
     async transition(orderId, to, staffId, note, opts = {}) {
       const shop = await deps.shop.get();
-      return transitionOrder(db, { catalog: deps.catalog, shop, publicUrl: ctx.config.publicUrl }, { orderId, to, staffId, note, locale: opts.locale ?? 'ja', expectedFrom: opts.expectedFrom, trackingNumber: opts.trackingNumber });
+      return transitionOrder(db, { catalog: deps.catalog, shop, publicUrl: ctx.config.publicUrl, vault: ctx.vault }, { orderId, to, staffId, note, locale: opts.locale ?? 'ja', expectedFrom: opts.expectedFrom, trackingNumber: opts.trackingNumber });
     },
   };
   ctx.scheduler.every('expire-unpaid-bank-transfers', 3600_000, async () => {

@@ -37,6 +37,10 @@ export interface OrderTables {
     tracking_number: Generated<string>;
     paid_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
     placed_at: Timestamp;
+    /** Blind indexes (0035): HMAC of the normalized e-mail / phone, and name-prefix tokens; see encrypted-fields.ts. */
+    email_bidx: string | null;
+    phone_bidx: string | null;
+    name_tokens: ColumnType<string[], string[] | undefined, string[]>;
     updated_at: Timestamp;
   };
   order_line: {

@@ -22,6 +22,8 @@ export interface PaymentInstructions {
   title: string;
   details: Array<{ label: string; value: string }>;
   notes: string[];
+  /** A link on the order page that does what is left (card: pay now on the provider's page); a path on the store. */
+  action?: { label: string; href: string };
 }
 
 /** Where the shopper goes right after the order is placed. */

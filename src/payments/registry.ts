@@ -20,6 +20,7 @@ export function instructionsHtml(instructions: PaymentInstructions): SafeHtml {
   <h2 id="payment-instructions">${instructions.title}</h2>
   <dl>${instructions.details.map((d) => html`<dt>${d.label}</dt><dd>${d.value}</dd>`)}</dl>
   ${instructions.notes.map((n) => html`<p class="small muted">${n}</p>`)}
+  ${instructions.action ? html`<p><a class="btn btn-primary" href="${instructions.action.href}" data-payment-action>${instructions.action.label}</a></p>` : ''}
 </section>`;
 }
 

@@ -9,10 +9,13 @@ import { migrate } from './db/migrate.ts';
 import { JobRunner } from './jobs/queue.ts';
 import { Scheduler } from './jobs/scheduler.ts';
 import { createLogger } from './logger.ts';
+import { cookiePolicy } from './http/cookies.ts';
 import { registerMailDelivery } from './mail/mailer.ts';
 import { closeRedis } from './redis.ts';
 import type { Logger } from 'pino';
 import { openVault } from '../vault/index.ts';
+import { bindVault } from '../vault/bound.ts';
+import { encryptPlaintextAtStart } from '../vault/initial-encryption.ts';
 import { startSandboxGateway, type SandboxGateway } from '../../sandbox-gateway/server.ts';
 
 export interface RunningStore {
@@ -20,6 +23,10 @@ export interface RunningStore {
   ctx: AppContext;
   services: Services;
   url: string;
+  /** The admin console's base URL: its own listener with ADMIN_PORT, else the store's URL. */
+  adminUrl: string;
+  /** With ADMIN_PORT: the console's own application and listener (the public `app` then has no /admin). */
+  adminApp: FastifyInstance | null;
   setupUrl: string | null;
   /** The sandbox card gateway, when PAYMENT_PROVIDER=sandbox (its own server, origin and state). */
   gateway: SandboxGateway | null;
@@ -36,39 +43,55 @@ export async function startStore(
   await migrate(database);
   // T1/T3: a wrong or missing master key stops the start here, before any personal data is read or written.
   const vault = await openVault(config, database);
-  const jobs = new JobRunner(database, log);
+  // ctx.db carries the vault, so queueMail and enqueueJob encrypt wherever they are called from (issue 5).
+  const db = bindVault(database.db, vault);
+  await encryptPlaintextAtStart(vault, db, { kind: database.kind, log }); // rows written in plain text by older versions
+  const jobs = new JobRunner(database, log, { vault });
   const scheduler = new Scheduler(database, log);
-  const ctx: AppContext = { config, database, db: database.db, log, jobs, scheduler, vault };
-  const mail = registerMailDelivery(database.db, jobs, { smtpUrl: config.smtpUrl, from: config.mailFrom });
+  const ctx: AppContext = { config, database, db, log, jobs, scheduler, vault };
+  const mail = registerMailDelivery(db, jobs, { smtpUrl: config.smtpUrl, from: config.mailFrom });
   if (config.seedDemo) {
     const created = await seedDemoCatalog(database.db);
     if (created > 0) log.info({ products: created }, 'demo catalog loaded');
   }
   // The sandbox gateway listens on its own port and shares nothing with the store but HTTP (like Stripe).
   const gateway = config.paymentProvider === 'sandbox' && opts.listen !== false
-    ? await startSandboxGateway({ port: config.sandboxGatewayPort, host: config.host, secretKey: config.stripeSecretKey, webhookSecret: config.stripeWebhookSecret, webhookUrl: () => `${config.publicUrl}/webhooks/stripe` })
+    ? await startSandboxGateway({ port: config.sandboxGatewayPort, host: config.host, secretKey: config.stripeSecretKey, webhookSecret: config.stripeWebhookSecret, webhookUrl: () => `${config.publicUrl}/webhooks/stripe`, publicUrl: config.sandboxGatewayPublicUrl })
     : null;
   if (gateway) config.sandboxGatewayUrl = gateway.url;
   const services = createServices(ctx);
-  const app = await buildApp(ctx, services);
+  await services.identity.prepare(); // e.g. TOTP secrets still in clear are encrypted before anything is served
+  // T4: with ADMIN_PORT the console is its own application on its own listener (cookies and CSRF origin of that URL).
+  const separateAdmin = config.adminPort !== undefined;
+  const app = await buildApp(ctx, services, separateAdmin ? 'public' : 'all');
+  const adminApp = separateAdmin ? await buildApp(ctx, { ...services, cookies: cookiePolicy(config.adminUrl!) }, 'admin') : null;
   await jobs.start();
   let url = config.publicUrl;
   if (opts.listen !== false) {
     const address = await app.listen({ port: config.port, host: config.host });
     if (config.port === 0) url = address.replace('127.0.0.1', 'localhost');
+    if (adminApp) {
+      const adminAddress = await adminApp.listen({ port: config.adminPort!, host: config.adminBind });
+      if (config.adminPort === 0) config.adminUrl = adminAddress.replace('127.0.0.1', 'localhost');
+    }
   } else {
     await app.ready();
+    await adminApp?.ready();
   }
+  const adminUrl = config.adminUrl ?? url;
   const setupToken = await services.identity.ensureSetupToken();
   return {
     app,
     ctx,
     services,
     url,
+    adminUrl,
+    adminApp,
     gateway,
-    setupUrl: setupToken ? `${url}/admin/setup?token=${setupToken}` : null,
+    setupUrl: setupToken ? `${adminUrl}/admin/setup?token=${setupToken}` : null,
     async close() {
       await app.close();
+      await adminApp?.close();
       await gateway?.close();
       await scheduler.stop();
       await jobs.stop();

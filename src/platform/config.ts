@@ -34,11 +34,24 @@ const envSchema = z.object({
     .transform((v) => v.trim().toLowerCase())
     .refine((v) => /^[a-z0-9.-]+(:\d+)?$/.test(v), { message: 'must be a host name' })
     .optional(),
+  // T4: serve /admin only on a listener of its own (e.g. bound to 127.0.0.1 or a VPN address); the public port then answers 404 for /admin.
+  ADMIN_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  ADMIN_BIND: z.string().refine((v) => isIP(v) !== 0 || v === 'localhost', { message: 'must be an IP address (e.g. 127.0.0.1 or a VPN address)' }).default('127.0.0.1'),
+  ADMIN_URL: z.string().url().optional(),
   // T1/T5: card payments only through a provider's hosted page. sandbox: the test gateway started beside the store.
   PAYMENT_PROVIDER: z.enum(['sandbox', 'stripe']).default('sandbox'),
   STRIPE_SECRET_KEY: z.string().regex(/^(sk|rk)_(test|live)_[A-Za-z0-9_]+$/, { message: 'must be a Stripe secret key (sk_test_... or sk_live_...)' }).optional(),
   STRIPE_WEBHOOK_SECRET: z.string().regex(/^whsec_[A-Za-z0-9_]+$/, { message: 'must be a Stripe webhook signing secret (whsec_...)' }).optional(),
+  // T2: refused card-number events (keyed hashes only) are deleted after this many days.
+  GUARD_EVENT_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
   SANDBOX_GATEWAY_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  // Behind a reverse proxy or on another host name: the origin a shopper's browser reaches the sandbox gateway at.
+  SANDBOX_GATEWAY_PUBLIC_URL: z
+    .string()
+    .url()
+    .refine(isHttpOrigin, { message: 'must be an origin such as https://pay.example.jp (http or https, no path)' })
+    .transform((v) => new URL(v).origin)
+    .optional(),
   CARD_CAPTURE: z.enum(['automatic', 'manual']).default('automatic'),
   // Audit trail (PCI DSS 10.2/10.3): signed checkpoints, scheduled verification, JSON-lines copy under DATA_DIR/audit.
   AUDIT_CHECKPOINT_MINUTES: z.coerce.number().int().min(1).max(1440).default(10),
@@ -56,7 +69,34 @@ const envSchema = z.object({
   VAULT_ADDR: z.string().url().optional(),
   VAULT_TRANSIT_KEY: z.string().regex(/^[A-Za-z0-9_-]+$/).default('omamori'),
   VAULT_TRANSIT_MOUNT: z.string().regex(/^[A-Za-z0-9_/-]+$/).default('transit'),
+  // Backups (README "Backups"): where `backup create` and the scheduled backup write; 0 hours: no scheduled backup.
+  BACKUP_DIR: z.string().optional(),
+  BACKUP_INTERVAL_HOURS: z.coerce.number().min(0).max(720).default(0),
+  BACKUP_KEEP: z.coerce.number().int().min(1).max(1000).default(7),
+  // T3 retention (README "Retention"): 0 = off. Orders are never deleted before the legal 7 years (+ 1 for the fiscal year).
+  RETENTION_CUSTOMER_INACTIVE_DAYS: z.coerce.number().int().min(0).max(36_500).default(0),
+  RETENTION_ORDER_DELETE_YEARS: z.coerce.number().int().refine((v) => v === 0 || (v >= 8 && v <= 100), { message: 'must be 0 (keep orders) or 8-100 years (accounting records are kept 7 years after the filing deadline)' }).default(0),
+  // T4: bulk export caps; over either one an export becomes a request another owner must approve.
+  EXPORT_MAX_ROWS: z.coerce.number().int().min(1).max(50_000).default(1000),
+  EXPORT_MAX_PER_DAY: z.coerce.number().int().min(0).max(100).default(3),
+  EXPORT_DOWNLOAD_HOURS: z.coerce.number().int().min(1).max(168).default(24),
 });
+
+/** Where staff reach the admin listener when ADMIN_URL is not given: plain HTTP on its address (localhost for loopback or any-address). */
+function defaultAdminUrl(bind: string, port: number): string {
+  const local = ['127.0.0.1', '::1', 'localhost', '0.0.0.0', '::'].includes(bind);
+  const host = local ? 'localhost' : isIP(bind) === 6 ? `[${bind}]` : bind;
+  return `http://${host}:${port}`;
+}
+
+function isHttpOrigin(value: string): boolean {
+  try {
+    const u = new URL(value);
+    return (u.protocol === 'https:' || u.protocol === 'http:') && u.pathname === '/' && !u.search && !u.hash && !u.username;
+  } catch {
+    return false;
+  }
+}
 
 function validIpOrCidr(entry: string): boolean {
   const [address, bits, ...rest] = entry.split('/');
@@ -86,14 +126,23 @@ export type Config = {
   adminIpAllowlist: string[];
   /** When set, /admin answers only on this host name (lower case, optional :port). */
   adminHost: string | undefined;
+  /** When set, the admin console has a listener of its own on this port (and address), and the public port has no /admin. */
+  adminPort: number | undefined;
+  adminBind: string;
+  /** The console's origin on that listener (cookies, CSRF check, setup link); set with adminPort. */
+  adminUrl: string | undefined;
   /** Card payments: the sandbox gateway (test cards only) or Stripe. */
   paymentProvider: 'sandbox' | 'stripe';
   stripeSecretKey: string;
   stripeWebhookSecret: string;
+  /** Days a refused card-number event (guard_event) is kept. */
+  guardEventRetentionDays: number;
   /** The sandbox gateway's port (0: any free port). */
   sandboxGatewayPort: number;
   /** The sandbox gateway's URL, set when boot starts it. */
   sandboxGatewayUrl: string | undefined;
+  /** The origin browsers reach the sandbox gateway at (redirects, CSP form-action); unset: its own URL. */
+  sandboxGatewayPublicUrl: string | undefined;
   /** automatic: charged at payment; manual: authorized at payment, captured from the order page. */
   cardCapture: 'automatic' | 'manual';
   /** Audit trail: minutes between signed checkpoints, and between scheduled verifications. */
@@ -112,6 +161,17 @@ export type Config = {
   vaultAddr: string | undefined;
   vaultTransitKey: string;
   vaultTransitMount: string;
+  /** Backups: output folder (DATA_DIR/backups unless BACKUP_DIR), hours between scheduled backups (0: none), how many to keep. */
+  backupDir: string;
+  backupIntervalHours: number;
+  backupKeep: number;
+  /** Retention (T3): days without activity before a customer's personal data is erased (0: off); order deletion age in years (0: never). */
+  retentionCustomerInactiveDays: number;
+  retentionOrderDeleteYears: number;
+  /** Bulk export (T4): rows per export and exports per staff member per 24 h before an owner must approve; hours an approved export stays downloadable. */
+  exportMaxRows: number;
+  exportMaxPerDay: number;
+  exportDownloadHours: number;
 };
 
 /** Reads configuration from the environment; an invalid value stops the start with a clear message. */
@@ -152,12 +212,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     uploadMaxBytes: e.UPLOAD_MAX_BYTES,
     adminIpAllowlist: e.ADMIN_IP_ALLOWLIST ?? [],
     adminHost: e.ADMIN_HOST,
+    adminPort: e.ADMIN_PORT,
+    adminBind: e.ADMIN_BIND,
+    adminUrl: e.ADMIN_PORT === undefined ? undefined : (e.ADMIN_URL ?? defaultAdminUrl(e.ADMIN_BIND, e.ADMIN_PORT)).replace(/\/$/, ''),
     paymentProvider: e.PAYMENT_PROVIDER,
     // The sandbox makes up its own keys per start unless given.
     stripeSecretKey: e.STRIPE_SECRET_KEY ?? `sk_test_sandbox${randomBytes(12).toString('hex')}`,
     stripeWebhookSecret: e.STRIPE_WEBHOOK_SECRET ?? `whsec_sandbox${randomBytes(16).toString('hex')}`,
+    guardEventRetentionDays: e.GUARD_EVENT_RETENTION_DAYS,
     sandboxGatewayPort: e.SANDBOX_GATEWAY_PORT ?? (e.PORT === 0 ? 0 : e.PORT + 1000),
     sandboxGatewayUrl: undefined,
+    sandboxGatewayPublicUrl: e.SANDBOX_GATEWAY_PUBLIC_URL,
     cardCapture: e.CARD_CAPTURE,
     auditCheckpointMinutes: e.AUDIT_CHECKPOINT_MINUTES,
     auditVerifyMinutes: e.AUDIT_VERIFY_MINUTES,
@@ -169,6 +234,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     vaultAddr: e.VAULT_ADDR,
     vaultTransitKey: e.VAULT_TRANSIT_KEY,
     vaultTransitMount: e.VAULT_TRANSIT_MOUNT,
+    backupDir: resolve(e.BACKUP_DIR ?? `${e.DATA_DIR}/backups`),
+    backupIntervalHours: e.BACKUP_INTERVAL_HOURS,
+    backupKeep: e.BACKUP_KEEP,
+    retentionCustomerInactiveDays: e.RETENTION_CUSTOMER_INACTIVE_DAYS,
+    retentionOrderDeleteYears: e.RETENTION_ORDER_DELETE_YEARS,
+    exportMaxRows: e.EXPORT_MAX_ROWS,
+    exportMaxPerDay: e.EXPORT_MAX_PER_DAY,
+    exportDownloadHours: e.EXPORT_DOWNLOAD_HOURS,
     ...overrides,
   };
   return config;

@@ -7,6 +7,8 @@ export interface PlatformTables {
     id: Generated<number>;
     kind: string;
     payload: ColumnType<Record<string, unknown>, string, string>;
+    /** The payload as a vault ciphertext of its JSON (0036); `payload` then holds '{}'. */
+    payload_sealed: ColumnType<string | null, string | null | undefined, string | null>;
     status: Generated<'pending' | 'done' | 'failed'>;
     run_at: ColumnType<Date, Date | undefined, Date>;
     attempts: Generated<number>;
@@ -28,6 +30,8 @@ export interface PlatformTables {
     last_error: string | null;
     created_at: CreatedAt;
     sent_at: Date | null;
+    /** Blind index of the recipient (0036); to_address, subject, bodies and last_error are vault ciphertexts. */
+    to_bidx: ColumnType<string | null, string | null | undefined, string | null>;
   };
   schema_migrations: { name: string; applied_at: CreatedAt };
   /** T2: refused card numbers (see src/platform/http/card-guard.ts); never the number itself. */

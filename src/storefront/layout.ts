@@ -9,6 +9,8 @@ export interface StoreChrome {
   categories: Array<{ slug: string; name: string }>;
   cartCount: number;
   customerName: string | null;
+  /** Approved third-party script tags for this page (script inventory); empty on payment pages. */
+  thirdPartyScripts?: SafeHtml;
 }
 
 export interface StorePage {
@@ -69,6 +71,7 @@ ${page.body}
   </div>
 </footer>
 ${(page.scripts ?? []).map((s) => assetTag(s))}
+${chrome.thirdPartyScripts ?? ''}
 </body>
 </html>`;
 }

@@ -33,7 +33,7 @@ export function createKeyProvider(config: VaultConfig, opts: { create: boolean; 
  * the stored check value and unwraps the data keys. Throws VaultError at start when the key is wrong or missing.
  * Boot wiring (for the lead): `ctx.vault = await openVault(config, database)` right after `migrate(database)`.
  */
-export async function openVault(config: VaultConfig, database: Pick<DatabaseHandle, 'db' | 'listen'>, opts: { env?: NodeJS.ProcessEnv; refreshMs?: number } = {}): Promise<Vault> {
+export async function openVault(config: VaultConfig, database: Pick<DatabaseHandle, 'db'> & Partial<Pick<DatabaseHandle, 'listen' | 'kind'>>, opts: { env?: NodeJS.ProcessEnv; refreshMs?: number } = {}): Promise<Vault> {
   const provider = createKeyProvider(config, { create: await vaultIsEmpty(database.db), env: opts.env });
-  return Vault.open({ db: database.db, provider, listen: database.listen, refreshMs: opts.refreshMs });
+  return Vault.open({ db: database.db, provider, listen: database.listen, refreshMs: opts.refreshMs, kind: database.kind });
 }

@@ -1,17 +1,43 @@
+import { orderEventsEncryptedTable, ordersEncryptedTable } from '../orders/encrypted-fields.ts';
+import { mailOutboxEncryptedTable } from '../platform/mail/outbox-fields.ts';
+import { addressEncryptedTable, customerEncryptedTable } from '../identity/customer-data.ts';
+import type { Vault } from './vault.ts';
+
 /**
  * An encrypted table: its primary key and the columns holding `v1.` ciphertexts. Rotation (`omamori keys rotate
  * --dek TABLE`) and the initial encryption of existing plain text work from these entries.
  *
- * NEXT STEP (issue 5, applying field encryption): list customer, customer_address and orders here, e.g.
- *   { table: 'customer', primaryKey: 'id', columns: ['email', 'name', 'name_kana', 'phone'] }
+ * Side tables checked for personal data and left plain on purpose (issue 5, "side tables count too"):
+ * - checkout_placement: idempotency key and order id only; cart, cart_item: token hash, ids, quantities.
+ * - alert.detail and audit_entry (object type/id, detail): ids, field names and counts by contract, never a value
+ *   (raiseAlert / record.ts); the audit chain hashes these bytes, so they could not be re-encrypted anyway.
+ * - IP and user agent of sessions and audit entries: needed in clear to investigate an intrusion and shown to the
+ *   account holder in notices; sessions expire and are deleted, audit entries are staff-side evidence (T4).
+ * - payment_attempt, guard_event: keyed hashes of IPs and digits only.
  */
 export interface EncryptedTableSpec {
   table: string;
   primaryKey: string;
   columns: string[];
+  /** Rows written before the table was encrypted are encrypted at start, in batches (src/vault/initial-encryption.ts). */
+  encryptPlaintextAtStart?: boolean;
+  /** Blind-index columns computed from a row's plain values, written with its first encryption. */
+  indexes?: (vault: Vault, plain: Record<string, string | null>) => Record<string, string | null>;
 }
 
-export const encryptedTables: EncryptedTableSpec[] = [];
+export const encryptedTables: EncryptedTableSpec[] = [
+  // Issue 4: TOTP secrets (staff mandatory, customers optional); T1: a dump must not hand out second factors.
+  { table: 'staff', primaryKey: 'id', columns: ['totp_secret'] },
+  { table: 'customer_totp', primaryKey: 'customer_id', columns: ['secret'] },
+  // Issue 5: customers and their address books (src/identity/customer-data.ts).
+  customerEncryptedTable,
+  addressEncryptedTable,
+  // Issue 5: orders and the side tables that copy their personal data (mail outbox, job payloads).
+  { ...ordersEncryptedTable, encryptPlaintextAtStart: true },
+  { ...mailOutboxEncryptedTable, encryptPlaintextAtStart: true },
+  { ...orderEventsEncryptedTable, encryptPlaintextAtStart: true },
+  { table: 'job', primaryKey: 'id', columns: ['payload_sealed'] },
+];
 
 // Lower-case identifiers not starting with '_' (scopes such as '_index' are the vault's own, never a table).
 const IDENT = /^[a-z][a-z0-9_]{0,62}$/;

@@ -15,6 +15,10 @@ export interface ReencryptOptions {
   encryptPlaintext?: boolean;
   /** Extra columns computed from a row's plain values (blind indexes), written in the same update. */
   derive?: (plain: Record<string, string | null>, rowId: string) => Record<string, string | null>;
+  /** How long other instances take to notice a new key (their refreshMs; instances share the setting). Default the vault's refreshMs. */
+  graceMs?: number;
+  /** How long to wait before the final count and retirement, when an older key is to be retired. Default 2 × graceMs. */
+  settleMs?: number;
   /** Called after each committed batch (tests interrupt a rotation here). */
   afterBatch?: (batchesDone: number) => void | Promise<void>;
   log?: (message: string) => void;
@@ -71,9 +75,10 @@ export async function reencryptTable(vault: Vault, specIn: EncryptedTableSpec, o
       for (const column of spec.columns) {
         const value = row[column] as string | null;
         const field = { table: spec.table, column, rowId };
-        if (value === null || value === undefined) {
-          plain[column] = null;
-          values[column] = null;
+        if (value === null || value === undefined || value === '') {
+          // '' is left as it is: it reveals nothing, and some columns keep it plain (an empty note, an erased order)
+          plain[column] = value === '' ? '' : null;
+          values[column] = value === '' ? '' : null;
           continue;
         }
         if (!isCiphertext(value)) {
@@ -118,17 +123,46 @@ export async function reencryptTable(vault: Vault, specIn: EncryptedTableSpec, o
   }
   // 2. Sweep: anything still not under the target (written meanwhile by an instance with a stale key).
   const prefix = `v1.${target}.%`;
-  const stale = sql.join(spec.columns.map((c) => sql`(${sql.ref(c)} is not null and ${sql.ref(c)} not like ${prefix})`), sql` or `);
+  const stale = sql.join(spec.columns.map((c) => sql`(${sql.ref(c)} <> '' and ${sql.ref(c)} not like ${prefix})`), sql` or `);
   for (let pass = 0; ; pass++) {
     const batch = (await sql<Row>`select ${select} from ${sql.table(spec.table)} where ${stale} order by ${pk} limit ${batchSize}`.execute(db)).rows;
     if (!batch.length) break;
     if (pass > 1000) throw new VaultError('rotation', `${spec.table}: values keep appearing under an old key; is an instance running with a stale key?`);
     await rewrite(batch, cursor);
   }
-  // 3. Retire older versions and close the rotation, after one last check inside the transaction.
+  // 3. Retire older versions and close the rotation. T1: an instance whose cached active key is stale may still
+  // write under the demoted key; every instance re-reads it within its refreshMs, so wait twice that first. Then count
+  // and retire in one transaction that blocks writers to the table (PostgreSQL; PGlite is one process), moving any
+  // straggler to the target there: a key is never retired while a row still references it.
+  const settle = opts.settleMs ?? 2 * (opts.graceMs ?? vault.refreshMs);
+  const retiring = await db.selectFrom('vault_key').select('id').where('scope', '=', spec.table).where('state', '=', 'decrypt_only').executeTakeFirst();
+  if (retiring && settle > 0) await new Promise((r) => setTimeout(r, settle));
   const retired = await db.transaction().execute(async (trx) => {
-    const left = await sql<{ n: number }>`select count(*)::int as n from ${sql.table(spec.table)} where ${stale}`.execute(trx);
-    if (Number(left.rows[0]?.n ?? 0) > 0) throw new VaultError('rotation', `${spec.table}: values under an old key remain; run the rotation again`);
+    if (vault.kind === 'postgres') await sql`lock table ${sql.table(spec.table)} in share row exclusive mode`.execute(trx);
+    for (;;) {
+      const left = (await sql<Row>`select ${select} from ${sql.table(spec.table)} where ${stale} order by ${pk} limit ${batchSize}`.execute(trx)).rows;
+      if (!left.length) break;
+      for (const row of left) {
+        const rowId = String(row[spec.primaryKey]);
+        const values: Record<string, string | null> = {};
+        const plain: Record<string, string | null> = {};
+        for (const column of spec.columns) {
+          const value = row[column] as string | null;
+          if (value === null || value === undefined || value === '' || keyIdOf(value) === target) {
+            plain[column] = value === null || value === undefined || value === '' ? (value ?? null) : await vault.decrypt({ table: spec.table, column, rowId }, value);
+            continue;
+          }
+          const field = { table: spec.table, column, rowId };
+          if (!isCiphertext(value) && !opts.encryptPlaintext) throw new VaultError('rotation', `${spec.table}.${column} (row ${rowId}) holds a value that is not a ciphertext`);
+          plain[column] = isCiphertext(value) ? await vault.decrypt(field, value) : value;
+          values[column] = await vault.encryptWithKey(target, field, plain[column]!);
+        }
+        const all = { ...values, ...(opts.derive?.(plain, rowId) ?? {}) };
+        const sets = sql.join(Object.entries(all).map(([c, v]) => sql`${sql.ref(c)} = ${v}`));
+        await sql`update ${sql.table(spec.table)} set ${sets} where ${pk} = ${row[spec.primaryKey]}`.execute(trx);
+        rows += 1;
+      }
+    }
     const old = await trx
       .updateTable('vault_key')
       .set({ state: 'retired', wrapped: null, retired_at: new Date() })
@@ -136,7 +170,7 @@ export async function reencryptTable(vault: Vault, specIn: EncryptedTableSpec, o
       .where('state', '=', 'decrypt_only')
       .returning('id')
       .execute();
-    await trx.updateTable('vault_rotation').set({ status: 'done', finished_at: new Date(), updated_at: new Date() }).where('id', '=', rotation!.id).execute();
+    await trx.updateTable('vault_rotation').set({ status: 'done', rows_done: rows, finished_at: new Date(), updated_at: new Date() }).where('id', '=', rotation!.id).execute();
     await notify(trx, KEYS_CHANNEL, spec.table);
     return old.map((r) => r.id);
   });
@@ -152,7 +186,7 @@ export async function reencryptTable(vault: Vault, specIn: EncryptedTableSpec, o
  * `graceMs`: how long to wait for other instances to notice the new key (their cache refreshes within
  * `refreshMs`, at once with LISTEN/NOTIFY) before the sweep; default the vault's refreshMs.
  */
-export async function rotateDek(vault: Vault, spec: EncryptedTableSpec, opts: ReencryptOptions & { graceMs?: number } = {}): Promise<ReencryptResult> {
+export async function rotateDek(vault: Vault, spec: EncryptedTableSpec, opts: ReencryptOptions = {}): Promise<ReencryptResult> {
   checkSpec(spec);
   const { db } = vault;
   const running = await db.selectFrom('vault_rotation').select('id').where('kind', '=', 'dek').where('scope', '=', spec.table).where('status', '=', 'running').executeTakeFirst();

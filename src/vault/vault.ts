@@ -33,6 +33,8 @@ export interface VaultOptions {
   listen?: (channel: string, fn: (payload: string) => void) => Promise<() => Promise<void>>;
   /** How long an instance trusts its cached "active key" before re-reading it (default 5 s). */
   refreshMs?: number;
+  /** The database kind: on PostgreSQL a stale active key is re-read before use (no PGlite in-transaction deadlock there). */
+  kind?: 'pglite' | 'postgres';
 }
 
 /**
@@ -50,13 +52,16 @@ export class Vault {
   private indexKeys = new Map<string, Buffer>();
   private unlisten: (() => Promise<void>) | null = null;
   readonly refreshMs: number;
+  readonly kind: 'pglite' | 'postgres';
 
   private constructor(
     readonly db: Db,
     readonly provider: KeyProvider,
     refreshMs: number,
+    kind: 'pglite' | 'postgres',
   ) {
     this.refreshMs = refreshMs;
+    this.kind = kind;
   }
 
   /**
@@ -64,14 +69,15 @@ export class Vault {
    * A wrong or missing master key fails here, at start, with a clear message, before any value is read or written.
    */
   static async open(opts: VaultOptions): Promise<Vault> {
-    const vault = new Vault(opts.db, opts.provider, opts.refreshMs ?? 5000);
+    const vault = new Vault(opts.db, opts.provider, opts.refreshMs ?? 5000, opts.kind ?? 'pglite');
     await vault.verifyMasterKeys();
     await vault.loadAllKeys();
     vault.indexRoot = await vault.ensureIndexRoot();
     if (opts.listen) {
       vault.unlisten = await opts.listen(KEYS_CHANNEL, () => {
-        vault.active.clear();
-        vault.refreshKeys().catch(() => undefined); // a failure here shows on the next use of the key
+        // Reload the keys, then swap the active entries at once (refreshKeys); not cleared first: a writer inside a
+        // transaction must keep finding a key without a query (see activeKeyId). A failure marks the entries stale.
+        vault.refreshKeys().catch(() => vault.markStale());
       });
     }
     return vault;
@@ -158,7 +164,26 @@ export class Vault {
   /** The key new values of this table are encrypted with; created on first use. */
   async activeKeyId(scope: string): Promise<number> {
     const hit = this.active.get(scope);
-    if (hit && Date.now() - hit.checkedAt < this.refreshMs) return hit.id;
+    if (hit) {
+      if (Date.now() - hit.checkedAt < this.refreshMs) return hit.id;
+      // T1: a stale key after a rotation elsewhere would encrypt under a key about to be retired. On PostgreSQL
+      // re-read it now (another pool connection, no deadlock). On PGlite (one process, the rotation refreshes this
+      // cache directly) it is used once more while re-read in the background: inside a transaction a query on `db`
+      // waits for that very transaction (a deadlock). The rotation waits 2 × refreshMs and counts under a lock
+      // before retiring, so such a value is moved to the new key, never left under a destroyed one.
+      if (this.kind === 'postgres') {
+        const row = await this.db.selectFrom('vault_key').select('id').where('scope', '=', scope).where('state', '=', 'active').executeTakeFirst();
+        if (row) {
+          if (!this.keys.get(row.id)?.key) await this.loadKey(row.id);
+          this.active.set(scope, { id: row.id, checkedAt: Date.now() });
+          return row.id;
+        }
+        this.active.delete(scope);
+        return this.activeKeyId(scope);
+      }
+      this.revalidate(scope);
+      return hit.id;
+    }
     let row = await this.db.selectFrom('vault_key').select('id').where('scope', '=', scope).where('state', '=', 'active').executeTakeFirst();
     if (!row) {
       await this.createKey(scope, scope === INDEX_SCOPE ? 'index' : 'data');
@@ -166,6 +191,31 @@ export class Vault {
     }
     this.active.set(scope, { id: row.id, checkedAt: Date.now() });
     return row.id;
+  }
+
+  private revalidating = new Set<string>();
+
+  /** Every cached active entry is re-read on its next use. */
+  markStale(): void {
+    for (const entry of this.active.values()) entry.checkedAt = 0;
+  }
+
+  private revalidate(scope: string): void {
+    if (this.revalidating.has(scope)) return;
+    this.revalidating.add(scope);
+    this.db
+      .selectFrom('vault_key')
+      .select('id')
+      .where('scope', '=', scope)
+      .where('state', '=', 'active')
+      .executeTakeFirst()
+      .then(async (row) => {
+        if (row && !this.keys.get(row.id)?.key) await this.loadKey(row.id); // unwrapped before use: keyFor then needs no query
+        if (row) this.active.set(scope, { id: row.id, checkedAt: Date.now() });
+        else this.active.delete(scope);
+      })
+      .catch(() => undefined) // the next use tries again
+      .finally(() => this.revalidating.delete(scope));
   }
 
   /**
@@ -181,7 +231,10 @@ export class Vault {
       fresh.set(row.id, known?.key ? { ...known, state: row.state } : await this.unwrapRow(row));
     }
     this.keys = fresh;
-    this.active.clear();
+    const now = Date.now();
+    const active = new Map<string, { id: number; checkedAt: number }>();
+    for (const row of rows) if (row.state === 'active') active.set(row.scope, { id: row.id, checkedAt: now });
+    this.active = active;
   }
 
   private async keyFor(id: number, field: FieldRef): Promise<Buffer> {

@@ -25,6 +25,8 @@ export interface CheckoutFormState {
   /** set for a signed-in customer: the e-mail is theirs and cannot be changed here */
   fixedEmail: string | null;
   savedAddresses: SavedAddress[];
+  /** T1: methods switched off by an integrity finding, shown as temporarily unavailable (never selectable). */
+  methodsOff?: Record<string, { label: string; message: string }>;
 }
 
 export function checkoutFormPage(req: FastifyRequest, chrome: StoreChrome, s: CheckoutFormState): SafeHtml {
@@ -86,6 +88,8 @@ function shippingOptions(l: Locale, s: CheckoutFormState): RadioOption[] {
 function paymentOptions(l: Locale, s: CheckoutFormState): RadioOption[] {
   return paymentMethods.map((m) => {
     const fee = m.fee(s.cart.itemsTotal);
+    const off = s.methodsOff?.[m.id];
+    if (off) return { value: m.id, label: m.label(l), description: off.message, fee: off.label, disabled: true };
     const feeText = fee === null ? t(l, 'paymentUnavailable') : fee === 0 ? t(l, 'feeFree') : t(l, 'fee', { amount: formatYen(fee, l) });
     return { value: m.id, label: m.label(l), description: m.description(l, s.settings), fee: feeText, disabled: fee === null };
   });

@@ -10,6 +10,8 @@ import { jstIsoDay } from '../format.ts';
 import { confirmationMail } from '../mail/order-mails.ts';
 import type { OrderView } from '../model.ts';
 import type { OrderDraft, PlacedOrder } from '../service.ts';
+import type { Vault } from '../../vault/index.ts';
+import { orderIndexes, sealOrder } from '../encrypted-fields.ts';
 import { assertDraftConsistent, assertWithinLimits } from './draft-checks.ts';
 
 export type AfterInsert = (trx: Db, orderId: number) => Promise<void>;
@@ -19,6 +21,7 @@ export interface PlaceDeps {
   /** Read before the transaction: on PGlite a `db` read inside it would wait forever. */
   shop: ShopSettings;
   publicUrl: string;
+  vault: Vault;
 }
 
 /**
@@ -41,7 +44,7 @@ export async function placeOrder(db: Db, deps: PlaceDeps, draft: OrderDraft, aft
       );
       const placedAt = new Date();
       const number = await nextOrderNumber(trx, placedAt);
-      const order = await insertOrder(trx, draft, number, placedAt);
+      const order = await insertOrder(trx, deps.vault, draft, number, placedAt);
       await afterInsert?.(trx, order.id);
       await queueMail(trx, confirmationMail(order, deps.shop, deps.publicUrl));
       return { id: order.id, number, created: true };
@@ -71,27 +74,35 @@ async function nextOrderNumber(trx: Db, placedAt: Date): Promise<string> {
   return `${jstIsoDay(placedAt).replaceAll('-', '')}-${rows[0]!.n}`;
 }
 
-async function insertOrder(trx: Db, d: OrderDraft, number: string, placedAt: Date): Promise<OrderView> {
+async function insertOrder(trx: Db, vault: Vault, d: OrderDraft, number: string, placedAt: Date): Promise<OrderView> {
   const note = maskCardNumbers(d.note); // T2: a card number typed into the note is never stored
   const status = paymentMethod(d.paymentMethod)?.initialStatus ?? 'awaiting_payment';
+  const personal = {
+    email: d.email,
+    ship_name: d.shipping.name,
+    ship_name_kana: d.shipping.name_kana,
+    ship_postal_code: d.shipping.postal_code,
+    ship_city: d.shipping.city,
+    ship_line1: d.shipping.line1,
+    ship_line2: d.shipping.line2,
+    ship_phone: d.shipping.phone,
+    note,
+  };
+  // T1/T4: personal columns are stored as ciphertexts bound to this row's id, which is therefore taken first.
+  const id = await vault.nextRowId(trx, 'orders');
   const row = await trx
     .insertInto('orders')
     .values({
+      id,
+      ...(await sealOrder(vault, id, personal)),
+      ...orderIndexes(vault, personal),
       number,
       status,
       customer_id: d.customerId,
       access_token_hash: d.accessTokenHash,
       idempotency_key: d.idempotencyKey,
-      email: d.email,
       locale: d.locale,
-      ship_name: d.shipping.name,
-      ship_name_kana: d.shipping.name_kana,
-      ship_postal_code: d.shipping.postal_code,
       ship_prefecture: d.shipping.prefecture,
-      ship_city: d.shipping.city,
-      ship_line1: d.shipping.line1,
-      ship_line2: d.shipping.line2,
-      ship_phone: d.shipping.phone,
       shipping_method: d.shippingMethod,
       shipping_fee: d.shippingFee,
       payment_method: d.paymentMethod,
@@ -103,7 +114,6 @@ async function insertOrder(trx: Db, d: OrderDraft, number: string, placedAt: Dat
       taxable_8: d.taxable8,
       tax_8: d.tax8,
       invoice_number: d.invoiceNumber,
-      note,
       placed_at: placedAt,
       updated_at: placedAt,
     })

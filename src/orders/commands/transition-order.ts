@@ -9,8 +9,10 @@ import { statusMail } from '../mail/order-mails.ts';
 import { t } from '../messages.ts';
 import type { OrderView } from '../model.ts';
 import { termsOf } from '../method-views.ts';
+import { sealEventNote } from '../encrypted-fields.ts';
 import { orderById } from '../queries.ts';
 import { checkTransition } from '../state-machine.ts';
+import type { Vault } from '../../vault/index.ts';
 import type { OrderStatus } from '../tables.ts';
 
 export interface TransitionInput {
@@ -30,6 +32,7 @@ export interface TransitionDeps {
   /** Read before the transaction (see PlaceDeps.shop). */
   shop: ShopSettings;
   publicUrl: string;
+  vault: Vault;
 }
 
 /**
@@ -57,9 +60,11 @@ export async function transitionOrder(db: Db, deps: TransitionDeps, input: Trans
       })
       .where('id', '=', row.id)
       .execute();
-    await trx.insertInto('order_event').values({ order_id: row.id, from_status: row.status, to_status: input.to, staff_id: input.staffId, note: input.note, created_at: now }).execute();
+    const eventId = await deps.vault.nextRowId(trx, 'order_event');
+    const note = await sealEventNote(deps.vault, eventId, input.note); // staff notes may quote the buyer (T1)
+    await trx.insertInto('order_event').values({ id: eventId, order_id: row.id, from_status: row.status, to_status: input.to, staff_id: input.staffId, note, created_at: now }).execute();
 
-    const order = (await orderById(trx, row.id))!;
+    const order = (await orderById(trx, deps.vault, row.id))!;
     if (check.effects.releaseStock) {
       // Lines whose variant was deleted since have nothing to return to.
       const lines = order.lines.flatMap((x) => (x.variantId === null ? [] : [{ variantId: x.variantId, quantity: x.quantity }]));

@@ -1,4 +1,5 @@
-import { maskEmail, maskPhone } from '../../platform/privacy/masking.ts';
+import { maskAddress, maskEmail, maskName } from '../../platform/privacy/masking.ts';
+import { revealPanel } from '../../platform/privacy/reveal.ts';
 import { errorMessage } from '../../platform/http/errors.ts';
 import { inputField, selectField, errorSummary } from '../../platform/http/form-fields.ts';
 import type { FieldErrors } from '../../platform/http/forms.ts';
@@ -49,7 +50,7 @@ function orderTable(result: Page<AdminOrderRow>, query: Record<string, string>, 
 <div class="table-scroll"><table class="table admin-orders">
 <thead><tr><th scope="col">${a(l, 'colNumber')}</th><th scope="col">${a(l, 'colPlaced')}</th><th scope="col">${a(l, 'colName')}</th><th scope="col">${a(l, 'colPayment')}</th><th scope="col">${a(l, 'colStatus')}</th><th scope="col" class="num">${a(l, 'colTotal')}</th></tr></thead>
 <tbody>${result.items.map(
-    (o) => html`<tr><td><a href="/admin/orders/${o.id}">${o.number}</a></td><td>${formatDateTime(o.placedAt, l)}</td><td>${o.shipName}</td><td>${paymentLabel(o.paymentMethod, l)}</td><td>${statusBadge(o.status, l)}</td><td class="num">${formatYen(o.total, l)}</td></tr>`,
+    (o) => html`<tr><td><a href="/admin/orders/${o.id}">${o.number}</a></td><td>${formatDateTime(o.placedAt, l)}</td><td>${maskName(o.shipName)}</td><td>${paymentLabel(o.paymentMethod, l)}</td><td>${statusBadge(o.status, l)}</td><td class="num">${formatYen(o.total, l)}</td></tr>`,
   )}</tbody>
 </table></div>
 ${pager(result, '/admin/orders', l, query)}`;
@@ -58,9 +59,10 @@ ${pager(result, '/admin/orders', l, query)}`;
 export interface DetailOptions {
   next: OrderStatus[];
   canWrite: boolean;
-  /** T4: full e-mail and phone only for roles that need them */
-  showEmail: boolean;
-  showPhone: boolean;
+  /** T4: masked for every role; true only in the response to the audited reveal. */
+  revealed: boolean;
+  /** The role may reveal (`customers.read_unmasked`). */
+  canReveal: boolean;
   done?: OrderStatus;
   refusal?: string;
   errors?: FieldErrors;
@@ -70,12 +72,13 @@ export interface DetailOptions {
 }
 
 export function orderDetailPage(order: OrderView, events: OrderEventView[], o: DetailOptions, l: Locale): SafeHtml {
-  // T4: roles that see masked data get the town but not the street or phone, as on the customer pages.
-  const shipping = o.showPhone ? order.shipping : { ...order.shipping, line1: '＊＊＊', line2: '', phone: maskPhone(order.shipping.phone) };
+  // T4: masked by default, as on the customer pages: the town stays, street, name and phone do not.
+  const shipping = o.revealed ? order.shipping : maskAddress(order.shipping);
   return html`${o.done ? html`<p class="alert alert-success" role="status">${a(l, 'done', { status: statusLabel(o.done, l) })}</p>` : ''}
 ${o.refusal ? html`<div class="alert alert-error" role="alert"><p><strong>${a(l, 'refusedTitle')}</strong></p><p>${o.refusal}</p></div>` : ''}
 ${errorSummary(o.errors, errorMessage('validation', l))}
 <p class="cluster">${statusBadge(order.status, l)} <span class="muted">${formatDateTime(order.placedAt, l)}</span></p>
+${revealPanel(`/admin/orders/${order.id}/reveal`, l, o)}
 <div class="two-col">
   <div class="stack">
     <h2>${a(l, 'lines')}</h2>
@@ -89,17 +92,18 @@ ${errorSummary(o.errors, errorMessage('validation', l))}
     ${o.payment ?? ''}
     <section class="card" aria-labelledby="order-customer"><h2 id="order-customer">${a(l, 'customer')}</h2>
       <p>${order.customerId ? html`<a href="/admin/customers/${order.customerId}">${a(l, 'customerLink', { id: order.customerId })}</a>` : a(l, 'guest')}</p>
-      <p>${a(l, 'email')}: ${o.showEmail ? order.email : maskEmail(order.email)}</p>
+      <p>${a(l, 'email')}: ${o.revealed ? order.email : maskEmail(order.email)}</p>
     </section>
     <section class="card" aria-labelledby="order-ship"><h2 id="order-ship">${a(l, 'shipTo')}</h2>
       ${addressBlock(shipping, l)}
+      ${o.canWrite ? html`<form method="post" action="/admin/orders/${order.id}/packing-slip"><button type="submit" class="btn btn-secondary">${a(l, 'packingSlip')}</button> <span class="small muted">${a(l, 'packingSlipHint')}</span></form>` : ''}
       <dl class="order-facts">
         <dt>${a(l, 'shippingMethod')}</dt><dd>${shippingLabel(order.shippingMethod, l)}</dd>
         <dt>${a(l, 'payment')}</dt><dd>${paymentLabel(order.paymentMethod, l)}</dd>
         ${order.trackingNumber ? html`<dt>${a(l, 'trackingNumber')}</dt><dd>${order.trackingNumber}</dd>` : ''}
       </dl>
     </section>
-    ${order.note ? html`<section class="card" aria-labelledby="order-note"><h2 id="order-note">${a(l, 'note')}</h2><p class="order-note">${order.note}</p></section>` : ''}
+    ${order.note ? html`<section class="card" aria-labelledby="order-note"><h2 id="order-note">${a(l, 'note')}</h2>${o.revealed ? html`<p class="order-note">${order.note}</p>` : html`<p class="muted">${a(l, 'noteHidden')}</p>`}</section>` : ''}
   </div>
 </div>`;
 }
@@ -139,4 +143,21 @@ function historyTable(events: OrderEventView[], l: Locale): SafeHtml {
     (e) => html`<tr><td>${formatDateTime(e.createdAt, l)}</td><td>${e.fromStatus ? html`${statusLabel(e.fromStatus, l)} → ` : ''}${statusBadge(e.toStatus, l)}</td><td>${e.staffName ?? (e.fromStatus === null ? a(l, 'system') : a(l, 'automatic'))}</td><td>${e.note}</td></tr>`,
   )}</tbody>
 </table></div>`;
+}
+
+/**
+ * The packing slip an order operator prints: the full ship-to address, name and phone, the lines and
+ * the customer's note. Rendering it is a recorded reveal (T4), so it is only ever a POST response.
+ */
+export function packingSlipPage(order: OrderView, shipFrom: { seller: string; address: string; phone: string }, l: Locale): SafeHtml {
+  return html`<p class="alert alert-info no-print" role="status" data-revealed="true">${a(l, 'packingSlipPrint')}</p>
+<section class="packing-slip">
+  <p class="cluster"><strong>${order.number}</strong> <span class="muted">${formatDateTime(order.placedAt, l)}</span></p>
+  <div class="two-col">
+    <section aria-labelledby="slip-to"><h2 id="slip-to">${a(l, 'shipTo')}</h2>${addressBlock(order.shipping, l)}</section>
+    <section aria-labelledby="slip-from"><h2 id="slip-from">${a(l, 'shipFrom')}</h2><p>${shipFrom.seller}<br>${shipFrom.address}<br>${shipFrom.phone}</p></section>
+  </div>
+  ${linesTable(order, l)}
+  <dl class="order-facts"><dt>${a(l, 'shippingMethod')}</dt><dd>${shippingLabel(order.shippingMethod, l)}</dd>${order.note ? html`<dt>${a(l, 'note')}</dt><dd class="order-note">${order.note}</dd>` : ''}</dl>
+</section>`;
 }

@@ -25,6 +25,8 @@ export const cardPayment: PaymentMethod = {
         { label: t(locale, 'orderNumber'), value: order.number },
       ],
       notes: [t(locale, 'pendingNote')],
+      // An abandoned 3-D Secure challenge or a declined card leaves the order payable until its session ends.
+      action: { label: t(locale, 'payNow'), href: `/checkout/card/pay?order=${encodeURIComponent(order.number)}` },
     };
   },
 };

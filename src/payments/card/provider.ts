@@ -16,6 +16,10 @@ export function stripeClient(config: Config): Stripe {
 
 /** The origin of the hosted payment page: forms on our pages may lead there (CSP form-action). */
 export function hostedPageOrigin(config: Config): string | null {
-  if (config.paymentProvider === 'sandbox') return config.sandboxGatewayUrl ? new URL(config.sandboxGatewayUrl).origin : null;
+  if (config.paymentProvider === 'sandbox') {
+    // Behind a reverse proxy the browser reaches the gateway elsewhere than the store's API calls do.
+    if (config.sandboxGatewayPublicUrl) return config.sandboxGatewayPublicUrl;
+    return config.sandboxGatewayUrl ? new URL(config.sandboxGatewayUrl).origin : null;
+  }
   return 'https://checkout.stripe.com';
 }

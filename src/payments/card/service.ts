@@ -66,6 +66,12 @@ export interface CardPayments {
   orderOfSession(sessionId: string): Promise<number | null>;
   /** Asks the provider where the order's payment stands, applies it, and says what to tell the shopper. */
   returnState(orderId: number): Promise<{ state: ReturnState; payUrl: string | null }>;
+  /**
+   * "Pay now" for an order still awaiting its card payment (an abandoned 3-D Secure challenge, a declined card):
+   * the provider's page while its session is open. Refused while card checkout is switched off (T1: file
+   * integrity) or once the order can no longer be paid (paid, cancelled, session ended).
+   */
+  payNow(orderId: number): Promise<{ url: string } | { refused: 'unavailable' | 'not_payable' }>;
   /** The shopper gives up: the session is expired at the provider and the order cancelled (stock returns). */
   cancelByShopper(orderId: number): Promise<void>;
   /** Staff cancel an unpaid card order: the session is closed at the provider so it cannot be paid later. */
@@ -386,6 +392,25 @@ export function createCardPayments(ctx: AppContext, deps: { orders: OrdersServic
         default:
           return { state: limited ? 'limited' : 'cancelled', payUrl: null };
       }
+    },
+
+    async payNow(orderId) {
+      // T1: no hand-off to a card page while the deployed code is in doubt.
+      if (deps.cardCheckoutAllowed && !deps.cardCheckoutAllowed()) return { refused: 'unavailable' };
+      const row = await latestRow(orderId);
+      if (!row) return { refused: 'not_payable' };
+      // The provider is asked first: a payment that went through meanwhile is applied, an ended session cancels.
+      let state: { status: CardPaymentStatus; url: string | null };
+      try {
+        state = await reconcile(row);
+      } catch (err) {
+        log.warn({ err: (err as Error).message }, 'could not reach the payment provider');
+        return { refused: 'unavailable' };
+      }
+      const { status, url } = state;
+      const order = await deps.orders.byId(orderId);
+      if (!url || order?.status !== 'awaiting_payment' || !live.includes(status)) return { refused: 'not_payable' };
+      return { url };
     },
 
     async cancelByShopper(orderId) {

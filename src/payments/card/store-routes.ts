@@ -4,7 +4,6 @@ import { cartOwnerOf } from '../../cart/owner.ts';
 import { AppError } from '../../platform/http/errors.ts';
 import { html, type SafeHtml } from '../../platform/http/html.ts';
 import { redirectAfterPost, sendHtml } from '../../platform/http/reply.ts';
-import { contentSecurityPolicy } from '../../platform/http/security-headers.ts';
 import type { Locale } from '../../platform/i18n/index.ts';
 import type { OrderView } from '../../orders/service.ts';
 import type { RouteModule, Services } from '../../services.ts';
@@ -17,6 +16,7 @@ const returnQuery = z.object({
   order: z.string().min(1).max(40).optional(),
 });
 const cancelBody = z.object({ order: z.string().min(1).max(40) });
+const payQuery = z.object({ order: z.string().min(1).max(40) });
 
 /** The order behind a return, only for the browser or customer that placed it (T4: others get 404). */
 async function ownOrder(s: Services, req: FastifyRequest, ref: { sessionId?: string; number?: string }): Promise<OrderView> {
@@ -33,16 +33,6 @@ async function ownOrder(s: Services, req: FastifyRequest, ref: { sessionId?: str
 }
 
 export const cardStoreRoutes: RouteModule = (app, s) => {
-  // CSP form-action must allow the hosted page's origin: the checkout form's 303 leads there.
-  // (Until createHttpServer takes formActionOrigins, the store context re-issues the policy with it.)
-  const hosted = s.payments.card.hostedOrigin();
-  if (hosted) {
-    const hsts = s.ctx.config.publicUrl.startsWith('https:');
-    app.addHook('onRequest', async (req, reply) => {
-      reply.header('content-security-policy', contentSecurityPolicy(req.cspNonce, { formActionOrigins: [hosted], hsts }));
-    });
-  }
-
   // Where the hosted page sends the shopper back. The query is never proof of payment: the state is read
   // from the provider server-to-server (and the webhook applies it too, whichever comes first).
   app.get('/checkout/card/return', async (req, reply) => {
@@ -52,6 +42,17 @@ export const cardStoreRoutes: RouteModule = (app, s) => {
     const { state, payUrl } = await s.payments.card.returnState(order.id);
     const l = req.locale;
     return sendHtml(reply, storePage(req, await s.chrome(req), { title: t(l, 'returnTitle'), body: returnBody(state, order, payUrl, l) }));
+  });
+
+  // "Pay now" from the order page: back to the provider's page while the order is still payable. A link (GET):
+  // the session already exists, so this only looks it up (and applies what the provider says, as the return page does).
+  app.get('/checkout/card/pay', async (req, reply) => {
+    const q = payQuery.safeParse(req.query);
+    if (!q.success) throw new AppError('not_found');
+    const order = await ownOrder(s, req, { number: q.data.order });
+    const result = await s.payments.card.payNow(order.id);
+    if ('refused' in result) throw new AppError('conflict', { message: t(req.locale, result.refused === 'unavailable' ? 'unavailable' : 'notPayable') });
+    return reply.redirect(result.url, 303);
   });
 
   app.post('/checkout/card/cancel', async (req, reply) => {

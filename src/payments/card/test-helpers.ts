@@ -9,13 +9,14 @@ import { reviewAndPlace, validForm } from '../../checkout/test-helpers.ts';
 import { integrityConfig } from '../../integrity/config.ts';
 import { createBaseline } from '../../integrity/manifest.ts';
 import { integrityOf } from '../../integrity/service.ts';
+import type { Logger } from 'pino';
 import type { Config } from '../../platform/config.ts';
 
 /**
  * A test store whose card checkout is enabled: T1 card checkout runs only while the file-integrity check
  * passes, so the store gets a signed baseline of a tiny code tree of its own (never the real repository).
  */
-export async function startCardStore(opts: { seed?: boolean; config?: Partial<Config> } = {}): Promise<TestStore> {
+export async function startCardStore(opts: { seed?: boolean; config?: Partial<Config>; /** the store's logger, made for its DATA_DIR */ logger?: (dataDir: string) => Logger } = {}): Promise<TestStore> {
   const work = mkdtempSync(join(tmpdir(), 'omamori-card-'));
   const tree = join(work, 'tree');
   mkdirSync(join(tree, 'src'), { recursive: true });
@@ -24,7 +25,7 @@ export async function startCardStore(opts: { seed?: boolean; config?: Partial<Co
   process.env.INTEGRITY_INTERVAL_SECONDS = '60';
   const data = join(work, 'data');
   await createBaseline(integrityConfig({ dataDir: data }));
-  const store = await startTestStore({ seed: opts.seed ?? false, config: { dataDir: data, ...opts.config } });
+  const store = await startTestStore({ seed: opts.seed ?? false, config: { dataDir: data, ...opts.config }, ...(opts.logger ? { logger: opts.logger(data) } : {}) });
   const t0 = Date.now();
   while (!integrityOf(store.ctx).cardCheckoutAllowed().allowed) {
     if (Date.now() - t0 > 30_000) throw new Error(`card checkout stays disabled: ${integrityOf(store.ctx).cardCheckoutAllowed().reason}`);

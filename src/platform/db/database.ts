@@ -19,6 +19,8 @@ export interface DatabaseHandle {
   /** Subscribes to a NOTIFY channel; returns an unsubscribe function. */
   listen(channel: string, fn: Listener): Promise<() => Promise<void>>;
   close(): Promise<void>;
+  /** The embedded database itself (PGlite only): backups take its data directory through the running store. */
+  pglite?: Pick<import('@electric-sql/pglite').PGlite, 'dumpDataDir'>;
 }
 
 export async function openDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir' | 'databasePoolSize'>, opts: { memory?: boolean } = {}): Promise<DatabaseHandle> {
@@ -57,6 +59,7 @@ async function openPGlite(dir: string | undefined): Promise<DatabaseHandle> {
   return {
     db,
     kind: 'pglite',
+    pglite,
     async exec(script) {
       const conn = await pool.connect();
       try {

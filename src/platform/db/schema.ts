@@ -4,6 +4,7 @@ import type { CartTables } from '../../cart/tables.ts';
 import type { CatalogTables } from '../../catalog/tables.ts';
 import type { CheckoutTables } from '../../checkout/tables.ts';
 import type { DetectionTables } from '../../detection/tables.ts';
+import type { ExportTables } from '../../exports/tables.ts';
 import type { IdentityTables } from '../../identity/tables.ts';
 import type { IntegrityTables } from '../../integrity/tables.ts';
 import type { OrderTables } from '../../orders/tables.ts';
@@ -13,4 +14,4 @@ import type { PlatformTables } from '../tables.ts';
 import type { VaultTables } from '../../vault/tables.ts';
 
 /** The whole database as Kysely sees it: each domain declares its own tables beside its migrations. */
-export interface Database extends PlatformTables, ShopTables, CatalogTables, IdentityTables, CartTables, OrderTables, CheckoutTables, AlertTables, IntegrityTables, DetectionTables, PaymentTables, VaultTables, AuditTables {}
+export interface Database extends PlatformTables, ShopTables, CatalogTables, IdentityTables, CartTables, OrderTables, CheckoutTables, AlertTables, IntegrityTables, DetectionTables, PaymentTables, VaultTables, AuditTables, ExportTables {}

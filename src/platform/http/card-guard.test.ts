@@ -16,6 +16,7 @@ import { createLogger, logCardMask } from '../logger.ts';
 import { findCardNumbers } from '../security/card-numbers.ts';
 import { cardDigest } from '../security/guard-key.ts';
 import { cardGuardMessages } from './card-guard.ts';
+import { pick, sample, setAt, typeOf, type Schema } from '../../../test/openapi-sample.ts';
 
 /**
  * T2 end to end: a card number in any field of any request is refused with 422 and the message before any
@@ -113,59 +114,6 @@ function assertRefused(res: TestResponse, what: string, opts: { json: boolean; f
 
 // ---------- the OpenAPI document: every string field of every write operation ----------
 
-type Schema = Record<string, any>;
-
-function deref(doc: any, s: Schema | undefined): Schema {
-  let cur = s ?? {};
-  while (cur.$ref) cur = cur.$ref.split('/').slice(1).reduce((o: any, k: string) => o[k], doc);
-  return cur;
-}
-
-function pick(doc: any, s: Schema): Schema {
-  s = deref(doc, s);
-  const options = s.anyOf ?? s.oneOf;
-  if (options) return pick(doc, options.find((o: Schema) => deref(doc, o).type !== 'null') ?? options[0]);
-  if (s.allOf) return Object.assign({}, ...s.allOf.map((o: Schema) => pick(doc, o)));
-  return s;
-}
-
-function typeOf(s: Schema): string | undefined {
-  return Array.isArray(s.type) ? s.type.find((t: string) => t !== 'null') : s.type;
-}
-
-const plausible: Record<string, string> = {
-  email: 'hanako@example.jp',
-  password: 'correct horse battery staple',
-  name: '山田 花子',
-  name_kana: 'ヤマダ ハナコ',
-  postal_code: '150-0001',
-  prefecture: '東京都',
-  city: '渋谷区',
-  line1: '神宮前1-2-3',
-  line2: 'おまもりビル 4F',
-  phone: '03-1234-5678',
-  note: '午前中に届けてください',
-};
-
-function sample(doc: any, raw: Schema, name = ''): unknown {
-  const s = pick(doc, raw);
-  if (s.enum) return s.enum[0];
-  if (s.const !== undefined) return s.const;
-  switch (typeOf(s)) {
-    case 'object':
-      return Object.fromEntries(Object.entries<Schema>(s.properties ?? {}).map(([k, v]) => [k, sample(doc, v, k)]));
-    case 'array':
-      return [sample(doc, s.items ?? {}, name)];
-    case 'integer':
-    case 'number':
-      return s.minimum ?? 1;
-    case 'boolean':
-      return false;
-    default:
-      return plausible[name] ?? (s.format === 'email' ? 'hanako@example.jp' : 'テスト');
-  }
-}
-
 function stringPaths(doc: any, raw: Schema, path: string[] = []): string[][] {
   const s = pick(doc, raw);
   const t = typeOf(s);
@@ -173,12 +121,6 @@ function stringPaths(doc: any, raw: Schema, path: string[] = []): string[][] {
   if (t === 'array') return stringPaths(doc, s.items ?? {}, [...path, '0']);
   if (t === 'string' || (t === undefined && !s.enum)) return [path];
   return [];
-}
-
-function setAt(target: any, path: string[], value: unknown) {
-  let o = target;
-  for (const k of path.slice(0, -1)) o = o[k];
-  o[path.at(-1)!] = value;
 }
 
 test('a card number in any string field of any POST/PUT/PATCH operation of the API is refused, and changes nothing', async () => {

@@ -1,10 +1,30 @@
 import { randomBytes } from 'node:crypto';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 export interface SecurityHeaderOptions {
-  /** Origins a form may post to besides our own (the card payment provider's hosted page, when card payment exists). */
-  formActionOrigins?: string[];
+  /** Origins a form may post to besides our own (the card payment provider's hosted page, in the storefront context only). */
+  formActionOrigins?: readonly string[];
+  /** Third-party script origins an approved script inventory entry allows on this page (never on payment pages). */
+  scriptOrigins?: readonly string[];
   hsts: boolean;
+}
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Set per context by `allowFormActions`: origins this context's forms may post to besides our own. */
+    cspFormActionOrigins?: readonly string[];
+  }
+}
+
+/**
+ * Lets the forms of one encapsulated context (the storefront: checkout's 303 to the card provider's hosted
+ * page) post to these origins; the other contexts keep `form-action 'self'`. Call before registering routes.
+ */
+export function allowFormActions(context: FastifyInstance, origins: readonly string[]): void {
+  if (!origins.length) return;
+  context.addHook('onRoute', (route) => {
+    route.config = { ...(route.config ?? {}), cspFormActionOrigins: origins };
+  });
 }
 
 /** Where browsers send CSP violation reports (src/integrity/csp-report-routes.ts). */
@@ -17,15 +37,17 @@ export function newNonce(): string {
 }
 
 /** The Content-Security-Policy for a response with this nonce. Exported for tests and the integrity baseline. */
-export function contentSecurityPolicy(nonce: string, opts: Pick<SecurityHeaderOptions, 'formActionOrigins' | 'hsts'>): string {
+export function contentSecurityPolicy(nonce: string, opts: Pick<SecurityHeaderOptions, 'formActionOrigins' | 'scriptOrigins' | 'hsts'>): string {
   const formAction = ["'self'", ...(opts.formActionOrigins ?? [])].join(' ');
-  // T6: no inline script without this response's nonce, no third-party script, nowhere to exfiltrate to.
+  const scripts = ["'self'", `'nonce-${nonce}'`, ...(opts.scriptOrigins ?? [])].join(' ');
+  // T6: no inline script without this response's nonce, no third-party script but approved inventory entries
+  // (which the caller never passes for payment pages), nowhere to exfiltrate to.
   // T1/T6: violations are reported and alerted. `report-uri` reaches every browser; `report-to` (the Reporting
   // API) only over HTTPS: Chromium sends Reporting API reports to secure endpoints only, and while a policy
   // names `report-to` it ignores `report-uri`, so on plain HTTP (development) naming it would silence Chromium.
   return [
     "default-src 'self'",
-    `script-src 'self' 'nonce-${nonce}'`,
+    `script-src ${scripts}`,
     "style-src 'self'",
     "img-src 'self' data:",
     "font-src 'self'",

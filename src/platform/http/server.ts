@@ -22,6 +22,8 @@ export interface HttpOptions {
   renderErrorPage: (req: FastifyRequest, status: number, message: string) => string;
   /** T2: where refused card numbers are recorded (guard_event) and DATA_DIR for the HMAC key. */
   cardGuard?: CardGuardDeps;
+  /** T6: third-party script origins the approved script inventory allows on this page (none on payment pages). */
+  scriptOrigins?: (req: FastifyRequest) => readonly string[];
 }
 
 export const localeCookie = 'lang';
@@ -55,7 +57,9 @@ export function createHttpServer(opts: HttpOptions): FastifyInstance {
     const query = req.query as Record<string, unknown> | undefined;
     req.locale = negotiateLocale(query?.lang ?? req.cookies[localeCookie], req.headers['accept-language']);
     req.cspNonce = newNonce();
-    applySecurityHeaders(req, reply, { hsts });
+    // form-action origins come from the route's context (`allowFormActions`), so the policy is issued once.
+    const formActionOrigins = (req.routeOptions.config as { cspFormActionOrigins?: readonly string[] } | undefined)?.cspFormActionOrigins;
+    applySecurityHeaders(req, reply, { hsts, formActionOrigins, scriptOrigins: opts.scriptOrigins?.(req) });
     if (!req.url.startsWith('/api/') && isCrossSiteWrite(req, allowedOrigins)) throw new AppError('bad_origin');
   });
   // T2: card numbers are refused in every body, query and path parameter before any handler runs.

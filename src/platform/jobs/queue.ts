@@ -1,16 +1,35 @@
 import { sql } from 'kysely';
 import type { Logger } from 'pino';
+import { requireVault } from '../../vault/bound.ts';
+import type { Vault } from '../../vault/vault.ts';
 import { notify, type DatabaseHandle, type Db } from '../db/database.ts';
 
 export type JobHandler = (payload: Record<string, unknown>) => Promise<void>;
 
 const channel = 'job_queued';
 
-/** Queues a job in the caller's transaction, so it exists exactly when the change that caused it commits. */
+/**
+ * Queues a job in the caller's transaction, so it exists exactly when the change that caused it commits.
+ * T1 (side tables count too): every payload is sealed with the vault bound to `trx` (ctx.db), whatever the job
+ * kind, so a new job that carries an e-mail address (a password-reset request) cannot leave it readable in a dump.
+ */
 export async function enqueueJob(trx: Db, kind: string, payload: Record<string, unknown>, runAt?: Date): Promise<void> {
-  await trx.insertInto('job').values({ kind, payload: JSON.stringify(payload), run_at: runAt ?? new Date() }).execute();
+  const vault = requireVault(trx, 'enqueueJob');
+  const id = await vault.nextRowId(trx, 'job');
+  const sealed = await vault.encrypt({ table: 'job', column: 'payload_sealed', rowId: id }, JSON.stringify(payload));
+  await trx.insertInto('job').values({ id, kind, payload: '{}', payload_sealed: sealed, run_at: runAt ?? new Date() }).execute();
   await notify(trx, channel);
 }
+
+/** The payload a handler gets: the sealed one decrypted (in memory), over any plain references. */
+async function payloadOf(job: { id: number; payload: Record<string, unknown>; payload_sealed: string | null }, vault: Vault | undefined): Promise<Record<string, unknown>> {
+  if (job.payload_sealed === null) return job.payload;
+  if (!vault) throw new Error(`job ${job.id}: sealed payload, but the job runner has no vault`);
+  return { ...job.payload, ...JSON.parse(await vault.decrypt({ table: 'job', column: 'payload_sealed', rowId: job.id }, job.payload_sealed)) };
+}
+
+/** Error messages are kept for staff; mail servers quote addresses in them, so those are removed. */
+const redactAddresses = (message: string) => message.replace(/[^\s<>"'@]+@[^\s<>"'@]+/g, '[address]');
 
 /**
  * Runs due jobs. Several app instances may run it at once: each job is claimed with
@@ -24,11 +43,17 @@ export class JobRunner {
   private stopped = true;
   private unlisten: (() => Promise<void>) | undefined;
 
+  private readonly pollMs: number;
+  private readonly vault: Vault | undefined;
+
   constructor(
     private readonly database: DatabaseHandle,
     private readonly log: Logger,
-    private readonly pollMs = 2000,
-  ) {}
+    opts: { vault?: Vault; pollMs?: number } = {},
+  ) {
+    this.pollMs = opts.pollMs ?? 2000;
+    this.vault = opts.vault;
+  }
 
   register(kind: string, handler: JobHandler) {
     this.handlers.set(kind, handler);
@@ -83,7 +108,7 @@ export class JobRunner {
     const job = await db.transaction().execute(async (trx) => {
       const row = await trx
         .selectFrom('job')
-        .select(['id', 'kind', 'payload', 'attempts', 'max_attempts'])
+        .select(['id', 'kind', 'payload', 'payload_sealed', 'attempts', 'max_attempts'])
         .where('status', '=', 'pending')
         .where('run_at', '<=', sql<Date>`now()`)
         .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<', sql<Date>`now()`)]))
@@ -104,7 +129,7 @@ export class JobRunner {
     const handler = this.handlers.get(job.kind);
     try {
       if (!handler) throw new Error(`no handler for job kind ${job.kind}`);
-      await handler(job.payload);
+      await handler(await payloadOf(job, this.vault));
       await db.updateTable('job').set({ status: 'done', finished_at: new Date(), locked_until: null }).where('id', '=', job.id).execute();
     } catch (err) {
       const attempts = job.attempts + 1;
@@ -114,7 +139,7 @@ export class JobRunner {
         .updateTable('job')
         .set({
           status: failed ? 'failed' : 'pending',
-          last_error: String((err as Error).message ?? err).slice(0, 500),
+          last_error: redactAddresses(String((err as Error).message ?? err)).slice(0, 500),
           locked_until: null,
           run_at: new Date(Date.now() + Math.min(2 ** attempts * 1000, 3_600_000)),
         })

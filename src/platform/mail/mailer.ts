@@ -1,6 +1,8 @@
 import nodemailer, { type Transporter } from 'nodemailer';
 import type { Db } from '../db/database.ts';
+import { requireVault } from '../../vault/bound.ts';
 import { enqueueJob, type JobRunner } from '../jobs/queue.ts';
+import { openOutboxRow, sealOutboxField } from './outbox-fields.ts';
 
 export interface MailMessage {
   kind: string;
@@ -10,14 +12,26 @@ export interface MailMessage {
   html?: string;
 }
 
-/** Queues a mail in the caller's transaction; it is sent (or kept in the outbox) after commit. */
+/**
+ * Queues a mail in the caller's transaction; it is sent (or kept in the outbox) after commit. Recipient, subject
+ * and bodies are encrypted with the vault bound to `trx` (ctx.db): a handle without it is refused (T1).
+ */
 export async function queueMail(trx: Db, message: MailMessage): Promise<void> {
-  const row = await trx
+  const vault = requireVault(trx, 'queueMail');
+  const id = await vault.nextRowId(trx, 'mail_outbox');
+  await trx
     .insertInto('mail_outbox')
-    .values({ kind: message.kind, to_address: message.to, subject: message.subject, text_body: message.text, html_body: message.html ?? null })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  await enqueueJob(trx, 'mail.send', { outboxId: row.id });
+    .values({
+      id,
+      kind: message.kind,
+      to_address: await sealOutboxField(vault, id, 'to_address', message.to),
+      to_bidx: vault.emailIndex(message.to),
+      subject: await sealOutboxField(vault, id, 'subject', message.subject),
+      text_body: await sealOutboxField(vault, id, 'text_body', message.text),
+      html_body: await sealOutboxField(vault, id, 'html_body', message.html ?? null),
+    })
+    .execute();
+  await enqueueJob(trx, 'mail.send', { outboxId: id });
 }
 
 /**
@@ -26,10 +40,12 @@ export async function queueMail(trx: Db, message: MailMessage): Promise<void> {
  */
 export function registerMailDelivery(db: Db, jobs: JobRunner, opts: { smtpUrl: string | undefined; from: string }) {
   const transport: Transporter | undefined = opts.smtpUrl ? nodemailer.createTransport(opts.smtpUrl) : undefined;
+  const vault = requireVault(db, 'mail delivery');
   jobs.register('mail.send', async (payload) => {
     const id = Number(payload.outboxId);
-    const mail = await db.selectFrom('mail_outbox').selectAll().where('id', '=', id).executeTakeFirst();
-    if (!mail || mail.status === 'sent' || mail.status === 'kept') return;
+    const stored = await db.selectFrom('mail_outbox').selectAll().where('id', '=', id).executeTakeFirst();
+    if (!stored || stored.status === 'sent' || stored.status === 'kept') return;
+    const mail = await openOutboxRow(vault, stored); // decrypted in memory, for the SMTP peer only
     if (!transport) {
       await db.updateTable('mail_outbox').set({ status: 'kept' }).where('id', '=', id).execute();
       return;
@@ -38,7 +54,8 @@ export function registerMailDelivery(db: Db, jobs: JobRunner, opts: { smtpUrl: s
       await transport.sendMail({ from: opts.from, to: mail.to_address, subject: mail.subject, text: mail.text_body, ...(mail.html_body ? { html: mail.html_body } : {}) });
       await db.updateTable('mail_outbox').set({ status: 'sent', sent_at: new Date(), attempts: mail.attempts + 1 }).where('id', '=', id).execute();
     } catch (err) {
-      await db.updateTable('mail_outbox').set({ attempts: mail.attempts + 1, last_error: String((err as Error).message).slice(0, 500) }).where('id', '=', id).execute();
+      const lastError = await sealOutboxField(vault, id, 'last_error', String((err as Error).message).slice(0, 500));
+      await db.updateTable('mail_outbox').set({ attempts: mail.attempts + 1, last_error: lastError }).where('id', '=', id).execute();
       throw err;
     }
   });

@@ -6,11 +6,13 @@
  *   `４２４２` and other compatibility digits count as digits, and positions in the original text
  *   are kept for masking). Zero-width characters and soft hyphens between digits are ignored.
  * - A *run* is a sequence of digit groups joined by one separator: a space (any Unicode space,
- *   including the ideographic space), a hyphen or dash (including `－`, `−`, `ー`), or a dot
- *   (`.`, `．`, `・`). `" - "` counts as one separator too. Anything else (letters, commas, slashes,
- *   colons, line breaks, two spaces) ends the run.
+ *   including the ideographic space) or two, a hyphen or dash (including `－`, `−`, `ー`), a dot
+ *   (`.`, `．`, `・`) or a slash (`/`, `／`). `" - "` counts as one separator too. Anything else
+ *   (letters, commas, colons, line breaks, three spaces) ends the run.
  * - A *candidate* is a window of whole consecutive groups of a run with 13–19 digits. A single group
- *   of more than 19 digits is a long code, never a card, and nothing inside it is a candidate. Groups
+ *   of more than 19 digits is a long code, never a card, and nothing inside it is a candidate; a
+ *   single group of exactly 19 digits whose first 16 (or, Amex, 15) digits are a card is a card with
+ *   its security code typed on (`CardRules.codeTypedOn`). Groups
  *   joined by hyphens or dots form a token; a window spanning several tokens must take them whole
  *   ("5444-2895-4532 4131-2007-3085" is two tracking numbers, not a 16-digit number in the middle).
  *   From each start the longest valid window is taken, so a card followed by a CVV is masked whole.
@@ -164,10 +166,39 @@ function digitString(d: number[], a: number, b: number): string {
 const digitChars = '0123456789';
 
 /**
+ * Three ways of typing a card number that plain separators miss, each on by default; tests switch them off
+ * one at a time to measure what each one costs on the benign corpus (card-numbers.test.ts).
+ */
+export interface CardRules {
+  /** `4242/4242/4242/4242`: a slash (or `／`) between groups, as a hyphen. */
+  slash: boolean;
+  /** `4242  4242  4242  4242`: two spaces between groups (three still end the run). */
+  doubleSpace: boolean;
+  /**
+   * `4242424242424242123`: a card with its security code typed on, no separator: a single 19-digit group
+   * whose first 16 digits (+3) or 15 digits (+4, Amex) are a card. Only 19: a 3-digit code follows every
+   * 16-digit brand and a 4-digit one only Amex's 15 digits, so 20-digit codes (product, bank references) stay clear.
+   */
+  codeTypedOn: boolean;
+}
+
+export const defaultCardRules: CardRules = { slash: true, doubleSpace: true, codeTypedOn: true };
+
+/** The card inside a single group of digits that has its security code typed on, or null. */
+function cardBeforeCode(d: number[], a: number, len: number): number | null {
+  if (len !== 19) return null;
+  for (const cardLen of [16, 15]) {
+    const p4 = d[a]! * 1000 + d[a + 1]! * 100 + d[a + 2]! * 10 + d[a + 3]!;
+    if (luhnAt(d, a, a + cardLen) && brandFits(p4, cardLen) && isCardNumber(digitString(d, a, a + cardLen))) return cardLen;
+  }
+  return null;
+}
+
+/**
  * Every card number in the text, as typed (first match wins where windows overlap). `accept` replaces the
  * card test on each 13–19-digit candidate (tests use it to measure looser rules).
  */
-export function findCardNumbers(text: string, accept?: (digits: string) => boolean): CardMatch[] {
+export function findCardNumbers(text: string, accept?: (digits: string) => boolean, rules: CardRules = defaultCardRules): CardMatch[] {
   const found: CardMatch[] = [];
   // Fewer than 13 digits anywhere: nothing to find (the common case, checked without allocating).
   let digitCount = 0;
@@ -187,7 +218,7 @@ export function findCardNumbers(text: string, accept?: (digits: string) => boole
   const gAt: number[] = [];
   let before = 0;
   let prev = 0;
-  // Separator seen since the last digit: 0 none, 1 space, 2 mark, 3 space+mark, 4 (space+)mark+space.
+  // Separator seen since the last digit: 0 none, 1 space, 2 mark, 3 space+mark, 4 (space+)mark+space, 5 two spaces.
   let sep = 0;
 
   const scan = () => {
@@ -214,11 +245,17 @@ export function findCardNumbers(text: string, accept?: (digits: string) => boole
           if (ok) bestJ = j;
         }
       }
+      const typedOn = bestJ < 0 && rules.codeTypedOn && !accept && first >= 2 && first <= 6 ? cardBeforeCode(dv, a, gAt[i + 1]! - a) : null;
       if (bestJ >= 0) {
         // The longest window from this group, so "card + CVV" is covered whole.
         const digits = digitString(dv, a, gAt[bestJ + 1]!);
         found.push({ start: gStart[i]!, end: gEnd[bestJ]!, digits, brand: cardBrand(digits) ?? 'unknown' });
         i = bestJ + 1;
+      } else if (typedOn !== null) {
+        // The whole group (card and code) is the match; the digits recorded are the card's.
+        const digits = digitString(dv, a, a + typedOn);
+        found.push({ start: gStart[i]!, end: gEnd[i]!, digits, brand: cardBrand(digits) ?? 'unknown' });
+        i += 1;
       } else {
         i += 1;
       }
@@ -230,12 +267,12 @@ export function findCardNumbers(text: string, accept?: (digits: string) => boole
   for (let i = 0; i < text.length; ) {
     const cp = text.codePointAt(i)!;
     const next = i + (cp > 0xffff ? 2 : 1);
-    const c = classify(cp);
+    const c = rules.slash && (cp === 0x2f || cp === 0xff0f) ? MARK : classify(cp);
     const inRun = gStart.length > 0;
     if (c <= 9) {
       if (!inRun || sep !== 0) {
         if (!inRun) before = prev;
-        gToken.push(inRun ? gToken.at(-1)! + (sep === 1 ? 1 : 0) : 0);
+        gToken.push(inRun ? gToken.at(-1)! + (sep === 1 || sep === 5 ? 1 : 0) : 0);
         gStart.push(i);
         gEnd.push(next);
         gAt.push(dv.length);
@@ -247,7 +284,7 @@ export function findCardNumbers(text: string, accept?: (digits: string) => boole
     } else if (c === IGNORE) {
       // Invisible: neither a digit nor a separator.
     } else if (inRun && c === SPACE) {
-      sep = sep === 0 ? 1 : sep === 2 || sep === 3 ? 4 : -1;
+      sep = sep === 0 ? 1 : sep === 2 || sep === 3 ? 4 : sep === 1 && rules.doubleSpace ? 5 : -1;
       if (sep < 0) scan();
     } else if (inRun && c === MARK) {
       sep = sep === 0 ? 2 : sep === 1 ? 3 : -1;

@@ -1,0 +1,30 @@
+import type { ColumnType, Generated } from 'kysely';
+
+export const exportKinds = ['customers', 'orders'] as const;
+export type ExportKind = (typeof exportKinds)[number];
+export type ExportStatus = 'exported' | 'pending' | 'approved' | 'denied' | 'downloaded';
+
+/** The filter of an export as stored and audited: dates and codes only, never a personal data value. */
+export interface ExportFilter {
+  from?: string;
+  to?: string;
+  status?: string;
+}
+
+export interface ExportTables {
+  data_export: {
+    id: Generated<number>;
+    kind: ExportKind;
+    filter: ColumnType<ExportFilter, string, string>;
+    requested_by: number;
+    requested_at: ColumnType<Date, Date | undefined, never>;
+    row_count: number;
+    status: ExportStatus;
+    over_caps: ColumnType<string, string | undefined, string>;
+    decided_by: number | null;
+    decided_at: Date | null;
+    download_until: Date | null;
+    exported_at: Date | null;
+    exported_rows: number | null;
+  };
+}
