@@ -70,7 +70,9 @@ function dependencySize(): { allMiB: number; prodMiB: number } {
 }
 
 const databaseUrl = await resetDatabase();
-const storeEnv = { DATABASE_URL: databaseUrl, PORT: String(storePort), SEED_DEMO: '1', NODE_ENV: 'production', LOG_LEVEL: 'warn', DATA_DIR: '/tmp/omamori-bench' };
+const storeEnv = { DATABASE_URL: databaseUrl, PORT: String(storePort), SEED_DEMO: '1', NODE_ENV: 'production', LOG_LEVEL: 'warn',
+  // production refuses the sandbox gateway; the bench exercises no card payment, so Stripe is configured with unused test keys
+  PAYMENT_PROVIDER: 'stripe', STRIPE_SECRET_KEY: 'sk_test_bench_unused', STRIPE_WEBHOOK_SECRET: 'whsec_bench_unused', DATA_DIR: '/tmp/omamori-bench' };
 
 // The store runs as `npm start` runs it: the bundle. First start migrates and seeds; the second measures a normal start.
 spawnSync(process.execPath, ['scripts/build.mjs'], { stdio: 'inherit' });

@@ -1,6 +1,6 @@
 import { Algorithm, hash, parseOptions, verify } from '@node-rs/argon2';
-import { ZxcvbnFactory } from '@zxcvbn-ts/core';
-import * as zxcvbnCommon from '@zxcvbn-ts/language-common';
+import { createRequire } from 'node:module';
+import type { ZxcvbnFactory } from '@zxcvbn-ts/core';
 import { z } from 'zod';
 import { AppError } from '../platform/http/errors.ts';
 import { fieldErrors, type ParseResult } from '../platform/http/forms.ts';
@@ -43,7 +43,11 @@ let zxcvbn: ZxcvbnFactory | undefined;
 let commonPasswords: Set<string> | undefined;
 
 function strengthChecker() {
-  zxcvbn ??= new ZxcvbnFactory({ dictionary: { ...zxcvbnCommon.dictionary }, graphs: zxcvbnCommon.adjacencyGraphs, l33tMaxSubstitutions });
+  // The dictionaries (several MiB) are loaded when a password is first set, not at start (sign-in never needs them).
+  const load = createRequire(import.meta.url);
+  const { ZxcvbnFactory: Factory } = load('@zxcvbn-ts/core') as typeof import('@zxcvbn-ts/core');
+  const zxcvbnCommon = load('@zxcvbn-ts/language-common') as typeof import('@zxcvbn-ts/language-common');
+  zxcvbn ??= new Factory({ dictionary: { ...zxcvbnCommon.dictionary }, graphs: zxcvbnCommon.adjacencyGraphs, l33tMaxSubstitutions });
   commonPasswords ??= new Set([...zxcvbnCommon.dictionary['passwords-common'].map((p) => String(p).toLowerCase()), ...extraBreachedPasswords]);
   return { zxcvbn, commonPasswords };
 }

@@ -1,4 +1,8 @@
-import { Redis } from 'ioredis';
+import { createRequire } from 'node:module';
+import type { Redis } from 'ioredis';
+
+// Loaded only when REDIS_URL is set: a single-instance store does not carry the client in memory.
+const loadIoredis = () => createRequire(import.meta.url)('ioredis') as typeof import('ioredis');
 import type { AppContext } from './context.ts';
 
 /**
@@ -14,7 +18,8 @@ export function redisFor(ctx: AppContext): Redis | null {
   if (!url) return null;
   let client = clients.get(ctx);
   if (!client) {
-    client = new Redis(url, {
+    const { Redis: RedisClient } = loadIoredis();
+    client = new RedisClient(url, {
       lazyConnect: true,
       connectTimeout: 2000,
       commandTimeout: 1000,

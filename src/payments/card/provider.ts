@@ -1,4 +1,5 @@
-import Stripe from 'stripe';
+import { createRequire } from 'node:module';
+import type Stripe from 'stripe';
 import type { Config } from '../../platform/config.ts';
 
 /**
@@ -6,6 +7,8 @@ import type { Config } from '../../platform/config.ts';
  * gateway (which speaks the same API subset). Nothing else in omamori talks to the provider.
  */
 export function stripeClient(config: Config): Stripe {
+  // Loaded on the first card payment: a store that takes none does not carry the SDK in memory.
+  const Stripe = createRequire(import.meta.url)('stripe') as typeof import('stripe').default;
   if (config.paymentProvider === 'sandbox') {
     if (!config.sandboxGatewayUrl) throw new Error('the sandbox gateway is not running');
     const u = new URL(config.sandboxGatewayUrl);

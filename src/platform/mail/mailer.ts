@@ -1,4 +1,5 @@
-import nodemailer, { type Transporter } from 'nodemailer';
+import { createRequire } from 'node:module';
+import type { Transporter } from 'nodemailer';
 import type { Db } from '../db/database.ts';
 import { requireVault } from '../../vault/bound.ts';
 import { enqueueJob, type JobRunner } from '../jobs/queue.ts';
@@ -34,12 +35,15 @@ export async function queueMail(trx: Db, message: MailMessage): Promise<void> {
   await enqueueJob(trx, 'mail.send', { outboxId: id });
 }
 
+// Loaded only when SMTP_URL is set: the embedded default keeps mail in the outbox and needs no SMTP client in memory.
+const loadNodemailer = () => createRequire(import.meta.url)('nodemailer') as typeof import('nodemailer');
+
 /**
  * Delivers queued mail through SMTP when SMTP_URL is set. Without it (the embedded default),
  * mail is kept in the outbox, where staff can read it in the admin console.
  */
 export function registerMailDelivery(db: Db, jobs: JobRunner, opts: { smtpUrl: string | undefined; from: string }) {
-  const transport: Transporter | undefined = opts.smtpUrl ? nodemailer.createTransport(opts.smtpUrl) : undefined;
+  const transport: Transporter | undefined = opts.smtpUrl ? loadNodemailer().createTransport(opts.smtpUrl) : undefined;
   const vault = requireVault(db, 'mail delivery');
   jobs.register('mail.send', async (payload) => {
     const id = Number(payload.outboxId);
