@@ -9,6 +9,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { scanFileBytes } from '../src/detection/files.ts';
+import { luhn } from '../src/platform/security/card-numbers.ts';
 
 const targetMb = Number(process.env.BENCH_PAN_MB ?? 100);
 const repeat = Number(process.env.BENCH_PAN_REPEAT ?? 5);
@@ -42,26 +43,17 @@ const pick = <T>(a: readonly T[]): T => a[int(a.length)]!;
 const digits = (n: number) => Array.from({ length: n }, () => int(10)).join('');
 const hex = (n: number) => 'abcdef'[int(6)] + Array.from({ length: n - 1 }, () => '0123456789abcdef'[int(16)]).join('');
 const uuid = () => `${hex(8)}-${hex(4)}-4${hex(3).slice(1)}${'abcdef'[int(6)]}-${'ab'[int(2)]}${hex(3)}-${hex(12)}`;
-function luhnSum(s: string): number {
-  let sum = 0;
-  for (let i = 0; i < s.length; i++) {
-    let d = Number(s[s.length - 1 - i]);
-    if (i % 2 === 1) d = d * 2 > 9 ? d * 2 - 9 : d * 2;
-    sum += d;
-  }
-  return sum % 10;
-}
 /** A brand-prefixed number of card length that fails the Luhn check. */
 function luhnInvalidCardLike(): string {
   let s = pick(['4', '51', '55', '35', '6011', '37', '62']) + digits(20);
   s = s.slice(0, s.startsWith('37') ? 15 : 16);
-  if (luhnSum(s) === 0) s = s.slice(0, -1) + String((Number(s.at(-1)) + 1) % 10);
+  if (luhn(s)) s = s.slice(0, -1) + String((Number(s.at(-1)) + 1) % 10);
   return s;
 }
 /** A Luhn-valid 16-digit number with no card-brand prefix (1, 7, 8, 9). */
 function luhnValidNonBrand(): string {
   const body = pick(['1', '7', '8', '9']) + digits(14);
-  for (let d = 0; d < 10; d++) if (luhnSum(body + d) === 0) return body + d;
+  for (let d = 0; d < 10; d++) if (luhn(body + d)) return body + d;
   return body + '0';
 }
 const fullWidth = (s: string) => s.replace(/[0-9]/g, (c) => String.fromCharCode(0xff10 + Number(c)));

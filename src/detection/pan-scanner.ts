@@ -28,6 +28,7 @@
  */
 
 import { BLOCK, longSpans } from './classify-wasm.ts';
+import { luhnAt } from '../platform/security/card-numbers.ts';
 
 export type CardBrand = 'visa' | 'mastercard' | 'amex' | 'jcb' | 'diners' | 'discover' | 'unionpay';
 
@@ -109,21 +110,6 @@ export function brandOf(d: ArrayLike<number>, start: number, len: number): CardB
     default:
       return null;
   }
-}
-
-export function luhnOk(d: ArrayLike<number>, start: number, len: number): boolean {
-  let sum = 0;
-  let dbl = false;
-  for (let i = start + len - 1; i >= start; i--) {
-    let v = d[i]!;
-    if (dbl) {
-      v *= 2;
-      if (v > 9) v -= 9;
-    }
-    sum += v;
-    dbl = !dbl;
-  }
-  return sum % 10 === 0;
 }
 
 function maskDigits(d: ArrayLike<number>, start: number, len: number): string {
@@ -513,7 +499,7 @@ export class PanScanner {
       for (let e = last; e >= g && len >= MIN_SPAN; e--) {
         if (!(e === ng - 1 && gluedAfter)) {
           const brand = brandOf(tmp, 0, len);
-          if (brand && luhnOk(tmp, 0, len)) {
+          if (brand && luhnAt(tmp, 0, len)) {
             this.finds++;
             this.onFind({ offset: base + pgStart[g]!, length: pgEnd[e]! - pgStart[g]!, brand, digits: len, masked: maskDigits(tmp, 0, len) });
             found = e;
@@ -586,7 +572,7 @@ export class PanScanner {
           if (final && gluedAfter && e === this.ng - 1) continue;
           const s = this.gIdx[0]!;
           const brand = brandOf(this.dig, s, len);
-          if (brand && luhnOk(this.dig, s, len)) {
+          if (brand && luhnAt(this.dig, s, s + len)) {
             this.finds++;
             this.onFind({ offset: this.gOff[0]!, length: this.gEnd[e]! - this.gOff[0]!, brand, digits: len, masked: maskDigits(this.dig, s, len) });
             dropThrough = e + 1;

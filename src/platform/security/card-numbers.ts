@@ -44,17 +44,9 @@ const brands: Array<{ brand: CardBrand; from: number; to: number; digits: number
   { brand: 'unionpay', from: 62, to: 62, digits: 2, lengths: [16, 17, 18, 19] },
 ];
 
+/** The Luhn check of a digit string (a card number's check digit). */
 export function luhn(digits: string): boolean {
-  let sum = 0;
-  for (let i = 0; i < digits.length; i++) {
-    let d = digits.charCodeAt(digits.length - 1 - i) - 48;
-    if (i % 2 === 1) {
-      d *= 2;
-      if (d > 9) d -= 9;
-    }
-    sum += d;
-  }
-  return sum % 10 === 0;
+  return luhnAt(Array.from(digits, (c) => c.charCodeAt(0) - 48), 0, digits.length);
 }
 
 const pow10 = [1, 10, 100, 1000, 10000];
@@ -139,7 +131,8 @@ function classify(cp: number): number {
 
 const tCodes = new Set([0x54, 0x74, 0xff34, 0xff54]); // T t Ｔ ｔ
 
-function luhnAt(d: number[], a: number, b: number): boolean {
+/** The Luhn check of the digit values d[a..b) (the guard's and the card-number scanner's hot path). */
+export function luhnAt(d: ArrayLike<number>, a: number, b: number): boolean {
   let sum = 0;
   for (let k = b - 1, i = 0; k >= a; k--, i++) {
     let x = d[k]!;
