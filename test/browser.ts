@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 
 export const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const screenshotDir = join(process.cwd(), 'test-results', 'screenshots');
@@ -29,4 +29,23 @@ export async function fillGuestCheckout(page: Page, email: string, paymentMethod
   await page.getByLabel('番地').fill('1-2-3');
   await page.getByLabel('電話番号').fill('03-1234-5678');
   await page.locator(`input[name="payment_method"][value="${paymentMethod}"]`).check();
+}
+
+/** A new Japanese-locale browser context with one product in a guest cart, on the checkout form. */
+export async function guestAtCheckout(browser: Browser, storeUrl: string, productSlug: string): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({ locale: 'ja-JP', viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  await page.goto(`${storeUrl}/p/${productSlug}`);
+  await page.getByRole('button', { name: 'カートに入れる' }).click();
+  await page.waitForURL(/\/cart/);
+  await page.goto(`${storeUrl}/checkout`);
+  return { context, page };
+}
+
+/** Types a card into the payment provider's hosted page (the sandbox gateway's labels). */
+export async function fillHostedCardForm(page: Page, cardNumber: string): Promise<void> {
+  await page.getByLabel(/カード番号/).fill(cardNumber);
+  await page.getByLabel(/有効期限/).fill('12/34');
+  await page.getByLabel(/セキュリティコード/).fill('123');
+  await page.getByLabel(/カード名義/).fill('HANAKO SATO');
 }

@@ -10,11 +10,11 @@ import { PAN_SCAN_TASK } from '../src/detection/service.ts';
 import { runPanScan } from '../src/detection/scan.ts';
 import { startCardStore, payOnGateway, placeCardOrder } from '../src/payments/card/test-helpers.ts';
 import { createLogger } from '../src/platform/logger.ts';
-import { chromiumPath, fillGuestCheckout, launchBrowser, screenshot } from './browser.ts';
+import { chromiumPath, fillGuestCheckout, fillHostedCardForm, guestAtCheckout, launchBrowser, screenshot } from './browser.ts';
 import { apiCases } from './card-proof-api.ts';
 import { crawlForms, formsOf, shapeOf, submitForm, textFields, type FoundForm } from './card-proof-forms.ts';
 import { TestClient, type TestResponse } from './client.ts';
-import { styles, validCards } from './fixtures/cards.ts';
+import { styles, validCards, stripeTestCards } from './fixtures/cards.ts';
 import type { TestStore } from './harness.ts';
 import { validForm } from '../src/checkout/test-helpers.ts';
 import { customerClient, staffClient } from './sessions.ts';
@@ -34,7 +34,8 @@ const minimum = { apiOperations: 8, apiRequests: 50, storeForms: 20, adminForms:
 /** Forms the proof must reach (shapes as `shapeOf` writes them). */
 const mustReach = ['post /cart/items', 'post /checkout/review', 'post /account/addresses', 'post /admin/products', 'post /admin/settings', 'post /admin/orders/:key/card/refund', 'post /checkout/place', 'post /checkout/card/cancel', 'get /products'];
 
-const challengeCard = '4000000000003220';
+// Stripe's 3-D Secure 2 test card ("authentication required")
+const challengeCard = stripeTestCards.threeDsChallenge;
 
 let store: TestStore;
 let browser: Browser;
@@ -74,20 +75,12 @@ function expectRefused(res: TestResponse, what: string) {
 }
 
 async function buyWithChallengeCardInBrowser() {
-  const context = await browser.newContext({ locale: 'ja-JP', viewport: { width: 1280, height: 900 } });
-  const page = await context.newPage();
-  await page.goto(`${store.url}/p/test-mug-10`);
-  await page.getByRole('button', { name: 'カートに入れる' }).click();
-  await page.waitForURL(/\/cart/);
-  await page.goto(`${store.url}/checkout`);
+  const { context, page } = await guestAtCheckout(browser, store.url, 'test-mug-10');
   await fillGuestCheckout(page, 'proof-guest@example.jp', 'card');
   await page.getByRole('button', { name: 'ご注文内容の確認へ進む' }).click();
   await page.getByRole('button', { name: '注文を確定する' }).click();
   await page.waitForURL((url) => url.origin === store.gateway!.origin);
-  await page.getByLabel(/カード番号/).fill(challengeCard);
-  await page.getByLabel(/有効期限/).fill('12/34');
-  await page.getByLabel(/セキュリティコード/).fill('123');
-  await page.getByLabel(/カード名義/).fill('HANAKO SATO');
+  await fillHostedCardForm(page, challengeCard);
   await page.getByRole('button', { name: /支払う/ }).click();
   await page.waitForURL(/\/3ds$/);
   await page.getByRole('button', { name: /Complete/ }).click();

@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { activeOwnerEmails } from '../identity/staff-accounts.ts';
 import type { Db } from '../platform/db/database.ts';
 import { queueMail } from '../platform/mail/mailer.ts';
 import type { AlertSeverity } from './tables.ts';
@@ -34,11 +35,10 @@ export async function raiseAlert(db: Db, input: AlertInput): Promise<{ id: numbe
       .onConflict((oc) => oc.column('fingerprint').where('acknowledged_at', 'is', null).doUpdateSet({ occurrences: sql`alert.occurrences + 1`, last_seen_at: new Date() }))
       .returning('id')
       .executeTakeFirstOrThrow();
-    const owners = await trx.selectFrom('staff').select('email').where('role', '=', 'owner').where('active', '=', true).execute();
-    for (const owner of owners) {
+    for (const to of await activeOwnerEmails(trx)) {
       await queueMail(trx, {
         kind: 'security_alert',
-        to: owner.email,
+        to,
         subject: `[omamori] ${input.severity.toUpperCase()}: ${input.title}`,
         text: `${input.title}\n\n${JSON.stringify(input.detail ?? {}, null, 2)}\n\n管理画面の「アラート」で確認してください。 / Review it under Alerts in the admin console.`,
       });

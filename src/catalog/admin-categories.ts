@@ -1,3 +1,4 @@
+import { formValues, successAlert } from '../platform/http/form-fields.ts';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { adminPage } from '../admin/layout.ts';
 import { can } from '../identity/permissions.ts';
@@ -6,7 +7,7 @@ import { parseInput } from '../platform/http/forms.ts';
 import { html } from '../platform/http/html.ts';
 import { redirectAfterPost, sendHtml } from '../platform/http/reply.ts';
 import type { RouteModule, Services } from '../services.ts';
-import { emptyForm, errorSummary, formValues, inputField, notice, type FormState } from './admin-fields.ts';
+import { emptyForm, errorSummary, inputField, type FormState } from './admin-fields.ts';
 import { loadCategoryRows } from './admin-data.ts';
 import { a } from './admin-messages.ts';
 import { idParam, noticeFor } from './admin-products.ts';
@@ -85,7 +86,7 @@ async function listPage(req: FastifyRequest, reply: FastifyReply, s: Services, f
   const l = req.locale;
   const rows = await loadCategoryRows(s.ctx.db);
   const canWrite = req.staff ? can(req.staff.role, 'catalog.write') : false;
-  const body = html`${notice(noticeFor(req))}
+  const body = html`${successAlert(noticeFor(req))}
 ${rows.length
   ? html`<div class="table-scroll"><table class="table"><thead><tr><th scope="col">${a(l, 'categoryName')}</th><th scope="col">${a(l, 'slug')}</th><th scope="col" class="num">${a(l, 'position')}</th><th scope="col" class="num">${a(l, 'productCount')}</th></tr></thead>
 <tbody>${rows.map((c) => html`<tr><td>${canWrite ? html`<a href="/admin/categories/${c.id}">${l === 'en' ? c.name_en : c.name_ja}</a>` : l === 'en' ? c.name_en : c.name_ja}</td><td>${c.slug}</td><td class="num">${c.position}</td><td class="num">${c.products}</td></tr>`)}</tbody></table></div>`

@@ -70,14 +70,3 @@ export function errorSummary(l: Locale, form: FormState | undefined, prefix: str
   if (!form || !Object.keys(form.errors).length) return html``;
   return html`<div class="alert alert-error" role="alert"><p>${errorMessage('validation', l)}</p><ul>${Object.entries(form.errors).map(([name, msg]) => html`<li><a href="#${prefix}-${name}">${msg}</a></li>`)}</ul></div>`;
 }
-
-export function notice(text: string | null): SafeHtml {
-  return text ? html`<p class="alert alert-success" role="status">${text}</p>` : html``;
-}
-
-/** Form values as strings (what the browser sent), for re-rendering. */
-export function formValues(body: unknown): Record<string, string> {
-  const out: Record<string, string> = {};
-  if (body && typeof body === 'object') for (const [k, v] of Object.entries(body)) if (typeof v === 'string') out[k] = v;
-  return out;
-}

@@ -1,9 +1,10 @@
+import { successAlert } from '../platform/http/form-fields.ts';
 import type { FastifyRequest } from 'fastify';
 import { adminPage } from '../admin/layout.ts';
 import { can } from '../identity/permissions.ts';
 import { formatYen, type Locale } from '../platform/i18n/index.ts';
 import { html, type SafeHtml } from '../platform/http/html.ts';
-import { emptyForm, errorSummary, inputField, notice, type FormState } from './admin-fields.ts';
+import { emptyForm, errorSummary, inputField, type FormState } from './admin-fields.ts';
 import { a } from './admin-messages.ts';
 import { variantIdentityFields } from './admin-variant-fields.ts';
 import type { AdminProduct } from './admin-data.ts';
@@ -29,7 +30,7 @@ export function productEditor(req: FastifyRequest, data: AdminProduct, categorie
   const canWrite = req.staff ? can(req.staff.role, 'catalog.write') : false;
   if (!canWrite) return readOnlyView(req, data);
   const body = html`<p class="cluster"><a href="/admin/products">${a(l, 'back')}</a>${p.published ? html`<a href="/p/${p.slug}">${a(l, 'viewInStore')}</a>` : ''}</p>
-${notice(state.notice ?? null)}
+${successAlert(state.notice ?? null)}
 <form method="post" action="${base}/publish" class="cluster publish-bar">
   <span class="status">${p.published ? a(l, 'published') : a(l, 'draft')}</span>
   <input type="hidden" name="published" value="${p.published ? '0' : '1'}">

@@ -1,3 +1,4 @@
+import { formValues, successAlert } from '../platform/http/form-fields.ts';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { adminPage } from '../admin/layout.ts';
 import { can } from '../identity/permissions.ts';
@@ -7,7 +8,7 @@ import { parseInput, validationMessages } from '../platform/http/forms.ts';
 import { html } from '../platform/http/html.ts';
 import { redirectAfterPost, sendHtml } from '../platform/http/reply.ts';
 import type { RouteModule, Services } from '../services.ts';
-import { emptyForm, formValues, notice } from './admin-fields.ts';
+import { emptyForm } from './admin-fields.ts';
 import { listAdminProducts, loadAdminProduct, loadCategoryRows, productHasOrders, type AdminProductFilter } from './admin-data.ts';
 import { a, type AdminKey } from './admin-messages.ts';
 import { t } from './messages.ts';
@@ -57,7 +58,7 @@ export const productAdminRoutes: RouteModule = (app, s) => {
     };
     const [list, categories] = await Promise.all([listAdminProducts(db, filter), loadCategoryRows(db)]);
     const name = (r: { name_ja: string | null; name_en: string | null }) => (l === 'en' ? r.name_en : r.name_ja) ?? '';
-    const body = html`${notice(noticeFor(req))}
+    const body = html`${successAlert(noticeFor(req))}
 ${req.staff && can(req.staff.role, 'catalog.write') ? html`<p><a class="btn btn-primary" href="/admin/products/new">${a(l, 'newProduct')}</a></p>` : ''}
 <form method="get" action="/admin/products" class="filters" role="search">
   <div class="field"><label for="f-q">${a(l, 'search')}</label><input id="f-q" name="q" type="search" value="${filter.q}" maxlength="100"></div>

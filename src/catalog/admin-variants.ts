@@ -1,3 +1,4 @@
+import { formValues, successAlert } from '../platform/http/form-fields.ts';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { sql } from 'kysely';
 import { adminPage } from '../admin/layout.ts';
@@ -6,7 +7,7 @@ import { parseInput } from '../platform/http/forms.ts';
 import { html } from '../platform/http/html.ts';
 import { redirectAfterPost, sendHtml } from '../platform/http/reply.ts';
 import type { RouteModule, Services } from '../services.ts';
-import { emptyForm, errorSummary, formValues, inputField, notice, type FormState } from './admin-fields.ts';
+import { emptyForm, errorSummary, inputField, type FormState } from './admin-fields.ts';
 import { a } from './admin-messages.ts';
 import { variantIdentityFields } from './admin-variant-fields.ts';
 import { idParam, noticeFor, renderEditor } from './admin-products.ts';
@@ -98,7 +99,7 @@ function variantPage(req: FastifyRequest, reply: FastifyReply, v: LoadedVariant,
   const base = `/admin/products/${v.product_id}/variants/${v.id}`;
   const f = { form, prefix: 'variant' };
   const body = html`<p><a href="/admin/products/${v.product_id}">${l === 'en' ? v.product_en : v.product_ja}</a></p>
-${notice(noticeFor(req))}
+${successAlert(noticeFor(req))}
 ${errorSummary(l, form, 'variant')}
 <form method="post" action="${base}" novalidate>
   ${variantIdentityFields(l, f.form)}

@@ -1,4 +1,4 @@
-import { loadConfig } from '../platform/config.ts';
+import { adminBaseUrl, loadConfig } from '../platform/config.ts';
 import { openDatabase } from '../platform/db/database.ts';
 import { migrate } from '../platform/db/migrate.ts';
 import { ensureSetupToken } from '../identity/setup-token.ts';
@@ -46,7 +46,7 @@ const commands: Record<string, Command> = {
           return 1;
         }
         const config = loadConfig();
-        console.log(`${config.adminUrl ?? config.publicUrl}/admin/setup?token=${token}`); // ADMIN_PORT: the console's own listener
+        console.log(`${adminBaseUrl(config)}/admin/setup?token=${token}`);
         return 0;
       }),
   },

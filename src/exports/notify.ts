@@ -1,4 +1,4 @@
-import { listStaff } from '../identity/staff-accounts.ts';
+import { activeOwnerEmails, listStaff } from '../identity/staff-accounts.ts';
 import type { Db } from '../platform/db/database.ts';
 import { queueMail } from '../platform/mail/mailer.ts';
 import { t } from './messages.ts';
@@ -14,11 +14,6 @@ export interface ExportEvent {
   overCaps?: string[];
 }
 
-/** Links in these mails open the admin console: with ADMIN_PORT it has its own address, not the shop's. */
-export function adminBase(config: { adminUrl?: string | undefined; publicUrl: string }): string {
-  return config.adminUrl ?? config.publicUrl;
-}
-
 function facts(e: ExportEvent, adminUrl: string): string {
   return [
     `#${e.id} ${e.kind} / ${e.rows} rows`,
@@ -30,11 +25,6 @@ function facts(e: ExportEvent, adminUrl: string): string {
   ].join('\n');
 }
 
-/** The active owners' addresses, read in the caller's transaction through the identity domain. */
-async function ownerAddresses(trx: Db): Promise<string[]> {
-  return (await listStaff(trx)).filter((s) => s.role === 'owner' && s.active).map((s) => s.email);
-}
-
 const kindLabel = (kind: ExportKind) => ({ ja: t('ja', `kind_${kind}`).split('ï¼ˆ')[0]!, en: t('en', `kind_${kind}`).split(' (')[0]! });
 
 /**
@@ -43,7 +33,7 @@ const kindLabel = (kind: ExportKind) => ({ ja: t('ja', `kind_${kind}`).split('ï¼
  */
 export async function mailOwnersExported(trx: Db, e: ExportEvent, adminUrl: string): Promise<void> {
   const k = kindLabel(e.kind);
-  for (const to of await ownerAddresses(trx)) {
+  for (const to of await activeOwnerEmails(trx)) {
     await queueMail(trx, {
       kind: 'export.notice',
       to,
@@ -56,7 +46,7 @@ export async function mailOwnersExported(trx: Db, e: ExportEvent, adminUrl: stri
 /** An over-cap export waits for another owner: every owner is asked. */
 export async function mailOwnersRequested(trx: Db, e: ExportEvent, adminUrl: string): Promise<void> {
   const k = kindLabel(e.kind);
-  for (const to of await ownerAddresses(trx)) {
+  for (const to of await activeOwnerEmails(trx)) {
     await queueMail(trx, {
       kind: 'export.request',
       to,

@@ -4,9 +4,10 @@ import type { SignedInStaff } from '../platform/http/request.ts';
 import type { Services } from '../services.ts';
 import { csvDocument } from './csv.ts';
 import { columns, countRows, loadRows } from './datasets.ts';
-import { adminBase, mailOwnersExported, mailOwnersRequested, mailRequesterDecision } from './notify.ts';
+import { mailOwnersExported, mailOwnersRequested, mailRequesterDecision } from './notify.ts';
 import { claimDownload, decideExport, exportsInLastDay, findExport, insertExport, lockStaffExports } from './requests.ts';
 import type { ExportFilter, ExportKind } from './tables.ts';
+import { adminBaseUrl } from '../platform/config.ts';
 
 export type Staff = Pick<SignedInStaff, 'id' | 'name' | 'role'>;
 
@@ -45,7 +46,7 @@ export function exportsOf(s: Services) {
     const id = await db.transaction().execute(async (trx) => {
       const id = await insertExport(trx, { kind, filter, staffId: staff.id, rowCount, status: 'pending', overCaps });
       await recordStaffAction(trx, { staff, action: 'export.requested', object: { type: 'data_export', id }, detail: { kind, rows: rowCount, over_caps: overCaps, filter: { ...filter } }, req });
-      await mailOwnersRequested(trx, { id, kind, rows: rowCount, by: staff, at: new Date(), ip: requestMeta(req).ip ?? null, overCaps }, adminBase(config));
+      await mailOwnersRequested(trx, { id, kind, rows: rowCount, by: staff, at: new Date(), ip: requestMeta(req).ip ?? null, overCaps }, adminBaseUrl(config));
       return id;
     });
     return { kind: 'requested', id, overCaps };
@@ -67,7 +68,7 @@ export function exportsOf(s: Services) {
         if ((await exportsInLastDay(trx, staff.id, at)) >= caps.maxPerDay) return null;
         const id = await insertExport(trx, { kind, filter, staffId: staff.id, rowCount, status: 'exported', overCaps: [], exportedRows: rows.length });
         await recordExport(trx, { staff, kind, format: 'csv', count: rows.length, filter: { export_id: id, ...filter }, req });
-        await mailOwnersExported(trx, { id, kind, rows: rows.length, by: staff, at, ip: requestMeta(req).ip ?? null }, adminBase(config));
+        await mailOwnersExported(trx, { id, kind, rows: rows.length, by: staff, at, ip: requestMeta(req).ip ?? null }, adminBaseUrl(config));
         return id;
       });
       if (outcome === null) return request(staff, kind, filter, rowCount, ['daily'], req);
@@ -83,7 +84,7 @@ export function exportsOf(s: Services) {
         const ok = await decideExport(trx, id, approver.id, approve, new Date(Date.now() + hours * 3600_000));
         if (!ok) return false;
         await recordStaffAction(trx, { staff: approver, action: approve ? 'export.approved' : 'export.denied', object: { type: 'data_export', id }, detail: { kind: found.kind, rows: found.rowCount, requested_by: found.requestedBy }, req });
-        await mailRequesterDecision(trx, { id, requesterId: found.requestedBy, approved: approve, by: approver.name, hours, adminUrl: adminBase(config) });
+        await mailRequesterDecision(trx, { id, requesterId: found.requestedBy, approved: approve, by: approver.name, hours, adminUrl: adminBaseUrl(config) });
         return true;
       });
     },
@@ -97,7 +98,7 @@ export function exportsOf(s: Services) {
       const ok = await db.transaction().execute(async (trx) => {
         if (!(await claimDownload(trx, id, staff.id, rows.length, at))) return false;
         await recordExport(trx, { staff, kind: found.kind, format: 'csv', count: rows.length, filter: { export_id: id, approved_by: found.decidedBy, ...found.filter }, req });
-        await mailOwnersExported(trx, { id, kind: found.kind, rows: rows.length, by: staff, at, ip: requestMeta(req).ip ?? null }, adminBase(config));
+        await mailOwnersExported(trx, { id, kind: found.kind, rows: rows.length, by: staff, at, ip: requestMeta(req).ip ?? null }, adminBaseUrl(config));
         return true;
       });
       return ok ? fileOf(id, found.kind, staff, at, rows) : null;

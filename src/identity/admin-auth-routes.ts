@@ -1,3 +1,4 @@
+import { formValues } from '../platform/http/form-fields.ts';
 import { recordStaffSignIn } from '../audit/record.ts';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
@@ -11,7 +12,6 @@ import type { RouteModule } from '../services.ts';
 import { setupForm, setupUnavailable, staffSignInForm } from './admin-auth-views.ts';
 import { t2 } from './admin-messages.ts';
 import { staffAttempt, staffThrottle } from './admin-throttle.ts';
-import { formValues } from './form-ui.ts';
 import { notifyTwoFactorChanged, type TwoFactorChange } from './notifications.ts';
 import { t } from './messages.ts';
 import { hashPassword, newPasswordField, passwordLength, verifyPassword } from './passwords.ts';

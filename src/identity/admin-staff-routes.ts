@@ -1,3 +1,4 @@
+import { formValues } from '../platform/http/form-fields.ts';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { adminPage } from '../admin/layout.ts';
@@ -8,7 +9,6 @@ import type { RouteModule } from '../services.ts';
 import { t2 } from './admin-messages.ts';
 import { staffPage, type StaffPageState } from './admin-staff-views.ts';
 import { staffThrottle } from './admin-throttle.ts';
-import { formValues } from './form-ui.ts';
 import { notifyTwoFactorChanged } from './notifications.ts';
 import { t } from './messages.ts';
 import { changeStaffRole, insertStaff, listStaff, newStaffSchema, setStaffActive, staffRoles } from './staff-accounts.ts';

@@ -1,3 +1,4 @@
+import { formValues } from '../platform/http/form-fields.ts';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { adminPage } from '../admin/layout.ts';
 import { AppError } from '../platform/http/errors.ts';
@@ -6,7 +7,6 @@ import type { RouteModule } from '../services.ts';
 import { t2 } from './admin-messages.ts';
 import { emergencyActions, emergencyHistory, runEmergencyAction, type EmergencyAction } from './emergency.ts';
 import { emergencyPage, type EmergencyPageState } from './emergency-views.ts';
-import { formValues } from './form-ui.ts';
 import { sessionCookie } from './sessions.ts';
 import { rotateStaffSession } from './staff-sign-in.ts';
 

@@ -1,8 +1,8 @@
-import { inputField } from '../platform/http/form-fields.ts';
+import { inputField, successAlert } from '../platform/http/form-fields.ts';
 import { html, type SafeHtml } from '../platform/http/html.ts';
 import { formatDateTime, type Locale } from '../platform/i18n/index.ts';
 import { t2 } from './admin-messages.ts';
-import { formProblems, successAlert } from './form-ui.ts';
+import { formProblems } from './form-ui.ts';
 import type { EmergencyAction } from './emergency.ts';
 
 export interface EmergencyPageState {

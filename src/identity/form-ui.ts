@@ -13,17 +13,6 @@ export function formProblems(message: string | null, errors: FieldErrors): SafeH
   return message ? html`<p class="alert alert-error" role="alert">${message}</p>` : '';
 }
 
-export function successAlert(message: string | null | undefined): SafeHtml | string {
-  return message ? html`<p class="alert alert-success" role="status">${message}</p>` : '';
-}
-
 export function optionalLabel(l: Locale, label: string): string {
   return `${label} ${t(l, 'optional')}`;
-}
-
-/** The submitted form's string values, for re-rendering it (passwords are never echoed by the fields). */
-export function formValues(body: unknown): Record<string, string> {
-  const out: Record<string, string> = {};
-  if (body && typeof body === 'object') for (const [k, v] of Object.entries(body)) if (typeof v === 'string') out[k] = v;
-  return out;
 }

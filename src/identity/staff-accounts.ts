@@ -58,6 +58,12 @@ export async function listStaff(db: Db) {
   return db.selectFrom('staff').select(['id', 'name', 'email', 'role', 'active', 'last_sign_in_at', 'totp_enabled_at']).orderBy('active', 'desc').orderBy('id').execute();
 }
 
+/** The e-mail addresses of every active owner: who hears of alerts and bulk exports. */
+export async function activeOwnerEmails(db: Db): Promise<string[]> {
+  const owners = await db.selectFrom('staff').select('email').where('role', '=', 'owner').where('active', '=', true).orderBy('id').execute();
+  return owners.map((o) => o.email);
+}
+
 export type ActivationResult = 'ok' | 'not_found' | 'self' | 'last_owner';
 
 /**

@@ -1,5 +1,5 @@
+import { formValues } from '../platform/http/form-fields.ts';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { cartOwnerOf } from '../cart/owner.ts';
 import { AppError } from '../platform/http/errors.ts';
 import type { FieldErrors } from '../platform/http/forms.ts';
 import type { CookiePolicy } from '../platform/http/cookies.ts';
@@ -8,15 +8,14 @@ import { LoginThrottledError } from '../platform/throttle/login-throttle.ts';
 import type { RouteModule } from '../services.ts';
 import { checkCurrentPassword } from './customers.ts';
 import { customerTwoFactor, disableCustomerTwoFactor, secondFactorStep, verifyCustomerCode } from './customer-2fa.ts';
-import { formValues } from './form-ui.ts';
 import { t } from './messages.ts';
 import { notifyTwoFactorChanged, type TwoFactorChange } from './notifications.ts';
 import { safeNextPath } from './redirects.ts';
 import { challengeLifetimeMs } from './second-factor-challenge.ts';
 import { rotateSession, sessionCookie } from './sessions.ts';
-import { customerAttempt, deviceHashOf, startCustomerSession } from './sign-in.ts';
+import { customerAttempt } from './sign-in.ts';
 import { challengeExpired, enrolForm, recoveryCodesPage, signInCodeForm, twoFactorStatus } from './store-2fa-views.ts';
-import { noticeContext, renderStore, requireCustomer } from './store-account-routes.ts';
+import { noticeContext, renderStore, requireCustomer, signInBrowser } from './store-account-routes.ts';
 import { confirmTotpEnrolment, normalizeCode, pendingTotpSecret, totpQrSvg, totpUri } from './totp.ts';
 import { customerSubject } from './totp-store.ts';
 import { tf } from './two-factor-messages.ts';
@@ -70,14 +69,7 @@ export const store2faRoutes: RouteModule = (app, s) => {
     reply.clearCookie(challenge.name, challenge.options);
     if (!outcome.ok) return renderStore(s, req, reply, tf(l, 'signInTitle'), challengeExpired(l), 401);
     // Only now is there a session, with a new id (the one the browser had before is dropped: fixation).
-    const token = await startCustomerSession(db, s.cart, req, {
-      customerId: outcome.customerId,
-      previousSessionHash: req.sessionHash,
-      guestCartHash: cartOwnerOf(req, s.cookies).tokenHash,
-      device: { hash: deviceHashOf(req, reply, s.cookies), notice },
-    });
-    reply.setCookie(session.name, token, session.options);
-    return redirectAfterPost(reply, next);
+    return signInBrowser(s, req, reply, outcome.customerId, notice, next);
   });
 
   app.get('/account/2fa', async (req, reply) => {

@@ -1,8 +1,8 @@
-import { inputField } from '../platform/http/form-fields.ts';
+import { inputField, successAlert } from '../platform/http/form-fields.ts';
 import type { FieldErrors } from '../platform/http/forms.ts';
 import { html, unsafeRaw, type SafeHtml } from '../platform/http/html.ts';
 import { formatDateTime, type Locale } from '../platform/i18n/index.ts';
-import { formProblems, successAlert } from './form-ui.ts';
+import { formProblems } from './form-ui.ts';
 import { t } from './messages.ts';
 import { tf } from './two-factor-messages.ts';
 

@@ -1,3 +1,4 @@
+import { formValues } from '../platform/http/form-fields.ts';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { cartOwnerOf } from '../cart/owner.ts';
 import { AppError, errorMessage } from '../platform/http/errors.ts';
@@ -8,7 +9,6 @@ import type { SafeHtml } from '../platform/http/html.ts';
 import type { RouteModule, Services } from '../services.ts';
 import { storePage } from '../storefront/layout.ts';
 import { authenticateCustomer, customerProfile, registerCustomer, registrationSchema, signInSchema } from './customers.ts';
-import { formValues } from './form-ui.ts';
 import { customerHasTwoFactor } from './customer-2fa.ts';
 import { createChallenge } from './second-factor-challenge.ts';
 import { challengeCookie } from './store-2fa-routes.ts';
@@ -111,14 +111,7 @@ export const storeAccountRoutes: RouteModule = (app, s) => {
       reply.setCookie(challenge.name, await createChallenge(db, customer.id, 'store'), challenge.options);
       return redirectAfterPost(reply, `/account/sign-in/2fa?next=${encodeURIComponent(next)}`);
     }
-    const token = await startCustomerSession(db, s.cart, req, {
-      customerId: customer.id,
-      previousSessionHash: req.sessionHash,
-      guestCartHash: cartOwnerOf(req, s.cookies).tokenHash,
-      device: { hash: deviceHashOf(req, reply, s.cookies), notice },
-    });
-    reply.setCookie(cookie.name, token, cookie.options);
-    return redirectAfterPost(reply, next);
+    return signInBrowser(s, req, reply, customer.id, notice, next);
   });
 
   app.post('/account/sign-out', async (req, reply) => {
@@ -137,3 +130,19 @@ export const storeAccountRoutes: RouteModule = (app, s) => {
     return renderStore(s, req, reply, t(req.locale, 'accountTitle'), accountOverview(req.locale, profile, notice));
   });
 };
+
+/**
+ * The last step of a browser sign-in, once every factor is verified: a fresh session cookie (the browser's
+ * previous session is dropped: fixation), the guest cart merged, then on to `next`.
+ */
+export async function signInBrowser(s: Services, req: FastifyRequest, reply: FastifyReply, customerId: number, notice: NoticeContext, next: string) {
+  const cookie = sessionCookie(s.cookies, 'store');
+  const token = await startCustomerSession(s.ctx.db, s.cart, req, {
+    customerId,
+    previousSessionHash: req.sessionHash,
+    guestCartHash: cartOwnerOf(req, s.cookies).tokenHash,
+    device: { hash: deviceHashOf(req, reply, s.cookies), notice },
+  });
+  reply.setCookie(cookie.name, token, cookie.options);
+  return redirectAfterPost(reply, next);
+}

@@ -1,10 +1,10 @@
+import { formValues } from '../platform/http/form-fields.ts';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, errorMessage } from '../platform/http/errors.ts';
 import { parseInput } from '../platform/http/forms.ts';
 import { redirectAfterPost } from '../platform/http/reply.ts';
 import type { RouteModule } from '../services.ts';
 import { addAddress, addressFormSchema, deleteAddress, findAddress, listAddresses, maxAddresses, setDefaultAddress, updateAddress } from './addresses.ts';
-import { formValues } from './form-ui.ts';
 import { t } from './messages.ts';
 import { addressBook, addressForm, addressValues } from './store-address-views.ts';
 import { noticeContext, renderStore, requireCustomer } from './store-account-routes.ts';

@@ -3,8 +3,8 @@ import { prefectures } from '../platform/jp/prefectures.ts';
 import { html, type SafeHtml } from '../platform/http/html.ts';
 import type { FieldErrors } from '../platform/http/forms.ts';
 import type { SavedAddress } from './addresses.ts';
-import { inputField, selectField } from '../platform/http/form-fields.ts';
-import { formProblems, optionalLabel, successAlert } from './form-ui.ts';
+import { inputField, selectField, successAlert } from '../platform/http/form-fields.ts';
+import { formProblems, optionalLabel } from './form-ui.ts';
 import { formatPhone } from '../platform/privacy/masking.ts';
 import { t } from './messages.ts';
 

@@ -1,3 +1,4 @@
+import { formValues } from '../platform/http/form-fields.ts';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { AppError, errorMessage } from '../platform/http/errors.ts';
@@ -7,7 +8,6 @@ import { redirectAfterPost } from '../platform/http/reply.ts';
 import { LoginThrottledError } from '../platform/throttle/login-throttle.ts';
 import type { RouteModule, Services } from '../services.ts';
 import { changeEmail, changeEmailSchema, changePassword, changePasswordSchema, checkCurrentPassword } from './customers.ts';
-import { formValues } from './form-ui.ts';
 import { t } from './messages.ts';
 import { completePasswordReset, requestPasswordReset, resetTokenState } from './password-reset.ts';
 import { newPasswordField, parseAccountInput, passwordProblem } from './passwords.ts';

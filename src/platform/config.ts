@@ -246,3 +246,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   };
   return config;
 }
+
+/** Where the admin console is reached (links in mails, the setup link): with ADMIN_PORT its own address, not the shop's. */
+export function adminBaseUrl(config: Pick<Config, 'adminUrl' | 'publicUrl'>): string {
+  return config.adminUrl ?? config.publicUrl;
+}

@@ -5,6 +5,7 @@ import { TestClient } from '../../../test/client.ts';
 import type { TestStore } from '../../../test/harness.ts';
 import { staffClient } from '../../../test/sessions.ts';
 import { placeCardOrder, payOnGateway, startCardStore } from './test-helpers.ts';
+import { stripeTestCards } from '../../../test/fixtures/cards.ts';
 
 let store: TestStore;
 before(async () => {
@@ -12,11 +13,7 @@ before(async () => {
 });
 after(() => store.close());
 
-// Public test numbers from https://docs.stripe.com/testing (see /work/shared/corpora/test-cards.json).
-const visa = '4242424242424242';
-const threeDs = '4000000000003220';
-const declined = '4000000000000002';
-const insufficient = '4000000000009995';
+const { visa, threeDsChallenge: threeDs, declined, insufficientFunds: insufficient } = stripeTestCards;
 
 const settle = () => store.gateway!.settle();
 const orderStatus = async (id: number) => (await store.ctx.db.selectFrom('orders').select('status').where('id', '=', id).executeTakeFirstOrThrow()).status;

@@ -4,12 +4,13 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { sql } from 'kysely';
 import type { Browser } from 'playwright-core';
-import { fillGuestCheckout, launchBrowser, screenshot } from '../../../test/browser.ts';
+import { fillGuestCheckout, fillHostedCardForm, guestAtCheckout, launchBrowser, screenshot } from '../../../test/browser.ts';
 import type { TestStore } from '../../../test/harness.ts';
 import { startCardStore } from './test-helpers.ts';
+import { stripeTestCards } from '../../../test/fixtures/cards.ts';
 
-// Stripe's 3-D Secure 2 test card ("authentication required"), https://docs.stripe.com/testing#regulatory-cards
-const challengeCard = '4000000000003220';
+// Stripe's 3-D Secure 2 test card ("authentication required")
+const challengeCard = stripeTestCards.threeDsChallenge;
 
 let store: TestStore;
 let browser: Browser;
@@ -33,12 +34,7 @@ function filesUnder(dir: string): string[] {
 }
 
 test('a guest pays by card with a 3-D Secure challenge on the gateway origin; nothing of the card number reaches the store', async () => {
-  const context = await browser.newContext({ locale: 'ja-JP', viewport: { width: 1280, height: 900 } });
-  const page = await context.newPage();
-  await page.goto(`${store.url}/p/test-mug-10`);
-  await page.getByRole('button', { name: 'カートに入れる' }).click();
-  await page.waitForURL(/\/cart/);
-  await page.goto(`${store.url}/checkout`);
+  const { context, page } = await guestAtCheckout(browser, store.url, 'test-mug-10');
   await fillGuestCheckout(page, 'card-guest@example.jp', 'card');
   await screenshot(page, 'card-checkout');
   await page.getByRole('button', { name: 'ご注文内容の確認へ進む' }).click();
@@ -51,10 +47,7 @@ test('a guest pays by card with a 3-D Secure challenge on the gateway origin; no
   const formOrigin = await page.locator('form:has(input[name="number"])').evaluate((f) => new URL((f as HTMLFormElement).action).origin);
   assert.equal(formOrigin, store.gateway!.origin);
   assert.notEqual(formOrigin, storeOrigin);
-  await page.getByLabel(/カード番号/).fill(challengeCard);
-  await page.getByLabel(/有効期限/).fill('12/34');
-  await page.getByLabel(/セキュリティコード/).fill('123');
-  await page.getByLabel(/カード名義/).fill('HANAKO SATO');
+  await fillHostedCardForm(page, challengeCard);
   await screenshot(page, 'card-hosted-page');
   await page.getByRole('button', { name: /支払う/ }).click();
 

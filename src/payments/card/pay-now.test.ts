@@ -7,6 +7,7 @@ import type { TestStore } from '../../../test/harness.ts';
 import { integrityOf } from '../../integrity/service.ts';
 import { t } from './messages.ts';
 import { payOnGateway, placeCardOrder, startCardStore } from './test-helpers.ts';
+import { stripeTestCards } from '../../../test/fixtures/cards.ts';
 
 /** "Pay now": an order still awaiting its card payment can be paid again from the order page. */
 
@@ -16,9 +17,7 @@ before(async () => {
 });
 after(() => store.close());
 
-// Public test numbers from https://docs.stripe.com/testing.
-const visa = '4242424242424242';
-const threeDs = '4000000000003220';
+const { visa, threeDsChallenge: threeDs } = stripeTestCards;
 
 const payNowHref = (number: string) => `/checkout/card/pay?order=${number}`;
 const orderStatus = async (id: number) => (await store.ctx.db.selectFrom('orders').select('status').where('id', '=', id).executeTakeFirstOrThrow()).status;

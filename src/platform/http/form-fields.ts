@@ -60,3 +60,15 @@ export function errorSummary(errors: FieldErrors | undefined, message: string): 
   if (!errors || !Object.keys(errors).length) return html``;
   return html`<div class="alert alert-error" role="alert"><p>${message}</p><ul>${Object.entries(errors).map(([name, msg]) => html`<li><a href="#${name}">${msg}</a></li>`)}</ul></div>`;
 }
+
+/** The confirmation above a page after a successful action, announced to screen readers (nothing without a message). */
+export function successAlert(message: string | null | undefined): SafeHtml {
+  return message ? html`<p class="alert alert-success" role="status">${message}</p>` : html``;
+}
+
+/** The submitted form's string values, for re-rendering it (passwords are never echoed by the fields). */
+export function formValues(body: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (body && typeof body === 'object') for (const [k, v] of Object.entries(body)) if (typeof v === 'string') out[k] = v;
+  return out;
+}
