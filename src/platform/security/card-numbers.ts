@@ -2,22 +2,23 @@
  * T2: shoppers and staff sometimes type a card number into a free-text field ("please charge my
  * card 4111 …"). A card number must never be stored or logged, so text is searched for card numbers:
  *
- * - Characters are compared after NFKC normalisation, one character at a time (so full-width
- *   `４２４２` and other compatibility digits count as digits, and positions in the original text
- *   are kept for masking). Zero-width characters and soft hyphens between digits are ignored.
- * - A *run* is a sequence of digit groups joined by one separator: a space (any Unicode space,
- *   including the ideographic space) or two, a hyphen or dash (including `－`, `−`, `ー`), a dot
- *   (`.`, `．`, `・`) or a slash (`/`, `／`). `" - "` counts as one separator too. Anything else
- *   (letters, commas, colons, line breaks, three spaces) ends the run.
+ * - Characters are classified by card-shapes.ts, the one definition shared with the scanner
+ *   (`omamori scan-pan`): digits after NFKC (full-width `４２４２` and other compatibility digits,
+ *   one character at a time so positions in the original text are kept for masking), invisible
+ *   characters, and separators: spaces, line breaks, dashes (`－ − ー ｰ ‐ – —`), dots (`．・。`),
+ *   slashes, wave dashes (`〜 ～`) and commas (`、，`).
+ * - A *run* is a sequence of digit groups joined by up to `maxGap` (4) separator characters
+ *   (`4242 - 4242`, `4242、 4242`, `4242\r\n4242`, `4242   4242`). Anything else (letters, colons,
+ *   brackets, five separators) ends the run.
  * - A *candidate* is a window of whole consecutive groups of a run with 13–19 digits. A single group
  *   of more than 19 digits is a long code, never a card, and nothing inside it is a candidate; a
  *   single group of exactly 19 digits whose first 16 (or, Amex, 15) digits are a card is a card with
  *   its security code typed on (`CardRules.codeTypedOn`). Groups
- *   joined by hyphens or dots form a token; a window spanning several tokens must take them whole
+ *   joined by a dash, dot, slash or wave dash form a token; a window spanning several tokens must take them whole
  *   ("5444-2895-4532 4131-2007-3085" is two tracking numbers, not a 16-digit number in the middle).
  *   From each start the longest valid window is taken, so a card followed by a CVV is masked whole.
  * - A candidate is a card number when it passes the Luhn check AND starts with the issuer prefix of
- *   a card brand, at a length that brand issues (table below). Measured on the benign fixtures
+ *   a card brand, at a length that brand issues (card-shapes.ts). Measured on the benign fixtures
  *   (see card-numbers.test.ts) the prefix rule removes most chance Luhn matches: phone numbers,
  *   tracking and order numbers start with 0, 1, 7, 8, 9 or use prefixes no brand issues.
  * - Two narrow shapes are not cards: a 13-digit candidate that is also a valid EAN-13/JAN code
@@ -25,41 +26,18 @@
  *   pass Luhn 1 time in 10), and `T` + 13 digits (a qualified-invoice registration number).
  */
 
-export type CardBrand = 'visa' | 'mastercard' | 'amex' | 'jcb' | 'diners' | 'discover' | 'unionpay';
+import { brandFor, cardBeforeCodeAt, cardBrandAt, charClass, defaultCardRules, IGNORE, isPlainGap, isRegularGrouping, isSeparator, luhnAt, MARK, SLASH, type CardBrand, type CardRules } from './card-shapes.ts';
 
-/** Issuer prefixes (IIN ranges) and the lengths each brand issues. */
-const brands: Array<{ brand: CardBrand; from: number; to: number; digits: number; lengths: number[] }> = [
-  { brand: 'visa', from: 4, to: 4, digits: 1, lengths: [13, 16, 19] },
-  { brand: 'mastercard', from: 51, to: 55, digits: 2, lengths: [16] },
-  { brand: 'mastercard', from: 2221, to: 2720, digits: 4, lengths: [16] },
-  { brand: 'amex', from: 34, to: 34, digits: 2, lengths: [15] },
-  { brand: 'amex', from: 37, to: 37, digits: 2, lengths: [15] },
-  { brand: 'jcb', from: 3528, to: 3589, digits: 4, lengths: [16, 17, 18, 19] },
-  { brand: 'diners', from: 300, to: 305, digits: 3, lengths: [14, 15, 16, 17, 18, 19] },
-  { brand: 'diners', from: 36, to: 36, digits: 2, lengths: [14, 15, 16, 17, 18, 19] },
-  { brand: 'diners', from: 38, to: 39, digits: 2, lengths: [14, 15, 16, 17, 18, 19] },
-  { brand: 'discover', from: 6011, to: 6011, digits: 4, lengths: [16, 17, 18, 19] },
-  { brand: 'discover', from: 644, to: 649, digits: 3, lengths: [16, 17, 18, 19] },
-  { brand: 'discover', from: 65, to: 65, digits: 2, lengths: [16, 17, 18, 19] },
-  { brand: 'unionpay', from: 62, to: 62, digits: 2, lengths: [16, 17, 18, 19] },
-];
+export { defaultCardRules, luhnAt, type CardBrand, type CardRules } from './card-shapes.ts';
 
 /** The Luhn check of a digit string (a card number's check digit). */
 export function luhn(digits: string): boolean {
   return luhnAt(Array.from(digits, (c) => c.charCodeAt(0) - 48), 0, digits.length);
 }
 
-const pow10 = [1, 10, 100, 1000, 10000];
-
 /** The brand whose issuer range and length fit these digits, or null. */
 export function cardBrand(digits: string): CardBrand | null {
-  const p4 = Number(digits.slice(0, 4));
-  for (const b of brands) {
-    if (!b.lengths.includes(digits.length)) continue;
-    const prefix = Math.floor(p4 / pow10[4 - b.digits]!);
-    if (prefix >= b.from && prefix <= b.to) return b.brand;
-  }
-  return null;
+  return brandFor(Number(digits.slice(0, 4).padEnd(4, '0')), digits.length);
 }
 
 /** A valid EAN-8 or EAN-13 (JAN) code: 8 or 13 ASCII digits with a correct GS1 check digit. */
@@ -71,13 +49,10 @@ export function isValidEan(digits: string): boolean {
   return (10 - (sum % 10)) % 10 === digits.charCodeAt(digits.length - 1) - 48;
 }
 
-/** True for the digits of a card number: brand prefix and length, and Luhn. */
+/** True for the digits of a card number: brand prefix and length, Luhn, and not a JAN code (card-shapes.ts). */
 export function isCardNumber(digits: string): boolean {
-  if (digits.length < 13 || digits.length > 19) return false;
-  // Luhn first: it is cheap and rejects 9 in 10.
-  if (!luhn(digits) || !cardBrand(digits)) return false;
-  if (digits.length === 13 && isValidEan(digits)) return false;
-  return true;
+  if (!/^\d{13,19}$/.test(digits)) return false;
+  return cardBrandAt(Array.from(digits, (c) => c.charCodeAt(0) - 48), 0, digits.length) !== null;
 }
 
 export interface CardMatch {
@@ -90,65 +65,8 @@ export interface CardMatch {
   brand: CardBrand | 'unknown';
 }
 
-// Character classes: 0–9 a digit's value, then:
-const SPACE = 10;
-const MARK = 11;
-const IGNORE = 12;
-const OTHER = 13;
-
-const ignorable = new Set([0x200b, 0x200c, 0x200d, 0x2060, 0xfeff, 0x00ad]);
-// Dashes (Unicode Pd, minus the wave dashes used for ranges), minus signs, the katakana prolonged sound
-// mark that Japanese IMEs produce for "-", and dots.
-const marks = /^[\p{Pd}\u2212\u2043\u30fc\uff70.\u30fb\uff65\u00b7]$/u;
-const waveDashes = new Set([0x301c, 0x3030, 0xff5e]);
-const lineBreaks = new Set([0x0a, 0x0d, 0x0b, 0x0c, 0x85, 0x2028, 0x2029]);
-const classCache = new Map<number, number>();
-
-function classifyNonAscii(cp: number): number {
-  const ch = String.fromCodePoint(cp);
-  if (ignorable.has(cp)) return IGNORE;
-  const n = ch.normalize('NFKC');
-  if (n.length === 1 && n >= '0' && n <= '9') return n.charCodeAt(0) - 48;
-  if (!lineBreaks.has(cp) && (n === ' ' || /^\s$/u.test(ch))) return SPACE;
-  if (!waveDashes.has(cp) && (marks.test(ch) || marks.test(n))) return MARK;
-  return OTHER;
-}
-
-function classify(cp: number): number {
-  if (cp < 0x80) {
-    if (cp >= 48 && cp <= 57) return cp - 48;
-    if (cp === 32) return SPACE;
-    if (cp === 45 || cp === 46) return MARK;
-    return OTHER;
-  }
-  let c = classCache.get(cp);
-  if (c === undefined) {
-    c = classifyNonAscii(cp);
-    if (classCache.size < 50_000) classCache.set(cp, c);
-  }
-  return c;
-}
-
+const latinLetter = (cp: number) => (cp >= 0x41 && cp <= 0x5a) || (cp >= 0x61 && cp <= 0x7a) || (cp >= 0xff21 && cp <= 0xff3a) || (cp >= 0xff41 && cp <= 0xff5a);
 const tCodes = new Set([0x54, 0x74, 0xff34, 0xff54]); // T t Ｔ ｔ
-
-/** The Luhn check of the digit values d[a..b) (the guard's and the card-number scanner's hot path). */
-export function luhnAt(d: ArrayLike<number>, a: number, b: number): boolean {
-  let sum = 0;
-  for (let k = b - 1, i = 0; k >= a; k--, i++) {
-    let x = d[k]!;
-    if (i % 2 === 1) {
-      x *= 2;
-      if (x > 9) x -= 9;
-    }
-    sum += x;
-  }
-  return sum % 10 === 0;
-}
-
-function brandFits(p4: number, len: number): boolean {
-  for (const b of brands) if (b.lengths.includes(len) && Math.floor(p4 / pow10[4 - b.digits]!) >= b.from && Math.floor(p4 / pow10[4 - b.digits]!) <= b.to) return true;
-  return false;
-}
 
 function digitString(d: number[], a: number, b: number): string {
   let out = '';
@@ -157,35 +75,6 @@ function digitString(d: number[], a: number, b: number): string {
 }
 
 const digitChars = '0123456789';
-
-/**
- * Three ways of typing a card number that plain separators miss, each on by default; tests switch them off
- * one at a time to measure what each one costs on the benign corpus (card-numbers.test.ts).
- */
-export interface CardRules {
-  /** `4242/4242/4242/4242`: a slash (or `／`) between groups, as a hyphen. */
-  slash: boolean;
-  /** `4242  4242  4242  4242`: two spaces between groups (three still end the run). */
-  doubleSpace: boolean;
-  /**
-   * `4242424242424242123`: a card with its security code typed on, no separator: a single 19-digit group
-   * whose first 16 digits (+3) or 15 digits (+4, Amex) are a card. Only 19: a 3-digit code follows every
-   * 16-digit brand and a 4-digit one only Amex's 15 digits, so 20-digit codes (product, bank references) stay clear.
-   */
-  codeTypedOn: boolean;
-}
-
-export const defaultCardRules: CardRules = { slash: true, doubleSpace: true, codeTypedOn: true };
-
-/** The card inside a single group of digits that has its security code typed on, or null. */
-function cardBeforeCode(d: number[], a: number, len: number): number | null {
-  if (len !== 19) return null;
-  for (const cardLen of [16, 15]) {
-    const p4 = d[a]! * 1000 + d[a + 1]! * 100 + d[a + 2]! * 10 + d[a + 3]!;
-    if (luhnAt(d, a, a + cardLen) && brandFits(p4, cardLen) && isCardNumber(digitString(d, a, a + cardLen))) return cardLen;
-  }
-  return null;
-}
 
 /**
  * Every card number in the text, as typed (first match wins where windows overlap). `accept` replaces the
@@ -197,22 +86,23 @@ export function findCardNumbers(text: string, accept?: (digits: string) => boole
   let digitCount = 0;
   for (let i = 0; i < text.length && digitCount < 13; i++) {
     const u = text.charCodeAt(i);
-    if ((u >= 48 && u <= 57) || (u >= 0x80 && classify(u >= 0xd800 && u <= 0xdbff ? text.codePointAt(i)! : u) <= 9)) digitCount++;
+    if ((u >= 48 && u <= 57) || (u >= 0x80 && charClass(u >= 0xd800 && u <= 0xdbff ? text.codePointAt(i)! : u) <= 9)) digitCount++;
   }
   if (digitCount < 13) return found;
 
-  // The current run: digit values, and per group its offsets in the text, token and first digit index.
-  // A run is digit groups joined by one separator; groups joined by hyphens or dots form one token, a plain
-  // space starts a new token.
+  // The current run: digit values, and per group its offsets in the text, token, first digit index and
+  // whether the gap before it was loose (see card-shapes.ts).
   const dv: number[] = [];
   const gStart: number[] = [];
   const gEnd: number[] = [];
   const gToken: number[] = [];
   const gAt: number[] = [];
+  const gLoose: boolean[] = [];
   let before = 0;
   let prev = 0;
-  // Separator seen since the last digit: 0 none, 1 space, 2 mark, 3 space+mark, 4 (space+)mark+space, 5 two spaces.
-  let sep = 0;
+  // The classes of the separator characters since the last digit (a CR LF pair counts once).
+  const gap: number[] = [];
+  const regular = (i: number, j: number) => isRegularGrouping(Array.from({ length: j - i + 1 }, (_, k) => gAt[i + k + 1]! - gAt[i + k]!));
 
   const scan = () => {
     const n = gStart.length;
@@ -225,20 +115,25 @@ export function findCardNumbers(text: string, accept?: (digits: string) => boole
       // Every brand starts with 2–6 (measurements with a custom `accept` look at every start); a group of
       // more than 19 digits is a code, not a card, and so is anything containing it.
       if ((accept || (first >= 2 && first <= 6)) && gAt[i + 1]! - a <= 19) {
+        let loose = false;
         for (let j = i; j < n; j++) {
           const len = gAt[j + 1]! - a;
           if (len > 19) break;
+          if (j > i && gLoose[j]) loose = true;
           if (len < 13) continue;
+          // Across a line break, list punctuation, a wave dash or a wide gap, and glued to a Latin letter
+          // (`LOT36361724-744424`), only card-like groupings: lists of numbers and identifiers are not cards.
+          if ((loose || (i === 0 && latinLetter(before))) && !regular(i, j)) continue;
           // Across tokens only whole tokens: "5444-2895-4532 4131-2007-3085" is two tracking numbers, not a
           // card in the middle; within one token any groups ("4242-4242-4242-4242-12-28").
           if (gToken[i] !== gToken[j] && !((i === 0 || gToken[i - 1] !== gToken[i]) && (j === n - 1 || gToken[j + 1] !== gToken[j]))) continue;
           // `T` + 13 digits: a qualified-invoice registration number (適格請求書発行事業者登録番号).
           if (i === 0 && j === 0 && len === 13 && tCodes.has(before)) continue;
-          const ok = accept ? accept(digitString(dv, a, a + len)) : luhnAt(dv, a, a + len) && brandFits(dv[a]! * 1000 + dv[a + 1]! * 100 + dv[a + 2]! * 10 + dv[a + 3]!, len) && isCardNumber(digitString(dv, a, a + len));
+          const ok = accept ? accept(digitString(dv, a, a + len)) : cardBrandAt(dv, a, len) !== null;
           if (ok) bestJ = j;
         }
       }
-      const typedOn = bestJ < 0 && rules.codeTypedOn && !accept && first >= 2 && first <= 6 ? cardBeforeCode(dv, a, gAt[i + 1]! - a) : null;
+      const typedOn = bestJ < 0 && rules.codeTypedOn && !accept && first >= 2 && first <= 6 ? cardBeforeCodeAt(dv, a, gAt[i + 1]! - a) || null : null;
       if (bestJ >= 0) {
         // The longest window from this group, so "card + CVV" is covered whole.
         const digits = digitString(dv, a, gAt[bestJ + 1]!);
@@ -253,19 +148,20 @@ export function findCardNumbers(text: string, accept?: (digits: string) => boole
         i += 1;
       }
     }
-    dv.length = gStart.length = gEnd.length = gToken.length = gAt.length = 0;
-    sep = 0;
+    dv.length = gStart.length = gEnd.length = gToken.length = gAt.length = gLoose.length = gap.length = 0;
   };
 
   for (let i = 0; i < text.length; ) {
     const cp = text.codePointAt(i)!;
     const next = i + (cp > 0xffff ? 2 : 1);
-    const c = rules.slash && (cp === 0x2f || cp === 0xff0f) ? MARK : classify(cp);
+    const c = charClass(cp, rules);
     const inRun = gStart.length > 0;
     if (c <= 9) {
-      if (!inRun || sep !== 0) {
+      if (!inRun || gap.length !== 0) {
         if (!inRun) before = prev;
-        gToken.push(inRun ? gToken.at(-1)! + (sep === 1 || sep === 5 ? 1 : 0) : 0);
+        // Only dashes, dots and slashes between groups keep them in one token.
+        gToken.push(inRun ? gToken.at(-1)! + (gap.every((g) => g === MARK || g === SLASH) ? 0 : 1) : 0);
+        gLoose.push(inRun && !isPlainGap(gap));
         gStart.push(i);
         gEnd.push(next);
         gAt.push(dv.length);
@@ -273,15 +169,12 @@ export function findCardNumbers(text: string, accept?: (digits: string) => boole
         gEnd[gEnd.length - 1] = next;
       }
       dv.push(c);
-      sep = 0;
+      gap.length = 0;
     } else if (c === IGNORE) {
       // Invisible: neither a digit nor a separator.
-    } else if (inRun && c === SPACE) {
-      sep = sep === 0 ? 1 : sep === 2 || sep === 3 ? 4 : sep === 1 && rules.doubleSpace ? 5 : -1;
-      if (sep < 0) scan();
-    } else if (inRun && c === MARK) {
-      sep = sep === 0 ? 2 : sep === 1 ? 3 : -1;
-      if (sep < 0) scan();
+    } else if (inRun && isSeparator(c)) {
+      if (!(cp === 0x0a && prev === 0x0d)) gap.push(c);
+      if (gap.length > rules.maxGap) scan();
     } else if (inRun) {
       scan();
     }
@@ -302,7 +195,7 @@ export function maskCardNumbers(text: string): string {
     let keep = 4;
     const chars = [...typed];
     for (let k = chars.length - 1; k >= 0; k--) {
-      if (classify(chars[k]!.codePointAt(0)!) <= 9) chars[k] = keep-- > 0 ? chars[k]! : '*';
+      if (charClass(chars[k]!.codePointAt(0)!) <= 9) chars[k] = keep-- > 0 ? chars[k]! : '*';
     }
     return chars.join('');
   });
