@@ -56,6 +56,13 @@ function luhnValidNonBrand(): string {
   for (let d = 0; d < 10; d++) if (luhn(body + d)) return body + d;
   return body + '0';
 }
+/** A JAN (EAN-13) code: real ones always carry a valid check digit (a 13-digit Luhn-valid Visa-like number that is not one is reported, as the guard refuses it). */
+function jan(prefix: string): string {
+  const body = prefix + digits(10);
+  let sum = 0;
+  for (let i = 0; i < 12; i++) sum += Number(body[11 - i]) * (i % 2 === 0 ? 3 : 1);
+  return body + String((10 - (sum % 10)) % 10);
+}
 const fullWidth = (s: string) => s.replace(/[0-9]/g, (c) => String.fromCharCode(0xff10 + Number(c)));
 const groups = (s: string, sep: string) => s.replace(/(\d{4})(?=\d)/g, `$1${sep}`);
 
@@ -70,7 +77,7 @@ function noiseLine(): string {
     case 1:
       return JSON.stringify({ level: 30, time: t0, pid: 4000 + int(999), hostname: `web-${int(4)}`, reqId: `req-${int(99999).toString(36)}`, req: { method: pick(['GET', 'POST']), url: pick(paths), remoteAddress: `192.168.${int(255)}.${int(255)}` }, res: { statusCode: pick([200, 200, 303, 404, 422]) }, responseTime: Math.round(rnd() * 50_000) / 1000, msg: 'request completed' });
     case 2:
-      return JSON.stringify({ order_no: `2026${String(1 + int(12)).padStart(2, '0')}${String(1 + int(28)).padStart(2, '0')}-${digits(6)}`, total: 1000 + int(50000), postal: `${digits(3)}-${digits(4)}`, phone: `0${pick(['90', '80', '70', '3', '6'])}-${digits(4)}-${digits(4)}`, jan: `49${digits(11)}`, customer: pick(words.slice(8, 10)), items: [{ sku: `SKU-${digits(5)}`, qty: 1 + int(5), price: 500 + int(5000) }] });
+      return JSON.stringify({ order_no: `2026${String(1 + int(12)).padStart(2, '0')}${String(1 + int(28)).padStart(2, '0')}-${digits(6)}`, total: 1000 + int(50000), postal: `${digits(3)}-${digits(4)}`, phone: `0${pick(['90', '80', '70', '3', '6'])}-${digits(4)}-${digits(4)}`, jan: jan('49'), customer: pick(words.slice(8, 10)), items: [{ sku: `SKU-${digits(5)}`, qty: 1 + int(5), price: 500 + int(5000) }] });
     case 3:
       return `${pick(words)}、${pick(words)}。合計${fullWidth(String(1000 + int(90000)))}円（${pick(words)}）〒${fullWidth(digits(3))}－${fullWidth(digits(4))} ${pick(words)} ${new Date(t0).toISOString()}`;
     case 4:
@@ -79,7 +86,7 @@ function noiseLine(): string {
       return `192.168.${int(255)}.${int(255)} - - [21/Nov/2026:10:${String(int(60)).padStart(2, '0')}:${String(int(60)).padStart(2, '0')} +0900] "GET ${pick(paths)} HTTP/1.1" ${pick([200, 304, 404])} ${int(90000)} "-" "Mozilla/5.0 (Windows NT 10.0; Win64; x64)"`;
     case 6:
       // numbers of all kinds that must not be reported
-      return `ids: ${digits(12)} ${digits(20)} ${luhnValidNonBrand()} ${luhnInvalidCardLike()} ${digits(8)}-${digits(4)} tracking ${digits(4)} ${digits(4)} ${digits(4)} jan ${'45' + digits(11)} epoch ${t0} amount ${int(100000)}.${digits(2)}`;
+      return `ids: ${digits(12)} ${digits(20)} ${luhnValidNonBrand()} ${luhnInvalidCardLike()} ${digits(8)}-${digits(4)} tracking ${digits(4)} ${digits(4)} ${digits(4)} jan ${jan('45')} epoch ${t0} amount ${int(100000)}.${digits(2)}`;
     case 7:
       return `INSERT INTO audit VALUES (${int(1e6)}, '${uuid()}', '${new Date(t0).toISOString()}', ${rnd().toFixed(4)}, 'ok');`;
     default:

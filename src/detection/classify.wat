@@ -2,31 +2,35 @@
 ;; `wat2wasm src/detection/classify.wat -o - | base64 -w0` from Debian's wabt and paste the result there).
 ;;
 ;; spans(words, masks, out) -> n: reads `words` 64-bit masks and writes n pairs (start, end) of byte positions
-;; (i32) to memory[out..] for every maximal stretch of set bits at least 14 long; a stretch still open after
-;; the last word is written last with end = words * 64 (the caller clips it).
+;; (i32) to memory[out..] for every maximal stretch of set bits at least 13 long (the shortest card number);
+;; a stretch still open after the last word is written last with end = words * 64 (the caller clips it).
 ;;
-;; classify(len, out): for every 16 input bytes at memory[0..len), writes a 16-bit mask to memory[out..]:
-;; bit k set = byte k may be part of a written card number (ASCII digit, space, '-', '.', or a byte of the
-;; full-width digits/separators: 80 83 88 8D 8E 90-99 BC E2 E3 EF). Membership is a "shufti" lookup: one
-;; table by low nibble, one by high nibble, a byte is in the set when the two share a bit.
+;; classify(len, out, tables): for every 16 input bytes at memory[0..len), writes a 16-bit mask to
+;; memory[out..]: bit k set = byte k may be part of a written card number. Membership is a "shufti" lookup:
+;; one 16-byte table by low nibble at memory[tables], one by high nibble at memory[tables + 16]; a byte is
+;; in the set when the two share a bit. The tables are built in classify-wasm.ts from the byte set that
+;; detection/shape-bytes.ts derives from the one definition of card-number shapes.
 (module
   (memory (export "memory") 40)
-  (func (export "classify") (param $len i32) (param $out i32)
+  (func (export "classify") (param $len i32) (param $out i32) (param $tables i32)
     (local $i i32)
     (local $v v128)
     (local $m v128)
+    (local $lo v128)
+    (local $hi v128)
+    (local.set $lo (v128.load (local.get $tables)))
+    (local.set $hi (v128.load offset=16 (local.get $tables)))
     (block $done
       (loop $next
         (br_if $done (i32.ge_u (local.get $i) (local.get $len)))
         (local.set $v (v128.load (local.get $i)))
         (local.set $m
           (v128.and
-            ;; low-nibble table: bit 1 = hi 2, 2 = hi 3, 4 = hi 8, 8 = hi 9, 16 = hi B, 32 = hi E
             (i8x16.swizzle
-              (v128.const i8x16 15 10 42 46 10 10 10 10 14 10 0 0 16 5 5 32)
+              (local.get $lo)
               (v128.and (local.get $v) (v128.const i8x16 15 15 15 15 15 15 15 15 15 15 15 15 15 15 15 15)))
             (i8x16.swizzle
-              (v128.const i8x16 0 0 1 2 0 0 0 0 4 8 0 16 0 0 32 0)
+              (local.get $hi)
               (i8x16.shr_u (local.get $v) (i32.const 4)))))
         (i32.store16
           (i32.add (local.get $out) (i32.shr_u (local.get $i) (i32.const 3)))
@@ -47,7 +51,7 @@
           (then
             (if (i32.ge_s (local.get $run) (i32.const 0))
               (then
-                (if (i32.ge_s (i32.sub (local.get $base) (local.get $run)) (i32.const 14))
+                (if (i32.ge_s (i32.sub (local.get $base) (local.get $run)) (i32.const 13))
                   (then
                     (i32.store (i32.add (local.get $out) (i32.shl (local.get $n) (i32.const 3))) (local.get $run))
                     (i32.store offset=4 (i32.add (local.get $out) (i32.shl (local.get $n) (i32.const 3))) (local.get $base))
@@ -62,7 +66,7 @@
         (if (i32.ge_s (local.get $run) (i32.const 0))
           (then
             (local.set $lead (i32.wrap_i64 (i64.ctz (i64.xor (local.get $m) (i64.const -1)))))
-            (if (i32.ge_s (i32.sub (i32.add (local.get $base) (local.get $lead)) (local.get $run)) (i32.const 14))
+            (if (i32.ge_s (i32.sub (i32.add (local.get $base) (local.get $lead)) (local.get $run)) (i32.const 13))
               (then
                 (i32.store (i32.add (local.get $out) (i32.shl (local.get $n) (i32.const 3))) (local.get $run))
                 (i32.store offset=4 (i32.add (local.get $out) (i32.shl (local.get $n) (i32.const 3))) (i32.add (local.get $base) (local.get $lead)))
@@ -76,11 +80,11 @@
           (then
             (local.set $run (i32.sub (i32.add (local.get $base) (i32.const 64)) (local.get $trail)))
             (local.set $inner (i64.and (local.get $inner) (i64.shr_u (i64.const -1) (i64.extend_i32_u (local.get $trail)))))))
-        ;; stretches of 14 inside the word: shift-and chain 1 + 1 + 2 + 4 + 6
+        ;; stretches of 13 inside the word: shift-and chain 1 + 1 + 2 + 4 + 5
         (local.set $r (i64.and (local.get $inner) (i64.shr_u (local.get $inner) (i64.const 1))))
         (local.set $r (i64.and (local.get $r) (i64.shr_u (local.get $r) (i64.const 2))))
         (local.set $r (i64.and (local.get $r) (i64.shr_u (local.get $r) (i64.const 4))))
-        (local.set $r (i64.and (local.get $r) (i64.shr_u (local.get $r) (i64.const 6))))
+        (local.set $r (i64.and (local.get $r) (i64.shr_u (local.get $r) (i64.const 5))))
         (if (i64.ne (local.get $r) (i64.const 0))
           (then
             (local.set $bits (local.get $inner))
@@ -89,7 +93,7 @@
                 (br_if $bdone (i64.eqz (local.get $bits)))
                 (local.set $s (i32.wrap_i64 (i64.ctz (local.get $bits))))
                 (local.set $l (i32.wrap_i64 (i64.ctz (i64.xor (i64.shr_u (local.get $bits) (i64.extend_i32_u (local.get $s))) (i64.const -1)))))
-                (if (i32.ge_s (local.get $l) (i32.const 14))
+                (if (i32.ge_s (local.get $l) (i32.const 13))
                   (then
                     (i32.store (i32.add (local.get $out) (i32.shl (local.get $n) (i32.const 3))) (i32.add (local.get $base) (local.get $s)))
                     (i32.store offset=4 (i32.add (local.get $out) (i32.shl (local.get $n) (i32.const 3))) (i32.add (i32.add (local.get $base) (local.get $s)) (local.get $l)))

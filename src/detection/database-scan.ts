@@ -1,6 +1,7 @@
 import { sql, type RawBuilder } from 'kysely';
 import type { Db } from '../platform/db/database.ts';
 import { PanScanner, redactText, type PanFind } from './pan-scanner.ts';
+import { minCardDigits } from '../platform/security/card-shapes.ts';
 
 /**
  * Database side of the card-number scan: every text, varchar, char, json and jsonb column (and arrays of
@@ -53,7 +54,7 @@ interface TableInfo {
   pk: string[];
 }
 
-const SHORTEST_CARD = 14; // characters: no value shorter than this can hold a card number
+const SHORTEST_CARD = minCardDigits; // characters: no value shorter than this can hold a card number
 
 export function emptyDbStats(): DbScanStats {
   return { tables: 0, columns: 0, rows: 0, values: 0, bytes: 0, finds: [], errors: [] };
@@ -110,10 +111,11 @@ export async function scanDatabase(db: Db, stats: DbScanStats, opts: DbScanOptio
         }
       }
       if (text.length < SHORTEST_CARD) continue;
-      // json keeps `\uFF14`-style escapes as written: decode them so full-width digits are seen.
-      if (t.columns[c]!.json && text.includes('\\u')) {
+      // json keeps `\uFF14` and `\n` escapes as written: scan the decoded keys and values (one after the
+      // other, kept apart), so full-width digits and numbers split over lines are seen as the guard sees them.
+      if (t.columns[c]!.json && text.includes('\\')) {
         try {
-          text = JSON.stringify(JSON.parse(text));
+          text = jsonStrings(JSON.parse(text)).join('\u0000');
         } catch {}
       }
       valueFinds.length = 0;
@@ -168,4 +170,18 @@ export async function scanDatabase(db: Db, stats: DbScanStats, opts: DbScanOptio
       stats.errors.push({ table: t.name, error: redactText((err as Error).message) });
     }
   }
+}
+
+/** Every key, string and number in a parsed JSON value. */
+function jsonStrings(v: unknown, out: string[] = []): string[] {
+  if (typeof v === 'string') out.push(v);
+  else if (typeof v === 'number') out.push(String(v));
+  else if (Array.isArray(v)) for (const x of v) jsonStrings(x, out);
+  else if (v && typeof v === 'object') {
+    for (const [k, x] of Object.entries(v)) {
+      out.push(k);
+      jsonStrings(x, out);
+    }
+  }
+  return out;
 }

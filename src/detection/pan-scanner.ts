@@ -1,36 +1,36 @@
 /**
  * T2/T5: a fast byte-level detector for primary account numbers (card numbers) in streams.
  *
- * What counts as a find: a run of 13–19 digits (in effect 14–19: no brand below accepts 13) that
- *  - may be written with single separators between digits/groups: ASCII space, hyphen or dot, and the
- *    Japanese IME variants ideographic space U+3000, full-width hyphen U+FF0D, full-width dot U+FF0E,
- *    hyphen U+2010, minus U+2212 and the long-vowel mark U+30FC (often typed as a dash);
- *  - may use full-width digits U+FF10–U+FF19 (UTF-8 EF BC 90–99), also mixed with ASCII digits;
- *  - starts with a real issuer prefix and has that brand's length (Visa 4: 16–19; Mastercard 51–55,
- *    2221–2720: 16; Amex 34/37: 15; JCB 3528–3589: 16–19; Diners 300–305/36/38–39: 14–19;
- *    Discover 6011/644–649/65: 16–19; UnionPay 62: 16–19). Visa 13 is left out on purpose: JAN/EAN-13
- *    product codes (45…, 49…) would otherwise be flagged;
- *  - passes the Luhn check;
- *  - is not glued to an ASCII letter, digit or underscore on either side (hex/base64 identifiers such as
- *    token hashes are full of digit runs; `card:4242…` and `カード4242…` are still found, `id4242…` is not).
- * A separated run may hold more than a card (`4242 4242 4242 4242 123` = number + CVV): candidates are
- * whole groups of the run; the earliest start and then the longest valid candidate wins. An unseparated
- * run of 20+ digits is never a card.
+ * What a card number looks like is defined once, in platform/security/card-shapes.ts, for this scanner
+ * and the request guard alike: the digits (ASCII, full-width and every other character whose NFKC form
+ * is a digit), the separators between groups (spaces, line breaks, dashes, dots, slashes, wave dashes,
+ * Japanese punctuation; up to `maxGap` characters in a row), the issuer prefixes and lengths, the Luhn
+ * check, the JAN-13 exclusion and a security code typed on after the number. Every byte table below is
+ * built from that definition, and every non-ASCII character is classified by `charClass` itself, so
+ * the scanner finds every shape the guard refuses (pan-scanner.test.ts checks the generated set).
  *
- * The scanner works on bytes (UTF-8), never decodes text, and keeps its state across chunks, so a number
- * split between two reads is found. Speed (it must keep up with `grep -P`; see bench/pan-scan.ts): a card
- * number needs at least 14 bytes in a row from a small set (digits, separators, bytes of full-width
- * digits), so only such stretches are read byte by byte. Large chunks find them with a SIMD pre-filter
- * (classify-wasm.ts), small ones with a Horspool-style skip loop; ASCII digit runs wholly inside a chunk
- * are decided straight from the buffer, and only runs with full-width characters or across a chunk
- * boundary go through the state machine. A find carries only the masked number (first 6, last 4): the full
- * number never leaves this file.
+ * The scanner is wider than the guard in two ways and narrower in one: it does not need tokens to be
+ * taken whole nor loose gaps to have card-like groupings (a scan reports, it does not refuse input),
+ * and it ignores a number glued to an ASCII letter, digit or underscore (hex/base64 identifiers such as
+ * token hashes are full of digit runs; `card:4242…` and `カード4242…` are still found, `id4242…` is not).
+ * A run may hold more than a card (`4242 4242 4242 4242 123` = number + CVV): candidates are whole groups
+ * of the run; the earliest start and then the longest valid candidate wins. An unseparated run of 20+
+ * digits is never a card.
+ *
+ * The scanner works on bytes (UTF-8) and keeps its state across chunks, so a number split between two
+ * reads is found. Speed (it must keep up with `grep -P`; see bench/pan-scan.ts): a card number needs at
+ * least 13 bytes in a row from a small set (the UTF-8 bytes of digits and separators), so only such
+ * stretches are read byte by byte. Large chunks find them with a SIMD pre-filter (classify-wasm.ts),
+ * small ones with a Horspool-style skip loop; ASCII runs wholly inside a chunk are decided straight from
+ * the buffer, and only runs with non-ASCII characters or across a chunk boundary go through the state
+ * machine. A find carries only the masked number (first 6, last 4): the full number never leaves this file.
  */
 
-import { BLOCK, longSpans } from './classify-wasm.ts';
-import { luhnAt } from '../platform/security/card-numbers.ts';
+import { BLOCK, longSpans, MIN_SPAN } from './classify-wasm.ts';
+import { asciiClass, cardBeforeCodeAt, cardBrandAt, charClass, defaultCardRules, IGNORE, isPlainGap, isRegularGrouping, isSeparator, minCardDigits, type CardBrand } from '../platform/security/card-shapes.ts';
+import { OTHER_CLASS, shapeBytes } from './shape-bytes.ts';
 
-export type CardBrand = 'visa' | 'mastercard' | 'amex' | 'jcb' | 'diners' | 'discover' | 'unionpay';
+export type { CardBrand } from '../platform/security/card-shapes.ts';
 
 export interface PanFind {
   /** Byte offset of the number's first digit in the stream. */
@@ -43,73 +43,47 @@ export interface PanFind {
   masked: string;
 }
 
-// Byte classes for the idle loop: 1 = ASCII digit, 2 = 0xEF (may start a full-width digit).
+// Byte tables, all derived from card-shapes.ts. IDLE: 1 = ASCII digit, 2 = a lead byte that can start a
+// non-ASCII digit. ASEP: an ASCII separator. WORD: ASCII word characters (a number glued to one is part
+// of an identifier, not a card). INRUN: every byte of a written card number. BMP: the class of every
+// BMP character. Built when the first scanner is made.
 const IDLE = new Uint8Array(256);
-for (let b = 0x30; b <= 0x39; b++) IDLE[b] = 1;
-IDLE[0xef] = 2;
-// Bytes that can occur inside a written card number (digits, separators, and every byte of the full-width
-// digits and separators above). A card number is at least MIN_SPAN bytes of these in a row, which lets the
-// idle scan look at one byte in MIN_SPAN (Boyer–Moore–Horspool style) instead of every byte.
-const INRUN = new Uint8Array(256);
-for (const b of [0x20, 0x2d, 0x2e, 0xef, 0xbc, 0x8d, 0x8e, 0xe3, 0x80, 0x83, 0xe2, 0x88, 0x92]) INRUN[b] = 1;
-for (let b = 0x30; b <= 0x39; b++) INRUN[b] = 1;
-for (let b = 0x90; b <= 0x99; b++) INRUN[b] = 1;
-/** The shortest card any brand below accepts is 14 digits (Diners), so at least 14 bytes. */
-const MIN_SPAN = 14;
-// ASCII word characters: a number glued to one of these is part of an identifier, not a card.
+const ASEP = new Uint8Array(256);
 const WORD = new Uint8Array(256);
-for (let b = 0; b < 128; b++) if (/[A-Za-z0-9_]/.test(String.fromCharCode(b))) WORD[b] = 1;
+let INRUN: Uint8Array = new Uint8Array(256);
+let BMP: Uint8Array = new Uint8Array(0);
+for (let b = 0; b < 128; b++) {
+  if (asciiClass[b]! <= 9) IDLE[b] = 1;
+  if (isSeparator(asciiClass[b]!)) ASEP[b] = 1;
+  if (/[A-Za-z0-9_]/.test(String.fromCharCode(b))) WORD[b] = 1;
+}
+
+function loadTables() {
+  if (BMP.length) return;
+  const t = shapeBytes();
+  for (let b = 128; b < 256; b++) if (t.digitLead[b]) IDLE[b] = 2;
+  INRUN = t.inRun;
+  BMP = t.bmp;
+}
+
+/** The class (card-shapes.ts) of a code point: from the table in the BMP. */
+const classOf = (cp: number) => (cp < 0x10000 ? BMP[cp]! : charClass(cp));
+const MAX_GAP = defaultCardRules.maxGap;
 
 // Scanner states.
 const S_IDLE = 0;
-const S_I_EF = 1; // idle, saw EF
-const S_I_EFBC = 2; // idle, saw EF BC
-const S_DIGIT = 3; // in a run, last was a digit
-const S_D_EF = 4; // after digit: EF
-const S_D_EFBC = 5; // after digit: EF BC (digit 90–99, separator 8D/8E)
-const S_D_E3 = 6; // after digit: E3 (80 80 ideographic space, 83 BC long vowel mark)
-const S_D_E380 = 7;
-const S_D_E383 = 8;
-const S_D_E2 = 9; // after digit: E2 (80 90 hyphen, 88 92 minus)
-const S_D_E280 = 10;
-const S_D_E288 = 11;
-const S_SEP = 12; // in a run, after one separator: a digit must follow
-const S_S_EF = 13;
-const S_S_EFBC = 14;
+const S_IDLE_MB = 1; // idle, inside a multi-byte character that may be a digit
+const S_DIGIT = 2; // in a run, last was a digit
+const S_GAP = 3; // in a run, after one or more separators: a digit must follow
+const S_MB = 4; // in a run, inside a multi-byte character
 
 const MAX_GROUPS = 64;
 const MAX_PLAIN_GROUPS = 256;
 const DIGIT_CAP = 128;
 
+/** The brand when d[start..start+len) is a card number (card-shapes.ts), else null. */
 export function brandOf(d: ArrayLike<number>, start: number, len: number): CardBrand | null {
-  const d0 = d[start]!;
-  const d1 = d[start + 1]!;
-  const p2 = d0 * 10 + d1;
-  const p4 = p2 * 100 + d[start + 2]! * 10 + d[start + 3]!;
-  switch (d0) {
-    case 4:
-      return len >= 16 ? 'visa' : null;
-    case 5:
-      return p2 >= 51 && p2 <= 55 && len === 16 ? 'mastercard' : null;
-    case 2:
-      return p4 >= 2221 && p4 <= 2720 && len === 16 ? 'mastercard' : null;
-    case 3: {
-      if (p2 === 34 || p2 === 37) return len === 15 ? 'amex' : null;
-      if (p4 >= 3528 && p4 <= 3589) return len >= 16 ? 'jcb' : null;
-      const p3 = (p4 / 10) | 0;
-      if ((p3 >= 300 && p3 <= 305) || p2 === 36 || p2 === 38 || p2 === 39) return len >= 14 ? 'diners' : null;
-      return null;
-    }
-    case 6: {
-      if (len < 16) return null;
-      const p3 = (p4 / 10) | 0;
-      if (p4 === 6011 || (p3 >= 644 && p3 <= 649) || p2 === 65) return 'discover';
-      if (p2 === 62) return 'unionpay';
-      return null;
-    }
-    default:
-      return null;
-  }
+  return cardBrandAt(d, start, len);
 }
 
 function maskDigits(d: ArrayLike<number>, start: number, len: number): string {
@@ -118,6 +92,23 @@ function maskDigits(d: ArrayLike<number>, start: number, len: number): string {
   s += '*'.repeat(len - 10);
   for (let i = len - 4; i < len; i++) s += d[start + i];
   return s;
+}
+
+/**
+ * The class (card-shapes.ts) of the UTF-8 character starting at buf[k]; -1 when it does not end before
+ * `to`, -2 when the bytes are not a character (then only the lead byte is passed over).
+ */
+function classAt(buf: Uint8Array, k: number, to: number): number {
+  const b = buf[k]!;
+  const need = b >= 0xf0 ? 3 : b >= 0xe0 ? 2 : 1;
+  if (k + need >= to) return -1;
+  let cp = b & (need === 3 ? 0x07 : need === 2 ? 0x0f : 0x1f);
+  for (let q = 1; q <= need; q++) {
+    const x = buf[k + q]!;
+    if ((x & 0xc0) !== 0x80) return -2;
+    cp = (cp << 6) | (x & 0x3f);
+  }
+  return classOf(cp);
 }
 
 /**
@@ -130,9 +121,17 @@ export class PanScanner {
   /** Absolute offset of the first byte of the next chunk. */
   private base = 0;
   private prevByte = 0x0a;
-  /** Byte before a pending full-width digit's EF, and that EF's offset. */
-  private fwBefore = 0;
-  private fwOffset = 0;
+  /** A multi-byte character being read: continuation bytes still needed, code point so far, offset of its
+   * first byte, the byte before it (idle: to tell whether a digit is glued) and the state it interrupted. */
+  private mbNeed = 0;
+  private mbCp = 0;
+  private mbOffset = 0;
+  private mbBefore = 0;
+  private mbFrom = S_IDLE;
+  /** Separator characters since the last digit (a CR LF pair counts once), their classes, and whether the last was CR. */
+  private gap = 0;
+  private gapCls = new Uint8Array(MAX_GAP + 2);
+  private lastCR = false;
   /** Digits of the groups in the window (shifted as groups are dropped). */
   private dig = new Uint8Array(DIGIT_CAP);
   private nd = 0;
@@ -148,20 +147,28 @@ export class PanScanner {
   /** Offset just after the last digit (to compute a find's byte length). */
   private lastDigitEnd = 0;
   private gEnd = new Float64Array(MAX_GROUPS);
+  /** Per group: 1 when the gap before it was loose (card-shapes.ts): windows across it need card-like groupings. */
+  private gLoose = new Uint8Array(MAX_GROUPS);
   /** Total digits in the current run (fast reject for short runs). */
   private runDigits = 0;
   finds = 0;
-  /** Pairs of [start, end): at most one stretch per 15 bytes (14 long + 1 outside). Allocated on first use. */
+  /** Pairs of [start, end): at most one stretch per 14 bytes (13 long + 1 outside). Allocated on first use. */
   private spans: Int32Array | null = null;
   /** Groups of an ASCII run measured by the fast path (buffer indices), and a candidate's digits. */
   private pgStart = new Int32Array(MAX_PLAIN_GROUPS);
   private pgEnd = new Int32Array(MAX_PLAIN_GROUPS);
+  private pgLoose = new Uint8Array(MAX_PLAIN_GROUPS);
+  private pgLen = new Int32Array(MAX_PLAIN_GROUPS);
   private tmp = new Uint8Array(24);
 
-  constructor(private readonly onFind: (f: PanFind) => void) {}
+  constructor(private readonly onFind: (f: PanFind) => void) {
+    loadTables();
+  }
 
   reset(): void {
     this.state = S_IDLE;
+    this.gap = 0;
+    this.lastCR = false;
     this.base = 0;
     this.prevByte = 0x0a;
     this.nd = 0;
@@ -190,7 +197,7 @@ export class PanScanner {
     let spans = this.spans;
     if (to - from >= 4096) {
       spans ??= this.spans = new Int32Array(BLOCK / 4);
-      nSpans = longSpans(buf, from, to, spans); // stretches of MIN_SPAN (14) or more
+      nSpans = longSpans(buf, from, to, spans); // stretches of MIN_SPAN (13) or more
     }
     let si = 0;
     while (i < to) {
@@ -237,22 +244,25 @@ export class PanScanner {
           }
           if (i >= to) break;
         }
-        // Byte by byte up to `limit`: a table lookup until a digit or a possible full-width digit.
+        // Byte by byte up to `limit`: a table lookup until a digit or a byte that may start a non-ASCII digit.
         let c = 0;
         while (i < limit && (c = IDLE[buf[i]!]!) === 0) i++;
         if (i >= limit) continue;
         if (c === 1) {
-          // Fast path: measure the ASCII run (digits with single ASCII separators) in a tight loop, noting
-          // its groups. A run wholly inside this chunk is decided right here from the buffer: one with fewer
-          // than 14 digits (dates, prices, ids) costs nothing more. Runs that touch full-width characters
-          // or the chunk's end go through the state machine below.
+          // Fast path: measure the ASCII run (digits with ASCII separators between them) in a tight loop,
+          // noting its groups. A run wholly inside this chunk is decided right here from the buffer: one with
+          // fewer than 13 digits (dates, prices, ids) costs nothing more. Runs that touch non-ASCII digits or
+          // separators or the chunk's end go through the state machine below.
           const pgStart = this.pgStart;
           const pgEnd = this.pgEnd;
           let j = i;
           let total = 0;
           let groups = 0;
           let plain = true;
+          let brandStart = false; // whether a group starts with 2–6, as every brand does
           for (;;) {
+            const f = buf[j]!;
+            if (f >= 0x32 && f <= 0x36) brandStart = true;
             let k = j;
             while (k < to) {
               const x = buf[k]!;
@@ -263,24 +273,31 @@ export class PanScanner {
             if (groups < MAX_PLAIN_GROUPS) (pgStart[groups] = j), (pgEnd[groups] = k);
             else plain = false;
             groups++;
-            if (k + 1 >= to) {
+            // The gap after the group: up to MAX_GAP ASCII separators (CR LF counts once).
+            let q = k;
+            let gap = 0;
+            const gapCls = this.gapCls;
+            while (q < to && ASEP[buf[q]!] === 1 && gap <= MAX_GAP) {
+              if (!(buf[q] === 0x0a && q > k && buf[q - 1] === 0x0d)) gapCls[gap++] = asciiClass[buf[q]!]!;
+              q++;
+            }
+            if (q >= to) {
               plain = false; // the chunk ends inside the run: let the state machine carry it over
               break;
             }
-            const x = buf[k]!;
-            if (x === 0x20 || x === 0x2d || x === 0x2e) {
-              const y = buf[k + 1]!;
-              if (y >= 0x30 && y <= 0x39) {
-                j = k + 1;
-                continue;
-              }
-              if (y === 0xef) plain = false; // a full-width digit may follow
-            } else if (x === 0xef || x === 0xe3 || x === 0xe2) plain = false; // full-width digit or separator
+            const y = buf[q]!;
+            if (gap > 0 && gap <= MAX_GAP && y >= 0x30 && y <= 0x39) {
+              if (groups < MAX_PLAIN_GROUPS) this.pgLoose[groups] = isPlainGap(gapCls, gap) ? 0 : 1;
+              j = q;
+              continue;
+            }
+            // A non-ASCII digit, separator or invisible character may continue the run.
+            if (gap <= MAX_GAP && y >= 0xc0 && classAt(buf, q, to) < OTHER_CLASS) plain = false;
             j = k;
             break;
           }
           if (plain) {
-            if (total >= MIN_SPAN) {
+            if (total >= minCardDigits && brandStart) {
               const before = i > from ? buf[i - 1]! : this.prevByte;
               this.decidePlainRun(buf, groups, WORD[before] === 1, WORD[buf[j]!] === 1, base);
             }
@@ -292,28 +309,46 @@ export class PanScanner {
           this.appendDigit(buf[i]! - 48, base + i + 1);
           state = S_DIGIT;
         } else {
-          this.fwBefore = i > from ? buf[i - 1]! : this.prevByte;
-          this.fwOffset = base + i;
-          state = S_I_EF;
+          // A lead byte of a multi-byte digit: decoded in place when the character lies in this chunk.
+          const lead = buf[i]!;
+          const need = lead >= 0xf0 ? 3 : lead >= 0xe0 ? 2 : 1;
+          if (i + need < to) {
+            const c = classAt(buf, i, to);
+            if (c > 9 || c === -2) {
+              i += c === -2 ? 1 : 1 + need;
+              continue;
+            }
+            this.startRun(WORD[i > from ? buf[i - 1]! : this.prevByte] === 1, base + i);
+            this.appendDigit(c, base + i + need + 1);
+            state = S_DIGIT;
+            i += 1 + need;
+            continue;
+          }
+          this.mbBefore = i > from ? buf[i - 1]! : this.prevByte;
+          this.beginChar(lead, base + i, S_IDLE);
+          state = S_IDLE_MB;
         }
         i++;
         continue;
       }
       const b = buf[i]!;
       switch (state) {
-        case S_I_EF:
-          state = b === 0xbc ? S_I_EFBC : S_IDLE;
-          if (state === S_IDLE) continue; // re-read b in the idle loop
-          break;
-        case S_I_EFBC:
-          if (b >= 0x90 && b <= 0x99) {
-            this.startRun(WORD[this.fwBefore] === 1, this.fwOffset);
-            this.appendDigit(b - 0x90, base + i + 1);
-            state = S_DIGIT;
-            break;
+        case S_IDLE_MB:
+          if ((b & 0xc0) !== 0x80) {
+            state = S_IDLE;
+            continue; // not a character: re-read b in the idle loop
           }
-          state = S_IDLE;
-          continue;
+          this.mbCp = (this.mbCp << 6) | (b & 0x3f);
+          if (--this.mbNeed > 0) break;
+          {
+            const c = classOf(this.mbCp);
+            if (c <= 9) {
+              this.startRun(WORD[this.mbBefore] === 1, this.mbOffset);
+              this.appendDigit(c, base + i + 1);
+              state = S_DIGIT;
+            } else state = S_IDLE;
+          }
+          break;
         case S_DIGIT:
           if (b >= 0x30 && b <= 0x39) {
             // Stay in S_DIGIT: take all following ASCII digits at once.
@@ -327,111 +362,51 @@ export class PanScanner {
             i = k;
             continue;
           }
-          if (b === 0x20 || b === 0x2d || b === 0x2e) {
+          if (ASEP[b] === 1) {
             this.closeGroup();
-            state = S_SEP;
-          } else if (b === 0xef) state = S_D_EF;
-          else if (b === 0xe3) state = S_D_E3;
-          else if (b === 0xe2) state = S_D_E2;
-          else {
+            this.gap = 1;
+            this.gapCls[0] = asciiClass[b]!;
+            this.lastCR = b === 0x0d;
+            state = S_GAP;
+          } else if (b >= 0xc0) {
+            this.beginChar(b, base + i, S_DIGIT);
+            state = S_MB;
+          } else {
             this.endRun(WORD[b] === 1);
             state = S_IDLE;
             continue;
           }
           break;
-        case S_D_EF:
-          if (b === 0xbc) state = S_D_EFBC;
-          else {
-            this.endRun(false);
-            state = S_IDLE;
-            continue;
-          }
-          break;
-        case S_D_EFBC:
-          if (b >= 0x90 && b <= 0x99) {
-            this.appendDigit(b - 0x90, base + i + 1);
-            state = S_DIGIT;
-          } else if (b === 0x8d || b === 0x8e) {
-            this.closeGroup();
-            state = S_SEP;
-          } else {
-            this.endRun(false);
-            state = S_IDLE;
-            continue;
-          }
-          break;
-        case S_D_E3:
-          if (b === 0x80) state = S_D_E380;
-          else if (b === 0x83) state = S_D_E383;
-          else {
-            this.endRun(false);
-            state = S_IDLE;
-            continue;
-          }
-          break;
-        case S_D_E380:
-        case S_D_E383:
-          if ((state === S_D_E380 && b === 0x80) || (state === S_D_E383 && b === 0xbc)) {
-            this.closeGroup();
-            state = S_SEP;
-          } else {
-            this.endRun(false);
-            state = S_IDLE;
-            continue;
-          }
-          break;
-        case S_D_E2:
-          if (b === 0x80) state = S_D_E280;
-          else if (b === 0x88) state = S_D_E288;
-          else {
-            this.endRun(false);
-            state = S_IDLE;
-            continue;
-          }
-          break;
-        case S_D_E280:
-        case S_D_E288:
-          if ((state === S_D_E280 && b === 0x90) || (state === S_D_E288 && b === 0x92)) {
-            this.closeGroup();
-            state = S_SEP;
-          } else {
-            this.endRun(false);
-            state = S_IDLE;
-            continue;
-          }
-          break;
-        case S_SEP:
+        case S_GAP:
           if (b >= 0x30 && b <= 0x39) {
             this.openGroup(base + i);
             this.appendDigit(b - 48, base + i + 1);
             state = S_DIGIT;
-          } else if (b === 0xef) {
-            this.fwOffset = base + i;
-            state = S_S_EF;
+          } else if (ASEP[b] === 1) {
+            if (!(b === 0x0a && this.lastCR)) this.gapCls[this.gap++] = asciiClass[b]!;
+            this.lastCR = b === 0x0d;
+            if (this.gap > MAX_GAP) {
+              this.endRun(false);
+              state = S_IDLE;
+            }
+          } else if (b >= 0xc0) {
+            this.beginChar(b, base + i, S_GAP);
+            state = S_MB;
           } else {
             this.endRun(false);
             state = S_IDLE;
             continue;
           }
           break;
-        case S_S_EF:
-          if (b === 0xbc) state = S_S_EFBC;
-          else {
+        case S_MB:
+          if ((b & 0xc0) !== 0x80) {
             this.endRun(false);
             state = S_IDLE;
             continue;
           }
-          break;
-        case S_S_EFBC:
-          if (b >= 0x90 && b <= 0x99) {
-            this.openGroup(this.fwOffset);
-            this.appendDigit(b - 0x90, base + i + 1);
-            state = S_DIGIT;
-          } else {
-            this.endRun(false);
-            state = S_IDLE;
-            continue;
-          }
+          this.mbCp = (this.mbCp << 6) | (b & 0x3f);
+          if (--this.mbNeed > 0) break;
+          state = this.endChar(base + i + 1);
           break;
       }
       i++;
@@ -439,6 +414,41 @@ export class PanScanner {
     if (to > from) this.prevByte = buf[to - 1]!;
     this.base = base + to;
     this.state = state;
+  }
+
+  /** A multi-byte character starts at `offset` with lead byte `b`, interrupting `from`. */
+  private beginChar(b: number, offset: number, from: number) {
+    this.mbNeed = b >= 0xf0 ? 3 : b >= 0xe0 ? 2 : 1;
+    this.mbCp = b & (b >= 0xf0 ? 0x07 : b >= 0xe0 ? 0x0f : 0x1f);
+    this.mbOffset = offset;
+    this.mbFrom = from;
+  }
+
+  /** A multi-byte character inside a run is complete (ending at `end`): the state that follows. */
+  private endChar(end: number): number {
+    const c = classOf(this.mbCp);
+    const from = this.mbFrom;
+    if (c <= 9) {
+      if (from === S_GAP) this.openGroup(this.mbOffset);
+      this.appendDigit(c, end);
+      return S_DIGIT;
+    }
+    if (c === IGNORE) return from;
+    if (isSeparator(c)) {
+      if (from === S_DIGIT) {
+        this.closeGroup();
+        this.gap = 0;
+      }
+      this.gapCls[this.gap++] = c;
+      if (this.gap > MAX_GAP) {
+        this.endRun(false);
+        return S_IDLE;
+      }
+      this.lastCR = false;
+      return S_GAP;
+    }
+    this.endRun(false);
+    return S_IDLE;
   }
 
   /** The stream is over: decides a run that reached its end. */
@@ -450,6 +460,7 @@ export class PanScanner {
   private startRun(glued: boolean, offset: number) {
     this.nd = 0;
     this.ng = 0;
+    this.gap = 0;
     this.runDigits = 0;
     this.runGlued = glued;
     this.firstIsRunStart = true;
@@ -461,6 +472,8 @@ export class PanScanner {
     this.gIdx[g] = this.nd;
     this.gLen[g] = 0;
     this.gOff[g] = offset;
+    this.gLoose[g] = g > 0 && !isPlainGap(this.gapCls, this.gap) ? 1 : 0;
+    this.gap = 0;
   }
 
   private appendDigit(v: number, endOffset: number) {
@@ -496,10 +509,16 @@ export class PanScanner {
       let len = 0;
       for (let e = g; e <= last; e++) for (let k = pgStart[e]!; k < pgEnd[e]!; k++) tmp[len++] = buf[k]! - 48;
       let found = -1;
-      for (let e = last; e >= g && len >= MIN_SPAN; e--) {
-        if (!(e === ng - 1 && gluedAfter)) {
-          const brand = brandOf(tmp, 0, len);
-          if (brand && luhnAt(tmp, 0, len)) {
+      const pgLen = this.pgLen;
+      const pgLoose = this.pgLoose;
+      for (let e = g; e <= last; e++) pgLen[e] = pgEnd[e]! - pgStart[e]!;
+      for (let e = last; e >= g && len >= minCardDigits; e--) {
+        let loose = false;
+        for (let k = g + 1; k <= e && !loose; k++) loose = pgLoose[k] === 1;
+        // Across a loose gap only card-like groupings (as the guard): lists of numbers one per line are not cards.
+        if (!(e === ng - 1 && gluedAfter) && (!loose || isRegularGrouping(pgLen, g, e))) {
+          const brand = cardBrandAt(tmp, 0, len);
+          if (brand) {
             this.finds++;
             this.onFind({ offset: base + pgStart[g]!, length: pgEnd[e]! - pgStart[g]!, brand, digits: len, masked: maskDigits(tmp, 0, len) });
             found = e;
@@ -507,6 +526,12 @@ export class PanScanner {
           }
         }
         len -= pgEnd[e]! - pgStart[e]!;
+      }
+      // A card with its security code typed on: the whole group is the find, the card's digits are reported.
+      const typedOn = found < 0 && !(g === ng - 1 && gluedAfter) ? cardBeforeCodeAt(tmp, 0, pgEnd[g]! - pgStart[g]!) : 0;
+      if (typedOn) {
+        this.finds++;
+        this.onFind({ offset: base + pgStart[g]!, length: pgEnd[g]! - pgStart[g]!, brand: cardBrandAt(tmp, 0, typedOn)!, digits: typedOn, masked: maskDigits(tmp, 0, typedOn) });
       }
       g = found >= 0 ? found + 1 : g + 1;
     }
@@ -530,13 +555,13 @@ export class PanScanner {
   /** A separator followed the current group: drop window starts that can no longer grow. */
   private closeGroup() {
     this.gEnd[this.ng - 1] = this.lastDigitEnd;
-    if (this.runDigits < 13 && this.ng < MAX_GROUPS - 2) return;
+    if (this.runDigits < minCardDigits && this.ng < MAX_GROUPS - 2) return;
     this.settle(false);
   }
 
   private endRun(gluedAfter: boolean) {
     this.gEnd[this.ng - 1] = this.lastDigitEnd;
-    if (this.runDigits >= 13) {
+    if (this.runDigits >= minCardDigits) {
       this.settle(true, gluedAfter);
     }
     this.nd = 0;
@@ -568,20 +593,34 @@ export class PanScanner {
         for (let e = lastEnd; e >= 0; e--) {
           let len = 0;
           for (let g = 0; g <= e; g++) len += this.gLen[g]!;
-          if (len < 13) break;
+          if (len < minCardDigits) break;
           if (final && gluedAfter && e === this.ng - 1) continue;
+          if (this.looseWithin(e) && !isRegularGrouping(this.gLen, 0, e)) continue;
           const s = this.gIdx[0]!;
-          const brand = brandOf(this.dig, s, len);
-          if (brand && luhnAt(this.dig, s, s + len)) {
+          const brand = cardBrandAt(this.dig, s, len);
+          if (brand) {
             this.finds++;
             this.onFind({ offset: this.gOff[0]!, length: this.gEnd[e]! - this.gOff[0]!, brand, digits: len, masked: maskDigits(this.dig, s, len) });
             dropThrough = e + 1;
             break;
           }
         }
+        // A card with its security code typed on: the whole group is the find, the card's digits are reported.
+        const s = this.gIdx[0]!;
+        const typedOn = dropThrough === 0 && !(final && gluedAfter && this.ng === 1) ? cardBeforeCodeAt(this.dig, s, this.gLen[0]!) : 0;
+        if (typedOn) {
+          this.finds++;
+          this.onFind({ offset: this.gOff[0]!, length: this.gEnd[0]! - this.gOff[0]!, brand: cardBrandAt(this.dig, s, typedOn)!, digits: typedOn, masked: maskDigits(this.dig, s, typedOn) });
+        }
       }
       this.dropGroups(dropThrough || 1);
     }
+  }
+
+  /** Whether any gap inside groups 0..e is loose. */
+  private looseWithin(e: number): boolean {
+    for (let k = 1; k <= e; k++) if (this.gLoose[k]) return true;
+    return false;
   }
 
   private dropGroups(n: number) {
@@ -593,6 +632,7 @@ export class PanScanner {
       this.gLen[g - n] = this.gLen[g]!;
       this.gOff[g - n] = this.gOff[g]!;
       this.gEnd[g - n] = this.gEnd[g]!;
+      this.gLoose[g - n] = this.gLoose[g]!;
     }
     this.ng -= n;
     this.firstIsRunStart = false;

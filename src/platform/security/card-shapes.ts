@@ -49,31 +49,18 @@ export const cardBrands: ReadonlyArray<{ brand: CardBrand; from: number; to: num
 export const minCardDigits = 13;
 export const maxCardDigits = 19;
 
-const brandNames: CardBrand[] = [];
-/** Per 4-digit prefix: per length (bit), the brand's index + 1 (4 bits per length 13..19). Built once from `cardBrands`. */
-const byPrefix = new Float64Array(10000);
-for (let p4 = 0; p4 < 10000; p4++) {
-  let packed = 0;
-  for (let len = maxCardDigits; len >= minCardDigits; len--) {
-    let idx = 0;
-    for (const b of cardBrands) {
-      const prefix = Math.floor(p4 / 10 ** (4 - b.digits));
-      if (b.lengths.includes(len) && prefix >= b.from && prefix <= b.to) {
-        let k = brandNames.indexOf(b.brand);
-        if (k < 0) k = brandNames.push(b.brand) - 1;
-        idx = k + 1;
-        break;
-      }
-    }
-    packed = packed * 16 + idx;
-  }
-  byPrefix[p4] = packed;
+const brandNames: CardBrand[] = [...new Set(cardBrands.map((b) => b.brand))];
+/** Per 4-digit prefix and length 13..19: the brand's index + 1, or 0. Built once from `cardBrands` (first match wins). */
+const byPrefix = new Uint8Array(10000 * 7);
+for (const b of [...cardBrands].reverse()) {
+  const scale = 10 ** (4 - b.digits);
+  for (let p4 = b.from * scale; p4 < (b.to + 1) * scale; p4++) for (const len of b.lengths) byPrefix[p4 * 7 + len - minCardDigits] = brandNames.indexOf(b.brand) + 1;
 }
 
 /** The brand issuing `len`-digit numbers starting with these four digits, or null. */
 export function brandFor(p4: number, len: number): CardBrand | null {
   if (len < minCardDigits || len > maxCardDigits) return null;
-  const idx = Math.floor(byPrefix[p4]! / 16 ** (len - minCardDigits)) % 16;
+  const idx = byPrefix[p4 * 7 + len - minCardDigits]!;
   return idx ? brandNames[idx - 1]! : null;
 }
 
@@ -163,6 +150,7 @@ const punctuationSet = new Set([0x2c, 0x3001, 0xff0c, 0xff64, 0xfe50, 0xfe51, 0x
 const slashSet = new Set([0x2f, 0xff0f, 0x2215, 0x2044]);
 const dotSet = new Set([0x2e, 0xff0e, 0x00b7, 0x2024]);
 // Dashes (Unicode Pd), minus signs, and the katakana prolonged sound marks that Japanese IMEs produce for "-".
+const numberChar = /^\p{N}$/u;
 const dashes = /^[\p{Pd}\u2212\u2043\u30fc\uff70\ufe63\uff0d]$/u;
 
 function kindOf(cp: number): Kind | null {
@@ -180,7 +168,8 @@ function kindOf(cp: number): Kind | null {
 function classifyUncached(cp: number, rules: CardRules): number {
   if (cp >= 0x30 && cp <= 0x39) return cp - 48;
   if (ignorable.has(cp)) return IGNORE;
-  if (cp >= 0x80) {
+  // Only numbers (Unicode N) can normalise to a digit; the test spares NFKC for everything else.
+  if (cp >= 0x80 && numberChar.test(String.fromCodePoint(cp))) {
     const n = String.fromCodePoint(cp).normalize('NFKC');
     if (n.length === 1 && n >= '0' && n <= '9') return n.charCodeAt(0) - 48;
   }
@@ -219,39 +208,47 @@ export function charClass(cp: number, rules: CardRules = defaultCardRules): numb
   return c;
 }
 
+let bmp: Uint8Array | null = null;
+
+/** The class of every BMP code point under the default rules (64 KiB, built on first use: the scanner's lookup table). */
+export function bmpClasses(): Uint8Array {
+  if (!bmp) {
+    bmp = new Uint8Array(0x10000);
+    for (let cp = 0; cp < 0x10000; cp++) bmp[cp] = cp >= 0xd800 && cp <= 0xdfff ? OTHER : classifyUncached(cp, defaultCardRules);
+  }
+  return bmp;
+}
+
 /**
  * Every code point that is a digit, a separator or invisible under the default rules (BMP and the
  * mathematical digits): the scanner's byte-level pre-filter is derived from their UTF-8 bytes.
  */
 export function shapeCodePoints(): number[] {
+  const table = bmpClasses();
   const out: number[] = [];
-  const ranges: Array<[number, number]> = [
-    [0, 0xd7ff],
-    [0xe000, 0xffff],
-    [0x1d7ce, 0x1d7ff],
-    [0x1fbf0, 0x1fbf9],
-  ];
-  for (const [a, b] of ranges) for (let cp = a; cp <= b; cp++) if (charClass(cp) !== OTHER) out.push(cp);
+  for (let cp = 0; cp < 0x10000; cp++) if (table[cp] !== OTHER) out.push(cp);
+  for (const [a, b] of [[0x10000, 0x10fff], [0x1d7ce, 0x1d7ff], [0x1fbf0, 0x1fbf9]] as const) for (let cp = a; cp <= b; cp++) if (charClass(cp) !== OTHER) out.push(cp);
   return out;
 }
 
-/** A plain gap (as its classes, e.g. [SPACE, MARK, SPACE]): see the header. */
-export function isPlainGap(classes: readonly number[]): boolean {
-  const n = classes.length;
-  if (n === 1) return classes[0] === SPACE || classes[0] === MARK || classes[0] === SLASH;
-  if (n === 2) return (classes[0] === SPACE && (classes[1] === SPACE || classes[1] === MARK)) || (classes[0] === MARK && classes[1] === SPACE);
-  return n === 3 && classes[0] === SPACE && classes[1] === MARK && classes[2] === SPACE;
+/** A plain gap (its separator classes c[0..n), e.g. [SPACE, MARK, SPACE]): see the header. */
+export function isPlainGap(c: ArrayLike<number>, n = c.length): boolean {
+  if (n === 1) return c[0] === SPACE || c[0] === MARK || c[0] === SLASH;
+  if (n === 2) return (c[0] === SPACE && (c[1] === SPACE || c[1] === MARK)) || (c[0] === MARK && c[1] === SPACE);
+  return n === 3 && c[0] === SPACE && c[1] === MARK && c[2] === SPACE;
 }
 
 /**
  * Groups typed the way card numbers are split: all but the last of the same length and the last no
  * longer (4-4-4-4, 4-4-4-4-3, 3-3-3-3-3-1, one digit at a time), two halves (8-8, 10-9), or as printed
- * on Amex and Diners cards (4-6-5, 4-6-4).
+ * on Amex and Diners cards (4-6-5, 4-6-4). `lengths[a..b]` are the groups' digit counts.
  */
-export function isRegularGrouping(lengths: readonly number[]): boolean {
-  const n = lengths.length;
-  if (n === 3 && lengths[0] === 4 && lengths[1] === 6 && (lengths[2] === 5 || lengths[2] === 4)) return true;
-  if (n === 2) return lengths[0]! - lengths[1]! === 0 || lengths[0]! - lengths[1]! === 1;
-  for (let k = 1; k < n - 1; k++) if (lengths[k] !== lengths[0]) return false;
-  return n < 2 || lengths[n - 1]! <= lengths[0]!;
+export function isRegularGrouping(lengths: ArrayLike<number>, a = 0, b = lengths.length - 1): boolean {
+  const n = b - a + 1;
+  const first = lengths[a]!;
+  const last = lengths[b]!;
+  if (n === 3 && first === 4 && lengths[a + 1] === 6 && (last === 5 || last === 4)) return true;
+  if (n === 2) return first - last === 0 || first - last === 1;
+  for (let k = a + 1; k < b; k++) if (lengths[k] !== first) return false;
+  return n < 2 || last <= first;
 }
