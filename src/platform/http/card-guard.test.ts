@@ -227,6 +227,27 @@ test('the main HTML forms refuse a card number in any field with a whole page, a
   assert.deepEqual(await tableCounts(store.ctx.db), countsBefore, 'no table changed');
 });
 
+test('a card number split over fields the store writes together is refused on each of them, form and API, and changes nothing', async () => {
+  const guest = new TestClient(store.url);
+  const countsBefore = await tableCounts(store.ctx.db);
+  const checkout = { email: 'hanako@example.jp', name: '山田 花子', name_kana: 'ヤマダ ハナコ', postal_code: '1500001', prefecture: '東京都', city: '渋谷区', line1: '神宮前 4242 4242', line2: '4242\n4242', phone: '03-1234-5678', shipping_method: 'standard', payment_method: 'bank_transfer', note: '' };
+  // Each field alone holds 8 digits; the order page, the mail and the packing slip would write 16.
+  const form = await guest.postForm('/checkout/review', checkout);
+  assertRefused(form, 'line1 + line2 (form)', { json: false });
+  // The same refusal as JSON names both fields (an HTML form gets the whole page with the message, as for any field).
+  const asJson = await guest.postForm('/checkout/review', checkout, { accept: 'application/json' });
+  assert.deepEqual(Object.keys(asJson.json<{ error: { fields: Record<string, string> } }>().error.fields).sort(), ['line1', 'line2']);
+  // Line 2 and the name: the name line follows the street line in the mail.
+  assertRefused(await guest.postForm('/checkout/review', { ...checkout, line1: '神宮前1-2-3', line2: 'ビル 5555 5555', name: '5555 4444 山田' }), 'line2 + name (form)', { json: false });
+  const api = await guest.json('POST', '/api/store/checkout/quote', { email: 'hanako@example.jp', shipping_address: { name: '山田 花子', postal_code: '150-0001', prefecture: '東京都', city: '渋谷区 4242', line1: '4242 4242', line2: '4242', phone: '0312345678' }, shipping_method: 'standard', payment_method: 'cod' });
+  assertRefused(api, 'city + line1 + line2 (API)', { json: true, field: 'shipping_address.line1' });
+  assert.deepEqual(Object.keys(api.json<{ error: { fields: Record<string, string> } }>().error.fields).sort(), ['shipping_address.city', 'shipping_address.line1', 'shipping_address.line2']);
+  assert.deepEqual(await tableCounts(store.ctx.db), countsBefore, 'no table changed');
+  // A real address with numbers in both lines is not refused.
+  const ok = await guest.postForm('/checkout/review', { ...checkout, line1: '神宮前4-26-18', line2: 'おまもりビル 402' });
+  assert.ok(!ok.text.includes(messageJa), ok.text.slice(0, 200));
+});
+
 test('a JAN field accepts a valid JAN code that passes Luhn, and nothing else card-shaped', async () => {
   const { client: staff } = await staffClient(store as never, 'owner');
   const product = await store.ctx.db.selectFrom('product').select(['id']).orderBy('id').executeTakeFirstOrThrow();

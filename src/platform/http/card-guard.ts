@@ -4,6 +4,7 @@ import type { Db } from '../db/database.ts';
 import { defineMessages, type Locale } from '../i18n/index.ts';
 import { findCardNumbers, replaceCardNumbers } from '../security/card-numbers.ts';
 import { exemptFormats, type CardGuardConfig } from '../security/guard-config.ts';
+import { joinedFieldGroups, joinedFieldNames, joinFields } from '../security/joined-fields.ts';
 import { cardDigest, ipDigest, loadGuardKey } from '../security/guard-key.ts';
 import { AppError } from './errors.ts';
 
@@ -17,7 +18,9 @@ import { AppError } from './errors.ts';
  *
  * Screened: form and JSON bodies (every string or integer at any depth, and every object key), text bodies,
  * the query string and path parameters; multipart field values and file names through
- * `multipartCardScreen(req)`, which a route that reads multipart parts must call.
+ * `multipartCardScreen(req)`, which a route that reads multipart parts must call. Fields that the store
+ * writes next to each other (address lines and the name, see security/joined-fields.ts) are screened
+ * joined as the store joins them too: a number split over them is refused on each of its fields.
  */
 
 export const cardGuardMessages = defineMessages({
@@ -170,6 +173,32 @@ function walk(value: unknown, path: string[], source: GuardSource, exempt: CardG
       for (const [k, child] of Object.entries(v)) {
         screenKey(k, node, source, hits);
         stack.push([child, { seg: safeSegment(k), parent: node }]);
+      }
+      screenJoined(v as Record<string, unknown>, node, source, exempt, hits);
+    }
+  }
+}
+
+/** T2: the fields of one object that the store writes next to each other, joined as it joins them. */
+function screenJoined(obj: Record<string, unknown>, node: PathNode, source: GuardSource, exempt: CardGuardConfig | undefined, hits: Hit[]) {
+  let present = 0;
+  for (const k of Object.keys(obj)) if (joinedFieldNames.has(k) && (typeof obj[k] === 'string' || typeof obj[k] === 'number')) present++;
+  if (present < 2) return;
+  const values: Record<string, string> = {};
+  for (const k of joinedFieldNames) if (typeof obj[k] === 'string' || typeof obj[k] === 'number') values[k] = String(obj[k]);
+  const reported = new Set<string>();
+  for (const group of joinedFieldGroups) {
+    const joined = joinFields(group, values);
+    if (!joined) continue;
+    for (const m of findCardNumbers(joined.text)) {
+      const spanned = [...joined.at].filter(([, [a, b]]) => a < m.end && b > m.start).map(([field]) => field);
+      // A number inside one field is that field's own hit (screened on its own).
+      if (spanned.length < 2) continue;
+      for (const f of spanned) {
+        const field = fieldName([...pathOf(node), safeSegment(f)], source);
+        if (reported.has(`${field} ${m.digits}`) || (exempt && isExempt(exempt, field, values[f]!))) continue;
+        reported.add(`${field} ${m.digits}`);
+        hits.push({ source, field, digits: m.digits });
       }
     }
   }
