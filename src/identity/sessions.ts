@@ -5,6 +5,7 @@ import { hashToken, newToken } from '../platform/crypto/tokens.ts';
 import type { CookiePolicy } from '../platform/http/cookies.ts';
 import type { SignedInCustomer, SignedInStaff } from '../platform/http/request.ts';
 import { decryptCustomer, type PersonalData } from './customer-data.ts';
+import { replaceCardNumbers } from '../platform/security/card-numbers.ts';
 
 export type Realm = 'store' | 'admin';
 
@@ -45,7 +46,8 @@ export async function createSession(db: Db, realm: Realm, subject: { customerId?
       staff_id: subject.staffId ?? null,
       expires_at: new Date(now + sessionLifetimes[realm].idleMs),
       ip: client.ip ?? null,
-      user_agent: client.userAgent?.slice(0, 300) ?? null,
+      // T2: the HTTP hook already cut card numbers out of the User-Agent; callers outside HTTP get the same.
+      user_agent: client.userAgent ? replaceCardNumbers(client.userAgent, () => '[card-number]').slice(0, 300) : null,
       second_factor_at: state.secondFactorAt ?? null,
       step_up_at: state.stepUpAt ?? null,
     })

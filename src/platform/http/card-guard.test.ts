@@ -8,7 +8,7 @@ import { sql } from 'kysely';
 import { TestClient, type TestResponse } from '../../../test/client.ts';
 import { validCards, styles } from '../../../test/fixtures/cards.ts';
 import { createTestDatabase, testDbKind } from '../../../test/harness.ts';
-import { customerClient, staffClient } from '../../../test/sessions.ts';
+import { customerClient, signInStaff, staffClient } from '../../../test/sessions.ts';
 import { startStore, type RunningStore } from '../boot.ts';
 import { loadConfig } from '../config.ts';
 import type { Db } from '../db/database.ts';
@@ -248,6 +248,20 @@ test('a card number split over fields the store writes together is refused on ea
   assert.ok(!ok.text.includes(messageJa), ok.text.slice(0, 200));
 });
 
+test('headers the store keeps: a card number is cut out of the User-Agent before it is stored, and refused in an Idempotency-Key', async () => {
+  const ua = 'Mozilla/5.0 (Windows NT 10.0) 4242 4242 4242 4242 Safari/537.36';
+  // A staff sign-in stores the User-Agent with the session it creates.
+  const password = 'correct horse battery staple 42';
+  const { email, totpSecret } = await staffClient(store as never, 'owner', { password });
+  await signInStaff(store as never, new TestClient(store.url, { 'user-agent': ua }), email, password, { secret: totpSecret });
+  const rows = await store.ctx.db.selectFrom('session').select('user_agent').where('user_agent', 'is not', null).execute();
+  assert.ok(rows.some((r) => r.user_agent === 'Mozilla/5.0 (Windows NT 10.0) [card-number] Safari/537.36'), JSON.stringify(rows.slice(-3)));
+  assert.ok(rows.every((r) => !findCardNumbers(r.user_agent ?? '').length), 'no card number in any stored User-Agent');
+  assert.ok(!logLines.join('').includes('4242 4242 4242 4242'), 'nor in the log');
+  const key = await new TestClient(store.url).json('POST', '/api/store/checkout', { email: 'a@example.jp' }, { 'idempotency-key': '4242424242424242' });
+  assertRefused(key, 'Idempotency-Key', { json: true, field: 'headers.idempotency-key' });
+});
+
 test('a JAN field accepts a valid JAN code that passes Luhn, and nothing else card-shaped', async () => {
   const { client: staff } = await staffClient(store as never, 'owner');
   const product = await store.ctx.db.selectFrom('product').select(['id']).orderBy('id').executeTakeFirstOrThrow();
@@ -272,7 +286,7 @@ test('nothing of any card number is in guard_event, the mail outbox or the log; 
     ['mail_outbox', JSON.stringify(mails)],
     ['log', log],
   ] as const) {
-    assert.deepEqual(findCardNumbers(text).map((m) => `${m.brand} ${m.digits.length} digits`), [], `${what} holds no card number`);
+    assert.deepEqual(findCardNumbers(text).map((m) => `${m.brand} ${m.digits.length} digits ${JSON.stringify(text.slice(m.start - 40, m.end + 20).replace(/[0-9]/g, '#'))}`), [], `${what} holds no card number`);
     for (const n of used) {
       assert.ok(!text.includes(n), `${what} does not hold ${n.slice(0, 4)}…`);
     }

@@ -20,7 +20,8 @@ import { AppError } from './errors.ts';
  * the query string and path parameters; multipart field values and file names through
  * `multipartCardScreen(req)`, which a route that reads multipart parts must call. Fields that the store
  * writes next to each other (address lines and the name, see security/joined-fields.ts) are screened
- * joined as the store joins them too: a number split over them is refused on each of its fields.
+ * joined as the store joins them too: a number split over them is refused on each of its fields. Headers
+ * the store keeps (`storedHeaders`) are scrubbed or refused.
  */
 
 export const cardGuardMessages = defineMessages({
@@ -28,7 +29,15 @@ export const cardGuardMessages = defineMessages({
   en: { refused: 'Card numbers cannot be entered here. Please do not type card details into this field.' },
 });
 
-export type GuardSource = 'body' | 'query' | 'params' | 'multipart';
+export type GuardSource = 'body' | 'query' | 'params' | 'multipart' | 'header';
+
+/**
+ * T2: request headers the store keeps. 'scrub': a card number is cut out before any hook or handler reads
+ * the header, and the request goes on (the User-Agent is stored with sessions and written into sign-in
+ * notices; the Referer becomes a redirect); 'refuse': refused like a field (an Idempotency-Key is stored
+ * with the order).
+ */
+export const storedHeaders: Readonly<Record<string, 'scrub' | 'refuse'>> = { 'user-agent': 'scrub', referer: 'scrub', 'idempotency-key': 'refuse' };
 
 export interface CardGuardDeps {
   db: Db;
@@ -76,6 +85,10 @@ export class CardGuard {
     walk(req.body, [], 'body', exempt, hits);
     walk(req.query, ['query'], 'query', exempt, hits);
     walk(req.params, ['params'], 'params', exempt, hits);
+    for (const [name, how] of Object.entries(storedHeaders)) {
+      const v = req.headers[name];
+      if (how === 'refuse' && typeof v === 'string') for (const m of findCardNumbers(v)) hits.push({ source: 'header', field: `headers.${name}`, digits: m.digits });
+    }
     return hits;
   }
 
@@ -100,15 +113,16 @@ export class CardGuard {
     this.key ??= loadGuardKey(this.deps.dataDir, this.deps.env);
     const key = this.key;
     const ipHmac = ipDigest(key, req.ip ?? '');
-    const rows = hits.slice(0, maxEventsPerRequest).map((h) => ({
+    // Header hits are logged only: guard_event's source column lists body, query, params and multipart.
+    const rows = hits.slice(0, maxEventsPerRequest).flatMap((h) => (h.source === 'header' ? [] : [{
       method: req.method,
       route,
       source: h.source,
       field: h.field.slice(0, 200),
       card_hmac: cardDigest(key, h.digits),
       ip_hmac: ipHmac,
-    }));
-    await this.deps.db.insertInto('guard_event').values(rows).execute();
+    }]));
+    if (rows.length) await this.deps.db.insertInto('guard_event').values(rows).execute();
   }
 }
 
@@ -117,11 +131,23 @@ export function registerCardGuard(app: FastifyInstance, log: Logger, deps?: Card
   const guard = new CardGuard(log);
   if (deps) guard.bind(deps);
   app.decorate('cardGuard', guard);
+  app.addHook('onRequest', async (req) => scrubStoredHeaders(req));
   app.addHook('preValidation', async (req) => {
     const hits = guard.screenRequest(req);
     if (hits.length) await guard.refuse(req, hits);
   });
   return guard;
+}
+
+/** T2: cuts card numbers out of the headers the store keeps ('scrub' in `storedHeaders`) before anything reads them. */
+export function scrubStoredHeaders(req: FastifyRequest) {
+  for (const [name, how] of Object.entries(storedHeaders)) {
+    const v = req.headers[name];
+    if (how !== 'scrub' || typeof v !== 'string' || !findCardNumbers(v).length) continue;
+    req.headers[name] = replaceCardNumbers(v, () => keyMask);
+    // The number is never logged: only which header held one.
+    req.log.warn({ header: name, route: req.routeOptions?.url ?? '(no route)' }, 'T2: card number removed from a request header');
+  }
 }
 
 /**

@@ -106,6 +106,10 @@ test('Luhn-invalid test cards, longer digit runs and widely spaced numbers are n
   assert.equal(containsCardNumber('4242     4242     4242     4242'), false, 'five separators end a run');
   assert.equal(containsCardNumber('4242\n\n\n\n\n4242\n\n\n\n\n4242\n\n\n\n\n4242'), false);
   assert.equal(containsCardNumber('4242 円 4242 円 4242 円 4242'), false, 'words between groups end a run');
+  // Letters on both sides: an identifier (hex digest, token); a brand name before it is still a card.
+  assert.equal(containsCardNumber('sha256=9fa4242424242424242cd1'), false);
+  assert.equal(containsCardNumber('VISA4242424242424242'), true);
+  assert.equal(containsCardNumber('LOT36361724-744424'), false, 'glued to a letter: only card-like groupings');
   // The same digits in card-shaped runs are found, line breaks and Japanese punctuation included:
   for (const sep of [' ', '   ', '\n', '\r\n', '、', '。', '〜', '～', '―', 'ｰ', ' \n ', '\t']) assert.equal(containsCardNumber(['4242', '4242', '4242', '4242'].join(sep)), true, JSON.stringify(sep));
 });

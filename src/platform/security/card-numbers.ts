@@ -123,7 +123,10 @@ export function findCardNumbers(text: string, accept?: (digits: string) => boole
           if (len < 13) continue;
           // Across a line break, list punctuation, a wave dash or a wide gap, and glued to a Latin letter
           // (`LOT36361724-744424`), only card-like groupings: lists of numbers and identifiers are not cards.
-          if ((loose || (i === 0 && latinLetter(before))) && !regular(i, j)) continue;
+          const gluedBefore = i === 0 && latinLetter(before);
+          if ((loose || gluedBefore) && !regular(i, j)) continue;
+          // Latin letters on both sides: part of an identifier (a hex digest, a token), not a card.
+          if (gluedBefore && j === n - 1 && latinLetter(text.codePointAt(gEnd[j]!) ?? 0)) continue;
           // Across tokens only whole tokens: "5444-2895-4532 4131-2007-3085" is two tracking numbers, not a
           // card in the middle; within one token any groups ("4242-4242-4242-4242-12-28").
           if (gToken[i] !== gToken[j] && !((i === 0 || gToken[i - 1] !== gToken[i]) && (j === n - 1 || gToken[j + 1] !== gToken[j]))) continue;
