@@ -19,7 +19,7 @@ import { validCards } from './fixtures/cards.ts';
  */
 
 const guard = new CardGuard(pino({ level: 'silent' }));
-const refusedFields = (body: Record<string, string>) => guard.screenRequest({ body, query: {}, params: {}, routeOptions: {} } as never).map((h) => h.field);
+const refusedFields = (body: Record<string, string>) => guard.screenRequest({ body, query: {}, params: {}, headers: {}, routeOptions: {} } as never).map((h) => h.field);
 
 /** Text as a reader sees it: line breaks for <br> and block ends, tags dropped. */
 const visibleText = (html: string) => html.replace(/<br\s*\/?>/g, '\n').replace(/<\/(p|div|section|h\d|dt|dd|li|tr)>/g, '\n').replace(/<[^>]*>/g, '');
@@ -83,7 +83,7 @@ test('no false positive: the 2,000 benign shop requests of the corpus pass the g
     // The corpus names address lines as other shops do; omamori's forms call them line1 and line2.
     const r = JSON.parse(line.replace(/"address_line(\d)"/g, '"line$1"')) as { id: string; fields: Record<string, unknown> };
     if (JSON.stringify(r.fields).includes('"line1"')) withAddress++;
-    const hits = guard.screenRequest({ body: r.fields, query: {}, params: {}, routeOptions: {} } as never);
+    const hits = guard.screenRequest({ body: r.fields, query: {}, params: {}, headers: {}, routeOptions: {} } as never);
     if (hits.length) refused.push(`${r.id}: ${hits.map((h) => h.field).join(',')}`);
   }
   console.log(`# benign requests through the guard: 2000 (${withAddress} with an address), refused: ${refused.length}`);
