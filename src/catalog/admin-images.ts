@@ -10,7 +10,7 @@ import { a } from './admin-messages.ts';
 import { idParam, renderEditor } from './admin-products.ts';
 import { imageAltSchema } from './admin-schemas.ts';
 import { sniffImageType } from './images.ts';
-import { removeUploads, storeUpload } from './uploads.ts';
+import { removeUploads, storeUpload, stripImageMetadata } from './uploads.ts';
 
 type Upload = { ok: true; bytes: Buffer; fields: Record<string, string> } | { ok: false; error: 'imageRequired' | 'imageType' | 'imageTooLarge'; fields: Record<string, string> };
 
@@ -65,7 +65,10 @@ export const imageAdminRoutes: RouteModule = (app, s) => {
       // T3: the type comes from the file's own bytes, never from its name or the client's Content-Type.
       const type = sniffImageType(upload.bytes);
       if (!type) return refuse('imageType', 422);
-      await saveImage(s, id, upload.bytes, type, alt.data);
+      // T2/T4: stored without EXIF/GPS, XMP or text chunks.
+      const clean = await stripImageMetadata(upload.bytes, type, req.log);
+      if (!clean) return refuse('imageType', 422);
+      await saveImage(s, id, clean, type, alt.data);
       return redirectAfterPost(reply, `/admin/products/${id}?saved=1#images-heading`);
     });
   });
