@@ -14,19 +14,22 @@ import { shapeBytes } from './shape-bytes.ts';
 /** The fewest bytes a card number can be written in: 13 digits (card-shapes.ts `minCardDigits`). */
 export const MIN_SPAN = 13;
 const WASM =
-  'AGFzbQEAAAABDgJgA39/fwBgA39/fwF/AwMCAAEFAwEAKAcdAwZtZW1vcnkCAAhjbGFzc2lmeQAABXNwYW5zAAEK3wQCfwIBfwR7IAL9AAQAIQYgAv0ABBAhBwJAA0AgAyAATw0BIAP9AAQAIQQgBiAE/QwPDw8PDw8PDw8PDw8PDw8P/U79DiAHIARBBP1t/Q79TiEFIAEgA0EDdmogBf0MAAAAAAAAAAAAAAAAAAAAAP0k/WQ7AQAgA0EQaiEDDAALCwvcAwUBfwF+BX8DfgJ/QX8hBgJAA0AgAyAATw0BIAEgA0EDdGopAwAhBCADQQZ0IQUgA0EBaiEDIARQBEAgBkEATgRAIAUgBmtBDU4EQCACIAdBA3RqIAY2AgAgAiAHQQN0aiAFNgIEIAdBAWohBwtBfyEGCwwBCyAEQn9RBEAgBkEASARAIAUhBgsMAQsgBCEKIAZBAE4EQCAEQn+FeqchCCAFIAhqIAZrQQ1OBEAgAiAHQQN0aiAGNgIAIAIgB0EDdGogBSAIajYCBCAHQQFqIQcLQX8hBiAEQgEgCK2GQgF9Qn+FgyEKCyAEQn+FeachCSAJQQBKBEAgBUHAAGogCWshBiAKQn8gCa2IgyEKCyAKIApCAYiDIQsgCyALQgKIgyELIAsgC0IEiIMhCyALIAtCBYiDIQsgC0IAUgRAIAohDAJAA0AgDFANASAMeqchDSAMIA2tiEJ/hXqnIQ4gDkENTgRAIAIgB0EDdGogBSANajYCACACIAdBA3RqIAUgDWogDmo2AgQgB0EBaiEHCyAMQgEgDq2GQgF9IA2thkJ/hYMhDAwACwsLDAALCyAGQQBOBEAgAiAHQQN0aiAGNgIAIAIgB0EDdGogAEEGdDYCBCAHQQFqIQcLIAcL';
+  'AGFzbQEAAAABFgNgA39/fwBgA39/fwF/YAR/f39/AX8DBAMAAQIFAwEAKAckBAZtZW1vcnkCAAhjbGFzc2lmeQAABXNwYW5zAAEEa2VlcAACCtEGA38CAX8EeyAC/QAEACEGIAL9AAQQIQcCQANAIAMgAE8NASAD/QAEACEEIAYgBP0MDw8PDw8PDw8PDw8PDw8PD/1O/Q4gByAEQQT9bf0O/U4hBSABIANBA3ZqIAX9DAAAAAAAAAAAAAAAAAAAAAD9JP1kOwEAIANBEGohAwwACwsL3AMFAX8BfgV/A34Cf0F/IQYCQANAIAMgAE8NASABIANBA3RqKQMAIQQgA0EGdCEFIANBAWohAyAEUARAIAZBAE4EQCAFIAZrQQ1OBEAgAiAHQQN0aiAGNgIAIAIgB0EDdGogBTYCBCAHQQFqIQcLQX8hBgsMAQsgBEJ/UQRAIAZBAEgEQCAFIQYLDAELIAQhCiAGQQBOBEAgBEJ/hXqnIQggBSAIaiAGa0ENTgRAIAIgB0EDdGogBjYCACACIAdBA3RqIAUgCGo2AgQgB0EBaiEHC0F/IQYgBEIBIAithkIBfUJ/hYMhCgsgBEJ/hXmnIQkgCUEASgRAIAVBwABqIAlrIQYgCkJ/IAmtiIMhCgsgCiAKQgGIgyELIAsgC0ICiIMhCyALIAtCBIiDIQsgCyALQgWIgyELIAtCAFIEQCAKIQwCQANAIAxQDQEgDHqnIQ0gDCANrYhCf4V6pyEOIA5BDU4EQCACIAdBA3RqIAUgDWo2AgAgAiAHQQN0aiAFIA1qIA5qNgIEIAdBAWohBwsgDEIBIA6thkIBfSANrYZCf4WDIQwMAAsLCwwACwsgBkEATgRAIAIgB0EDdGogBjYCACACIAdBA3RqIABBBnQ2AgQgB0EBaiEHCyAHC/ABAwh/AX4BfwJAA0AgBCAATw0BIAEgBEEDdGooAgAhBiABIARBA3RqKAIEIQdBACENIAZBBnYhCCAHQQFrQQZ2IQkCQANAIAggCUsNASANQQ1PDQEgAiAIQQN0aikDACEMIAYgCEEGdGshCiAKQQBIBEBBACEKCyAHIAhBBnRrIQsgC0HAAEgEQCAMQgEgC62GQgF9gyEMCyAMIAqtiCEMIA0gDHunaiENIAhBAWohCAwACwsgDUENTyAHIANPcgRAIAEgBUEDdGogBjYCACABIAVBA3RqIAc2AgQgBUEBaiEFCyAEQQFqIQQMAAsLIAUL';
 
 /** Input bytes per call (the module's memory holds this, the masks and the stretches found). */
 export const BLOCK = 1 << 20;
 const TABLES = BLOCK + 1024;
 const MASKS = BLOCK + 65536;
 const SPANS = BLOCK + 262144;
+/** Masks of the bytes that can begin a digit (ASCII digits, lead bytes of full-width and other digits). */
+const DMASKS = SPANS + BLOCK;
 
 interface Classifier {
   memory: Uint8Array;
   spans: Int32Array;
   classify(len: number, out: number, tables: number): void;
   find(words: number, masks: number, out: number): number;
+  keep(n: number, spans: number, dmasks: number, tail: number): number;
 }
 
 let classifier: Classifier | null | undefined;
@@ -42,10 +45,14 @@ function load(): Classifier | null {
       spans: new Int32Array(mem.buffer, SPANS, BLOCK / 4),
       classify: inst.exports.classify as Classifier['classify'],
       find: inst.exports.spans as Classifier['find'],
+      keep: inst.exports.keep as Classifier['keep'],
     };
     const { low, high } = shuftiTables(shapeBytes().inRun);
     classifier.memory.set(low, TABLES);
     classifier.memory.set(high, TABLES + 16);
+    const digits = shuftiTables(digitBytes());
+    classifier.memory.set(digits.low, TABLES + 32);
+    classifier.memory.set(digits.high, TABLES + 48);
   } catch {
     classifier = null; // no WebAssembly SIMD here: the JavaScript skip loop is used
   }
@@ -54,7 +61,8 @@ function load(): Classifier | null {
 
 /**
  * Writes [start, end) pairs (indices into `buf`) of every maximal stretch of "card bytes" in
- * buf[from, to) that is at least 14 long or that touches `to` (it may continue in the next chunk).
+ * buf[from, to) that is at least 13 long and holds at least 13 bytes that can begin a digit, or that
+ * touches `to` (it may continue in the next chunk).
  * Returns the number of pairs, or -1 when the SIMD path is unavailable. `to - from` ≤ BLOCK.
  */
 export function longSpans(buf: Uint8Array, from: number, to: number, out: Int32Array): number {
@@ -66,7 +74,10 @@ export function longSpans(buf: Uint8Array, from: number, to: number, out: Int32A
   // so it is reported whatever its length.
   c.memory.fill(0x30, len, len + 128);
   c.classify(len + 64, MASKS, TABLES);
-  const n = c.find((len + 64) >>> 6, MASKS, SPANS);
+  c.classify(len + 64, DMASKS, TABLES + 32);
+  // Stretches with fewer than 13 bytes that can begin a digit hold no card number (Japanese text is made of
+  // card bytes, since 、。ー share theirs with all kana, but holds no digits): dropped before JavaScript sees them.
+  const n = c.keep(c.find((len + 64) >>> 6, MASKS, SPANS), SPANS, DMASKS, len);
   const spans = c.spans;
   let k = 0;
   for (let i = 0; i < n; i++) {
@@ -120,3 +131,13 @@ export function shuftiTables(member: Uint8Array): { low: Uint8Array; high: Uint8
 
 /** The bytes the SIMD pre-filter treats as card bytes (shape-bytes.ts `inRun`, or a superset of it). */
 export const prefilterBytes = () => shuftiTables(shapeBytes().inRun).covered;
+
+/** ASCII digits and the lead bytes of multi-byte digits: a written card number has at least 13 of these. */
+export function digitBytes(): Uint8Array {
+  const d = shapeBytes().digitLead.slice();
+  for (let b = 0x30; b <= 0x39; b++) d[b] = 1;
+  return d;
+}
+
+/** The bytes the pre-filter counts as digit starts (`digitBytes`, or a superset of it). */
+export const prefilterDigitBytes = () => shuftiTables(digitBytes()).covered;

@@ -1,6 +1,9 @@
 ;; T2/T5 card-number scan: SIMD pre-filter (source of classify-wasm.ts; rebuild with
 ;; `wat2wasm src/detection/classify.wat -o - | base64 -w0` from Debian's wabt and paste the result there).
 ;;
+;; classify runs twice: once with the card-byte tables (masks for spans), once with the digit-byte tables
+;; (masks for keep).
+;;
 ;; spans(words, masks, out) -> n: reads `words` 64-bit masks and writes n pairs (start, end) of byte positions
 ;; (i32) to memory[out..] for every maximal stretch of set bits at least 13 long (the shortest card number);
 ;; a stretch still open after the last word is written last with end = words * 64 (the caller clips it).
@@ -107,4 +110,44 @@
         (i32.store (i32.add (local.get $out) (i32.shl (local.get $n) (i32.const 3))) (local.get $run))
         (i32.store offset=4 (i32.add (local.get $out) (i32.shl (local.get $n) (i32.const 3))) (i32.shl (local.get $words) (i32.const 6)))
         (local.set $n (i32.add (local.get $n) (i32.const 1)))))
-    (local.get $n)))
+    (local.get $n))
+  ;; keep(n, spans, dmasks, tail) -> m: keeps, in place and in order, the spans (start, end) among the n at
+  ;; memory[spans..] that hold at least 13 bytes marked in the masks at memory[dmasks..] (bytes that can begin
+  ;; a digit: a card number has 13 digits or more), and every span that ends at or after `tail` (it may go on
+  ;; in the next chunk). Returns how many were kept.
+  (func (export "keep") (param $n i32) (param $spans i32) (param $dmasks i32) (param $tail i32) (result i32)
+    (local $i i32) (local $m i32) (local $s i32) (local $e i32) (local $w i32) (local $last i32)
+    (local $lo i32) (local $hi i32) (local $bits i64) (local $count i32)
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+        (local.set $s (i32.load (i32.add (local.get $spans) (i32.shl (local.get $i) (i32.const 3)))))
+        (local.set $e (i32.load offset=4 (i32.add (local.get $spans) (i32.shl (local.get $i) (i32.const 3)))))
+        (local.set $count (i32.const 0))
+        (local.set $w (i32.shr_u (local.get $s) (i32.const 6)))
+        (local.set $last (i32.shr_u (i32.sub (local.get $e) (i32.const 1)) (i32.const 6)))
+        (block $cdone
+          (loop $cnext
+            (br_if $cdone (i32.gt_u (local.get $w) (local.get $last)))
+            (br_if $cdone (i32.ge_u (local.get $count) (i32.const 13)))
+            (local.set $bits (i64.load (i32.add (local.get $dmasks) (i32.shl (local.get $w) (i32.const 3)))))
+            ;; keep bits [lo, hi) of this word
+            (local.set $lo (i32.sub (local.get $s) (i32.shl (local.get $w) (i32.const 6))))
+            (if (i32.lt_s (local.get $lo) (i32.const 0)) (then (local.set $lo (i32.const 0))))
+            (local.set $hi (i32.sub (local.get $e) (i32.shl (local.get $w) (i32.const 6))))
+            (if (i32.lt_s (local.get $hi) (i32.const 64))
+              (then (local.set $bits (i64.and (local.get $bits)
+                (i64.sub (i64.shl (i64.const 1) (i64.extend_i32_u (local.get $hi))) (i64.const 1))))))
+            (local.set $bits (i64.shr_u (local.get $bits) (i64.extend_i32_u (local.get $lo))))
+            (local.set $count (i32.add (local.get $count) (i32.wrap_i64 (i64.popcnt (local.get $bits)))))
+            (local.set $w (i32.add (local.get $w) (i32.const 1)))
+            (br $cnext)))
+        (if (i32.or (i32.ge_u (local.get $count) (i32.const 13)) (i32.ge_u (local.get $e) (local.get $tail)))
+          (then
+            (i32.store (i32.add (local.get $spans) (i32.shl (local.get $m) (i32.const 3))) (local.get $s))
+            (i32.store offset=4 (i32.add (local.get $spans) (i32.shl (local.get $m) (i32.const 3))) (local.get $e))
+            (local.set $m (i32.add (local.get $m) (i32.const 1)))))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $next)))
+    (local.get $m))
+)

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { longSpans, prefilterBytes } from './classify-wasm.ts';
+import { digitBytes, longSpans, prefilterBytes, prefilterDigitBytes } from './classify-wasm.ts';
 import { PanScanner, redactText, scanText, type PanFind } from './pan-scanner.ts';
 import { shapeBytes } from './shape-bytes.ts';
 import { scanFileBytes } from './files.ts';
@@ -264,11 +264,14 @@ test('large inputs: the SIMD pre-filter path finds exactly what the byte-by-byte
   assert.deepEqual(big, bySmall);
 });
 
-test('the SIMD pre-filter lists exactly the stretches of 13+ card bytes (and the one touching the end)', () => {
+test('the SIMD pre-filter lists exactly the stretches of 13+ card bytes with 13+ digit starts (and the one touching the end)', () => {
   // The byte set derived from card-shapes.ts, as the nibble tables encode it (never smaller than INRUN).
   const covered = prefilterBytes();
   for (let b = 0; b < 256; b++) if (shapeBytes().inRun[b]) assert.equal(covered[b], 1, `byte ${b.toString(16)} in the pre-filter`);
   const card = new Set(Array.from({ length: 256 }, (_, b) => b).filter((b) => covered[b]));
+  // ... and the stretches kept hold at least 13 bytes that can begin a digit (never fewer than there are).
+  const dStarts = prefilterDigitBytes();
+  for (let b = 0; b < 256; b++) if (digitBytes()[b]) assert.equal(dStarts[b], 1, `digit byte ${b.toString(16)}`);
   let seed = 99;
   const rnd = () => {
     seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
@@ -290,7 +293,9 @@ test('the SIMD pre-filter lists exactly the stretches of 13+ card bytes (and the
       }
       let e = i;
       while (e < to && card.has(buf[e]!)) e++;
-      if (e - i >= 13 || e === to) expected.push(i, e);
+      let digitStarts = 0;
+      for (let k = i; k < e; k++) digitStarts += dStarts[buf[k]!]!;
+      if ((e - i >= 13 && digitStarts >= 13) || e === to) expected.push(i, e);
       i = e;
     }
     const out = new Int32Array(len);
