@@ -500,11 +500,17 @@ export class PanScanner {
         continue;
       }
       let sum = 0;
+      let within = 0; // digits of the groups g..last
       let last = g - 1;
       for (let e = g; e < ng; e++) {
         sum += pgEnd[e]! - pgStart[e]!;
         if (sum > 19) break;
         last = e;
+        within = sum;
+      }
+      if (within < minCardDigits) {
+        g++; // too few digits from here on for a card (and a group of 20+ digits is never one)
+        continue;
       }
       let len = 0;
       for (let e = g; e <= last; e++) for (let k = pgStart[e]!; k < pgEnd[e]!; k++) tmp[len++] = buf[k]! - 48;
