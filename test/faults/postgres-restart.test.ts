@@ -25,7 +25,7 @@ after(async () => {
   await pg?.destroy();
 });
 
-test('PostgreSQL only: restarted under 20 shoppers, requests get 503 during the outage, the store recovers by itself, no order twice, no stock lost', { skip: missing ?? false, timeout: 90_000 }, async () => {
+test('PostgreSQL only: restarted under 20 shoppers, requests get 503 during the outage, the store recovers by itself, no order twice, no stock lost', { skip: missing ?? false, timeout: 90_000 }, async (t) => {
   if (!onPostgres) return; // the PGlite pass has no server to restart
   const s = store!;
   const initial = 100_000;
@@ -51,6 +51,7 @@ test('PostgreSQL only: restarted under 20 shoppers, requests get 503 during the 
     },
   });
   const counts = tally(results);
+  t.diagnostic(`answers: ${JSON.stringify(counts)}`);
 
   // Every request was answered (none hung past the client's 10 s), and never with a 500.
   assert.equal(results.filter((r) => r.status === 0).length, 0, `unanswered requests: ${JSON.stringify(counts)}`);

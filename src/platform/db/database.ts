@@ -48,6 +48,10 @@ async function openPostgres(url: string, max: number, t: Timeouts): Promise<Data
     ...(t.dbIdleInTransactionTimeoutMs ? { idle_in_transaction_session_timeout: t.dbIdleInTransactionTimeoutMs } : {}),
   });
   pool.on('error', () => {}); // an idle client's error must not crash the process; the next query reports it
+  // A client checked out between two queries of a transaction has no listener of pg-pool's: when the server goes away
+  // (restart, fail-over) its 'error' event would be an uncaught exception and take the process down. The query in
+  // progress still gets the error, and pg-pool drops the broken client on release.
+  pool.on('connect', (client) => client.on('error', () => {}));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   const listener = new PgNotificationListener(pg.Client, url);
   return {
