@@ -49,7 +49,7 @@ export async function startStore(
   // ctx.db carries the vault, so queueMail and enqueueJob encrypt wherever they are called from (issue 5).
   const db = bindVault(database.db, vault);
   await encryptPlaintextAtStart(vault, db, { kind: database.kind, log }); // rows written in plain text by older versions
-  const jobs = new JobRunner(database, log, { vault });
+  const jobs = new JobRunner(database, log, { vault, retryBaseMs: config.jobRetryBaseMs, retryMaxMs: config.jobRetryMaxMs });
   const scheduler = new Scheduler(database, log);
   const ctx: AppContext = { config, database, db, log, jobs, scheduler, vault };
   const mail = registerMailDelivery(db, jobs, { smtpUrl: config.smtpUrl, from: config.mailFrom });

@@ -29,6 +29,9 @@ const envSchema = z.object({
   REDIS_URL: z.string().url().optional(),
   SMTP_URL: z.string().url().optional(),
   MAIL_FROM: z.string().default('omamori store <shop@localhost>'),
+  // Background jobs (mail): a failed job waits JOB_RETRY_BASE_MS · 2^attempts, at most JOB_RETRY_MAX_MS, before its next try.
+  JOB_RETRY_BASE_MS: z.coerce.number().int().min(10).max(600_000).default(1000),
+  JOB_RETRY_MAX_MS: z.coerce.number().int().min(10).max(86_400_000).default(600_000),
   SEED_DEMO: z.enum(['auto', '1', '0', 'true', 'false']).default('auto'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   NODE_ENV: z.string().default('development'),
@@ -143,6 +146,9 @@ export type Config = {
   redisUrl: string | undefined;
   smtpUrl: string | undefined;
   mailFrom: string;
+  /** Job retry backoff (ms): base · 2^attempts, capped. */
+  jobRetryBaseMs: number;
+  jobRetryMaxMs: number;
   seedDemo: boolean;
   logLevel: string;
   production: boolean;
@@ -241,6 +247,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     redisUrl: e.REDIS_URL,
     smtpUrl: e.SMTP_URL,
     mailFrom: e.MAIL_FROM,
+    jobRetryBaseMs: e.JOB_RETRY_BASE_MS,
+    jobRetryMaxMs: e.JOB_RETRY_MAX_MS,
     seedDemo: seed,
     logLevel: e.LOG_LEVEL,
     production: e.NODE_ENV === 'production',
