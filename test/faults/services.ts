@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import net, { type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,7 +12,15 @@ import { SMTPServer } from 'smtp-server';
  * (5432) and Redis (6379) are never touched.
  */
 
-const pgBin = process.env.PG_BIN ?? '/usr/lib/postgresql/15/bin';
+/** PG_BIN, else PostgreSQL 15's Debian folder, else the newest version installed there. */
+function findPgBin(): string {
+  if (process.env.PG_BIN) return process.env.PG_BIN;
+  const preferred = '/usr/lib/postgresql/15/bin';
+  if (existsSync(preferred)) return preferred;
+  const versions = existsSync('/usr/lib/postgresql') ? readdirSync('/usr/lib/postgresql').filter((v) => /^\d+$/.test(v)).sort((x, y) => Number(y) - Number(x)) : [];
+  return versions.length ? `/usr/lib/postgresql/${versions[0]}/bin` : preferred;
+}
+const pgBin = findPgBin();
 const redisBin = process.env.REDIS_SERVER ?? 'redis-server';
 
 /** Why a private service cannot be started here, or undefined when it can. */
