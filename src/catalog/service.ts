@@ -87,7 +87,7 @@ const cacheTtlMs = 60_000;
  * receives at commit and answers by dropping its cache.
  */
 export function createCatalog(ctx: AppContext): CatalogService {
-  const cache = new CatalogCache(cacheEntries, cacheTtlMs);
+  const cache = new CatalogCache(cacheEntries, ctx.config.catalogCacheTtlMs ?? cacheTtlMs);
   ctx.database.listen(catalogChannel, () => cache.clear()).then(
     () => {
       cache.enabled = true;

@@ -42,7 +42,7 @@ export async function startStore(
   const database = opts.database ?? (await openDatabase(config, { memory: opts.memoryDb ?? false }));
   await migrate(database);
   // T1/T3: a wrong or missing master key stops the start here, before any personal data is read or written.
-  const vault = await openVault(config, database);
+  const vault = await openVault(config, database, { refreshMs: config.vaultKeyRefreshMs });
   // Issue 18: every encrypted table's key exists and is cached before the first request, so no writer inside a
   // transaction ever needs the vault to query (a second pool connection).
   await vault.prepareScopes(encryptedTables.map((t) => t.table));

@@ -15,7 +15,8 @@ const envSchema = z.object({
   DATABASE_URL: z.string().url().optional(),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
   // Timeouts and overload (README "Timeouts and overload"): every wait is bounded; a busy store answers 503 + Retry-After.
-  DB_ACQUIRE_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(5000),
+  // Default 5 s on PostgreSQL, 30 s on the embedded database (one connection: every query queues there).
+  DB_ACQUIRE_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).optional(),
   DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).max(3_600_000).default(30_000),
   DB_IDLE_IN_TRANSACTION_TIMEOUT_MS: z.coerce.number().int().min(0).max(3_600_000).default(30_000),
   CHECKOUT_LOCK_TIMEOUT_MS: z.coerce.number().int().min(1).max(600_000).default(3000),
@@ -25,6 +26,9 @@ const envSchema = z.object({
   HEALTH_TIMEOUT_MS: z.coerce.number().int().min(50).max(60_000).default(1000),
   // Monitoring reads /healthz's reasons with `Authorization: Bearer HEALTH_TOKEN` (or from loopback); the public gets ok / not ok.
   HEALTH_TOKEN: z.string().min(16, { message: 'must be at least 16 characters' }).optional(),
+  // Cache refresh intervals (tests make them small to exercise the cold path; issue 18).
+  VAULT_KEY_REFRESH_MS: z.coerce.number().int().min(10).max(600_000).default(5000),
+  CATALOG_CACHE_TTL_MS: z.coerce.number().int().min(0).max(3_600_000).default(60_000),
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
   REDIS_URL: z.string().url().optional(),
   SMTP_URL: z.string().url().optional(),
@@ -141,6 +145,10 @@ export type Config = {
   healthTimeoutMs: number;
   /** Bearer token that lets monitoring read /healthz's details (loopback clients read them without). */
   healthToken: string | undefined;
+  /** How often each instance re-reads the vault's key states (a rotation waits twice this before retiring a key). */
+  vaultKeyRefreshMs: number;
+  /** The catalog cache's time limit (a backstop: changes clear it at once through NOTIFY). */
+  catalogCacheTtlMs: number;
   /** SIGTERM: how long in-flight requests may finish before the store closes anyway (and the process exits). */
   shutdownGraceMs: number;
   redisUrl: string | undefined;
@@ -234,7 +242,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     dataDir: resolve(e.DATA_DIR),
     databaseUrl: e.DATABASE_URL,
     databasePoolSize: e.DATABASE_POOL_SIZE,
-    dbAcquireTimeoutMs: e.DB_ACQUIRE_TIMEOUT_MS,
+    dbAcquireTimeoutMs: e.DB_ACQUIRE_TIMEOUT_MS ?? (e.DATABASE_URL ? 5000 : 30_000),
     dbStatementTimeoutMs: e.DB_STATEMENT_TIMEOUT_MS,
     dbIdleInTransactionTimeoutMs: e.DB_IDLE_IN_TRANSACTION_TIMEOUT_MS,
     checkoutLockTimeoutMs: e.CHECKOUT_LOCK_TIMEOUT_MS,
@@ -244,6 +252,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     healthTimeoutMs: e.HEALTH_TIMEOUT_MS,
     healthToken: e.HEALTH_TOKEN,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+    vaultKeyRefreshMs: e.VAULT_KEY_REFRESH_MS,
+    catalogCacheTtlMs: e.CATALOG_CACHE_TTL_MS,
     redisUrl: e.REDIS_URL,
     smtpUrl: e.SMTP_URL,
     mailFrom: e.MAIL_FROM,

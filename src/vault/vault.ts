@@ -242,8 +242,8 @@ export class Vault {
    * cache, new ones are unwrapped now, so a later decrypt inside a transaction finds its key without a query
    * (on PGlite a `db` query inside a transaction would wait for the transaction).
    */
-  async refreshKeys(): Promise<void> {
-    const rows = await this.db.selectFrom('vault_key').selectAll().where('state', '!=', 'retired').execute();
+  async refreshKeys(db: Db = this.db): Promise<void> {
+    const rows = await db.selectFrom('vault_key').selectAll().where('state', '!=', 'retired').execute();
     const fresh = new Map<number, CachedKey>();
     for (const row of rows) {
       const known = this.keys.get(row.id);

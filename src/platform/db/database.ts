@@ -29,7 +29,9 @@ type Timeouts = Pick<Config, 'dbAcquireTimeoutMs' | 'dbStatementTimeoutMs' | 'db
 const defaultTimeouts: Timeouts = { dbAcquireTimeoutMs: 5000, dbStatementTimeoutMs: 30_000, dbIdleInTransactionTimeoutMs: 30_000 };
 
 export async function openDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir' | 'databasePoolSize'> & Partial<Timeouts>, opts: { memory?: boolean } = {}): Promise<DatabaseHandle> {
-  const timeouts = { ...defaultTimeouts, ...Object.fromEntries(Object.entries(config).filter(([k, v]) => k in defaultTimeouts && v !== undefined)) } as Timeouts;
+  const given = Object.fromEntries(Object.entries(config).filter(([k, v]) => k in defaultTimeouts && v !== undefined)) as Partial<Timeouts>;
+  // The embedded database has one connection that every query queues for: a longer default wait there.
+  const timeouts: Timeouts = { ...defaultTimeouts, ...(config.databaseUrl ? {} : { dbAcquireTimeoutMs: 30_000 }), ...given };
   if (config.databaseUrl) return openPostgres(config.databaseUrl, config.databasePoolSize, timeouts);
   return openPGlite(opts.memory ? undefined : join(config.dataDir, 'pgdata'), timeouts);
 }
