@@ -65,5 +65,7 @@ test(`SMTP unreachable for a while (${testDbKind}): mail waits in the outbox pas
   assert.equal(new Set(recipients).size, expected, 'no recipient got a mail twice');
   for (let i = 0; i < 4; i++) assert.ok(recipients.includes(`outage-${i}@example.jp`));
   assert.equal(recipients.filter((r) => r.startsWith('shopper-')).length, orders.length, 'one confirmation per order');
+  const ids = smtp.received.map((m) => /^Message-ID: (.*)$/im.exec(m.raw)?.[1]);
+  assert.ok(ids.every((id) => id && /^<omamori\.\d+\.\d+@example\.jp>$/.test(id)), `a stable Message-ID per outbox row: ${ids[0]}`);
   assert.deepEqual([...new Set((await mailJobs()).map((j) => j.status))], ['done']);
 });

@@ -57,7 +57,10 @@ export function registerMailDelivery(db: Db, jobs: JobRunner, opts: { smtpUrl: s
       return;
     }
     try {
-      await transport.sendMail({ from: opts.from, to: mail.to_address, subject: mail.subject, text: mail.text_body, ...(mail.html_body ? { html: mail.html_body } : {}) });
+      // One Message-ID per outbox row, the same on every attempt: if the database fails between the server accepting
+      // a mail and the row being marked sent, the retry is recognisable as the same message (mail clients merge it).
+      const messageId = `<omamori.${id}.${new Date(stored.created_at).getTime()}@${senderDomain(opts.from)}>`;
+      await transport.sendMail({ from: opts.from, to: mail.to_address, subject: mail.subject, text: mail.text_body, messageId, ...(mail.html_body ? { html: mail.html_body } : {}) });
       await db.updateTable('mail_outbox').set({ status: 'sent', sent_at: new Date(), attempts: mail.attempts + 1 }).where('id', '=', id).execute();
     } catch (err) {
       const lastError = await sealOutboxField(vault, id, 'last_error', String((err as Error).message).slice(0, 500));
@@ -77,4 +80,8 @@ export function smtpTransient(err: unknown): boolean {
   const e = err as { code?: unknown; responseCode?: unknown };
   if (typeof e.responseCode === 'number') return e.responseCode >= 400 && e.responseCode < 500;
   return typeof e.code === 'string' && transientCodes.has(e.code);
+}
+
+function senderDomain(from: string): string {
+  return /@([A-Za-z0-9.-]+)>?\s*$/.exec(from)?.[1] ?? 'localhost';
 }
