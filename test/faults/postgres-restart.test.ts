@@ -25,7 +25,7 @@ after(async () => {
   await pg?.destroy();
 });
 
-test('PostgreSQL only: restarted under 20 shoppers, requests get 503 during the outage, the store recovers by itself, no order twice, no stock lost', { skip: missing ?? false, timeout: 90_000 }, async (t) => {
+test('PostgreSQL only: restarted under 20 shoppers, requests get 503 and /healthz fails during the outage, the store recovers by itself, no order twice, no stock lost', { skip: missing ?? false, timeout: 90_000 }, async (t) => {
   if (!onPostgres) return; // the PGlite pass has no server to restart
   const s = store!;
   const initial = 100_000;
@@ -35,6 +35,9 @@ test('PostgreSQL only: restarted under 20 shoppers, requests get 503 during the 
 
   let downAt = 0;
   let upAt = 0;
+  const health = async () => (await fetch(`${s.url}/healthz`, { signal: AbortSignal.timeout(10_000) })).status;
+  assert.equal(await health(), 200);
+  let healthDuringOutage = 0;
   const results = await shopUnderLoad({
     base: s.url,
     variantId: variant,
@@ -45,7 +48,9 @@ test('PostgreSQL only: restarted under 20 shoppers, requests get 503 during the 
       await sleep(4_000);
       downAt = Date.now();
       await pg!.stop();
-      await sleep(4_000);
+      await sleep(1_000);
+      healthDuringOutage = await health();
+      await sleep(3_000);
       await pg!.resume();
       upAt = Date.now();
     },
@@ -62,6 +67,9 @@ test('PostgreSQL only: restarted under 20 shoppers, requests get 503 during the 
   for (const r of results) if (r.status !== 503) assert.ok([200, 201].includes(r.status), `unexpected answer ${r.step} ${r.status} ${r.code}`);
   assert.ok(results.some((r) => r.status === 201 && r.at < downAt), 'orders were placed before the outage');
   assert.ok(results.some((r) => r.status === 201 && r.at > upAt), `the store sold again after the database returned, without a restart: ${JSON.stringify(counts)}`);
+
+  assert.equal(healthDuringOutage, 503, '/healthz takes the instance out of rotation while the database is away');
+  assert.equal(await health(), 200, '…and puts it back when it returns');
 
   // And it keeps doing so.
   const after = await shopOnce(s.url, variant, 1);
