@@ -54,6 +54,11 @@ const poolOfOneTests = [
   'src/orders/encrypted-orders.test.ts',
   'src/vault/rotation.test.ts',
   'src/vault/rotation-instances.test.ts',
+  'src/payments/card/card-payments.test.ts',
+  'src/identity/account-security.test.ts',
+  'src/retention/retention.test.ts',
+  'src/exports/exports.test.ts',
+  'src/platform/http/health.test.ts',
 ];
 
 const totals = { pass: 0, fail: 0, skip: 0 };
