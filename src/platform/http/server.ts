@@ -113,5 +113,5 @@ function sendError(req: FastifyRequest, reply: FastifyReply, err: AppError, opts
 }
 
 export function wantsJson(req: FastifyRequest): boolean {
-  return req.url.startsWith('/api/') || req.url === '/healthz' || (req.headers.accept ?? '').startsWith('application/json');
+  return req.url.startsWith('/api/') || req.url === '/healthz' || req.url === '/readyz' || (req.headers.accept ?? '').startsWith('application/json');
 }
