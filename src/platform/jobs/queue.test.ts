@@ -27,7 +27,7 @@ test('a failing job is retried with backoff and given up after max_attempts; a t
   });
   const jobs = () => store.ctx.db.selectFrom('job').select(['kind', 'status', 'attempts', 'max_attempts']).where('kind', 'like', 'test.%').orderBy('kind').execute();
   const t0 = Date.now();
-  while (Date.now() - t0 < 20_000) {
+  while (Date.now() - t0 < 40_000) {
     const [p, t] = await jobs();
     if (p!.status !== 'pending' && t!.status !== 'pending') break;
     await sleep(50);
