@@ -36,6 +36,9 @@ export async function placeOrder(db: Db, deps: PlaceDeps, draft: OrderDraft, aft
   assertDraftConsistent(draft);
   try {
     return await db.transaction().execute(async (trx) => {
+      // Issue 18: every lock this checkout waits for (a twin submit's key, the order lines' product rows, the stock
+      // row) is waited for at most CHECKOUT_LOCK_TIMEOUT_MS; then 55P03, 503 busy, and the transaction rolls back.
+      if (deps.lockTimeoutMs) await sql`select set_config('lock_timeout', ${`${Math.trunc(deps.lockTimeoutMs)}ms`}, true)`.execute(trx);
       await sql`select pg_advisory_xact_lock(hashtextextended(${`order:${draft.idempotencyKey}`}, 0))`.execute(trx);
       const existing = await existingOrder(trx, draft.idempotencyKey);
       if (existing) return sameOwnerOrRefuse(existing, draft);
@@ -51,7 +54,6 @@ export async function placeOrder(db: Db, deps: PlaceDeps, draft: OrderDraft, aft
       await deps.catalog.reserveStock(
         trx,
         draft.lines.map((x) => ({ variantId: x.variantId, quantity: x.quantity })),
-        { lockTimeoutMs: deps.lockTimeoutMs },
       );
       return { id: order.id, number, created: true };
     });
