@@ -1,7 +1,9 @@
 // npm run bench: starts the store on PostgreSQL and a bare baseline server, loads both from this
 // process with autocannon, and prints req/s, p50, p99 and each route's ratio to the baseline,
-// plus start-up time, memory (RSS) and the size of the installed dependencies.
+// plus start-up time, memory (RSS) and the size of the installed dependencies; then a flash sale (issue 18): N buyers
+// check out the last M units of one variant through the API at the same moment.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import autocannon from 'autocannon';
 import pg from 'pg';
@@ -12,6 +14,8 @@ const connections = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const storePort = 3901;
 const baselinePort = 3902;
 const dbName = 'omamori_bench';
+const flashBuyers = Number(process.env.BENCH_FLASH_BUYERS ?? 500);
+const flashUnits = Number(process.env.BENCH_FLASH_UNITS ?? 100);
 
 async function resetDatabase(): Promise<string> {
   const admin = new pg.Client({ connectionString: serverUrl });
@@ -80,6 +84,7 @@ let store = start(['dist/main.js'], storeEnv);
 await waitFor(`http://127.0.0.1:${storePort}/healthz`, 60_000);
 store.kill('SIGTERM');
 await new Promise((r) => store.once('exit', r));
+const flashVariantId = await addFlashSaleItem(databaseUrl);
 store = start(['dist/main.js'], storeEnv);
 const startupMs = await waitFor(`http://127.0.0.1:${storePort}/healthz`);
 const baseline = start(['--import', 'tsx', 'bench/baseline.ts'], { DATABASE_URL: databaseUrl, PORT: String(baselinePort) });
@@ -106,6 +111,7 @@ results.push(
     body: `variant_id=${variantId}&quantity=1`,
   }),
 );
+const flash = await flashSale(base, flashVariantId);
 const rssLoaded = rssMiB(store.pid!);
 store.kill('SIGTERM');
 baseline.kill('SIGTERM');
@@ -127,8 +133,68 @@ results.forEach((r, i) => {
       `  ${r.bad}`,
   );
 });
+const f = flash;
+console.log(
+  `\nflash sale (API checkout, ${flashBuyers} buyers at once for ${flashUnits} units, pool ${process.env.DATABASE_POOL_SIZE ?? 10}): ` +
+    `${f.ordersPerSecond.toFixed(0)} orders/s, ${f.answersPerSecond.toFixed(0)} answers/s (${(f.answersPerSecond / baselineRps).toFixed(2)} of baseline req/s), ` +
+    `p50 ${f.p50} ms, p99 ${f.p99} ms, ${f.placed} orders, ${f.soldOut} sold out, failed ${f.failed}${f.placed === flashUnits && f.failed === 0 ? '' : '  MISSED'}`,
+);
 const deps = dependencySize();
 console.log(`\nstart-up (spawn → /healthz 200, PostgreSQL): ${startupMs.toFixed(0)} ms (target < 1500)`);
 console.log(`RSS idle: ${rssIdle.toFixed(0)} MiB; after load: ${rssLoaded.toFixed(0)} MiB (target < 150)`);
 console.log(`installed dependencies: production ${deps.prodMiB.toFixed(1)} MiB (target < 150); with dev tools ${deps.allMiB.toFixed(1)} MiB`);
 process.exit(0);
+
+/** A product with `flashUnits` in stock, written before the measured start (so no cache has seen it). */
+async function addFlashSaleItem(url: string): Promise<number> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  const product = await c.query(`insert into product (slug, name_ja, name_en, tax_class, published) values ('flash-sale', '限定福袋', 'Limited lucky bag', 'standard', true) returning id`);
+  const variant = await c.query(`insert into variant (product_id, sku, name_ja, name_en, price, stock) values ($1, 'FLASH-1', '通常', 'Regular', 5000, $2) returning id`, [product.rows[0].id, flashUnits]);
+  await c.end();
+  return Number(variant.rows[0].id);
+}
+
+/**
+ * Every buyer gets a cart with the item first (not measured), then all checkouts are sent at once. Orders per second:
+ * orders placed over the time from the first checkout sent to the last answer. A failure is any answer other than
+ * 201 (placed) or 409 sold_out, or no answer within 60 s.
+ */
+async function flashSale(baseUrl: string, variantId: number) {
+  const json = async (path: string, body: unknown, headers: Record<string, string> = {}) => {
+    const res = await fetch(baseUrl + path, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json', ...headers }, body: JSON.stringify(body), signal: AbortSignal.timeout(60_000) });
+    return { status: res.status, body: (await res.json().catch(() => ({}))) as Record<string, any> };
+  };
+  const carts: string[] = [];
+  for (let i = 0; i < flashBuyers; i += 50) {
+    const batch = await Promise.all(
+      Array.from({ length: Math.min(50, flashBuyers - i) }, async () => {
+        const cart = await json('/api/store/carts', {});
+        const token = String(cart.body.token);
+        const added = await json('/api/store/cart/items', { variant_id: variantId, quantity: 1 }, { 'x-cart-token': token });
+        if (added.status !== 200) throw new Error(`flash sale: adding to cart answered ${added.status}`);
+        return token;
+      }),
+    );
+    carts.push(...batch);
+  }
+  const address = { name: '佐藤 一郎', name_kana: 'サトウ イチロウ', postal_code: '530-0001', prefecture: '大阪府', city: '大阪市北区', line1: '梅田1-1-1', phone: '06-1234-5678' };
+  const t0 = performance.now();
+  const answers = await Promise.all(
+    carts.map(async (token, i) => {
+      const s0 = performance.now();
+      try {
+        const r = await json('/api/store/checkout', { email: `buyer${i}@example.jp`, shipping_address: address, shipping_method: 'standard', payment_method: 'bank_transfer' }, { 'x-cart-token': token, 'idempotency-key': randomUUID() });
+        return { status: r.status, code: r.body.error?.code as string | undefined, ms: performance.now() - s0 };
+      } catch {
+        return { status: 0, code: undefined, ms: performance.now() - s0 };
+      }
+    }),
+  );
+  const seconds = (performance.now() - t0) / 1000;
+  const sorted = answers.map((a) => a.ms).sort((x, y) => x - y);
+  const pct = (p: number) => Math.round(sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!);
+  const placed = answers.filter((a) => a.status === 201).length;
+  const soldOut = answers.filter((a) => a.status === 409 && a.code === 'sold_out').length;
+  return { placed, soldOut, failed: answers.length - placed - soldOut, ordersPerSecond: placed / seconds, answersPerSecond: answers.length / seconds, p50: pct(50), p99: pct(99) };
+}

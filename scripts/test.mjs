@@ -43,6 +43,24 @@ const selected = only.length ? all.filter((f) => only.some((o) => f.includes(o))
 const browserTests = selected.filter((f) => f.includes('.browser.test.ts'));
 const dbTests = selected.filter((f) => !f.includes('.browser.test.ts'));
 
+/** The test files whose code opens transactions or holds a connection (orders, checkout, cart, vault, jobs...). */
+const poolOfOneTests = [
+  'src/cart/cart.test.ts',
+  'src/checkout/checkout-api.test.ts',
+  'src/checkout/checkout.test.ts',
+  'src/orders/place-order.test.ts',
+  'src/orders/expire-unpaid.test.ts',
+  'src/orders/admin-routes.test.ts',
+  'src/orders/encrypted-orders.test.ts',
+  'src/vault/rotation.test.ts',
+  'src/vault/rotation-instances.test.ts',
+  'src/payments/card/card-payments.test.ts',
+  'src/identity/account-security.test.ts',
+  'src/retention/retention.test.ts',
+  'src/exports/exports.test.ts',
+  'src/platform/http/health.test.ts',
+];
+
 const totals = { pass: 0, fail: 0, skip: 0 };
 const skipped = [];
 
@@ -82,6 +100,10 @@ const serviceEnv = {
 
 run('PGlite (embedded)', dbTests, { ...serviceEnv, OMAMORI_TEST_DB: 'pglite' });
 if (hasPg) run(`PostgreSQL (${new URL(pgUrl).host})`, dbTests, { ...serviceEnv, OMAMORI_TEST_DB: 'postgres' });
+// Issue 18: no code path may wait for a second pool connection while it holds one (a transaction, an advisory
+// lock). With a pool of 1 such a path fails at once (DB_ACQUIRE_TIMEOUT_MS) instead of deadlocking under load.
+const poolOfOne = dbTests.filter((f) => poolOfOneTests.some((p) => f.endsWith(p)));
+if (hasPg) run(`PostgreSQL, pool of 1 (${new URL(pgUrl).host})`, poolOfOne, { ...serviceEnv, OMAMORI_TEST_DB: 'postgres', DATABASE_POOL_SIZE: '1', DB_ACQUIRE_TIMEOUT_MS: '4000' });
 else if (dbTests.length) skipped.push(`PostgreSQL pass: nothing answers at ${new URL(pgUrl).host} (set TEST_DATABASE_URL)`);
 if (!hasRedis) skipped.push(`Redis tests: nothing answers at ${new URL(redisUrl).host} (set TEST_REDIS_URL)`);
 if (browserTests.length) {

@@ -45,6 +45,7 @@ import { assetUrl, staticDir } from './platform/http/assets.ts';
 import { cookiePolicy } from './platform/http/cookies.ts';
 import { allowFormActions } from './platform/http/security-headers.ts';
 import { createHttpServer } from './platform/http/server.ts';
+import { registerHealthRoutes } from './platform/http/health.ts';
 import { shopAdminRoutes } from './shop/admin-routes.ts';
 import { createShopSettings } from './shop/settings.ts';
 import { shopStoreRoutes } from './shop/store-routes.ts';
@@ -103,6 +104,7 @@ export async function buildApp(ctx: AppContext, services = createServices(ctx), 
     publicUrl: surface === 'admin' ? ctx.config.adminUrl! : ctx.config.publicUrl,
     extraOrigins: ctx.config.adminHost && surface === 'all' ? [`${new URL(ctx.config.publicUrl).protocol}//${ctx.config.adminHost}`] : [],
     trustProxy: ctx.config.trustProxy,
+    timeouts: { requestMs: ctx.config.httpRequestTimeoutMs, headersMs: ctx.config.httpHeadersTimeoutMs, keepAliveMs: ctx.config.httpKeepAliveTimeoutMs },
     cardGuard: { db: ctx.db, dataDir: ctx.config.dataDir },
     scriptOrigins: (req) => scriptInventoryOf(ctx).originsFor(req), // T6: approved third-party scripts only, never on payment pages
     renderErrorPage: (req, status, message) => (req.url.startsWith('/admin') ? adminErrorPage(req, status, message) : storeErrorPage(req, status, message)),
@@ -120,15 +122,19 @@ export async function buildApp(ctx: AppContext, services = createServices(ctx), 
 
   await app.register(fastifyStatic, { root: staticDir, prefix: '/static/', maxAge: '365d', immutable: true, index: false, dotfiles: 'deny' });
 
-  app.get('/healthz', async (_req, reply) => {
-    try {
+  // Issue 18: readiness fails within HEALTH_TIMEOUT_MS when no pool connection answers; details for monitoring only.
+  registerHealthRoutes(app, {
+    check: async () => {
       await sql`select 1`.execute(ctx.db);
+    },
+    timeoutMs: ctx.config.healthTimeoutMs,
+    token: ctx.config.healthToken,
+    draining: () => ctx.draining === true,
+    details: () => {
       // T1: whether card checkout may start (file integrity); a reason code only, never a path.
       const card = integrityOf(ctx).cardCheckoutAllowed();
-      return reply.header('cache-control', 'no-store').send({ status: 'ok', database: ctx.database.kind, cardCheckout: card.allowed ? 'enabled' : 'disabled', ...(card.reason ? { cardCheckoutReason: card.reason } : {}) });
-    } catch {
-      return reply.code(503).header('cache-control', 'no-store').send({ status: 'unavailable' });
-    }
+      return { database: ctx.database.kind, ...(ctx.database.stats ? { pool: ctx.database.stats() } : {}), cardCheckout: card.allowed ? 'enabled' : 'disabled', ...(card.reason ? { cardCheckoutReason: card.reason } : {}) };
+    },
   });
   app.get('/favicon.ico', (_req, reply) => reply.redirect(assetUrl('img/favicon.svg'), 301));
 

@@ -25,8 +25,22 @@ const lines = [
 ];
 console.log(lines.join('\n'));
 
+// Issue 18: drain for SHUTDOWN_GRACE_MS, close, and exit. The process always exits: a hard timer ends it when a
+// close step still hangs (a second signal ends it at once).
+let stopping = false;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    void store.close().finally(() => process.exit(0));
+  process.on(signal, () => {
+    if (stopping) process.exit(1);
+    stopping = true;
+    const grace = store.ctx.config.shutdownGraceMs;
+    console.log(`  ${signal}: finishing requests in progress (at most ${grace} ms), then stopping`);
+    setTimeout(() => {
+      console.error('  shutdown took too long; exiting');
+      process.exit(1);
+    }, grace + 10_000).unref();
+    void store
+      .close()
+      .catch((err: Error) => console.error(`  shutdown: ${err.message}`))
+      .finally(() => process.exit(0));
   });
 }

@@ -11,6 +11,8 @@ import { startStore, type RunningStore } from '../src/platform/boot.ts';
  * TEST_DATABASE_URL's server for each test file; anything else uses an in-memory PGlite.
  */
 export const testDbKind: 'pglite' | 'postgres' = process.env.OMAMORI_TEST_DB === 'postgres' ? 'postgres' : 'pglite';
+/** DATABASE_POOL_SIZE from the environment (CI's pool-of-1 pass, issue 18); startTestStore reads it through loadConfig. */
+export const testPoolSize: number | undefined = Number(process.env.DATABASE_POOL_SIZE) || undefined;
 export const testDatabaseUrl = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 export interface TestStore extends RunningStore {

@@ -48,5 +48,5 @@ export function cartJson(cart: CartView): z.infer<typeof cartSchema> {
   };
 }
 
-export const apiErrors = { 401: apiErrorSchema, 404: apiErrorSchema, 409: apiErrorSchema, 422: apiErrorSchema };
+export const apiErrors = { 401: apiErrorSchema, 404: apiErrorSchema, 409: apiErrorSchema, 422: apiErrorSchema, 503: apiErrorSchema.describe('busy or briefly unavailable: nothing was changed; try again after Retry-After seconds') };
 export const cartSecurity: Array<Record<string, string[]>> = [{ customerToken: [] }, { cartToken: [] }];

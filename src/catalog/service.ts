@@ -67,7 +67,7 @@ export interface CatalogService {
    */
   variantForCart(variantId: number, locale: Locale): Promise<VariantForSale | undefined>;
   /** Takes stock atomically inside the caller's transaction; throws AppError('sold_out') if any line cannot be met. */
-  reserveStock(trx: Db, lines: StockLine[]): Promise<void>;
+  reserveStock(trx: Db, lines: StockLine[], opts?: { lockTimeoutMs?: number }): Promise<void>;
   /** Gives stock back (order cancelled). */
   releaseStock(trx: Db, lines: StockLine[]): Promise<void>;
   /**
@@ -87,7 +87,7 @@ const cacheTtlMs = 60_000;
  * receives at commit and answers by dropping its cache.
  */
 export function createCatalog(ctx: AppContext): CatalogService {
-  const cache = new CatalogCache(cacheEntries, cacheTtlMs);
+  const cache = new CatalogCache(cacheEntries, ctx.config.catalogCacheTtlMs ?? cacheTtlMs);
   ctx.database.listen(catalogChannel, () => cache.clear()).then(
     () => {
       cache.enabled = true;

@@ -8,9 +8,11 @@ import type { StockLine } from './service.ts';
  * concurrent checkouts on PostgreSQL serialize on the row lock and can never oversell; a short
  * line throws, and the caller's transaction rolls back what earlier lines took.
  */
-export async function reserveStock(trx: Db, lines: StockLine[]): Promise<void> {
+export async function reserveStock(trx: Db, lines: StockLine[], opts: { lockTimeoutMs?: number } = {}): Promise<void> {
   // Lock rows in id order so two orders for the same variants cannot deadlock.
   const sorted = mergeLines(lines).sort((a, b) => a.variantId - b.variantId);
+  // Issue 18: a buyer waits for a hot item's row lock at most this long, then gets 503 busy (55P03) and nothing changes.
+  if (opts.lockTimeoutMs) await sql`select set_config('lock_timeout', ${`${Math.trunc(opts.lockTimeoutMs)}ms`}, true)`.execute(trx);
   const short: number[] = [];
   for (const line of sorted) {
     const res = await trx

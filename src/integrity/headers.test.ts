@@ -96,7 +96,7 @@ test('every HTML page of the storefront and the admin console carries the securi
     return route.replace(/:[a-z]+/g, '999999'); // unknown: the 404 page is an HTML response too
   }
 
-  const routes = getRoutes(store.app).filter((r) => !r.startsWith('/api') && !r.includes('*') && !['/healthz', '/favicon.ico'].includes(r) && !r.startsWith('/media/') && !r.startsWith('/static/'));
+  const routes = getRoutes(store.app).filter((r) => !r.startsWith('/api') && !r.includes('*') && !['/healthz', '/readyz', '/favicon.ico'].includes(r) && !r.startsWith('/media/') && !r.startsWith('/static/'));
   assert.ok(routes.length >= 30, `found ${routes.length} routes`);
   const checked: string[] = [];
   for (const route of routes) {

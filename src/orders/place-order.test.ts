@@ -97,14 +97,15 @@ test('sold out changes nothing: no order, no mail, every stock level unchanged',
   const scarce = await makeVariant(store, { stock: 1 });
   const draft = draftFor([{ v: dripper, quantity: 1 }, { v: scarce, quantity: 2 }], { email: 'soldout@example.jp' });
   const dripperBefore = await stockOf(store, dripper.variantId);
-  let hookRan = false;
+  // The stock is taken last (issue 18: the row lock is held for the UPDATE and the commit only), so the hook's
+  // writes happen first and must roll back with everything else.
   await assert.rejects(
-    orders().place(draft, async () => {
-      hookRan = true;
+    orders().place(draft, async (trx, orderId) => {
+      await trx.insertInto('checkout_placement').values({ idempotency_key: draft.idempotencyKey, order_id: orderId }).execute();
     }),
     (e) => e instanceof AppError && e.code === 'sold_out',
   );
-  assert.equal(hookRan, false);
+  assert.equal((await store.ctx.db.selectFrom('checkout_placement').select('order_id').where('idempotency_key', '=', draft.idempotencyKey).execute()).length, 0, 'the hook rolled back');
   assert.equal(await countOrders(draft.idempotencyKey), 0);
   assert.equal(await stockOf(store, dripper.variantId), dripperBefore);
   assert.equal(await stockOf(store, scarce.variantId), 1);

@@ -65,7 +65,7 @@ export function createOrders(ctx: AppContext, deps: { catalog: CatalogService; s
   const service: OrdersService = {
     async place(draft, afterInsert) {
       const shop = await deps.shop.get();
-      return placeOrder(db, { catalog: deps.catalog, shop, publicUrl: ctx.config.publicUrl, vault: ctx.vault }, draft, afterInsert);
+      return placeOrder(db, { catalog: deps.catalog, shop, publicUrl: ctx.config.publicUrl, vault: ctx.vault, lockTimeoutMs: ctx.config.checkoutLockTimeoutMs }, draft, afterInsert);
     },
     async statusOf(number) {
       const row = await db.selectFrom('orders').select('status').where('number', '=', number).executeTakeFirst();

@@ -13,7 +13,7 @@ import { cookiePolicy } from './http/cookies.ts';
 import { registerMailDelivery } from './mail/mailer.ts';
 import { closeRedis } from './redis.ts';
 import type { Logger } from 'pino';
-import { openVault } from '../vault/index.ts';
+import { encryptedTables, openVault } from '../vault/index.ts';
 import { bindVault } from '../vault/bound.ts';
 import { encryptPlaintextAtStart } from '../vault/initial-encryption.ts';
 import { startSandboxGateway, type SandboxGateway } from '../../sandbox-gateway/server.ts';
@@ -42,11 +42,14 @@ export async function startStore(
   const database = opts.database ?? (await openDatabase(config, { memory: opts.memoryDb ?? false }));
   await migrate(database);
   // T1/T3: a wrong or missing master key stops the start here, before any personal data is read or written.
-  const vault = await openVault(config, database);
+  const vault = await openVault(config, database, { refreshMs: config.vaultKeyRefreshMs });
+  // Issue 18: every encrypted table's key exists and is cached before the first request, so no writer inside a
+  // transaction ever needs the vault to query (a second pool connection).
+  await vault.prepareScopes(encryptedTables.map((t) => t.table));
   // ctx.db carries the vault, so queueMail and enqueueJob encrypt wherever they are called from (issue 5).
   const db = bindVault(database.db, vault);
   await encryptPlaintextAtStart(vault, db, { kind: database.kind, log }); // rows written in plain text by older versions
-  const jobs = new JobRunner(database, log, { vault });
+  const jobs = new JobRunner(database, log, { vault, retryBaseMs: config.jobRetryBaseMs, retryMaxMs: config.jobRetryMaxMs });
   const scheduler = new Scheduler(database, log);
   const ctx: AppContext = { config, database, db, log, jobs, scheduler, vault };
   const mail = registerMailDelivery(db, jobs, { smtpUrl: config.smtpUrl, from: config.mailFrom });
@@ -90,15 +93,39 @@ export async function startStore(
     gateway,
     setupUrl: setupToken ? `${adminUrl}/admin/setup?token=${setupToken}` : null,
     async close() {
-      await app.close();
-      await adminApp?.close();
-      await gateway?.close();
-      await scheduler.stop();
-      await jobs.stop();
+      // Issue 18 (SIGTERM): readiness answers 503 and new requests get 503 at once; in-flight requests may finish
+      // for SHUTDOWN_GRACE_MS, then their connections are cut. Every later step is bounded too, so a stuck
+      // transaction or an unreachable Redis cannot keep the store from closing.
+      ctx.draining = true;
+      const grace = config.shutdownGraceMs;
+      const drained = await within(Promise.all([app.close(), adminApp?.close()]), grace);
+      if (!drained) {
+        log.warn({ graceMs: grace }, 'shutdown: requests still running after the grace period; closing their connections');
+        for (const a of [app, adminApp]) a?.server.closeAllConnections();
+      }
+      const step = Math.max(1000, Math.min(5000, grace));
+      await within(gateway?.close(), step);
+      await within(scheduler.stop(), step);
+      await within(jobs.stop(), step);
       mail.close();
-      await closeRedis(ctx);
-      await vault.close();
-      if (!opts.database) await database.close();
+      await within(closeRedis(ctx), step);
+      await within(vault.close(), step);
+      if (!opts.database && !(await within(database.close(), step))) log.warn('shutdown: the database did not close in time (a transaction still held a connection)');
     },
   };
+}
+
+/** Waits for `work` at most `ms`; true when it settled (a failure while closing counts as settled). */
+async function within(work: Promise<unknown> | undefined, ms: number): Promise<boolean> {
+  if (!work) return true;
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+    timer.unref();
+  });
+  try {
+    return await Promise.race([work.then(() => true, () => true), late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

@@ -14,9 +14,28 @@ const envSchema = z.object({
   DATA_DIR: z.string().default('./data'),
   DATABASE_URL: z.string().url().optional(),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  // Timeouts and overload (README "Timeouts and overload"): every wait is bounded; a busy store answers 503 + Retry-After.
+  // Default 5 s on PostgreSQL, 30 s on the embedded database (one connection: every query queues there).
+  DB_ACQUIRE_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).optional(),
+  DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).max(3_600_000).default(30_000),
+  DB_IDLE_IN_TRANSACTION_TIMEOUT_MS: z.coerce.number().int().min(0).max(3_600_000).default(30_000),
+  CHECKOUT_LOCK_TIMEOUT_MS: z.coerce.number().int().min(1).max(600_000).default(3000),
+  HTTP_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(0).max(3_600_000).default(30_000),
+  HTTP_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(1000).max(600_000).default(10_000),
+  HTTP_KEEPALIVE_TIMEOUT_MS: z.coerce.number().int().min(1000).max(600_000).default(5000),
+  HEALTH_TIMEOUT_MS: z.coerce.number().int().min(50).max(60_000).default(1000),
+  // Monitoring reads /healthz's reasons with `Authorization: Bearer HEALTH_TOKEN` (or from loopback); the public gets ok / not ok.
+  HEALTH_TOKEN: z.string().min(16, { message: 'must be at least 16 characters' }).optional(),
+  // Cache refresh intervals (tests make them small to exercise the cold path; issue 18).
+  VAULT_KEY_REFRESH_MS: z.coerce.number().int().min(10).max(600_000).default(5000),
+  CATALOG_CACHE_TTL_MS: z.coerce.number().int().min(0).max(3_600_000).default(60_000),
+  SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
   REDIS_URL: z.string().url().optional(),
   SMTP_URL: z.string().url().optional(),
   MAIL_FROM: z.string().default('omamori store <shop@localhost>'),
+  // Background jobs (mail): a failed job waits JOB_RETRY_BASE_MS · 2^attempts, at most JOB_RETRY_MAX_MS, before its next try.
+  JOB_RETRY_BASE_MS: z.coerce.number().int().min(10).max(600_000).default(1000),
+  JOB_RETRY_MAX_MS: z.coerce.number().int().min(10).max(86_400_000).default(600_000),
   SEED_DEMO: z.enum(['auto', '1', '0', 'true', 'false']).default('auto'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   NODE_ENV: z.string().default('development'),
@@ -114,9 +133,30 @@ export type Config = {
   dataDir: string;
   databaseUrl: string | undefined;
   databasePoolSize: number;
+  /** Timeouts (ms; README "Timeouts and overload"); 0 turns statement/idle-in-transaction/request timeouts off. */
+  dbAcquireTimeoutMs: number;
+  dbStatementTimeoutMs: number;
+  dbIdleInTransactionTimeoutMs: number;
+  checkoutLockTimeoutMs: number;
+  httpRequestTimeoutMs: number;
+  httpHeadersTimeoutMs: number;
+  httpKeepAliveTimeoutMs: number;
+  /** How long /healthz and /readyz wait for a pool connection and `select 1` before answering 503. */
+  healthTimeoutMs: number;
+  /** Bearer token that lets monitoring read /healthz's details (loopback clients read them without). */
+  healthToken: string | undefined;
+  /** How often each instance re-reads the vault's key states (a rotation waits twice this before retiring a key). */
+  vaultKeyRefreshMs: number;
+  /** The catalog cache's time limit (a backstop: changes clear it at once through NOTIFY). */
+  catalogCacheTtlMs: number;
+  /** SIGTERM: how long in-flight requests may finish before the store closes anyway (and the process exits). */
+  shutdownGraceMs: number;
   redisUrl: string | undefined;
   smtpUrl: string | undefined;
   mailFrom: string;
+  /** Job retry backoff (ms): base · 2^attempts, capped. */
+  jobRetryBaseMs: number;
+  jobRetryMaxMs: number;
   seedDemo: boolean;
   logLevel: string;
   production: boolean;
@@ -202,9 +242,23 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     dataDir: resolve(e.DATA_DIR),
     databaseUrl: e.DATABASE_URL,
     databasePoolSize: e.DATABASE_POOL_SIZE,
+    dbAcquireTimeoutMs: e.DB_ACQUIRE_TIMEOUT_MS ?? (e.DATABASE_URL ? 5000 : 30_000),
+    dbStatementTimeoutMs: e.DB_STATEMENT_TIMEOUT_MS,
+    dbIdleInTransactionTimeoutMs: e.DB_IDLE_IN_TRANSACTION_TIMEOUT_MS,
+    checkoutLockTimeoutMs: e.CHECKOUT_LOCK_TIMEOUT_MS,
+    httpRequestTimeoutMs: e.HTTP_REQUEST_TIMEOUT_MS,
+    httpHeadersTimeoutMs: e.HTTP_HEADERS_TIMEOUT_MS,
+    httpKeepAliveTimeoutMs: e.HTTP_KEEPALIVE_TIMEOUT_MS,
+    healthTimeoutMs: e.HEALTH_TIMEOUT_MS,
+    healthToken: e.HEALTH_TOKEN,
+    shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+    vaultKeyRefreshMs: e.VAULT_KEY_REFRESH_MS,
+    catalogCacheTtlMs: e.CATALOG_CACHE_TTL_MS,
     redisUrl: e.REDIS_URL,
     smtpUrl: e.SMTP_URL,
     mailFrom: e.MAIL_FROM,
+    jobRetryBaseMs: e.JOB_RETRY_BASE_MS,
+    jobRetryMaxMs: e.JOB_RETRY_MAX_MS,
     seedDemo: seed,
     logLevel: e.LOG_LEVEL,
     production: e.NODE_ENV === 'production',

@@ -16,4 +16,6 @@ export interface AppContext {
   scheduler: Scheduler;
   /** Field encryption and blind indexes for personal data (principle 2); opened at start, after migrations. */
   vault: Vault;
+  /** Set on SIGTERM (boot's drain): /healthz and /readyz answer 503 so the load balancer stops sending traffic. */
+  draining?: boolean;
 }

@@ -42,7 +42,8 @@ async function sealPlainJobPayloads(vault: Vault, db: Db, batchSize: number): Pr
  */
 export async function encryptPlaintextAtStart(vault: Vault, db: Db, opts: { kind: 'pglite' | 'postgres'; log?: Log; batchSize?: number; tables?: EncryptedTableSpec[] }): Promise<string[]> {
   const batchSize = opts.batchSize ?? 500;
-  const run = async (): Promise<string[]> => {
+  // Issue 18: everything runs on `db` as given; under the advisory lock that is the one connection holding it.
+  const run = async (db: Db): Promise<string[]> => {
     // Every registered table's key exists and is cached before the first write: writers encrypt inside transactions.
     for (const spec of opts.tables ?? registered) await vault.activeKeyId(spec.table);
     const touched: string[] = [];
@@ -50,7 +51,7 @@ export async function encryptPlaintextAtStart(vault: Vault, db: Db, opts: { kind
       if (!(await hasPlaintext(db, spec))) continue;
       const index = spec.indexes;
       try {
-        const r = await reencryptTable(vault, spec, { batchSize, encryptPlaintext: true, derive: index ? (plain) => index(vault, plain) : undefined });
+        const r = await reencryptTable(vault, spec, { db, batchSize, encryptPlaintext: true, derive: index ? (plain) => index(vault, plain) : undefined });
         opts.log?.info({ table: spec.table, rows: r.rows }, 'plain-text personal data encrypted');
         touched.push(spec.table);
       } catch (err) {
@@ -69,11 +70,11 @@ export async function encryptPlaintextAtStart(vault: Vault, db: Db, opts: { kind
     }
     return touched;
   };
-  if (opts.kind !== 'postgres') return run();
+  if (opts.kind !== 'postgres') return run(db);
   return db.connection().execute(async (conn) => {
     await sql`select pg_advisory_lock(7341005)`.execute(conn);
     try {
-      return await run();
+      return await run(conn);
     } finally {
       await sql`select pg_advisory_unlock(7341005)`.execute(conn);
     }

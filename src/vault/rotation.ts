@@ -19,6 +19,8 @@ export interface ReencryptOptions {
   graceMs?: number;
   /** How long to wait before the final count and retirement, when an older key is to be retired. Default 2 × graceMs. */
   settleMs?: number;
+  /** The handle to run on (default the vault's): a caller that holds one connection passes it, never needing a second. */
+  db?: Db;
   /** Called after each committed batch (tests interrupt a rotation here). */
   afterBatch?: (batchesDone: number) => void | Promise<void>;
   log?: (message: string) => void;
@@ -47,7 +49,7 @@ type Row = Record<string, unknown>;
  */
 export async function reencryptTable(vault: Vault, specIn: EncryptedTableSpec, opts: ReencryptOptions = {}): Promise<ReencryptResult> {
   const spec = checkSpec(specIn);
-  const { db } = vault;
+  const db = opts.db ?? vault.db;
   const batchSize = opts.batchSize ?? 500;
   let rotation = await db.selectFrom('vault_rotation').selectAll().where('kind', '=', 'dek').where('scope', '=', spec.table).where('status', '=', 'running').executeTakeFirst();
   const resumed = !!rotation;
@@ -174,7 +176,7 @@ export async function reencryptTable(vault: Vault, specIn: EncryptedTableSpec, o
     await notify(trx, KEYS_CHANNEL, spec.table);
     return old.map((r) => r.id);
   });
-  await vault.refreshKeys();
+  await vault.refreshKeys(db);
   opts.log?.(`${spec.table}: ${rows} rows re-encrypted in ${batches} batches; retired key(s) ${retired.join(', ') || 'none'}`);
   return { table: spec.table, targetKeyId: target, rows, batches, resumed, retiredKeyIds: retired };
 }

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createTestDatabase, testDbKind } from '../../test/harness.ts';
+import { createTestDatabase, testDbKind, testPoolSize } from '../../test/harness.ts';
 import { openDatabase, type DatabaseHandle } from '../platform/db/database.ts';
 import { migrate } from '../platform/db/migrate.ts';
 
@@ -11,7 +11,7 @@ export async function openTestDatabase(): Promise<{ handle: DatabaseHandle; url:
   let url: string | undefined;
   let drop: (() => Promise<void>) | undefined;
   if (testDbKind === 'postgres') ({ url, drop } = await createTestDatabase());
-  const handle = await openDatabase({ databaseUrl: url, dataDir, databasePoolSize: 4 }, { memory: true });
+  const handle = await openDatabase({ databaseUrl: url, dataDir, databasePoolSize: testPoolSize ?? 4 }, { memory: true });
   await migrate(handle);
   return {
     handle,

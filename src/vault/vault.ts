@@ -33,7 +33,7 @@ export interface VaultOptions {
   listen?: (channel: string, fn: (payload: string) => void) => Promise<() => Promise<void>>;
   /** How long an instance trusts its cached "active key" before re-reading it (default 5 s). */
   refreshMs?: number;
-  /** The database kind: on PostgreSQL a stale active key is re-read before use (no PGlite in-transaction deadlock there). */
+  /** The database kind (the rotation locks the table on PostgreSQL). */
   kind?: 'pglite' | 'postgres';
 }
 
@@ -73,6 +73,7 @@ export class Vault {
     await vault.verifyMasterKeys();
     await vault.loadAllKeys();
     vault.indexRoot = await vault.ensureIndexRoot();
+    vault.startRefreshTimer();
     if (opts.listen) {
       vault.unlisten = await opts.listen(KEYS_CHANNEL, () => {
         // Reload the keys, then swap the active entries at once (refreshKeys); not cleared first: a writer inside a
@@ -84,6 +85,9 @@ export class Vault {
   }
 
   async close(): Promise<void> {
+    if (this.refreshTimer) clearInterval(this.refreshTimer);
+    this.refreshTimer = null;
+    await this.refreshing;
     await this.unlisten?.();
     this.unlisten = null;
   }
@@ -136,7 +140,11 @@ export class Vault {
 
   private async loadAllKeys(): Promise<void> {
     const rows = await this.db.selectFrom('vault_key').selectAll().where('state', '!=', 'retired').execute();
-    for (const row of rows) await this.unwrapRow(row);
+    const now = Date.now();
+    for (const row of rows) {
+      await this.unwrapRow(row);
+      if (row.state === 'active') this.active.set(row.scope, { id: row.id, checkedAt: now });
+    }
   }
 
   private async loadKey(id: number): Promise<CachedKey | null> {
@@ -161,27 +169,19 @@ export class Vault {
     return row.id;
   }
 
-  /** The key new values of this table are encrypted with; created on first use. */
+  /**
+   * The key new values of this table are encrypted with. Never waits for the database when the scope is known: it is
+   * called inside callers' transactions (orders, outbox, jobs), and a query here would need a second pool connection
+   * while the caller holds one. Under a burst every other connection waits for a row lock that caller holds, so that
+   * connection never comes (issue 18: the store hung). Freshness comes from the background refresh instead (every
+   * refreshMs, and at once on NOTIFY). T1: the rotation waits 2 × refreshMs and counts under a lock before retiring,
+   * so a value written under a just-demoted key is moved to the new key, never left under a destroyed one.
+   * Only a scope never seen (its first key, created at boot for every encrypted table) is read here.
+   */
   async activeKeyId(scope: string): Promise<number> {
     const hit = this.active.get(scope);
     if (hit) {
-      if (Date.now() - hit.checkedAt < this.refreshMs) return hit.id;
-      // T1: a stale key after a rotation elsewhere would encrypt under a key about to be retired. On PostgreSQL
-      // re-read it now (another pool connection, no deadlock). On PGlite (one process, the rotation refreshes this
-      // cache directly) it is used once more while re-read in the background: inside a transaction a query on `db`
-      // waits for that very transaction (a deadlock). The rotation waits 2 × refreshMs and counts under a lock
-      // before retiring, so such a value is moved to the new key, never left under a destroyed one.
-      if (this.kind === 'postgres') {
-        const row = await this.db.selectFrom('vault_key').select('id').where('scope', '=', scope).where('state', '=', 'active').executeTakeFirst();
-        if (row) {
-          if (!this.keys.get(row.id)?.key) await this.loadKey(row.id);
-          this.active.set(scope, { id: row.id, checkedAt: Date.now() });
-          return row.id;
-        }
-        this.active.delete(scope);
-        return this.activeKeyId(scope);
-      }
-      this.revalidate(scope);
+      if (Date.now() - hit.checkedAt >= this.refreshMs) this.revalidate(scope);
       return hit.id;
     }
     let row = await this.db.selectFrom('vault_key').select('id').where('scope', '=', scope).where('state', '=', 'active').executeTakeFirst();
@@ -189,15 +189,35 @@ export class Vault {
       await this.createKey(scope, scope === INDEX_SCOPE ? 'index' : 'data');
       row = await this.db.selectFrom('vault_key').select('id').where('scope', '=', scope).where('state', '=', 'active').executeTakeFirstOrThrow();
     }
+    if (!this.keys.get(row.id)?.key) await this.loadKey(row.id);
     this.active.set(scope, { id: row.id, checkedAt: Date.now() });
     return row.id;
   }
 
+  /** Creates (or finds) the active key of each scope now, outside any transaction (boot: every encrypted table). */
+  async prepareScopes(scopes: readonly string[]): Promise<void> {
+    for (const scope of scopes) if (!this.active.has(scope)) await this.activeKeyId(scope);
+  }
+
   private revalidating = new Set<string>();
+  private refreshTimer: NodeJS.Timeout | null = null;
+  private refreshing: Promise<void> | null = null;
 
   /** Every cached active entry is re-read on its next use. */
   markStale(): void {
     for (const entry of this.active.values()) entry.checkedAt = 0;
+  }
+
+  /** Re-reads every key's state every refreshMs in the background (own pool connection, no transaction held). */
+  private startRefreshTimer(): void {
+    if (this.refreshMs <= 0 || this.refreshTimer) return;
+    this.refreshTimer = setInterval(() => {
+      if (this.refreshing) return;
+      this.refreshing = this.refreshKeys()
+        .catch(() => undefined) // the database is away: the next tick tries again
+        .finally(() => (this.refreshing = null));
+    }, this.refreshMs);
+    this.refreshTimer.unref();
   }
 
   private revalidate(scope: string): void {
@@ -212,7 +232,6 @@ export class Vault {
       .then(async (row) => {
         if (row && !this.keys.get(row.id)?.key) await this.loadKey(row.id); // unwrapped before use: keyFor then needs no query
         if (row) this.active.set(scope, { id: row.id, checkedAt: Date.now() });
-        else this.active.delete(scope);
       })
       .catch(() => undefined) // the next use tries again
       .finally(() => this.revalidating.delete(scope));
@@ -223,8 +242,8 @@ export class Vault {
    * cache, new ones are unwrapped now, so a later decrypt inside a transaction finds its key without a query
    * (on PGlite a `db` query inside a transaction would wait for the transaction).
    */
-  async refreshKeys(): Promise<void> {
-    const rows = await this.db.selectFrom('vault_key').selectAll().where('state', '!=', 'retired').execute();
+  async refreshKeys(db: Db = this.db): Promise<void> {
+    const rows = await db.selectFrom('vault_key').selectAll().where('state', '!=', 'retired').execute();
     const fresh = new Map<number, CachedKey>();
     for (const row of rows) {
       const known = this.keys.get(row.id);

@@ -18,6 +18,8 @@ export type AfterInsert = (trx: Db, orderId: number) => Promise<void>;
 
 export interface PlaceDeps {
   catalog: Pick<CatalogService, 'reserveStock'>;
+  /** CHECKOUT_LOCK_TIMEOUT_MS: how long the stock update may wait for a hot item's row lock (then 503 busy, nothing changed). */
+  lockTimeoutMs?: number;
   /** Read before the transaction: on PGlite a `db` read inside it would wait forever. */
   shop: ShopSettings;
   publicUrl: string;
@@ -34,19 +36,25 @@ export async function placeOrder(db: Db, deps: PlaceDeps, draft: OrderDraft, aft
   assertDraftConsistent(draft);
   try {
     return await db.transaction().execute(async (trx) => {
+      // Issue 18: every lock this checkout waits for (a twin submit's key, the order lines' product rows, the stock
+      // row) is waited for at most CHECKOUT_LOCK_TIMEOUT_MS; then 55P03, 503 busy, and the transaction rolls back.
+      if (deps.lockTimeoutMs) await sql`select set_config('lock_timeout', ${`${Math.trunc(deps.lockTimeoutMs)}ms`}, true)`.execute(trx);
       await sql`select pg_advisory_xact_lock(hashtextextended(${`order:${draft.idempotencyKey}`}, 0))`.execute(trx);
       const existing = await existingOrder(trx, draft.idempotencyKey);
       if (existing) return sameOwnerOrRefuse(existing, draft);
 
-      await deps.catalog.reserveStock(
-        trx,
-        draft.lines.map((x) => ({ variantId: x.variantId, quantity: x.quantity })),
-      );
       const placedAt = new Date();
       const number = await nextOrderNumber(trx, placedAt);
       const order = await insertOrder(trx, deps.vault, draft, number, placedAt);
       await afterInsert?.(trx, order.id);
       await queueMail(trx, confirmationMail(order, deps.shop, deps.publicUrl));
+      // Issue 18: the stock update comes last. Buyers of a hot item serialize on its variant row from this UPDATE to
+      // COMMIT, so everything slow (encryption, the order's rows, the mail) is done before the lock is taken, and
+      // the lock is held for one UPDATE and the commit. Sold out: everything above rolls back with it.
+      await deps.catalog.reserveStock(
+        trx,
+        draft.lines.map((x) => ({ variantId: x.variantId, quantity: x.quantity })),
+      );
       return { id: order.id, number, created: true };
     });
   } catch (err) {

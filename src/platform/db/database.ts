@@ -19,21 +19,41 @@ export interface DatabaseHandle {
   /** Subscribes to a NOTIFY channel; returns an unsubscribe function. */
   listen(channel: string, fn: Listener): Promise<() => Promise<void>>;
   close(): Promise<void>;
+  /** Pool figures for monitoring (/healthz with the token): connections open, idle, and requests waiting for one. */
+  stats?(): { size: number; idle: number; waiting: number };
   /** The embedded database itself (PGlite only): backups take its data directory through the running store. */
   pglite?: Pick<import('@electric-sql/pglite').PGlite, 'dumpDataDir'>;
 }
 
-export async function openDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir' | 'databasePoolSize'>, opts: { memory?: boolean } = {}): Promise<DatabaseHandle> {
-  if (config.databaseUrl) return openPostgres(config.databaseUrl, config.databasePoolSize);
-  return openPGlite(opts.memory ? undefined : join(config.dataDir, 'pgdata'));
+type Timeouts = Pick<Config, 'dbAcquireTimeoutMs' | 'dbStatementTimeoutMs' | 'dbIdleInTransactionTimeoutMs'>;
+const defaultTimeouts: Timeouts = { dbAcquireTimeoutMs: 5000, dbStatementTimeoutMs: 30_000, dbIdleInTransactionTimeoutMs: 30_000 };
+
+export async function openDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir' | 'databasePoolSize'> & Partial<Timeouts>, opts: { memory?: boolean } = {}): Promise<DatabaseHandle> {
+  const given = Object.fromEntries(Object.entries(config).filter(([k, v]) => k in defaultTimeouts && v !== undefined)) as Partial<Timeouts>;
+  // The embedded database has one connection that every query queues for: a longer default wait there.
+  const timeouts: Timeouts = { ...defaultTimeouts, ...(config.databaseUrl ? {} : { dbAcquireTimeoutMs: 30_000 }), ...given };
+  if (config.databaseUrl) return openPostgres(config.databaseUrl, config.databasePoolSize, timeouts);
+  return openPGlite(opts.memory ? undefined : join(config.dataDir, 'pgdata'), timeouts);
 }
 
-async function openPostgres(url: string, max: number): Promise<DatabaseHandle> {
+async function openPostgres(url: string, max: number, t: Timeouts): Promise<DatabaseHandle> {
   const pg = (await import('pg')).default;
   // int8 (count, sum) as JS numbers: JPY amounts stay far below 2^53.
   pg.types.setTypeParser(20, (v: string) => Number(v));
-  const pool = new pg.Pool({ connectionString: url, max });
+  // Every wait is bounded (README "Timeouts and overload"): a connection that cannot be had, a statement that runs on,
+  // or a transaction left idle by the application turns into an error (503 busy), never into a hung store.
+  const pool = new pg.Pool({
+    connectionString: url,
+    max,
+    connectionTimeoutMillis: t.dbAcquireTimeoutMs,
+    ...(t.dbStatementTimeoutMs ? { statement_timeout: t.dbStatementTimeoutMs } : {}),
+    ...(t.dbIdleInTransactionTimeoutMs ? { idle_in_transaction_session_timeout: t.dbIdleInTransactionTimeoutMs } : {}),
+  });
   pool.on('error', () => {}); // an idle client's error must not crash the process; the next query reports it
+  // A client checked out between two queries of a transaction has no listener of pg-pool's: when the server goes away
+  // (restart, fail-over) its 'error' event would be an uncaught exception and take the process down. The query in
+  // progress still gets the error, and pg-pool drops the broken client on release.
+  pool.on('connect', (client) => client.on('error', () => {}));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   const listener = new PgNotificationListener(pg.Client, url);
   return {
@@ -43,6 +63,7 @@ async function openPostgres(url: string, max: number): Promise<DatabaseHandle> {
       await pool.query(script);
     },
     listen: (channel, fn) => listener.listen(channel, fn),
+    stats: () => ({ size: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     async close() {
       await listener.close();
       await db.destroy();
@@ -50,11 +71,11 @@ async function openPostgres(url: string, max: number): Promise<DatabaseHandle> {
   };
 }
 
-async function openPGlite(dir: string | undefined): Promise<DatabaseHandle> {
+async function openPGlite(dir: string | undefined, t: Timeouts): Promise<DatabaseHandle> {
   const { PGlite } = await import('@electric-sql/pglite');
   if (dir) mkdirSync(dir, { recursive: true });
   const pglite = await PGlite.create(dir ? { dataDir: dir } : {});
-  const pool = new PGlitePool(pglite);
+  const pool = new PGlitePool(pglite, { acquireTimeoutMs: t.dbAcquireTimeoutMs });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: pool as never }) });
   return {
     db,
@@ -71,6 +92,7 @@ async function openPGlite(dir: string | undefined): Promise<DatabaseHandle> {
     async listen(channel, fn) {
       return pglite.listen(channel, fn);
     },
+    stats: () => pool.stats(),
     async close() {
       await db.destroy();
     },

@@ -72,7 +72,8 @@ export class PgNotificationListener {
       this.connected().then(
         () => this.listeners.forEach((set) => set.forEach((l) => l(''))),
         () => {
-          this.retryMs = Math.min(this.retryMs * 2, 30_000);
+          // At most 5 s: until it is back, this instance's caches miss every change made elsewhere.
+          this.retryMs = Math.min(this.retryMs * 2, 5_000);
           setTimeout(retry, this.retryMs).unref();
         },
       );

@@ -1,4 +1,5 @@
 import type { PGlite } from '@electric-sql/pglite';
+import { PoolAcquireTimeout } from './overload.ts';
 
 /**
  * Presents one embedded PGlite database as the `pg.Pool` shape that Kysely's PostgresDialect
@@ -9,7 +10,14 @@ export class PGlitePool {
   private queue: Array<() => void> = [];
   private held = false;
 
-  constructor(private readonly pglite: PGlite) {}
+  private readonly acquireTimeoutMs: number;
+
+  constructor(
+    private readonly pglite: PGlite,
+    opts: { acquireTimeoutMs?: number } = {},
+  ) {
+    this.acquireTimeoutMs = opts.acquireTimeoutMs ?? 30_000;
+  }
 
   async connect() {
     await this.acquire();
@@ -35,6 +43,10 @@ export class PGlitePool {
     };
   }
 
+  stats() {
+    return { size: 1, idle: this.held ? 0 : 1, waiting: this.queue.length };
+  }
+
   async end() {
     await this.pglite.close();
   }
@@ -45,11 +57,12 @@ export class PGlitePool {
       return Promise.resolve();
     }
     return new Promise((resolve, reject) => {
-      // A query on the root handle inside a transaction would wait forever on PGlite; say so.
+      // The queue never hangs for ever: a waiter gives up after DB_ACQUIRE_TIMEOUT_MS (503 busy), as with pg's pool;
+      // a query on the root handle inside a transaction (it would wait for that very transaction) fails the same way.
       const timer = setTimeout(() => {
         this.queue = this.queue.filter((w) => w !== grant);
-        reject(new Error('PGlite connection wait over 30 s: is a query using `db` inside a transaction instead of `trx`?'));
-      }, 30_000);
+        reject(new PoolAcquireTimeout(this.acquireTimeoutMs));
+      }, this.acquireTimeoutMs);
       timer.unref();
       const grant = () => {
         clearTimeout(timer);

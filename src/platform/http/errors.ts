@@ -16,6 +16,17 @@ const catalogue = {
   unsupported_media: { status: 415, ja: 'この形式のデータは受け付けていません。', en: 'This kind of data is not accepted.' },
   rate_limited: { status: 429, ja: 'アクセスが集中しています。しばらくしてからもう一度お試しください。', en: 'Too many requests. Please try again shortly.' },
   sold_out: { status: 409, ja: '申し訳ありません。在庫が不足している商品があります。', en: 'Sorry, an item in your cart is no longer in stock.' },
+  // Issue 18: overload answers (503 + Retry-After); nothing was changed, trying again is safe.
+  busy: {
+    status: 503,
+    ja: 'ただいま混み合っています。少し時間をおいてもう一度お試しください。ご注文やお支払いは行われていません。',
+    en: 'We are very busy right now. Please try again in a moment. Nothing was ordered or charged.',
+  },
+  unavailable: {
+    status: 503,
+    ja: 'ただいま一時的にご利用いただけません。少し時間をおいてもう一度お試しください。ご注文やお支払いは行われていません。',
+    en: 'The store is briefly unavailable. Please try again in a moment. Nothing was ordered or charged.',
+  },
   internal: {
     status: 500,
     ja: '申し訳ありません。問題が発生しました。時間をおいてもう一度お試しください。',

@@ -5,6 +5,7 @@ import { hasZodFastifySchemaValidationErrors, serializerCompiler, validatorCompi
 import { type Logger } from 'pino';
 import { negotiateLocale, type Locale } from '../i18n/index.ts';
 import { registerCardGuard, type CardGuardDeps } from './card-guard.ts';
+import { overloadKind } from '../db/overload.ts';
 import { AppError } from './errors.ts';
 import { fieldErrors } from './forms.ts';
 import { isCrossSiteWrite } from './origin-check.ts';
@@ -22,6 +23,10 @@ export interface HttpOptions {
   renderErrorPage: (req: FastifyRequest, status: number, message: string) => string;
   /** T2: where refused card numbers are recorded (guard_event) and DATA_DIR for the HMAC key. */
   cardGuard?: CardGuardDeps;
+  /** Issue 18: Retry-After (s) on 503 busy/unavailable answers. */
+  retryAfterSeconds?: number;
+  /** Issue 18: HTTP server timeouts (ms; README "Timeouts and overload"). */
+  timeouts?: { requestMs: number; headersMs: number; keepAliveMs: number };
   /** T6: third-party script origins the approved script inventory allows on this page (none on payment pages). */
   scriptOrigins?: (req: FastifyRequest) => readonly string[];
 }
@@ -37,6 +42,10 @@ export function createHttpServer(opts: HttpOptions): FastifyInstance {
     // Access logs come from the reverse proxy; per-request log lines would only cost throughput.
     logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: true,
+    // Issue 18: a slow or stuck client cannot hold a socket for ever (headers must be in before the request timeout).
+    ...(opts.timeouts
+      ? { requestTimeout: opts.timeouts.requestMs, keepAliveTimeout: opts.timeouts.keepAliveMs, http: { headersTimeout: Math.min(opts.timeouts.headersMs, opts.timeouts.requestMs || Infinity) } }
+      : {}),
     routerOptions: { maxParamLength: 200 },
   });
   app.setValidatorCompiler(validatorCompiler);
@@ -78,6 +87,12 @@ export function createHttpServer(opts: HttpOptions): FastifyInstance {
     if (status === 413) return sendError(req, reply, new AppError('payload_too_large'), opts);
     if (status === 415) return sendError(req, reply, new AppError('unsupported_media'), opts);
     if (status >= 400 && status < 500) return sendError(req, reply, new AppError('validation'), opts);
+    // Issue 18: a pool, lock or statement timeout, or the database away, is an overload answer, not an outage or a 500.
+    const overload = overloadKind(err);
+    if (overload) {
+      req.log.warn({ err }, overload === 'busy' ? 'database busy' : 'database unavailable');
+      return sendError(req, reply, new AppError(overload, { headers: { 'retry-after': String(opts.retryAfterSeconds ?? 2) } }), opts);
+    }
     // Never leak an unexpected error's message to the client.
     req.log.error({ err }, 'unhandled error');
     return sendError(req, reply, new AppError('internal'), opts);
@@ -98,5 +113,5 @@ function sendError(req: FastifyRequest, reply: FastifyReply, err: AppError, opts
 }
 
 export function wantsJson(req: FastifyRequest): boolean {
-  return req.url.startsWith('/api/') || req.url === '/healthz' || (req.headers.accept ?? '').startsWith('application/json');
+  return req.url.startsWith('/api/') || req.url === '/healthz' || req.url === '/readyz' || (req.headers.accept ?? '').startsWith('application/json');
 }

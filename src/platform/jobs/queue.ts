@@ -28,6 +28,18 @@ async function payloadOf(job: { id: number; payload: Record<string, unknown>; pa
   return { ...job.payload, ...JSON.parse(await vault.decrypt({ table: 'job', column: 'payload_sealed', rowId: job.id }, job.payload_sealed)) };
 }
 
+/**
+ * A failure that says nothing about the job itself (the mail server is unreachable, a peer answered "try later"):
+ * the job is retried with backoff for as long as it takes and never counts against its max_attempts, so an outage
+ * of any length loses nothing (README "When a service goes away").
+ */
+export class TransientJobError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'TransientJobError';
+  }
+}
+
 /** Error messages are kept for staff; mail servers quote addresses in them, so those are removed. */
 const redactAddresses = (message: string) => message.replace(/[^\s<>"'@]+@[^\s<>"'@]+/g, '[address]');
 
@@ -44,14 +56,19 @@ export class JobRunner {
   private unlisten: (() => Promise<void>) | undefined;
 
   private readonly pollMs: number;
+  private readonly retryBaseMs: number;
+  private readonly retryMaxMs: number;
   private readonly vault: Vault | undefined;
 
   constructor(
     private readonly database: DatabaseHandle,
     private readonly log: Logger,
-    opts: { vault?: Vault; pollMs?: number } = {},
+    /** Retries wait retryBaseMs · 2^attempts, at most retryMaxMs (JOB_RETRY_BASE_MS, JOB_RETRY_MAX_MS). */
+    opts: { vault?: Vault; pollMs?: number; retryBaseMs?: number; retryMaxMs?: number } = {},
   ) {
     this.pollMs = opts.pollMs ?? 2000;
+    this.retryBaseMs = opts.retryBaseMs ?? 1000;
+    this.retryMaxMs = opts.retryMaxMs ?? 600_000;
     this.vault = opts.vault;
   }
 
@@ -133,18 +150,22 @@ export class JobRunner {
       await db.updateTable('job').set({ status: 'done', finished_at: new Date(), locked_until: null }).where('id', '=', job.id).execute();
     } catch (err) {
       const attempts = job.attempts + 1;
-      const failed = attempts >= job.max_attempts;
-      this.log.warn({ err, jobId: job.id, kind: job.kind, attempts }, 'job failed');
+      const transient = err instanceof TransientJobError;
+      const failed = !transient && attempts >= job.max_attempts;
+      const delayMs = Math.min(2 ** Math.min(attempts, 30) * this.retryBaseMs, this.retryMaxMs);
+      this.log.warn({ err, jobId: job.id, kind: job.kind, attempts, transient, retryInMs: failed ? null : delayMs }, 'job failed');
       await db
         .updateTable('job')
         .set({
           status: failed ? 'failed' : 'pending',
           last_error: redactAddresses(String((err as Error).message ?? err)).slice(0, 500),
           locked_until: null,
-          run_at: new Date(Date.now() + Math.min(2 ** attempts * 1000, 3_600_000)),
+          run_at: new Date(Date.now() + delayMs),
         })
         .where('id', '=', job.id)
         .execute();
+      // A retry due before the next poll is run on time.
+      if (!failed && delayMs < this.pollMs) setTimeout(() => this.kick(), delayMs).unref();
     }
     return true;
   }

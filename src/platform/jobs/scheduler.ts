@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import type { Logger } from 'pino';
 import type { DatabaseHandle } from '../db/database.ts';
@@ -5,15 +6,17 @@ import type { DatabaseHandle } from '../db/database.ts';
 export interface ScheduledTask {
   name: string;
   everyMs: number;
-  /** Run at most once at a time across all app instances (PostgreSQL advisory lock). */
+  /** Run at most once at a time across all app instances (a lease row in scheduler_lease on PostgreSQL). */
   single: boolean;
   run(): Promise<void>;
 }
 
 /**
- * Runs periodic tasks (scans, integrity checks, clean-ups). A `single` task takes a session-level
- * advisory lock named after it, so with several app instances only one runs it at a time; the
- * others skip that round.
+ * Runs periodic tasks (scans, integrity checks, clean-ups). A `single` task takes a lease named after
+ * it, so with several app instances only one runs it at a time; the others skip that round. Issue 18: a
+ * lease row, not a session advisory lock, because holding the lock's connection while the task's own
+ * queries wait for another one deadlocks a small or busy pool. The lease is renewed while the task runs
+ * and expires by itself when its instance dies.
  */
 export class Scheduler {
   private timers: NodeJS.Timeout[] = [];
@@ -53,23 +56,28 @@ export class Scheduler {
     void p.finally(() => this.inFlight.delete(p));
   }
 
+  private readonly holder = randomUUID();
+
   private async execute(task: ScheduledTask): Promise<void> {
     if (!task.single || this.database.kind === 'pglite') return task.run();
-    const key = lockKey(task.name);
-    await this.database.db.connection().execute(async (conn) => {
-      const got = await sql<{ ok: boolean }>`select pg_try_advisory_lock(${key}) as ok`.execute(conn);
-      if (!got.rows[0]?.ok) return;
-      try {
-        await task.run();
-      } finally {
-        await sql`select pg_advisory_unlock(${key})`.execute(conn);
-      }
-    });
+    const { db } = this.database;
+    const got = await sql<{ name: string }>`
+      insert into scheduler_lease (name, holder, expires_at) values (${task.name}, ${this.holder}, now() + make_interval(secs => ${LEASE_S}))
+      on conflict (name) do update set holder = excluded.holder, expires_at = excluded.expires_at where scheduler_lease.expires_at < now()
+      returning name`.execute(db);
+    if (!got.rows.length) return;
+    const renew = setInterval(() => {
+      sql`update scheduler_lease set expires_at = now() + make_interval(secs => ${LEASE_S}) where name = ${task.name} and holder = ${this.holder}`.execute(db).catch(() => undefined);
+    }, (LEASE_S * 1000) / 3);
+    renew.unref();
+    try {
+      await task.run();
+    } finally {
+      clearInterval(renew);
+      await sql`delete from scheduler_lease where name = ${task.name} and holder = ${this.holder}`.execute(db).catch(() => undefined);
+    }
   }
 }
 
-function lockKey(name: string): number {
-  let h = 7341;
-  for (const c of name) h = (Math.imul(h, 31) + c.charCodeAt(0)) | 0;
-  return h;
-}
+/** Seconds a lease lasts without renewal (renewed every third of it while the task runs). */
+const LEASE_S = 30;

@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import type { Transporter } from 'nodemailer';
 import type { Db } from '../db/database.ts';
 import { requireVault } from '../../vault/bound.ts';
-import { enqueueJob, type JobRunner } from '../jobs/queue.ts';
+import { enqueueJob, TransientJobError, type JobRunner } from '../jobs/queue.ts';
 import { openOutboxRow, sealOutboxField } from './outbox-fields.ts';
 
 export interface MailMessage {
@@ -43,7 +43,9 @@ const loadNodemailer = () => createRequire(import.meta.url)('nodemailer') as typ
  * mail is kept in the outbox, where staff can read it in the admin console.
  */
 export function registerMailDelivery(db: Db, jobs: JobRunner, opts: { smtpUrl: string | undefined; from: string }) {
-  const transport: Transporter | undefined = opts.smtpUrl ? loadNodemailer().createTransport(opts.smtpUrl) : undefined;
+  // Bounded waits: a mail server that accepts the connection and then stalls cannot hold a job past its lease
+  // (5 minutes), after which another instance would send the same mail again.
+  const transport: Transporter | undefined = opts.smtpUrl ? loadNodemailer().createTransport({ url: opts.smtpUrl, connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 60_000 }) : undefined;
   const vault = requireVault(db, 'mail delivery');
   jobs.register('mail.send', async (payload) => {
     const id = Number(payload.outboxId);
@@ -55,13 +57,31 @@ export function registerMailDelivery(db: Db, jobs: JobRunner, opts: { smtpUrl: s
       return;
     }
     try {
-      await transport.sendMail({ from: opts.from, to: mail.to_address, subject: mail.subject, text: mail.text_body, ...(mail.html_body ? { html: mail.html_body } : {}) });
+      // One Message-ID per outbox row, the same on every attempt: if the database fails between the server accepting
+      // a mail and the row being marked sent, the retry is recognisable as the same message (mail clients merge it).
+      const messageId = `<omamori.${id}.${new Date(stored.created_at).getTime()}@${senderDomain(opts.from)}>`;
+      await transport.sendMail({ from: opts.from, to: mail.to_address, subject: mail.subject, text: mail.text_body, messageId, ...(mail.html_body ? { html: mail.html_body } : {}) });
       await db.updateTable('mail_outbox').set({ status: 'sent', sent_at: new Date(), attempts: mail.attempts + 1 }).where('id', '=', id).execute();
     } catch (err) {
       const lastError = await sealOutboxField(vault, id, 'last_error', String((err as Error).message).slice(0, 500));
       await db.updateTable('mail_outbox').set({ attempts: mail.attempts + 1, last_error: lastError }).where('id', '=', id).execute();
+      // The server unreachable or "try again later" (4xx): the mail waits in the outbox however long that lasts.
+      if (smtpTransient(err)) throw new TransientJobError(`SMTP unavailable: ${(err as Error).message}`, { cause: err });
       throw err;
     }
   });
   return { close: () => transport?.close() };
+}
+
+const transientCodes = new Set(['ECONNECTION', 'ETIMEDOUT', 'ESOCKET', 'EDNS', 'ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH']);
+
+/** Connection failures and 4xx replies are temporary by SMTP's own rules (RFC 5321 4.2.1); 5xx replies are not. */
+export function smtpTransient(err: unknown): boolean {
+  const e = err as { code?: unknown; responseCode?: unknown };
+  if (typeof e.responseCode === 'number') return e.responseCode >= 400 && e.responseCode < 500;
+  return typeof e.code === 'string' && transientCodes.has(e.code);
+}
+
+function senderDomain(from: string): string {
+  return /@([A-Za-z0-9.-]+)>?\s*$/.exec(from)?.[1] ?? 'localhost';
 }

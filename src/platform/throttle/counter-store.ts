@@ -161,11 +161,15 @@ export class RedisCounterStore implements CounterStore {
         const res = await pipeline.exec();
         if (!res) throw new Error('pipeline aborted');
         for (const [err] of res) if (err) throw err;
-        return keys.map((_, i) => {
+        const shared = keys.map((_, i) => {
           const count = Number(res[2 * i]![1] ?? 0) || 0;
           const ttl = Number(res[2 * i + 1]![1]);
           return count > 0 && ttl > 0 ? { count, ttlMs: ttl } : { count: 0, ttlMs: 0 };
         });
+        // A block this instance set while Redis was away still holds after Redis returns (nothing is forgotten
+        // by the outage); outside an outage the in-memory counters are empty and this costs a map lookup.
+        const local = await this.fallback.read(keys);
+        return shared.map((r, i) => (local[i]!.count > 0 ? { count: Math.max(r.count, local[i]!.count), ttlMs: Math.max(r.ttlMs, local[i]!.ttlMs) } : r));
       },
       () => this.fallback.read(keys),
     );
