@@ -47,6 +47,7 @@ test('SIGTERM with a request that never finishes (and on PostgreSQL a transactio
   const dataDir = mkdtempSync(join(tmpdir(), 'omamori-shutdown-'));
   const database = testDbKind === 'postgres' ? await createTestDatabase() : null;
   let blocker: import('pg').Client | null = null;
+  let child: ChildProcess | undefined;
   try {
     const store = await startProcess({
       PORT: '0',
@@ -62,6 +63,7 @@ test('SIGTERM with a request that never finishes (and on PostgreSQL a transactio
       DB_IDLE_IN_TRANSACTION_TIMEOUT_MS: '0',
       CHECKOUT_LOCK_TIMEOUT_MS: '600000',
     });
+    child = store.child;
     const health = await fetch(`${store.url}/healthz`);
     assert.equal(health.status, 200);
     await heldRequest(store.url);
@@ -107,6 +109,7 @@ test('SIGTERM with a request that never finishes (and on PostgreSQL a transactio
       assert.ok(answer instanceof Error || answer.status >= 500, `the stuck order was not reported placed (${answer instanceof Error ? answer.message : answer.status})`);
     }
   } finally {
+    if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL'); // a failed run leaves no process behind
     await blocker?.query('rollback').catch(() => undefined);
     await blocker?.end().catch(() => undefined);
     await database?.drop();
