@@ -18,7 +18,10 @@ async function startProcess(env: Record<string, string>): Promise<{ child: Child
   child.stderr!.on('data', (d) => (out += d));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`store did not start:\n${out}`)), 60_000);
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`store did not start:\n${out}`));
+    }, 60_000);
     child.stdout!.on('data', () => {
       const m = /Storefront:\s+(http:\/\/\S+?)\/\s/.exec(out);
       if (m) {
