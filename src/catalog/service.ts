@@ -4,7 +4,7 @@ import type { Locale } from '../platform/i18n/index.ts';
 import { notify } from '../platform/db/database.ts';
 import { CatalogCache } from './cache.ts';
 import { loadCategories, loadProduct, loadProductList, searchTerms } from './queries.ts';
-import { releaseStock, reserveStock } from './stock.ts';
+import { checkStock, releaseStock, reserveStock } from './stock.ts';
 import type { TaxClass } from './tables.ts';
 import { variantsForSale } from './variants.ts';
 
@@ -68,6 +68,8 @@ export interface CatalogService {
   variantForCart(variantId: number, locale: Locale): Promise<VariantForSale | undefined>;
   /** Takes stock atomically inside the caller's transaction; throws AppError('sold_out') if any line cannot be met. */
   reserveStock(trx: Db, lines: StockLine[], opts?: { lockTimeoutMs?: number }): Promise<void>;
+  /** Throws AppError('sold_out') when a line's stock is already short (a plain read, no lock; reserveStock decides). */
+  checkStock(db: Db, lines: StockLine[]): Promise<void>;
   /** Gives stock back (order cancelled). */
   releaseStock(trx: Db, lines: StockLine[]): Promise<void>;
   /**
@@ -105,6 +107,7 @@ export function createCatalog(ctx: AppContext): CatalogService {
     variantsForSale: (ids, locale, trx) => variantsForSale(trx ?? ctx.db, ids, locale),
     variantForCart: (id, locale) => cache.through(`variant:${id}:${locale}`, async () => (await variantsForSale(ctx.db, [id], locale)).get(id)),
     reserveStock,
+    checkStock,
     releaseStock,
     async write(fn) {
       const result = await ctx.db.transaction().execute(async (trx) => {

@@ -28,6 +28,19 @@ export async function reserveStock(trx: Db, lines: StockLine[], opts: { lockTime
   await notify(trx, 'catalog_changed');
 }
 
+/**
+ * A plain read (no lock) that refuses an order whose stock is already gone, before the order's work is done: in a
+ * flash sale most buyers arrive after the last unit went, and they should get their answer at once. The conditional
+ * UPDATE in reserveStock still decides; this only spares the losers the encryption and writes that would roll back.
+ */
+export async function checkStock(db: Db, lines: StockLine[]): Promise<void> {
+  const merged = mergeLines(lines);
+  const rows = await db.selectFrom('variant').select(['id', 'stock']).where('id', 'in', merged.map((l) => l.variantId)).execute();
+  const stock = new Map(rows.map((r) => [r.id, r.stock]));
+  const short = merged.filter((l) => (stock.get(l.variantId) ?? 0) < l.quantity).map((l) => l.variantId);
+  if (short.length) throw new AppError('sold_out', { fields: Object.fromEntries(short.map((id) => [`variant.${id}`, 'sold_out'])) });
+}
+
 export async function releaseStock(trx: Db, lines: StockLine[]): Promise<void> {
   for (const line of mergeLines(lines).sort((a, b) => a.variantId - b.variantId)) {
     await trx.updateTable('variant').set({ stock: sql`stock + ${line.quantity}` }).where('id', '=', line.variantId).execute();

@@ -17,7 +17,7 @@ const REFRESH_MS = 250;
 const pools = testDbKind === 'postgres' ? [10, 2] : [10];
 
 for (const pool of pools) {
-  test(`flash sale on cold caches, pool of ${pool}: ${BUYERS} buyers for ${UNITS} units, exactly ${UNITS} orders and ${BUYERS - UNITS} sold-out answers`, { timeout: 90_000 }, async (t) => {
+  test(`flash sale on cold caches, pool of ${pool}: ${BUYERS} buyers for ${UNITS} units, exactly ${UNITS} orders and ${BUYERS - UNITS} sold-out answers`, { timeout: 180_000 }, async (t) => {
     // The pool and lock waits are given a generous bound here: this test is about correctness under a burst on a
     // shared CI machine (no deadlock, no oversell, every buyer answered), not about the default time limits, which
     // would answer part of a burst on an overloaded machine with 503 busy (tested on their own).

@@ -18,7 +18,10 @@ async function startProcess(env: Record<string, string>): Promise<{ child: Child
   child.stderr!.on('data', (d) => (out += d));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`store did not start:\n${out}`)), 60_000);
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`store did not start:\n${out}`));
+    }, 60_000);
     child.stdout!.on('data', () => {
       const m = /Storefront:\s+(http:\/\/\S+?)\/\s/.exec(out);
       if (m) {
@@ -47,6 +50,7 @@ test('SIGTERM with a request that never finishes (and on PostgreSQL a transactio
   const dataDir = mkdtempSync(join(tmpdir(), 'omamori-shutdown-'));
   const database = testDbKind === 'postgres' ? await createTestDatabase() : null;
   let blocker: import('pg').Client | null = null;
+  let child: ChildProcess | undefined;
   try {
     const store = await startProcess({
       PORT: '0',
@@ -62,6 +66,7 @@ test('SIGTERM with a request that never finishes (and on PostgreSQL a transactio
       DB_IDLE_IN_TRANSACTION_TIMEOUT_MS: '0',
       CHECKOUT_LOCK_TIMEOUT_MS: '600000',
     });
+    child = store.child;
     const health = await fetch(`${store.url}/healthz`);
     assert.equal(health.status, 200);
     await heldRequest(store.url);
@@ -107,6 +112,7 @@ test('SIGTERM with a request that never finishes (and on PostgreSQL a transactio
       assert.ok(answer instanceof Error || answer.status >= 500, `the stuck order was not reported placed (${answer instanceof Error ? answer.message : answer.status})`);
     }
   } finally {
+    if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL'); // a failed run leaves no process behind
     await blocker?.query('rollback').catch(() => undefined);
     await blocker?.end().catch(() => undefined);
     await database?.drop();

@@ -17,7 +17,7 @@ import { assertDraftConsistent, assertWithinLimits } from './draft-checks.ts';
 export type AfterInsert = (trx: Db, orderId: number) => Promise<void>;
 
 export interface PlaceDeps {
-  catalog: Pick<CatalogService, 'reserveStock'>;
+  catalog: Pick<CatalogService, 'reserveStock' | 'checkStock'>;
   /** CHECKOUT_LOCK_TIMEOUT_MS: how long the stock update may wait for a hot item's row lock (then 503 busy, nothing changed). */
   lockTimeoutMs?: number;
   /** Read before the transaction: on PGlite a `db` read inside it would wait forever. */
@@ -42,6 +42,8 @@ export async function placeOrder(db: Db, deps: PlaceDeps, draft: OrderDraft, aft
       await sql`select pg_advisory_xact_lock(hashtextextended(${`order:${draft.idempotencyKey}`}, 0))`.execute(trx);
       const existing = await existingOrder(trx, draft.idempotencyKey);
       if (existing) return sameOwnerOrRefuse(existing, draft);
+      const stockLines = draft.lines.map((x) => ({ variantId: x.variantId, quantity: x.quantity }));
+      await deps.catalog.checkStock(trx, stockLines); // sold out already: answered now, without the work below
 
       const placedAt = new Date();
       const number = await nextOrderNumber(trx, placedAt);
@@ -51,10 +53,7 @@ export async function placeOrder(db: Db, deps: PlaceDeps, draft: OrderDraft, aft
       // Issue 18: the stock update comes last. Buyers of a hot item serialize on its variant row from this UPDATE to
       // COMMIT, so everything slow (encryption, the order's rows, the mail) is done before the lock is taken, and
       // the lock is held for one UPDATE and the commit. Sold out: everything above rolls back with it.
-      await deps.catalog.reserveStock(
-        trx,
-        draft.lines.map((x) => ({ variantId: x.variantId, quantity: x.quantity })),
-      );
+      await deps.catalog.reserveStock(trx, stockLines);
       return { id: order.id, number, created: true };
     });
   } catch (err) {

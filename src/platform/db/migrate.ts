@@ -35,6 +35,8 @@ export async function migrate(handle: DatabaseHandle): Promise<string[]> {
       for (const file of migrationFiles()) {
         if (done.has(file.name)) continue;
         await conn.transaction().execute(async (trx) => {
+          // A migration may rewrite a large table: DB_STATEMENT_TIMEOUT_MS is for requests, not for this.
+          if (handle.kind === 'postgres') await sql`set local statement_timeout = 0`.execute(trx);
           await sql.raw(readFileSync(file.path, 'utf8')).execute(trx);
           await sql`insert into schema_migrations (name) values (${file.name})`.execute(trx);
         });
