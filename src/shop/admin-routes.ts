@@ -28,7 +28,7 @@ const settingsForm = z.object({
   ),
   bank_account: optionalText(500),
   bank_transfer_days: intFromForm(1, 30),
-  guest_bank_transfer_hours: intFromForm(6, 720),
+  guest_bank_transfer_hours: intFromForm(6, 720).optional(),
   shipping_days: optionalText(200),
   returns_policy: optionalText(2000),
   free_shipping_threshold: optionalInt(0, 10_000_000),
@@ -47,7 +47,9 @@ export const shopAdminRoutes: RouteModule = (app, s) => {
       const entered = { ...(await s.shop.get()), ...(req.body as Record<string, never>) };
       return sendHtml(reply, settingsPage(req, entered, parsed.errors, false), 422);
     }
-    await s.ctx.db.transaction().execute((trx) => s.shop.save(trx, parsed.data));
+    // A form from before issue 10 has no guest deadline: keep the current one.
+    const settings = { ...parsed.data, guest_bank_transfer_hours: parsed.data.guest_bank_transfer_hours ?? (await s.shop.get()).guest_bank_transfer_hours };
+    await s.ctx.db.transaction().execute((trx) => s.shop.save(trx, settings));
     return redirectAfterPost(reply, '/admin/settings?saved=1');
   });
 };
