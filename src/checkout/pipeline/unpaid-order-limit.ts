@@ -111,5 +111,11 @@ export async function limitUnpaidOrders(ctx: AppContext, owner: CartOwner, email
 export async function recordOrderNetwork(ctx: AppContext, orderId: number, ip: string | undefined): Promise<void> {
   const networkBidx = networkIndex(ctx, ip);
   if (!networkBidx) return;
-  await ctx.db.insertInto('checkout_network').values({ order_id: orderId, network_bidx: networkBidx }).onConflict((oc) => oc.column('order_id').doNothing()).execute();
+  // The order is placed already: a failure here must not turn it into an error page.
+  await ctx.db
+    .insertInto('checkout_network')
+    .values({ order_id: orderId, network_bidx: networkBidx })
+    .onConflict((oc) => oc.column('order_id').doNothing())
+    .execute()
+    .catch((err: unknown) => ctx.log.error({ err, orderId }, 'checkout: could not record the order network'));
 }
