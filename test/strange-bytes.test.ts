@@ -94,6 +94,9 @@ test('strange bytes in the path and query of pages: 400 in the store frame, loca
   // Cookies and headers the store reads.
   expectRefused(await guest.get('/cart', { cookie: 'lang=%00' }), 'cookie lang=%00', [400]);
   expectRefused(await guest.request('GET', '/api/store/carts/current', { headers: { 'x-cart-token': Buffer.from([0x61, 0xc3, 0x28]).toString('latin1') } }), 'x-cart-token with invalid UTF-8', [400]);
+  // An old client's Latin-1 User-Agent (not UTF-8, no control character) is not locked out; a UTF-8 one neither.
+  assert.equal((await guest.get('/products', { 'user-agent': Buffer.from('Mozilla/4.0 (\u00a9 1999)', 'latin1').toString('latin1') })).status, 200);
+  assert.equal((await guest.get('/products', { 'user-agent': Buffer.from('ショップアプリ/1.0', 'utf8').toString('latin1') })).status, 200);
   // Benign Japanese text (and tab/CR/LF in a field) passes.
   assert.equal((await guest.get(`/products?q=${encodeURIComponent('珈琲　豆\tマグ\r\n')}`)).status, 200);
   noStackTraces();

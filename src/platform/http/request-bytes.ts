@@ -80,8 +80,14 @@ function printableName(name: string): string {
   return isCleanText(name, 'line') ? name.slice(0, 100) : '_';
 }
 
-/** The request headers the store reads (sessions, carts, the API token, idempotency, the CSRF and locale checks). */
-const readHeaders = ['cookie', 'user-agent', 'accept-language', 'accept', 'authorization', 'x-cart-token', 'idempotency-key', 'origin', 'referer', 'content-type', 'x-forwarded-for', 'sec-fetch-site', 'stripe-signature'];
+/** The request headers the store reads as identifiers (sessions, carts, the API token, idempotency, CSRF): valid UTF-8, no controls. */
+const tokenHeaders = ['cookie', 'authorization', 'x-cart-token', 'idempotency-key', 'origin', 'content-type', 'sec-fetch-site', 'stripe-signature'];
+/**
+ * Headers it reads as text (stored with a session, shown, negotiated): no control characters. HTTP leaves other
+ * octets opaque (RFC 9110 obs-text), and an old client's Latin-1 User-Agent must not lock it out of the shop.
+ */
+const textHeaders = ['user-agent', 'accept-language', 'accept', 'referer', 'x-forwarded-for'];
+const c0 = /[\u0000-\u0008\u000A-\u001F\u007F]/;
 
 /** Text-like bodies whose raw bytes must be valid UTF-8 (multipart carries binary files: its fields are checked as read). */
 const textBody = /^(application\/(json|x-www-form-urlencoded|csp-report|reports\+json|[\w.+-]+\+json)|text\/)/i;
@@ -118,12 +124,12 @@ export function registerRequestBytes(app: FastifyInstance): void {
       const query = strictUtf8(percentBytes(raw.slice(q + 1), true));
       if (query === null || !isCleanText(query)) refuseRequest(req);
     }
-    for (const h of readHeaders) {
+    for (const h of [...tokenHeaders, ...textHeaders]) {
       const v = req.headers[h];
       if (v === undefined) continue;
       for (const one of Array.isArray(v) ? v : [v]) {
         const text = strictUtf8(Buffer.from(one, 'latin1'));
-        if (text === null || !isCleanText(text.replace(/\t/g, ' '), 'line')) refuseRequest(req);
+        if (text !== null ? !isCleanText(text.replace(/\t/g, ' '), 'line') : tokenHeaders.includes(h) || c0.test(one)) refuseRequest(req);
       }
     }
     for (const v of Object.values(req.cookies ?? {})) if (typeof v === 'string' && !isCleanText(v, 'line')) refuseRequest(req);
