@@ -4,6 +4,7 @@ import { sql } from 'kysely';
 import { multipartCardScreen } from '../platform/http/card-guard.ts';
 import { AppError } from '../platform/http/errors.ts';
 import { parseInput } from '../platform/http/forms.ts';
+import { checkMultipartText } from '../platform/http/request-bytes.ts';
 import { redirectAfterPost } from '../platform/http/reply.ts';
 import type { RouteModule, Services } from '../services.ts';
 import { a } from './admin-messages.ts';
@@ -22,6 +23,7 @@ async function readUpload(req: FastifyRequest, maxBytes: number): Promise<Upload
   const cardScreen = multipartCardScreen(req); // T2: multipart values and file names are screened too
   try {
     for await (const part of req.parts({ limits: { fileSize: maxBytes, files: 1, fields: 5, fieldSize: 2000, parts: 8 } })) {
+      checkMultipartText(req, part.fieldname, part.type === 'field' ? part.value : part.filename); // NUL and controls: 422, not a 500
       if (part.type === 'field') cardScreen.field(part.fieldname, part.value);
       else cardScreen.file(part.fieldname, part.filename);
       if (part.type === 'field') {

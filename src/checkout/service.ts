@@ -14,6 +14,7 @@ import type { ShopSettingsService } from '../shop/settings.ts';
 import type { InvoiceTax } from '../tax/consumption-tax.ts';
 import type { CheckoutInput } from './pipeline/context.ts';
 import { runPurchaseFlow } from './pipeline/flow.ts';
+import { limitUnpaidOrders, recordOrderNetwork } from './pipeline/unpaid-order-limit.ts';
 import { placedOrderId, recordPlacement } from './placements.ts';
 
 export type { CheckoutInput } from './pipeline/context.ts';
@@ -107,6 +108,8 @@ export function createCheckout(ctx: AppContext, deps: { cart: CartService; order
       if (!priced.ok) return { kind: 'invalid', errors: priced.errors };
       const q = priced.quote;
       if (expectedTotal !== undefined && expectedTotal !== q.total) return { kind: 'changed', quote: q };
+      const limited = await limitUnpaidOrders(ctx, owner, input.email, client?.ip, locale); // issue 10: denial of inventory
+      if (limited) return { kind: 'invalid', errors: limited };
       const draft: OrderDraft = {
         customerId: owner.customerId,
         accessTokenHash: owner.customerId === null ? owner.tokenHash : null,
@@ -129,6 +132,7 @@ export function createCheckout(ctx: AppContext, deps: { cart: CartService; order
         await cart.clear(trx, owner);
         await recordPlacement(trx, idempotencyKey, orderId);
       });
+      if (order.created) await recordOrderNetwork(ctx, order.id, client?.ip);
       const status = (await orders.statusOf(order.number)) ?? paymentMethod(input.paymentMethod)!.initialStatus;
       const totals = { itemsTotal: q.itemsTotal, shippingFee: q.shippingFee, paymentFee: q.paymentFee, total: q.total, tax: q.tax };
       return placedResult(order, status, totals, input.paymentMethod, input.email, locale, client);

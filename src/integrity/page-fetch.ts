@@ -1,8 +1,13 @@
 import { tokenize } from './page-snapshot.ts';
 
-/** The payment pages the watcher renders, in the order a shopper reaches them. */
-export const watchedPages = ['cart', 'checkout', 'review', 'payment-return'] as const;
+/**
+ * The payment pages the watcher renders, in the order a shopper reaches them. `cart-empty` (a fresh
+ * shopper's cart) and `payment-return` do not depend on what the shop sells; the other three need an item
+ * in the throwaway cart and are compared only when the watcher could shop.
+ */
+export const watchedPages = ['cart-empty', 'cart', 'checkout', 'review', 'payment-return'] as const;
 export type WatchedPage = (typeof watchedPages)[number];
+export const shoppingPages: readonly WatchedPage[] = ['cart', 'checkout', 'review'];
 
 export interface RenderedPage {
   url: URL;
@@ -11,10 +16,15 @@ export interface RenderedPage {
   body: string;
 }
 
-/** What one walk through the store rendered; a page is missing when the store could not show it (no product in stock). */
+/**
+ * What one walk through the store rendered. `cannot_shop`: no listed item could be put in the cart and taken
+ * to the review page (sold out, stock held, unpublished, a price changed under the cart): shop state, not
+ * tampering; the shopping pages are then missing and only the state-independent pages are compared.
+ */
 export interface Journey {
   pages: Partial<Record<WatchedPage, RenderedPage>>;
   notes: string[];
+  shop: 'shopped' | 'cannot_shop';
 }
 
 /**
@@ -106,23 +116,25 @@ export async function walkStore(base: URL, transport: Transport, opts: { browser
   const shopper = new Shopper(base, transport);
   const notes: string[] = [];
   const pages: Journey['pages'] = {};
-  const variant = await findVariant(shopper, notes);
   // In Chromium the browser keeps its own cart (its own cookies), as a shopper's browser does.
   const session = opts.browser ? await opts.browser.session(base) : null;
   const render = (path: string, form?: Record<string, string>) => (session ? session.request(path, form) : shopper.request(path, form));
+  let variant: string | null = null;
   try {
+    pages['cart-empty'] = await render('/cart');
+    variant = await findVariant(shopper, notes);
     if (variant) {
       const added = await render('/cart/items', { variant_id: variant, quantity: '1' });
       if (added.status !== 303 && !(session && added.status === 200 && added.url.pathname === '/cart')) notes.push(`add to cart answered ${added.status}`);
-    }
-    pages.cart = await render('/cart');
-    if (variant) {
-      const checkout = await render('/checkout');
-      if (checkout.status === 200) pages.checkout = checkout;
-      else notes.push(`checkout answered ${checkout.status}`);
-      const review = await render('/checkout/review', watcherShopper);
-      if (review.status === 200) pages.review = review;
-      else notes.push(`review answered ${review.status}`);
+      const cart = await render('/cart');
+      // What the cart can hold is shop state: a cart without the item is "cannot shop", never a difference.
+      if (holdsItem(cart.body, variant)) {
+        const checkout = await render('/checkout');
+        const review = checkout.status === 200 ? await render('/checkout/review', watcherShopper) : null;
+        if (checkout.status !== 200) notes.push(`checkout answered ${checkout.status}`);
+        else if (review!.status !== 200) notes.push(`review answered ${review!.status}`);
+        else Object.assign(pages, { cart, checkout, review });
+      } else notes.push('the cart could not hold the item');
     }
     // Without an order of this shopper the return page answers "not found" in the store's frame; see README.
     pages['payment-return'] = await render('/checkout/card/return?order=page-watch');
@@ -130,7 +142,12 @@ export async function walkStore(base: URL, transport: Transport, opts: { browser
     if (variant) await render(`/cart/items/${variant}/delete`, {}).catch(() => undefined);
     await session?.close().catch(() => undefined);
   }
-  return { pages, notes };
+  return { pages, notes, shop: pages.review ? 'shopped' : 'cannot_shop' };
+}
+
+/** The cart page lists the variant: its quantity form posts to `/cart/items/<id>`. */
+function holdsItem(body: string, variant: string): boolean {
+  return tokenize(body).some((tok) => !('end' in tok) && tok.name === 'form' && tok.attrs.get('action') === `/cart/items/${variant}`);
 }
 
 /** A real browser (see chromium.ts): one session (its own cookies) per walk. */

@@ -24,12 +24,13 @@ export const pageWatchAdminRoutes: RouteModule = (app, s) => {
     const problem = watch.problem();
     const baseline = await watch.newestBaseline();
     const done = (req.query as Record<string, unknown>).done === '1';
-    const state = problem === undefined ? 'not-started' : problem === null ? 'ok' : 'problem';
+    const condition = watch.condition();
+    const state = problem === undefined ? 'not-started' : problem !== null ? 'problem' : condition === 'cannot_shop' ? 'cannot-shop' : 'ok';
     const body = html`${done ? html`<p class="alert alert-success" role="status">${t(l, 'approvedDone')}</p>` : ''}
 <p class="muted">${t(l, 'watchIntro')}</p>
 <dl class="summary page-watch-state">
   <dt>${t(l, 'status')}</dt>
-  <dd data-page-watch="${state}">${problem === undefined ? t(l, 'watchNotStarted') : problem === null ? html`<span class="status">${t(l, 'noDifferences')}</span>` : html`<strong class="alert-error">${t(l, `reason_${problem}`)}</strong>`}</dd>
+  <dd data-page-watch="${state}">${problem === undefined ? t(l, 'watchNotStarted') : problem === null ? html`<span class="status">${t(l, 'noDifferences')}</span>${condition ? html` <strong class="alert-info" data-page-watch-condition="${condition}">${t(l, `reason_${condition}`)}</strong>` : ''}` : html`<strong class="alert-error">${t(l, `reason_${problem}`)}</strong>`}</dd>
   <dt>${t(l, 'watchMode')}</dt><dd>${integrityOf(s.ctx).config.pageWatch.browser}</dd>
   <dt>${t(l, 'watchUrl')}</dt><dd><code>${watch.target() ?? '—'}</code></dd>
   <dt>${t(l, 'interval')}</dt><dd>${t(l, 'seconds', { n: integrityOf(s.ctx).config.pageWatch.intervalSeconds })}</dd>

@@ -24,7 +24,7 @@ test('headless Chromium renders every payment page without a false difference', 
   const watch = integrityOf(store.ctx).pageWatch;
   const first = watch.lastRound()!;
   assert.equal(first.mode, 'chromium');
-  assert.deepEqual(first.compared, ['cart', 'checkout', 'review', 'payment-return'], first.notes.join('; '));
+  assert.deepEqual(first.compared, ['cart-empty', 'cart', 'checkout', 'review', 'payment-return'], first.notes.join('; '));
   assert.deepEqual(first.differences, []);
   const again = await watch.runNow();
   assert.deepEqual(again.differences, [], JSON.stringify(again.differences));

@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict';
 import { createServer, request, type Server } from 'node:http';
 import { after, before, test } from 'node:test';
+import { sql } from 'kysely';
 import { TestClient } from '../../test/client.ts';
 import type { TestStore } from '../../test/harness.ts';
 import { allMails } from '../../test/outbox.ts';
 import { staffClient } from '../../test/sessions.ts';
 import { validForm } from '../checkout/test-helpers.ts';
+import { notify } from '../platform/db/database.ts';
 import { startCardStore } from '../payments/card/test-helpers.ts';
 import { clientNetwork, CspReporters } from './csp-reports.ts';
 import { PageWatcher } from './page-watch.ts';
@@ -62,7 +64,8 @@ test('a clean store: every payment page is compared, nothing differs, and a fres
   const first = watcher().lastRound();
   assert.ok(first, 'the first round ran before card checkout opened');
   console.log(`page watch: first round ${Math.round(first.ms)} ms`);
-  assert.deepEqual(first.compared, ['cart', 'checkout', 'review', 'payment-return'], first.notes.join('; '));
+  assert.deepEqual(first.compared, ['cart-empty', 'cart', 'checkout', 'review', 'payment-return'], first.notes.join('; '));
+  assert.equal(first.shop, 'shopped');
   assert.deepEqual(first.differences, []);
   const again = await watcher().runNow();
   assert.deepEqual(again.differences, [], JSON.stringify(again.differences));
@@ -120,6 +123,66 @@ test('a skimmer injected into the checkout page is a finding: alert and mail, ca
   assert.doesNotMatch((await owner.get('/admin')).text, /data-card-checkout-off/, 'the banner is gone');
   const form = await shopperAtCheckout();
   assert.doesNotMatch(form.page.text, /id="payment_method-card"[^>]*disabled/);
+});
+
+test('shop state is not tampering: prices, names and stock change, then everything sells out; no finding, card checkout stays on, "cannot shop" is its own state', async () => {
+  const db = store.ctx.db;
+  const variants = await db.selectFrom('variant').select(['id', 'stock', 'price', 'name_ja']).execute();
+  const products = await db.selectFrom('product').select(['id', 'name_ja', 'name_en']).execute();
+  const changed = async () => notify(db, 'catalog_changed'); // the catalog cache, as the admin's edits do
+  const baselines = (await db.selectFrom('page_baseline').select('id').execute()).length;
+  const { client: owner } = await staffClient(store, 'owner');
+  try {
+    await db.updateTable('variant').set({ price: sql`price * 3 + 7`, stock: 2, name_ja: sql`name_ja || ' 限定'` }).execute();
+    await db.updateTable('product').set({ name_ja: sql`name_ja || ' 【セール】'`, name_en: sql`name_en || ' (sale)'` }).execute();
+    await changed();
+    const repriced = await watcher().runNow();
+    assert.equal(repriced.shop, 'shopped', repriced.notes.join('; '));
+    assert.equal(repriced.compared.length, 5);
+    assert.deepEqual(repriced.differences, [], JSON.stringify(repriced.differences));
+
+    // Every product sold out (as if held by unpaid orders): the watcher cannot put anything in its cart.
+    await db.updateTable('variant').set({ stock: 0 }).execute();
+    await changed();
+    const soldOut = await watcher().runNow();
+    assert.equal(soldOut.problem, null, JSON.stringify(soldOut.differences));
+    assert.equal(soldOut.shop, 'cannot_shop');
+    assert.deepEqual(soldOut.compared, ['cart-empty', 'payment-return'], 'the pages that do not depend on stock are still compared');
+    assert.ok(soldOut.notes.includes('cannot shop: nothing purchasable'), soldOut.notes.join('; '));
+    assert.equal((await openPageFindings()).length, 0);
+    const h = await health();
+    assert.deepEqual([h.cardCheckout, h.cardCheckoutReason], ['enabled', 'cannot_shop']);
+    assert.equal(integrityOf(store.ctx).cardCheckoutAllowed().allowed, true);
+    const warning = await db.selectFrom('alert').selectAll().where('fingerprint', '=', 'page-watch:cannot-shop').executeTakeFirstOrThrow();
+    assert.equal(warning.severity, 'medium');
+    const page = await owner.get('/admin/security/pages');
+    assert.match(page.text, /data-page-watch="cannot-shop"/);
+    assert.match(page.text, /購入できる商品がありません/);
+    assert.doesNotMatch((await owner.get('/admin')).text, /data-card-checkout-off/, 'no fail-closed banner');
+    // A tamper while sold out is still found on the pages that do not depend on stock.
+    tamper = (path, body) => (path === '/cart' ? body.replace('</body>', '<script src="https://evil.example/s.js"></script></body>') : body);
+    try {
+      const r = await watcher().runNow();
+      assert.equal(r.problem, 'pages_changed');
+      assert.deepEqual(r.differences.map((d) => d.page), ['cart-empty']);
+    } finally {
+      tamper = null;
+    }
+    for (const f of await openPageFindings()) assert.equal((await owner.postForm(`/admin/security/integrity/findings/${f.id}/acknowledge`, { note: '確認済み' })).status, 303);
+    // A restart while sold out keeps the baseline (shop state never replaces it).
+    const restarted = new PageWatcher(store.ctx, integrityOf(store.ctx).config, { filesVerified: async () => true, recordPageFindings: async (d) => assert.fail(`false positive: ${JSON.stringify(d)}`) });
+    restarted.begin(store.app, { schedule: false });
+    assert.equal((await restarted.runNow()).shop, 'cannot_shop');
+    assert.equal((await db.selectFrom('page_baseline').select('id').execute()).length, baselines, 'no new baseline');
+  } finally {
+    for (const v of variants) await db.updateTable('variant').set({ stock: v.stock, price: v.price, name_ja: v.name_ja }).where('id', '=', v.id).execute();
+    for (const p of products) await db.updateTable('product').set({ name_ja: p.name_ja, name_en: p.name_en }).where('id', '=', p.id).execute();
+    await changed();
+  }
+  const back = await watcher().runNow();
+  assert.deepEqual([back.problem, back.shop, back.compared.length], [null, 'shopped', 5], back.notes.join('; '));
+  assert.equal((await health()).cardCheckoutReason, undefined);
+  assert.equal((await db.selectFrom('page_baseline').select('id').execute()).length, baselines, 'stock back: still the same baseline');
 });
 
 /** A guest with an item in the cart, at the checkout form. */
@@ -216,7 +279,7 @@ test('a security header removed on the way is a finding', async () => {
     const r = await watcher().runNow();
     assert.deepEqual(
       r.differences.map((d) => `${d.page}: ${d.what}`),
-      ['cart: header permissions-policy removed'],
+      ['cart-empty: header permissions-policy removed', 'cart: header permissions-policy removed'],
     );
   } finally {
     tamper = null;

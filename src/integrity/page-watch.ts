@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { raiseAlert } from '../alerts/raise.ts';
 import type { AppContext } from '../platform/context.ts';
 import type { IntegrityConfig } from './config.ts';
-import { networkTransport, walkStore, watchedPages, type BrowserRenderer, type Journey, type Transport, type WatchedPage } from './page-fetch.ts';
+import { networkTransport, shoppingPages, walkStore, watchedPages, type BrowserRenderer, type Journey, type Transport, type WatchedPage } from './page-fetch.ts';
 import { comparePage, snapshotPage, type PageDifference, type PageSnapshot } from './page-snapshot.ts';
 
 export type PageWatchProblem = 'pages_not_verified' | 'no_page_baseline' | 'pages_changed' | 'page_watch_error';
@@ -18,6 +18,8 @@ export interface PageWatchRound {
   notes: string[];
   differences: PageDifference[];
   problem: PageWatchProblem | null;
+  /** `cannot_shop`: nothing could be bought (sold out, stock held); shop state, not tampering, card checkout stays on. */
+  shop: 'shopped' | 'cannot_shop' | null;
 }
 
 export interface PageBaselineInfo {
@@ -43,6 +45,10 @@ export function canonical(pages: PagesSnapshot): { json: string; digest: string 
   for (const p of watchedPages) if (pages[p]) ordered[p] = { status: pages[p].status, headers: Object.fromEntries(Object.keys(pages[p].headers).sort().map((k) => [k, pages[p]!.headers[k]!])), elements: [...pages[p].elements].sort() };
   const json = JSON.stringify(ordered);
   return { json, digest: createHash('sha256').update(json).digest('hex') };
+}
+
+function pick(pages: PagesSnapshot | undefined, which: readonly WatchedPage[]): PagesSnapshot {
+  return Object.fromEntries(which.filter((p) => pages?.[p]).map((p) => [p, pages![p]]));
 }
 
 export function snapshotJourney(j: Journey): PagesSnapshot {
@@ -79,6 +85,8 @@ export class PageWatcher {
   private running: Promise<PageWatchRound> | null = null;
   private started = false;
   private scheduled = false;
+  /** The baseline's shopping pages are this code's own render (not carried over from before a restart while nothing could be bought). */
+  private freshShopping = false;
 
   constructor(
     private readonly ctx: AppContext,
@@ -94,6 +102,11 @@ export class PageWatcher {
 
   lastRound(): PageWatchRound | null {
     return this.last;
+  }
+
+  /** A state that is not tampering and keeps card checkout on, shown in the console and /healthz. */
+  condition(): 'cannot_shop' | null {
+    return this.started && this.last?.problem === null && this.last.shop === 'cannot_shop' ? 'cannot_shop' : null;
   }
 
   /** Starts the schedule once the server listens (the first round at once). */
@@ -131,10 +144,11 @@ export class PageWatcher {
     return row ? { id: row.id, digest: row.digest, source: row.source, createdAt: row.created_at, pages: JSON.parse(row.snapshot) as PagesSnapshot } : null;
   }
 
-  /** The code's own render of the payment pages, as the baseline takes it. */
-  async ownRender(): Promise<PagesSnapshot> {
+  /** The code's own render of the payment pages, as the baseline takes it, and whether it could shop. */
+  async ownRender(): Promise<{ pages: PagesSnapshot; shop: Journey['shop'] }> {
     if (!this.app || !this.base) throw new Error('the page watcher has not started');
-    return snapshotJourney(await walkStore(this.base, injectTransport(this.app)));
+    const j = await walkStore(this.base, injectTransport(this.app));
+    return { pages: snapshotJourney(j), shop: j.shop };
   }
 
   private async store(pages: PagesSnapshot, source: 'start' | 'approved', staffId: number | null, previous: PageBaselineInfo | null): Promise<PageBaselineInfo> {
@@ -158,7 +172,9 @@ export class PageWatcher {
   /** An owner approves the pages as the code renders them now (after step-up; the route records it). */
   async approve(staffId: number): Promise<PageBaselineInfo> {
     const previous = await this.newestBaseline();
-    const made = await this.store(await this.ownRender(), 'approved', staffId, previous);
+    const own = await this.ownRender();
+    const made = await this.store(own.pages, 'approved', staffId, previous);
+    this.freshShopping = own.shop === 'shopped';
     await this.runNow();
     return made;
   }
@@ -166,27 +182,47 @@ export class PageWatcher {
   private async round(): Promise<PageWatchRound> {
     const t0 = performance.now();
     const mode = this.cfg.pageWatch.browser;
-    const done = (problem: PageWatchProblem | null, extra: Partial<PageWatchRound> = {}): PageWatchRound => ({ at: new Date(), ms: performance.now() - t0, mode, compared: [], notes: [], differences: [], problem, ...extra });
+    const done = (problem: PageWatchProblem | null, extra: Partial<PageWatchRound> = {}): PageWatchRound => ({ at: new Date(), ms: performance.now() - t0, mode, compared: [], notes: [], differences: [], problem, shop: null, ...extra });
     const verified = await this.deps.filesVerified();
     let baseline = await this.newestBaseline();
     // T1: the baseline is the render of code that matches the signed manifest, taken at start (and for a page
     // that could not be rendered before, e.g. nothing was in stock); never from code that failed verification.
     const firstRound = this.last === null;
-    if (verified && (firstRound || !baseline)) baseline = await this.store(await this.ownRender(), 'start', null, baseline);
+    if (verified && (firstRound || !baseline)) {
+      const own = await this.ownRender();
+      this.freshShopping = own.shop === 'shopped';
+      // A start while nothing can be bought keeps the previous shopping pages: shop state never replaces a baseline.
+      baseline = await this.store(own.shop === 'shopped' ? own.pages : { ...pick(baseline?.pages, shoppingPages), ...own.pages }, 'start', null, baseline);
+    }
     if (!baseline) return done('no_page_baseline', { notes: ['the files do not verify, and no approved baseline exists'] });
 
     const journey = await walkStore(this.base!, networkTransport(15_000), { browser: await this.browserRenderer() });
     const now = snapshotJourney(journey);
     let approved: PagesSnapshot = baseline.pages;
-    if (verified && watchedPages.some((p) => now[p] && !approved[p])) {
+    // The shopping pages of verified code, once it can shop again (they were missing, or carried over).
+    if (verified && journey.shop === 'shopped' && (!this.freshShopping || shoppingPages.some((p) => !approved[p]))) {
       const own = await this.ownRender();
-      approved = (await this.store({ ...own, ...approved }, 'start', null, baseline)).pages;
+      if (own.shop === 'shopped') {
+        approved = (await this.store({ ...approved, ...pick(own.pages, shoppingPages) }, 'start', null, baseline)).pages;
+        this.freshShopping = true;
+      }
     }
-    const compared = watchedPages.filter((p) => now[p] && approved[p]);
+    // Shop state never decides what is compared against what: a shopping page only when the walk could shop.
+    const compared = watchedPages.filter((p) => now[p] && approved[p] && (journey.shop === 'shopped' || !shoppingPages.includes(p)));
     const differences = compared.flatMap((p) => comparePage(p, approved[p]!, now[p]!));
-    const notes = [...journey.notes, ...watchedPages.filter((p) => !compared.includes(p)).map((p) => `${p}: not compared`)];
+    const notes = [...(journey.shop === 'cannot_shop' ? ['cannot shop: nothing purchasable'] : []), ...journey.notes, ...watchedPages.filter((p) => !compared.includes(p)).map((p) => `${p}: not compared`)];
     if (differences.length) await this.deps.recordPageFindings(differences);
-    return done(differences.length ? 'pages_changed' : null, { compared, notes, differences });
+    else if (journey.shop === 'cannot_shop' && this.last?.shop !== 'cannot_shop') {
+      // A warning, not a finding: a good sales day or held stock must not switch card checkout off (issue 10).
+      await raiseAlert(this.ctx.db, {
+        kind: 'page_watch',
+        severity: 'medium',
+        title: '決済ページ監視: 購入できる商品がありません / page watch: cannot shop, nothing purchasable',
+        detail: { notes: journey.notes.slice(0, 5), compared, instance },
+        fingerprint: 'page-watch:cannot-shop',
+      });
+    }
+    return done(differences.length ? 'pages_changed' : null, { compared, notes, differences, shop: journey.shop });
   }
 
   private async browserRenderer(): Promise<BrowserRenderer | null> {
@@ -207,7 +243,7 @@ export class PageWatcher {
         const note = String((err as Error)?.message ?? err).slice(0, 200);
         // Fail closed, and say so: a payment page that cannot be checked keeps card checkout off.
         await raiseAlert(this.ctx.db, { kind: 'page_watch', severity: 'high', title: '決済ページを検証できません / payment pages could not be checked', detail: { note, instance }, fingerprint: 'page-watch:error' }).catch(() => undefined);
-        return { at: new Date(), ms: 0, mode: this.cfg.pageWatch.browser, compared: [], notes: [note], differences: [], problem: 'page_watch_error' as const };
+        return { at: new Date(), ms: 0, mode: this.cfg.pageWatch.browser, compared: [], notes: [note], differences: [], problem: 'page_watch_error' as const, shop: null };
       })
       .then((r) => {
         this.last = r;

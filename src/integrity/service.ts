@@ -22,7 +22,9 @@ export type CardCheckoutReason =
   | 'unacknowledged_findings'
   | 'verify_error'
   | PageWatchProblem
-  | 'csp_violation';
+  | 'csp_violation'
+  /** not a reason for off: card checkout stays on while the watcher cannot shop (nothing purchasable) */
+  | 'cannot_shop';
 
 export interface IntegrityRound {
   at: Date;
@@ -116,6 +118,8 @@ export function createIntegrity(ctx: AppContext, cfg: IntegrityConfig = integrit
     const pages = pageWatch.problem();
     if (pages) return { allowed: false, reason: pages };
     if (openFindings > 0) return { allowed: false, reason: openKinds.has('page_changed') ? 'pages_changed' : openKinds.has('csp_violation') ? 'csp_violation' : 'unacknowledged_findings' };
+    // Shop state (sold out, stock held) is reported, never a reason to switch card checkout off.
+    if (pageWatch.condition()) return { allowed: true, reason: 'cannot_shop' };
     return { allowed: true };
   }
 

@@ -10,13 +10,19 @@ const graceDays = 1;
  * ever, and anyone could empty the shop's shelves with fake orders. Each cancellation is an order
  * event like a staff action and mails the customer.
  */
-export async function expireUnpaidBankTransfers(db: Db, orders: Pick<OrdersService, 'transition'>, deadlineDays: number): Promise<number> {
+export async function expireUnpaidBankTransfers(db: Db, orders: Pick<OrdersService, 'transition'>, deadlineDays: number, guestDeadlineHours?: number): Promise<number> {
   const due = await db
     .selectFrom('orders')
     .select(['id', 'locale'])
     .where('status', '=', 'awaiting_payment')
     .where('payment_method', '=', 'bank_transfer')
-    .where('placed_at', '<', sql<Date>`now() - make_interval(days => ${deadlineDays + graceDays})`)
+    .where((eb) =>
+      eb.or([
+        eb('placed_at', '<', sql<Date>`now() - make_interval(days => ${deadlineDays + graceDays})`),
+        // Issue 10: a guest order (placed with a cart token, no account) gives its stock back after the guest deadline.
+        ...(guestDeadlineHours === undefined ? [] : [eb.and([eb('access_token_hash', 'is not', null), eb('placed_at', '<', sql<Date>`now() - make_interval(hours => ${guestDeadlineHours})`)])]),
+      ]),
+    )
     .orderBy('id')
     .limit(500)
     .execute();

@@ -21,9 +21,9 @@ export function termsOf(methodId: string): PaymentTerms {
 }
 
 /** What the customer still has to do to pay, or null when nothing is left to do. */
-export function pendingInstructions(order: Pick<OrderView, 'number' | 'status' | 'total' | 'paymentFee' | 'paymentMethod' | 'placedAt' | 'email' | 'locale'>, shop: ShopSettings, locale: Locale): PaymentInstructions | null {
+export function pendingInstructions(order: Pick<OrderView, 'number' | 'status' | 'total' | 'paymentFee' | 'paymentMethod' | 'placedAt' | 'email' | 'locale' | 'accessTokenHash'>, shop: ShopSettings, locale: Locale): PaymentInstructions | null {
   const method = paymentMethod(order.paymentMethod);
   if (!method) return null;
   const owing = order.status === 'awaiting_payment' || (order.status === 'shipped' && method.shipsBeforePayment);
-  return owing ? method.instructions(locale, order, shop) : null;
+  return owing ? method.instructions(locale, { ...order, guest: order.accessTokenHash !== null }, shop) : null;
 }

@@ -84,7 +84,8 @@ export function createOrders(ctx: AppContext, deps: { catalog: CatalogService; s
     },
   };
   ctx.scheduler.every('expire-unpaid-bank-transfers', 3600_000, async () => {
-    const cancelled = await expireUnpaidBankTransfers(db, service, (await deps.shop.get()).bank_transfer_days);
+    const shop = await deps.shop.get();
+    const cancelled = await expireUnpaidBankTransfers(db, service, shop.bank_transfer_days, shop.guest_bank_transfer_hours);
     if (cancelled) ctx.log.info({ cancelled }, 'unpaid bank-transfer orders cancelled');
   });
   return service;

@@ -14,6 +14,20 @@ export function paymentDeadline(placedAt: Date, days: number): Date {
   return new Date(placedAt.getTime() + days * dayMs);
 }
 
+/** Issue 10: a guest order's deadline, in hours (stock held by unpaid guest orders comes back sooner). */
+export function guestPaymentDeadline(placedAt: Date, hours: number): Date {
+  return new Date(placedAt.getTime() + hours * 3600_000);
+}
+
+const dateTimeFormats = {
+  ja: new Intl.DateTimeFormat('ja-JP', { dateStyle: 'long', timeStyle: 'short', timeZone: 'Asia/Tokyo' }),
+  en: new Intl.DateTimeFormat('en-GB', { dateStyle: 'long', timeStyle: 'short', timeZone: 'Asia/Tokyo' }),
+};
+
+export function formatDateTime(date: Date, locale: Locale): string {
+  return dateTimeFormats[locale].format(date);
+}
+
 export function formatDate(date: Date, locale: Locale): string {
   return dateFormats[locale].format(date);
 }
@@ -22,7 +36,7 @@ export function formatDate(date: Date, locale: Locale): string {
 export const bankTransfer: PaymentMethod = {
   id: 'bank_transfer',
   label: (locale) => t(locale, 'bankLabel'),
-  description: (locale, settings) => t(locale, 'bankDescription', { days: settings.bank_transfer_days }),
+  description: (locale, settings) => t(locale, 'bankDescription', { days: settings.bank_transfer_days, hours: settings.guest_bank_transfer_hours }),
   fee: () => 0,
   initialStatus: 'awaiting_payment',
   shipsBeforePayment: false,
@@ -34,7 +48,7 @@ export const bankTransfer: PaymentMethod = {
       details: [
         { label: t(locale, 'bankAccount'), value: account || t(locale, 'bankAccountPending') },
         { label: t(locale, 'amount'), value: formatYen(order.total, locale) },
-        { label: t(locale, 'deadline'), value: formatDate(paymentDeadline(order.placedAt, settings.bank_transfer_days), locale) },
+        { label: t(locale, 'deadline'), value: order.guest ? formatDateTime(guestPaymentDeadline(order.placedAt, settings.guest_bank_transfer_hours), locale) : formatDate(paymentDeadline(order.placedAt, settings.bank_transfer_days), locale) },
         { label: t(locale, 'orderNumber'), value: order.number },
       ],
       notes: [t(locale, 'bankNameNote', { number: order.number }), t(locale, 'bankFeeNote'), t(locale, 'bankCancelNote')],

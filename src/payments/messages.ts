@@ -3,7 +3,7 @@ import { defineMessages } from '../platform/i18n/index.ts';
 export const t = defineMessages({
   ja: {
     bankLabel: '銀行振込',
-    bankDescription: 'ご注文後{days}日以内に、下記の口座へお振り込みください。ご入金を確認してから発送します。振込手数料はお客様のご負担となります。',
+    bankDescription: 'ご注文後{days}日以内(会員登録なしのご注文は{hours}時間以内)に、下記の口座へお振り込みください。ご入金を確認してから発送します。振込手数料はお客様のご負担となります。',
     bankTitle: 'お振込のご案内',
     bankAccount: '振込先',
     bankAccountPending: '振込先はご注文確認メールでお知らせします。',
@@ -21,7 +21,7 @@ export const t = defineMessages({
   },
   en: {
     bankLabel: 'Bank transfer',
-    bankDescription: 'Please transfer the total to the account below within {days} days of ordering. We ship once the payment arrives. Transfer charges are paid by the customer.',
+    bankDescription: 'Please transfer the total to the account below within {days} days of ordering ({hours} hours for a guest order without an account). We ship once the payment arrives. Transfer charges are paid by the customer.',
     bankTitle: 'How to pay by bank transfer',
     bankAccount: 'Account',
     bankAccountPending: 'We will send the account details in the order confirmation e-mail.',

@@ -13,6 +13,8 @@ export interface OrderForPayment {
   placedAt: Date;
   email: string;
   locale: Locale;
+  /** placed without an account (issue 10: a shorter bank-transfer deadline) */
+  guest?: boolean;
   /** who is paying (card-testing limits): the cart owner's key and the client IP */
   client?: { cartKey: string | null; ip: string };
 }

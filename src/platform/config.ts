@@ -99,6 +99,17 @@ const envSchema = z.object({
   EXPORT_MAX_ROWS: z.coerce.number().int().min(1).max(50_000).default(1000),
   EXPORT_MAX_PER_DAY: z.coerce.number().int().min(0).max(100).default(3),
   EXPORT_DOWNLOAD_HOURS: z.coerce.number().int().min(1).max(168).default(24),
+  // Denial of inventory (issue 10): unpaid orders (awaiting payment) at once per e-mail, customer, cart and client network; 0 turns one off.
+  UNPAID_ORDER_LIMIT_PER_EMAIL: z.coerce.number().int().min(0).max(1000).default(3),
+  UNPAID_ORDER_LIMIT_PER_CUSTOMER: z.coerce.number().int().min(0).max(1000).default(3),
+  UNPAID_ORDER_LIMIT_PER_CART: z.coerce.number().int().min(0).max(1000).default(3),
+  UNPAID_ORDER_LIMIT_PER_NETWORK: z.coerce.number().int().min(0).max(10_000).default(5),
+  UNPAID_ORDER_NETWORK_WINDOW_HOURS: z.coerce.number().int().min(1).max(720).default(24),
+  UNPAID_ORDER_LIMIT_EXEMPT_NETWORKS: z
+    .string()
+    .transform((v) => v.split(',').map((x) => x.trim()).filter(Boolean))
+    .refine((list) => list.every(validIpOrCidr), { message: 'must be comma-separated IP addresses or CIDR ranges' })
+    .optional(),
 });
 
 /** Where staff reach the admin listener when ADMIN_URL is not given: plain HTTP on its address (localhost for loopback or any-address). */
@@ -212,7 +223,20 @@ export type Config = {
   exportMaxRows: number;
   exportMaxPerDay: number;
   exportDownloadHours: number;
+  /** Issue 10: limits on unpaid orders (0: that limit off); README "Unpaid-order limits". */
+  unpaidOrderLimits: UnpaidOrderLimits;
 };
+
+export interface UnpaidOrderLimits {
+  perEmail: number;
+  perCustomer: number;
+  perCart: number;
+  /** per client network (IPv4 address, IPv6 /64) among orders placed in the last `networkWindowHours` */
+  perNetwork: number;
+  networkWindowHours: number;
+  /** IPs/CIDRs the per-network limit does not count (a shop's own office, a load test) */
+  exemptNetworks: string[];
+}
 
 /** Reads configuration from the environment; an invalid value stops the start with a clear message. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Config> = {}): Config {
@@ -296,6 +320,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     exportMaxRows: e.EXPORT_MAX_ROWS,
     exportMaxPerDay: e.EXPORT_MAX_PER_DAY,
     exportDownloadHours: e.EXPORT_DOWNLOAD_HOURS,
+    unpaidOrderLimits: {
+      perEmail: e.UNPAID_ORDER_LIMIT_PER_EMAIL,
+      perCustomer: e.UNPAID_ORDER_LIMIT_PER_CUSTOMER,
+      perCart: e.UNPAID_ORDER_LIMIT_PER_CART,
+      perNetwork: e.UNPAID_ORDER_LIMIT_PER_NETWORK,
+      networkWindowHours: e.UNPAID_ORDER_NETWORK_WINDOW_HOURS,
+      exemptNetworks: e.UNPAID_ORDER_LIMIT_EXEMPT_NETWORKS ?? [],
+    },
     ...overrides,
   };
   return config;

@@ -28,6 +28,7 @@ const settingsForm = z.object({
   ),
   bank_account: optionalText(500),
   bank_transfer_days: intFromForm(1, 30),
+  guest_bank_transfer_hours: intFromForm(6, 720).optional(),
   shipping_days: optionalText(200),
   returns_policy: optionalText(2000),
   free_shipping_threshold: optionalInt(0, 10_000_000),
@@ -46,7 +47,9 @@ export const shopAdminRoutes: RouteModule = (app, s) => {
       const entered = { ...(await s.shop.get()), ...(req.body as Record<string, never>) };
       return sendHtml(reply, settingsPage(req, entered, parsed.errors, false), 422);
     }
-    await s.ctx.db.transaction().execute((trx) => s.shop.save(trx, parsed.data));
+    // A form from before issue 10 has no guest deadline: keep the current one.
+    const settings = { ...parsed.data, guest_bank_transfer_hours: parsed.data.guest_bank_transfer_hours ?? (await s.shop.get()).guest_bank_transfer_hours };
+    await s.ctx.db.transaction().execute((trx) => s.shop.save(trx, settings));
     return redirectAfterPost(reply, '/admin/settings?saved=1');
   });
 };
@@ -67,7 +70,7 @@ ${f('business_hours')}${f('invoice_number')}${area('returns_policy')}
 </fieldset>
 <fieldset><legend>${t(l, 'sectionPayment')}</legend>
 ${area('bank_account')}
-<div class="form-row">${f('bank_transfer_days', { type: 'number' })}${f('free_shipping_threshold', { type: 'number' })}</div>
+<div class="form-row">${f('bank_transfer_days', { type: 'number' })}${f('guest_bank_transfer_hours', { type: 'number' })}${f('free_shipping_threshold', { type: 'number' })}</div>
 ${f('shipping_days')}
 ${selectField({ name: 'tax_rounding', label: t(l, 'f_tax_rounding'), value: v.tax_rounding, errors, options: (['floor', 'round', 'ceil'] as const).map((r) => ({ value: r, label: t(l, `rounding_${r}`) })) })}
 </fieldset>

@@ -19,6 +19,8 @@ export const shopSettingsSchema = z.object({
   invoice_number: z.string().regex(/^T\d{13}$/).nullable().default(null),
   bank_account: z.string().max(500).default(''),
   bank_transfer_days: z.number().int().min(1).max(30).default(7),
+  /** Issue 10: a guest's (no account) bank transfer is due sooner, so unpaid guest orders give their stock back sooner. */
+  guest_bank_transfer_hours: z.number().int().min(6).max(720).default(48),
   shipping_days: z.string().max(200).default(''),
   returns_policy: z.string().max(2000).default(''),
   free_shipping_threshold: z.number().int().min(0).nullable().default(null),

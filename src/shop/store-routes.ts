@@ -23,7 +23,7 @@ export const shopStoreRoutes: RouteModule = (app, s) => {
       [t(l, 'prices'), t(l, 'pricesValue')],
       [t(l, 'extraCharges'), t(l, 'extraChargesValue', { min: fees.min.toLocaleString('ja-JP'), max: fees.max.toLocaleString('ja-JP'), threshold })],
       [t(l, 'paymentMethods'), t(l, 'paymentMethodsValue')],
-      [t(l, 'paymentTiming'), t(l, 'paymentTimingValue', { days: shop.bank_transfer_days })],
+      [t(l, 'paymentTiming'), t(l, 'paymentTimingValue', { days: shop.bank_transfer_days, hours: shop.guest_bank_transfer_hours })],
       [t(l, 'deliveryTiming'), shop.shipping_days || t(l, 'notSet')],
       [t(l, 'returns'), shop.returns_policy || t(l, 'notSet')],
     ];

@@ -9,6 +9,7 @@ import { overloadKind } from '../db/overload.ts';
 import { AppError } from './errors.ts';
 import { fieldErrors } from './forms.ts';
 import { isCrossSiteWrite } from './origin-check.ts';
+import { registerRequestBytes, strangeBytesError } from './request-bytes.ts';
 import { applySecurityHeaders, newNonce } from './security-headers.ts';
 import './request.ts';
 
@@ -47,6 +48,11 @@ export function createHttpServer(opts: HttpOptions): FastifyInstance {
       ? { requestTimeout: opts.timeouts.requestMs, keepAliveTimeout: opts.timeouts.keepAliveMs, http: { headersTimeout: Math.min(opts.timeouts.headersMs, opts.timeouts.requestMs || Infinity) } }
       : {}),
     routerOptions: { maxParamLength: 200 },
+    // A path the router cannot decode (invalid UTF-8, e.g. `/p/%C3%28`) is answered like any strange bytes (issue 10).
+    frameworkErrors: (_err, req, reply) => {
+      prepare(req, reply);
+      return sendError(req, reply, strangeBytesError(req), opts);
+    },
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -62,15 +68,19 @@ export function createHttpServer(opts: HttpOptions): FastifyInstance {
   app.decorateRequest('customer', null);
   app.decorateRequest('sessionHash', null);
   app.decorateRequest('staff', null);
-  app.addHook('onRequest', async (req, reply) => {
+  function prepare(req: FastifyRequest, reply: FastifyReply) {
     const query = req.query as Record<string, unknown> | undefined;
-    req.locale = negotiateLocale(query?.lang ?? req.cookies[localeCookie], req.headers['accept-language']);
+    req.locale = negotiateLocale(query?.lang ?? req.cookies?.[localeCookie], req.headers['accept-language']);
     req.cspNonce = newNonce();
     // form-action origins come from the route's context (`allowFormActions`), so the policy is issued once.
-    const formActionOrigins = (req.routeOptions.config as { cspFormActionOrigins?: readonly string[] } | undefined)?.cspFormActionOrigins;
+    const formActionOrigins = (req.routeOptions?.config as { cspFormActionOrigins?: readonly string[] } | undefined)?.cspFormActionOrigins;
     applySecurityHeaders(req, reply, { hsts, formActionOrigins, scriptOrigins: opts.scriptOrigins?.(req) });
+  }
+  app.addHook('onRequest', async (req, reply) => {
+    prepare(req, reply);
     if (!req.url.startsWith('/api/') && isCrossSiteWrite(req, allowedOrigins)) throw new AppError('bad_origin');
   });
+  registerRequestBytes(app); // NUL, control characters and invalid UTF-8: 400/422 before any handler (issue 10)
   // T2: card numbers are refused in every body, query and path parameter before any handler runs.
   registerCardGuard(app, opts.logger, opts.cardGuard);
 
