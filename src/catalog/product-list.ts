@@ -33,19 +33,13 @@ const productsOf = (db: Db) => db.selectFrom('product as p');
 type ProductQuery = ReturnType<typeof productsOf>;
 
 /** What a shopper may see in listings: published, listed, and with a variant to sell. */
-function visible(db: Db, categoryId: number | null | undefined): ProductQuery {
+function visible(db: Db, categorySlug: string | undefined): ProductQuery {
   let q = productsOf(db)
     .where('p.published', '=', true)
     .where('p.listed', '=', true)
     .where((eb) => eb.exists(eb.selectFrom('variant').select('variant.id').whereRef('variant.product_id', '=', 'p.id')));
-  if (categoryId !== undefined) q = categoryId === null ? q.where(sql<boolean>`false`) : q.where('p.category_id', '=', categoryId);
+  if (categorySlug) q = q.where('p.category_id', '=', (eb) => eb.selectFrom('category').select('category.id').where('category.slug', '=', categorySlug));
   return q;
-}
-
-async function categoryIdOf(db: Db, slug: string | undefined): Promise<number | null | undefined> {
-  if (!slug) return undefined;
-  const row = await db.selectFrom('category').select('id').where('slug', '=', slug).executeTakeFirst();
-  return row?.id ?? null;
 }
 
 async function boundedCount(q: ProductQuery): Promise<{ total: number; totalCapped: boolean }> {
@@ -98,12 +92,16 @@ function toSummary(locale: Locale, r: SummaryRow): ProductSummary {
  * range, the same cost at any depth); without one, `page` counts from the start but only down to
  * maxDepth products: deeper offset pages are refused with a message (use 次へ).
  */
-export async function loadListing(db: Db, q: { locale: Locale; categorySlug?: string | undefined; perPage: number; page?: number | undefined; cursor?: Cursor | undefined }): Promise<ListPage> {
+export async function loadListing(
+  db: Db,
+  q: { locale: Locale; categorySlug?: string | undefined; perPage: number; page?: number | undefined; cursor?: Cursor | undefined },
+  /** The bounded count is the same for every page of a list: the caller may cache it apart. */
+  count: (load: () => Promise<{ total: number; totalCapped: boolean }>) => Promise<{ total: number; totalCapped: boolean }> = (load) => load(),
+): Promise<ListPage> {
   const perPage = Math.min(Math.max(1, Math.trunc(q.perPage)), 100);
   const page = Math.max(1, Math.trunc(q.page ?? 1) || 1);
   if (!q.cursor && (page - 1) * perPage >= maxDepth) throw tooDeep(q.locale);
-  const categoryId = await categoryIdOf(db, q.categorySlug);
-  const base = visible(db, categoryId);
+  const base = visible(db, q.categorySlug);
   const c = q.cursor;
   let rowsQ = withSummary(base);
   if (c?.dir === 'after') rowsQ = rowsQ.where(sql<boolean>`(p.position, p.id) > (${c.position}, ${c.id})`);
@@ -111,7 +109,7 @@ export async function loadListing(db: Db, q: { locale: Locale; categorySlug?: st
   const backwards = c?.dir === 'before';
   rowsQ = rowsQ.orderBy('p.position', backwards ? 'desc' : 'asc').orderBy('p.id', backwards ? 'desc' : 'asc').limit(perPage + 1);
   if (!c && page > 1) rowsQ = rowsQ.offset((page - 1) * perPage);
-  const [counted, fetched] = await Promise.all([boundedCount(base), rowsQ.execute()]);
+  const [counted, fetched] = await Promise.all([count(() => boundedCount(base)), rowsQ.execute()]);
   const more = fetched.length > perPage;
   const rows = fetched.slice(0, perPage);
   if (backwards) rows.reverse();
@@ -162,28 +160,27 @@ export async function loadSearch(db: Db, kind: DbKind, q: { locale: Locale; keyw
   const terms = searchTerms(q.keyword);
   const empty: ListPage = { items: [], total: 0, totalCapped: false, page, pages: 0, next: null, prev: null };
   if (!terms.length) return empty;
-  return withSearchBudget(db, kind, q.locale, async (trx) => {
+  return withSearchBudget(db, kind, q.locale, async (trx, stale) => {
     // Products written outside the catalog service (imports, fixtures) are indexed before they are searched.
-    const stale = await trx.selectFrom('product').select('id').where('search_text', 'is', null).limit(1).executeTakeFirst();
     if (stale) await refreshSearchIndex(trx);
-    const categoryId = await categoryIdOf(trx, q.categorySlug);
-    let base = visible(trx, categoryId);
+    let base = visible(trx, q.categorySlug);
     for (const term of terms) base = base.where(termMatch(term));
     const whole = terms.join('');
     const first = terms[0]!;
     const head = sql<boolean>`(${whole} = any(string_to_array(p.search_text, ' ')) or ${[1, 2, 3, 4].map((i) => sql`left(split_part(p.search_text, ' ', ${i}), ${[...first].length}) = ${first}`).reduce((a, b) => sql`${a} or ${b}`)})`;
     const inNames = terms.map(nameMatch).reduce((a, b) => sql<boolean>`${a} and ${b}`);
     const rank = sql<number>`case when ${head} then 0 when ${inNames} then 1 else 2 end`;
-    const rowsQ = withSummary(base)
-      .select([rank.as('rank'), sql<number>`similarity(p.search_text, ${whole})`.as('sim')])
+    // Ranking reads every match anyway, so counting them in the same query costs nothing more.
+    const rows = await withSummary(base)
+      .select([rank.as('rank'), sql<number>`similarity(p.search_text, ${whole})`.as('sim'), sql<number>`count(*) over ()`.as('matches')])
       .orderBy('rank')
       .orderBy('sim', 'desc')
       .orderBy('p.position')
       .orderBy('p.id')
       .limit(Math.min(perPage, maxDepth - (page - 1) * perPage))
-      .offset((page - 1) * perPage);
-    const counted = await boundedCount(base);
-    const rows = counted.total > (page - 1) * perPage ? await rowsQ.execute() : [];
+      .offset((page - 1) * perPage)
+      .execute();
+    const counted = rows.length ? { total: Math.min(Number(rows[0]!.matches), countBound), totalCapped: Number(rows[0]!.matches) > countBound } : await boundedCount(base);
     const pages = Math.ceil(counted.total / perPage);
     return { items: rows.map((r) => toSummary(q.locale, r)), ...counted, page, pages, next: null, prev: null };
   });
@@ -194,11 +191,13 @@ export async function loadSearch(db: Db, kind: DbKind, q: { locale: Locale; keyw
  * transaction with SET LOCAL statement_timeout; PGlite has no timer, so there the terms are bounded
  * (5 terms of 50 characters, searchTerms). Running out of time is the shopper's "narrow it" message.
  */
-export async function withSearchBudget<T>(db: Db, kind: DbKind, locale: Locale, fn: (trx: Db) => Promise<T>, budgetMs = searchBudgetMs): Promise<T> {
+export async function withSearchBudget<T>(db: Db, kind: DbKind, locale: Locale, fn: (trx: Db, stale: boolean) => Promise<T>, budgetMs = searchBudgetMs): Promise<T> {
   try {
     return await db.transaction().execute(async (trx) => {
-      if (kind === 'postgres') await sql.raw(`set local statement_timeout = ${Math.max(1, Math.trunc(budgetMs))}`).execute(trx);
-      return fn(trx);
+      // One round trip: the budget (set_config local = SET LOCAL) and whether any product awaits indexing.
+      const budget = kind === 'postgres' ? sql`set_config('statement_timeout', ${String(Math.max(1, Math.trunc(budgetMs)))}, true)` : sql`''`;
+      const { rows } = await sql<{ stale: boolean }>`select ${budget} as budget, exists (select 1 from product where search_text is null) as stale`.execute(trx);
+      return fn(trx, Boolean(rows[0]?.stale));
     });
   } catch (err) {
     if ((err as { code?: string }).code === '57014') throw new AppError('validation', { message: t(locale, 'searchTooSlow'), fields: { q: t(locale, 'searchTooSlow') } });

@@ -117,7 +117,7 @@ export function createCatalog(ctx: AppContext): CatalogService {
         return cache.through(key, () => loadSearch(ctx.db, ctx.database.kind, { ...q, keyword: terms.join(' ') }));
       }
       const key = JSON.stringify(['list', q.locale, q.categorySlug ?? '', q.cursor ?? null, q.cursor ? 0 : (q.page ?? 1), q.perPage]);
-      return cache.through(key, () => loadListing(ctx.db, q));
+      return cache.through(key, () => loadListing(ctx.db, q, (count) => cache.through(JSON.stringify(['count', q.categorySlug ?? '']), count)));
     },
     product: (slug, locale) => cache.through(JSON.stringify(['product', slug, locale]), () => loadProduct(ctx.db, slug, locale)),
     variantsForSale: (ids, locale, trx) => variantsForSale(trx ?? ctx.db, ids, locale),
