@@ -170,17 +170,20 @@ export async function loadSearch(db: Db, kind: DbKind, q: { locale: Locale; keyw
     const head = sql<boolean>`(${whole} = any(string_to_array(p.search_text, ' ')) or ${[1, 2, 3, 4].map((i) => sql`left(split_part(p.search_text, ' ', ${i}), ${[...first].length}) = ${first}`).reduce((a, b) => sql`${a} or ${b}`)})`;
     const inNames = terms.map(nameMatch).reduce((a, b) => sql<boolean>`${a} and ${b}`);
     const rank = sql<number>`case when ${head} then 0 when ${inNames} then 1 else 2 end`;
-    // Ranking reads every match anyway, so counting them in the same query costs nothing more.
-    const rows = await withSummary(base)
-      .select([rank.as('rank'), sql<number>`similarity(p.search_text, ${whole})`.as('sim'), sql<number>`count(*) over ()`.as('matches')])
-      .orderBy('rank')
-      .orderBy('sim', 'desc')
-      .orderBy('p.position')
-      .orderBy('p.id')
-      .limit(Math.min(perPage, maxDepth - (page - 1) * perPage))
-      .offset((page - 1) * perPage)
-      .execute();
-    const counted = rows.length ? { total: Math.min(Number(rows[0]!.matches), countBound), totalCapped: Number(rows[0]!.matches) > countBound } : await boundedCount(base);
+    // The ranking reads at most countBound + 1 matches, so a broad word ("豆" in a catalog of coffee)
+    // costs the same as a narrow one; past the bound the page says "1,000件以上" and asks to narrow.
+    const candidates = base.select(['p.id', 'p.search_text', 'p.search_grams', 'p.position']).limit(countBound + 1);
+    const { rows: ranked } = await sql<{ id: number; matches: number }>`
+      with p as (${candidates})
+      select p.id, count(*) over () as matches from p
+      order by ${rank}, similarity(p.search_text, ${whole}) desc, p.position, p.id
+      limit ${Math.min(perPage, maxDepth - (page - 1) * perPage)} offset ${(page - 1) * perPage}`.execute(trx);
+    const ids = ranked.map((r) => r.id);
+    const found = ids.length ? await withSummary(productsOf(trx).where('p.id', 'in', ids)).execute() : [];
+    const byId = new Map(found.map((r) => [r.id, r]));
+    const rows = ids.map((id) => byId.get(id)!).filter(Boolean);
+    const matches = Number(ranked[0]?.matches ?? 0);
+    const counted = ranked.length ? { total: Math.min(matches, countBound), totalCapped: matches > countBound } : await boundedCount(base);
     const pages = Math.ceil(counted.total / perPage);
     return { items: rows.map((r) => toSummary(q.locale, r)), ...counted, page, pages, next: null, prev: null };
   });
