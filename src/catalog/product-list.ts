@@ -135,17 +135,16 @@ function likePattern(term: string): string {
   return `%${term.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
 }
 
-/** One search term as an index lookup: trigrams (3+ characters) over names and descriptions, the gram arrays (1-2). */
-function termMatch(term: string) {
-  if ([...term].length >= 3) {
-    const pattern = likePattern(term);
-    return sql<boolean>`(p.search_text like ${pattern} or p.search_desc like ${pattern})`;
-  }
-  return sql<boolean>`(p.search_grams @> array[${term}]::text[] or p.search_desc_grams @> array[${term}]::text[])`;
-}
-
-function nameMatch(term: string) {
-  return [...term].length >= 3 ? sql<boolean>`p.search_text like ${likePattern(term)}` : sql<boolean>`p.search_grams @> array[${term}]::text[]`;
+/**
+ * Every term as one index lookup: the words of 3+ characters together on the trigram index over names
+ * and descriptions, the 1- and 2-character ones together on the gram array.
+ */
+function termsMatch(terms: string[]) {
+  const long = terms.filter((term) => [...term].length >= 3);
+  const short = terms.filter((term) => [...term].length < 3);
+  const parts = long.map((term) => sql<boolean>`(p.search_text || ' ' || p.search_desc) like ${likePattern(term)}`);
+  if (short.length) parts.push(sql<boolean>`p.search_grams @> ${sql`array[${sql.join(short)}]::text[]`}`);
+  return parts.reduce((x, y) => sql<boolean>`${x} and ${y}`);
 }
 
 /**
@@ -164,15 +163,15 @@ export async function loadSearch(db: Db, kind: DbKind, q: { locale: Locale; keyw
     // Products written outside the catalog service (imports, fixtures) are indexed before they are searched.
     if (stale) await refreshSearchIndex(trx);
     let base = visible(trx, q.categorySlug);
-    for (const term of terms) base = base.where(termMatch(term));
+    base = base.where(termsMatch(terms));
     const whole = terms.join('');
     const first = terms[0]!;
     const head = sql<boolean>`(${whole} = any(string_to_array(p.search_text, ' ')) or ${[1, 2, 3, 4].map((i) => sql`left(split_part(p.search_text, ' ', ${i}), ${[...first].length}) = ${first}`).reduce((a, b) => sql`${a} or ${b}`)})`;
-    const inNames = terms.map(nameMatch).reduce((a, b) => sql<boolean>`${a} and ${b}`);
+    const inNames = terms.map((term) => sql<boolean>`p.search_text like ${likePattern(term)}`).reduce((a, b) => sql<boolean>`${a} and ${b}`);
     const rank = sql<number>`case when ${head} then 0 when ${inNames} then 1 else 2 end`;
     // The ranking reads at most countBound + 1 matches, so a broad word ("豆" in a catalog of coffee)
     // costs the same as a narrow one; past the bound the page says "1,000件以上" and asks to narrow.
-    const candidates = base.select(['p.id', 'p.search_text', 'p.search_grams', 'p.position']).limit(countBound + 1);
+    const candidates = base.select(['p.id', 'p.search_text', 'p.position']).limit(countBound + 1);
     const { rows: ranked } = await sql<{ id: number; matches: number }>`
       with p as (${candidates})
       select p.id, count(*) over () as matches from p

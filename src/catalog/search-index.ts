@@ -18,12 +18,12 @@ interface SourceRow {
  * order: name (ja), name (en), category (ja), category (en), then variant names, SKUs and JAN codes;
  * search ranks "starts one of the first four" above "somewhere in the text".
  */
-export function searchDocument(r: Omit<SourceRow, 'id'>): { text: string; desc: string; grams: string[]; descGrams: string[] } {
+export function searchDocument(r: Omit<SourceRow, 'id'>): { text: string; desc: string; grams: string[] } {
   const head = [r.name_ja, r.name_en, r.category_ja ?? '', r.category_en ?? ''].map((f) => normalizeSearch(f) || '~');
   const tail = r.variants.flatMap(([sku, ja, en, jan]) => [ja, en, sku, jan ?? '']).map(normalizeSearch).filter(Boolean);
   const fields = [...head, ...new Set(tail)];
   const desc = [normalizeSearch(r.description_ja), normalizeSearch(r.description_en)].filter(Boolean);
-  return { text: fields.join(' '), desc: desc.join(' '), grams: shortGrams(fields.filter((f) => f !== '~')), descGrams: shortGrams(desc) };
+  return { text: fields.join(' '), desc: desc.join(' '), grams: shortGrams([...fields.filter((f) => f !== '~'), ...desc]) };
 }
 
 /**
@@ -54,11 +54,11 @@ async function refreshBatch(trx: Db, batch: number): Promise<number> {
   const docs = rows.map((r) => {
     const d = searchDocument({ ...r, variants: typeof r.variants === 'string' ? JSON.parse(r.variants) : r.variants });
     // Grams never hold a space (normalisation removes them), so one string per row carries the array.
-    return { id: r.id, t: d.text, d: d.desc, g: d.grams.join(' '), dg: d.descGrams.join(' ') };
+    return { id: r.id, t: d.text, d: d.desc, g: d.grams.join(' ') };
   });
   await sql`
-    update product p set search_text = x.t, search_desc = x.d, search_grams = string_to_array(x.g, ' '), search_desc_grams = string_to_array(x.dg, ' ')
-    from jsonb_to_recordset(${JSON.stringify(docs)}::jsonb) as x(id int, t text, d text, g text, dg text)
+    update product p set search_text = x.t, search_desc = x.d, search_grams = string_to_array(x.g, ' ')
+    from jsonb_to_recordset(${JSON.stringify(docs)}::jsonb) as x(id int, t text, d text, g text)
     where p.id = x.id`.execute(trx);
   return rows.length;
 }

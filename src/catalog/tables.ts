@@ -22,7 +22,6 @@ export interface CatalogTables {
     search_text: ColumnType<string | null, string | null | undefined, string | null>;
     search_desc: ColumnType<string | null, string | null | undefined, string | null>;
     search_grams: ColumnType<string[] | null, string[] | null | undefined, string[] | null>;
-    search_desc_grams: ColumnType<string[] | null, string[] | null | undefined, string[] | null>;
     /** False: published (reachable by its URL) but not shown in listings or search. */
     listed: Generated<boolean>;
   };

@@ -1,6 +1,6 @@
 -- Search over normalised text (src/catalog/search-normalize.ts) on n-gram indexes that PostgreSQL and
 -- PGlite both have: trigrams (pg_trgm) for 3+ characters, GIN over each product's 1- and 2-character
--- pieces (names; descriptions) for 豆 or 深煎. search_text is null while stale: triggers mark a product on every change that
+-- pieces (names and descriptions) for 豆 or 深煎. search_text is null while stale: triggers mark a product on every change that
 -- touches its names, variants or category, and the catalog recomputes it in the same transaction
 -- (and at start for existing rows).
 create extension if not exists pg_trgm;
@@ -8,15 +8,13 @@ create extension if not exists pg_trgm;
 alter table product add column search_text text;
 alter table product add column search_desc text;
 alter table product add column search_grams text[];
-alter table product add column search_desc_grams text[];
 -- Published but kept out of listings and search (the demo's テスト用 products, reachable by URL for tests).
 alter table product add column listed boolean not null default true;
 update product set listed = false where slug in ('test-beans-8', 'test-mug-10') and name_ja like 'テスト用%';
 
-create index product_search_text_trgm on product using gin (search_text gin_trgm_ops);
-create index product_search_desc_trgm on product using gin (search_desc gin_trgm_ops);
+-- One index over names and descriptions together, so every word of a query narrows the same index scan.
+create index product_search_trgm on product using gin ((search_text || ' ' || search_desc) gin_trgm_ops);
 create index product_search_grams on product using gin (search_grams);
-create index product_search_desc_grams on product using gin (search_desc_grams);
 create index product_search_stale on product (id) where search_text is null;
 -- Keyset pages of the whole catalog and of one category.
 create index product_list_all_idx on product (position, id) where published and listed;
