@@ -172,15 +172,23 @@ export async function loadSearch(db: Db, kind: DbKind, q: { locale: Locale; keyw
     // The ranking reads at most countBound + 1 matches, so a broad word ("豆" in a catalog of coffee)
     // costs the same as a narrow one; past the bound the page says "1,000件以上" and asks to narrow.
     const candidates = base.select(['p.id', 'p.search_text', 'p.position']).limit(countBound + 1);
-    const { rows: ranked } = await sql<{ id: number; matches: number }>`
-      with p as (${candidates})
-      select p.id, count(*) over () as matches from p
-      order by ${rank}, similarity(p.search_text, ${whole}) desc, p.position, p.id
-      limit ${Math.min(perPage, maxDepth - (page - 1) * perPage)} offset ${(page - 1) * perPage}`.execute(trx);
-    const ids = ranked.map((r) => r.id);
-    const found = ids.length ? await withSummary(productsOf(trx).where('p.id', 'in', ids)).execute() : [];
-    const byId = new Map(found.map((r) => [r.id, r]));
-    const rows = ids.map((id) => byId.get(id)!).filter(Boolean);
+    // One statement: rank the candidates, keep the page, and read the page's summaries.
+    const { rows: ranked } = await sql<SummaryRow & { matches: number }>`
+      with p as (${candidates}),
+      r as (
+        select p.id, count(*) over () as matches,
+          row_number() over (order by ${rank}, similarity(p.search_text, ${whole}) desc, p.position, p.id) as ord
+        from p
+      )
+      select r.matches, q.id, q.slug, q.name_ja, q.name_en, q.tax_class, c.slug as category_slug,
+        (select min(v.price) from variant v where v.product_id = q.id) as price_from,
+        (select max(v.price) from variant v where v.product_id = q.id) as price_to,
+        (select max(v.stock) from variant v where v.product_id = q.id) as best_stock,
+        (select i.file_name from product_image i where i.product_id = q.id order by i.position, i.id limit 1) as image
+      from r join product q on q.id = r.id left join category c on c.id = q.category_id
+      where r.ord > ${(page - 1) * perPage} and r.ord <= ${Math.min(page * perPage, maxDepth)}
+      order by r.ord`.execute(trx);
+    const rows = ranked;
     const matches = Number(ranked[0]?.matches ?? 0);
     const counted = ranked.length ? { total: Math.min(matches, countBound), totalCapped: matches > countBound } : await boundedCount(base);
     const pages = Math.ceil(counted.total / perPage);
