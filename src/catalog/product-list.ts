@@ -42,14 +42,9 @@ function visible(db: Db, categorySlug: string | undefined): ProductQuery {
   return q;
 }
 
-async function boundedCount(q: ProductQuery): Promise<{ total: number; totalCapped: boolean }> {
-  const { n } = await q
-    .clearSelect()
-    .select(sql`1`.as('x'))
-    .limit(countBound + 1)
-    .$call((inner) => inner.$castTo<{ x: number }>())
-    .execute()
-    .then((rows) => ({ n: rows.length }));
+async function boundedCount(db: Db, q: ProductQuery): Promise<{ total: number; totalCapped: boolean }> {
+  const { rows } = await sql<{ n: number }>`select count(*)::int as n from (${q.select('p.id').limit(countBound + 1)}) as bounded`.execute(db);
+  const n = Number(rows[0]?.n ?? 0);
   return { total: Math.min(n, countBound), totalCapped: n > countBound };
 }
 
@@ -109,7 +104,7 @@ export async function loadListing(
   const backwards = c?.dir === 'before';
   rowsQ = rowsQ.orderBy('p.position', backwards ? 'desc' : 'asc').orderBy('p.id', backwards ? 'desc' : 'asc').limit(perPage + 1);
   if (!c && page > 1) rowsQ = rowsQ.offset((page - 1) * perPage);
-  const [counted, fetched] = await Promise.all([count(() => boundedCount(base)), rowsQ.execute()]);
+  const [counted, fetched] = await Promise.all([count(() => boundedCount(db, base)), rowsQ.execute()]);
   const more = fetched.length > perPage;
   const rows = fetched.slice(0, perPage);
   if (backwards) rows.reverse();
@@ -190,7 +185,7 @@ export async function loadSearch(db: Db, kind: DbKind, q: { locale: Locale; keyw
       order by r.ord`.execute(trx);
     const rows = ranked;
     const matches = Number(ranked[0]?.matches ?? 0);
-    const counted = ranked.length ? { total: Math.min(matches, countBound), totalCapped: matches > countBound } : await boundedCount(base);
+    const counted = ranked.length ? { total: Math.min(matches, countBound), totalCapped: matches > countBound } : await boundedCount(trx, base);
     const pages = Math.ceil(counted.total / perPage);
     return { items: rows.map((r) => toSummary(q.locale, r)), ...counted, page, pages, next: null, prev: null };
   });

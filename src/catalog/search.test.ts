@@ -228,3 +228,25 @@ test('a search that runs past its time budget is stopped with a "narrow it" mess
   const res = await store.services.catalog.listProducts({ locale: 'ja', keyword: long, page: 1, perPage: 12 });
   assert.equal(res.items.length, 0);
 });
+
+test('past 1,000 matches the count is a bound ("1,000件以上"), numbered pages stop, cursors go on', async () => {
+  const { db } = store.ctx;
+  const { id } = await store.services.catalog.write((trx) => trx.insertInto('category').values({ slug: 'many', name_ja: 'たくさん', name_en: 'Many' }).returning('id').executeTakeFirstOrThrow());
+  await sql`insert into product (slug, category_id, name_ja, name_en, tax_class, published, position)
+    select 'many-' || i, ${id}, '量産マグ ' || i, 'Mass mug ' || i, 'standard', true, 500000 + i from generate_series(1, 1010) i`.execute(db);
+  await sql`insert into variant (product_id, sku, name_ja, name_en, price) select id, 'MANY-' || id, '白', 'White', 1000 from product where slug like 'many-%'`.execute(db);
+  const found = await store.services.catalog.listProducts({ locale: 'ja', keyword: '量産マグ', page: 1, perPage: 12 });
+  assert.equal(found.total, 1000);
+  assert.equal(found.totalCapped, true);
+  assert.equal(found.items.length, 12);
+  const page = await shopper.get('/c/many');
+  assert.match(page.text, /1,000件以上の商品/);
+  assert.match(page.text, /aria-label="84ページ目">84</);
+  const last = await shopper.get('/c/many?page=84');
+  assert.equal(last.status, 200);
+  const next = /href="(\/c\/many\?cursor=[^"]+)" rel="next"/.exec(last.text);
+  assert.ok(next, 'the last numbered page continues with a cursor');
+  const beyond = await shopper.get(next[1]!);
+  assert.equal(beyond.status, 200);
+  assert.match(beyond.text, /最初のページ/);
+});
