@@ -2,6 +2,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AppError } from '../platform/http/errors.ts';
 import type { RouteModule } from '../services.ts';
+import { cursorParam } from './cursor.ts';
 import type { ProductSummary } from './service.ts';
 import { taxRateOf } from './stock-state.ts';
 
@@ -51,21 +52,39 @@ export const catalogApiRoutes: RouteModule = (app, s) => {
         operationId: 'listProducts',
         tags,
         summary: 'List published products',
-        description: 'Keyword search over Japanese and English names and descriptions; ordered as in the store.',
+        description:
+          'Without q: products in shop order; follow next_cursor / prev_cursor to page at any depth (page numbers reach the first 1,000 products). ' +
+          'With q: ranked search (kana, width and long vowels folded; names, variants, categories, SKUs and JAN codes above descriptions), paged by number within the best 1,000. ' +
+          'total counts up to 1,000 (total_capped: more). Searches are rate-limited per network (429) and time-bounded (422).',
         querystring: z.object({
           q: z.string().max(100).optional(),
           category: z.string().regex(/^[a-z0-9-]{1,64}$/).optional(),
           page: z.coerce.number().int().min(1).max(10000).default(1),
+          cursor: z.string().max(64).optional().describe('next_cursor or prev_cursor of a previous page (listing only)'),
           per_page: z.coerce.number().int().min(1).max(100).default(24),
           lang,
         }),
-        response: { 200: z.object({ items: z.array(summarySchema), total: z.number().int(), page: z.number().int(), pages: z.number().int() }), 422: errorSchema },
+        response: {
+          200: z.object({
+            items: z.array(summarySchema),
+            total: z.number().int(),
+            total_capped: z.boolean().describe('true: at least total products match'),
+            page: z.number().int().describe('0 on a cursor page'),
+            pages: z.number().int(),
+            next_cursor: z.string().nullable(),
+            prev_cursor: z.string().nullable(),
+          }),
+          422: errorSchema,
+          429: errorSchema,
+        },
       },
     },
     async (req) => {
       const { q, category, page, per_page } = req.query;
-      const result = await s.catalog.listProducts({ locale: req.locale, page, perPage: per_page, ...(q ? { keyword: q } : {}), ...(category ? { categorySlug: category } : {}) });
-      return { ...result, items: result.items.map(summaryJson) };
+      const cursor = q ? undefined : cursorParam(req.query.cursor, req.locale);
+      if (q?.trim()) await s.catalog.searchLimiter.check(req.ip, req.locale);
+      const r = await s.catalog.listProducts({ locale: req.locale, page, perPage: per_page, ...(cursor ? { cursor } : {}), ...(q ? { keyword: q } : {}), ...(category ? { categorySlug: category } : {}) });
+      return { items: r.items.map(summaryJson), total: r.total, total_capped: r.totalCapped, page: r.page, pages: r.pages, next_cursor: r.next, prev_cursor: r.prev };
     },
   );
 

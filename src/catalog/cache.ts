@@ -6,6 +6,8 @@
 export class CatalogCache {
   private entries = new Map<string, { value: unknown; expires: number }>();
   private generation = 0;
+  /** Loads under way: requests that miss the same key meanwhile wait for it (single flight, no stampede). */
+  private inflight = new Map<string, { generation: number; promise: Promise<unknown> }>();
   /** Off until the change notifications are known to arrive (LISTEN established). */
   enabled = false;
 
@@ -23,18 +25,32 @@ export class CatalogCache {
       return hit.value as T;
     }
     const started = this.generation;
-    const value = await load();
-    if (started === this.generation) {
-      this.entries.set(key, { value, expires: Date.now() + this.ttlMs });
-      // Bounded so arbitrary search keywords cannot grow memory without limit.
-      while (this.entries.size > this.maxEntries) this.entries.delete(this.entries.keys().next().value as string);
-    }
-    return value;
+    const running = this.inflight.get(key);
+    // A load that began before the last change may return stale data: only a load of this generation is shared.
+    if (running && running.generation === started) return running.promise as Promise<T>;
+    const promise = load().then(
+      (value) => {
+        if (this.inflight.get(key)?.promise === promise) this.inflight.delete(key);
+        if (started === this.generation) {
+          this.entries.set(key, { value, expires: Date.now() + this.ttlMs });
+          // Bounded so arbitrary search keywords cannot grow memory without limit.
+          while (this.entries.size > this.maxEntries) this.entries.delete(this.entries.keys().next().value as string);
+        }
+        return value;
+      },
+      (err: unknown) => {
+        if (this.inflight.get(key)?.promise === promise) this.inflight.delete(key);
+        throw err;
+      },
+    );
+    this.inflight.set(key, { generation: started, promise });
+    return promise;
   }
 
   clear(): void {
     this.generation += 1;
     this.entries.clear();
+    this.inflight.clear();
   }
 
   get size(): number {

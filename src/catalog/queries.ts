@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import type { Db } from '../platform/db/database.ts';
 import type { Locale } from '../platform/i18n/index.ts';
 import { imageUrl, mediaUrl } from './images.ts';
-import type { ProductDetail, ProductListQuery, ProductSummary } from './service.ts';
+import type { ProductDetail } from './service.ts';
 import { stockState } from './stock-state.ts';
 
 /** Escapes LIKE wildcards so a shopper's "100%" or "_" matches literally. */
@@ -10,7 +10,7 @@ export function escapeLike(term: string): string {
   return term.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
 
-/** Splits a search box entry into at most 5 terms, normalizing full-width letters and digits. */
+/** The console's product filter: at most 5 terms, full-width letters and digits normalised (shop search: search-normalize.ts). */
 export function searchTerms(keyword: string | undefined): string[] {
   if (!keyword) return [];
   return keyword.normalize('NFKC').trim().split(/\s+/).filter(Boolean).slice(0, 5).map((t) => t.slice(0, 50));
@@ -19,59 +19,6 @@ export function searchTerms(keyword: string | undefined): string[] {
 export async function loadCategories(db: Db, locale: Locale) {
   const rows = await db.selectFrom('category').select(['slug', 'name_ja', 'name_en']).orderBy('position').orderBy('id').execute();
   return rows.map((r) => ({ slug: r.slug, name: locale === 'en' ? r.name_en : r.name_ja }));
-}
-
-/** Published products that have at least one variant (a product without one cannot be sold). */
-function listingBase(db: Db, q: ProductListQuery) {
-  let query = db
-    .selectFrom('product as p')
-    .leftJoin('category as c', 'c.id', 'p.category_id')
-    .where('p.published', '=', true)
-    .where((eb) => eb.exists(eb.selectFrom('variant').select('id').whereRef('variant.product_id', '=', 'p.id')));
-  if (q.categorySlug) query = query.where('c.slug', '=', q.categorySlug);
-  for (const term of searchTerms(q.keyword)) {
-    const pattern = `%${escapeLike(term)}%`;
-    query = query.where(
-      sql<boolean>`(p.name_ja ilike ${pattern} escape '\\' or p.name_en ilike ${pattern} escape '\\' or p.description_ja ilike ${pattern} escape '\\' or p.description_en ilike ${pattern} escape '\\')`,
-    );
-  }
-  return query;
-}
-
-export async function loadProductList(db: Db, q: ProductListQuery) {
-  const perPage = Math.min(Math.max(1, Math.trunc(q.perPage)), 100);
-  const page = Math.max(1, Math.trunc(q.page) || 1);
-  const { total } = await listingBase(db, q).select(sql<number>`count(*)::int`.as('total')).executeTakeFirstOrThrow();
-  const rows = await listingBase(db, q)
-    .select([
-      'p.id',
-      'p.slug',
-      'p.name_ja',
-      'p.name_en',
-      'p.tax_class',
-      'c.slug as category_slug',
-      (eb) => eb.selectFrom('variant').select(sql<number>`min(price)`.as('m')).whereRef('variant.product_id', '=', 'p.id').as('price_from'),
-      (eb) => eb.selectFrom('variant').select(sql<number>`max(price)`.as('m')).whereRef('variant.product_id', '=', 'p.id').as('price_to'),
-      (eb) => eb.selectFrom('variant').select(sql<number>`max(stock)`.as('m')).whereRef('variant.product_id', '=', 'p.id').as('best_stock'),
-      (eb) => eb.selectFrom('product_image').select('file_name').whereRef('product_image.product_id', '=', 'p.id').orderBy('position').orderBy('id').limit(1).as('image'),
-    ])
-    .orderBy('p.position')
-    .orderBy('p.id')
-    .limit(perPage)
-    .offset((page - 1) * perPage)
-    .execute();
-  const items: ProductSummary[] = rows.map((r) => ({
-    id: r.id,
-    slug: r.slug,
-    name: q.locale === 'en' ? r.name_en : r.name_ja,
-    priceFrom: Number(r.price_from ?? 0),
-    priceTo: Number(r.price_to ?? 0),
-    taxClass: r.tax_class,
-    // A product is as available as its best variant.
-    stockState: stockState(Number(r.best_stock ?? 0)),
-    imageUrl: imageUrl(r.image, r.category_slug),
-  }));
-  return { items, total, page, pages: Math.ceil(total / perPage) };
 }
 
 export async function loadProduct(db: Db, slug: string, locale: Locale): Promise<ProductDetail | null> {

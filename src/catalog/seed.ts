@@ -30,12 +30,12 @@ export async function seedDemoCatalog(db: Db): Promise<number> {
         .executeTakeFirstOrThrow();
       categoryIds.set(c.slug, row.id);
     }
-    // The two test-* products (bought by the browser test) sort last so the demo shop front stays believable.
+    // The two test-* products (bought by the browser tests through their URLs) are kept out of listings and search.
     const products = [...coffeeProducts, ...goodsProducts];
     for (const [position, p] of products.entries()) {
       const { id } = await trx
         .insertInto('product')
-        .values({ slug: p.slug, category_id: categoryIds.get(p.category) ?? null, name_ja: p.ja, name_en: p.en, description_ja: p.dja, description_en: p.den, tax_class: p.tax, published: true, position: p.slug.startsWith('test-') ? 100_000 + position : position * 10 })
+        .values({ slug: p.slug, category_id: categoryIds.get(p.category) ?? null, name_ja: p.ja, name_en: p.en, description_ja: p.dja, description_en: p.den, tax_class: p.tax, published: true, listed: !p.slug.startsWith('test-'), position: p.slug.startsWith('test-') ? 100_000 + position : position * 10 })
         .returning('id')
         .executeTakeFirstOrThrow();
       await trx

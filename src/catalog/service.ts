@@ -3,7 +3,12 @@ import type { Db } from '../platform/db/database.ts';
 import type { Locale } from '../platform/i18n/index.ts';
 import { notify } from '../platform/db/database.ts';
 import { CatalogCache } from './cache.ts';
-import { loadCategories, loadProduct, loadProductList, searchTerms } from './queries.ts';
+import type { Cursor } from './cursor.ts';
+import { loadListing, loadSearch, type ListPage } from './product-list.ts';
+import { loadCategories, loadProduct } from './queries.ts';
+import { refreshSearchIndex } from './search-index.ts';
+import { SearchLimiter } from './search-limit.ts';
+import { searchTerms } from './search-normalize.ts';
 import { checkStock, releaseStock, reserveStock } from './stock.ts';
 import type { TaxClass } from './tables.ts';
 import { variantsForSale } from './variants.ts';
@@ -51,13 +56,18 @@ export interface ProductListQuery {
   locale: Locale;
   categorySlug?: string;
   keyword?: string;
-  page: number;
+  /** Offset pages: search results and the first pages of a listing (both bounded, see product-list.ts). */
+  page?: number;
+  /** Keyset pages of a listing (ignored with a keyword). */
+  cursor?: Cursor;
   perPage: number;
 }
 
 export interface CatalogService {
   categories(locale: Locale): Promise<Array<{ slug: string; name: string }>>;
-  listProducts(query: ProductListQuery): Promise<{ items: ProductSummary[]; total: number; page: number; pages: number }>;
+  listProducts(query: ProductListQuery): Promise<ListPage>;
+  /** Per-network search rate (check before a search, cached or not). */
+  searchLimiter: SearchLimiter;
   product(slug: string, locale: Locale): Promise<ProductDetail | null>;
   /** Reads through `trx` when given, so it can run inside the caller's transaction. Always fresh. */
   variantsForSale(variantIds: number[], locale: Locale, trx?: Db): Promise<Map<number, VariantForSale>>;
@@ -97,11 +107,19 @@ export function createCatalog(ctx: AppContext): CatalogService {
     // Without notifications a cache could go stale, so it stays off.
     (err: unknown) => ctx.log.error({ err }, 'catalog cache disabled: cannot listen for changes'),
   );
+  // Start step: index products written before search existed (or while it was stale).
+  refreshSearchIndex(ctx.db).catch((err: unknown) => ctx.log.error({ err }, 'catalog search index refresh failed'));
   return {
+    searchLimiter: new SearchLimiter(),
     categories: (locale) => cache.through(`categories:${locale}`, () => loadCategories(ctx.db, locale)),
     listProducts: (q) => {
-      const key = JSON.stringify(['list', q.locale, q.categorySlug ?? '', searchTerms(q.keyword), q.page, q.perPage]);
-      return cache.through(key, () => loadProductList(ctx.db, q));
+      const terms = searchTerms(q.keyword);
+      if (terms.length) {
+        const key = JSON.stringify(['search', q.locale, q.categorySlug ?? '', terms, q.page ?? 1, q.perPage]);
+        return cache.through(key, () => loadSearch(ctx.db, ctx.database.kind, { ...q, keyword: terms.join(' ') }));
+      }
+      const key = JSON.stringify(['list', q.locale, q.categorySlug ?? '', q.cursor ?? null, q.cursor ? 0 : (q.page ?? 1), q.perPage]);
+      return cache.through(key, () => loadListing(ctx.db, q, (count) => cache.through(JSON.stringify(['count', q.categorySlug ?? '']), count)));
     },
     product: (slug, locale) => cache.through(JSON.stringify(['product', slug, locale]), () => loadProduct(ctx.db, slug, locale)),
     variantsForSale: (ids, locale, trx) => variantsForSale(trx ?? ctx.db, ids, locale),
@@ -112,6 +130,8 @@ export function createCatalog(ctx: AppContext): CatalogService {
     async write(fn) {
       const result = await ctx.db.transaction().execute(async (trx) => {
         const out = await fn(trx);
+        // Search text follows every name, variant and category change in the same transaction.
+        await refreshSearchIndex(trx);
         await notify(trx, catalogChannel);
         return out;
       });

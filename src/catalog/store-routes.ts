@@ -11,7 +11,9 @@ import { storePage } from '../storefront/layout.ts';
 import { placeholderUrl } from './images.ts';
 import { t } from './messages.ts';
 import { productPage } from './product-page.ts';
-import { breadcrumbs, pagination, productGrid } from './store-views.ts';
+import { cursorParam } from './cursor.ts';
+import { maxDepth } from './product-list.ts';
+import { breadcrumbs, keysetPagination, pagination, productGrid } from './store-views.ts';
 import { uploadPath } from './uploads.ts';
 
 export const perPage = 12;
@@ -91,28 +93,38 @@ async function listing(req: FastifyRequest, reply: Parameters<typeof sendHtml>[0
   const l = req.locale;
   const q = keywordParam(req);
   const page = pageParam(req);
+  const cursor = q ? undefined : cursorParam((req.query as Record<string, unknown>).cursor, l);
+  if (q) await s.catalog.searchLimiter.check(req.ip, l);
   const [chrome, settings, result] = await Promise.all([
     s.chrome(req),
     s.shop.get(),
-    s.catalog.listProducts({ locale: l, page, perPage, ...(q ? { keyword: q } : {}), ...(category ? { categorySlug: category.slug } : {}) }),
+    s.catalog.listProducts({ locale: l, page, perPage, ...(cursor ? { cursor } : {}), ...(q ? { keyword: q } : {}), ...(category ? { categorySlug: category.slug } : {}) }),
   ]);
   const base = category ? `/c/${category.slug}` : '/products';
-  const hrefFor = (n: number) => {
+  const hrefWith = (set: Record<string, string>) => {
     const params = new URLSearchParams();
     if (q) params.set('q', q);
-    if (n > 1) params.set('page', String(n));
+    for (const [k, v] of Object.entries(set)) params.set(k, v);
     const qs = params.toString();
     return qs ? `${base}?${qs}` : base;
   };
+  const hrefFor = (n: number) => hrefWith(n > 1 ? { page: String(n) } : {});
   const heading = q ? t(l, 'searchResults', { q }) : category ? category.name : t(l, 'allProducts');
   const trail = [{ href: '/', label: t(l, 'home') }, ...(category && q ? [{ href: base, label: category.name }] : []), { label: heading }];
   const empty = q ? t(l, 'noResults') : category ? t(l, 'emptyCategory') : t(l, 'noResults');
+  const count = result.totalCapped ? t(l, 'resultCountAtLeast', { n: result.total.toLocaleString('en') }) : t(l, 'resultCount', { n: result.total.toLocaleString('en') });
+  // The first pages (down to the 1,000th product) are numbered; past them, and on every page reached by
+  // 次へ / 前へ, a listing follows keyset links that cost the same at any depth. Search stops at its best 1,000.
+  const numberedPages = Math.min(result.pages, Math.ceil(maxDepth / perPage));
+  const pager = cursor
+    ? keysetPagination(l, { first: base + (q ? `?q=${encodeURIComponent(q)}` : ''), prev: result.prev ? hrefWith({ cursor: result.prev }) : null, next: result.next ? hrefWith({ cursor: result.next }) : null })
+    : pagination(l, page, numberedPages, hrefFor, !q && page >= numberedPages && result.next ? hrefWith({ cursor: result.next }) : undefined);
   const body = html`${breadcrumbs(l, trail)}
 <h1>${heading}</h1>
-<p class="muted small" role="status">${t(l, 'resultCount', { n: result.total })}${result.pages > 1 ? html` · ${t(l, 'pageOf', { page, pages: result.pages })}` : ''}</p>
+<p class="muted small" role="status">${count}${!cursor && result.pages > 1 && !result.totalCapped ? html` · ${t(l, 'pageOf', { page, pages: result.pages })}` : ''}</p>
 ${result.items.length ? productGrid(l, result.items) : html`<p class="alert alert-info">${empty}</p>`}
-${pagination(l, page, result.pages, hrefFor)}`;
-  const title = page > 1 ? `${heading} (${t(l, 'pageOf', { page, pages: result.pages })})` : heading;
+${pager}`;
+  const title = !cursor && page > 1 ? `${heading} (${t(l, 'pageOf', { page, pages: result.pages })})` : heading;
   const description = category ? t(l, 'categoryDescription', { shop: settings.name, category: category.name }) : t(l, 'listDescription', { shop: settings.name });
   return sendHtml(reply, storePage(req, chrome, { title, body, description, ...(q ? { searchQuery: q } : {}), ...(category ? { currentCategory: category.slug } : {}) }));
 }

@@ -32,8 +32,8 @@ ${trail.map((c) => html`<li>${c.href ? html`<a href="${c.href}">${c.label}</a>` 
 }
 
 /** Accessible pagination: real links, the current page marked, previous/next with text labels. */
-export function pagination(l: Locale, page: number, pages: number, hrefFor: (page: number) => string): SafeHtml {
-  if (pages <= 1) return html``;
+export function pagination(l: Locale, page: number, pages: number, hrefFor: (page: number) => string, nextBeyond?: string): SafeHtml {
+  if (pages <= 1 && !nextBeyond) return html``;
   const numbers = pageWindow(page, pages);
   return html`<nav class="pagination" aria-label="${t(l, 'pagination')}">
 ${page > 1 ? html`<a href="${hrefFor(page - 1)}" rel="prev">${t(l, 'previous')}</a>` : ''}
@@ -44,7 +44,17 @@ ${numbers.map((n) =>
       ? html`<a href="${hrefFor(n)}" aria-current="page" aria-label="${t(l, 'pageN', { n })}">${n}</a>`
       : html`<a href="${hrefFor(n)}" aria-label="${t(l, 'pageN', { n })}">${n}</a>`,
 )}
-${page < pages ? html`<a href="${hrefFor(page + 1)}" rel="next">${t(l, 'next')}</a>` : ''}
+${page < pages ? html`<a href="${hrefFor(page + 1)}" rel="next">${t(l, 'next')}</a>` : nextBeyond ? html`<a href="${nextBeyond}" rel="next">${t(l, 'next')}</a>` : ''}
+</nav>`;
+}
+
+/** Pagination by position (keyset): the first page, previous and next; the same cost at any depth. */
+export function keysetPagination(l: Locale, links: { first: string | null; prev: string | null; next: string | null }): SafeHtml {
+  if (!links.prev && !links.next) return html``;
+  return html`<nav class="pagination" aria-label="${t(l, 'pagination')}">
+${links.first && links.prev ? html`<a href="${links.first}">${t(l, 'firstPage')}</a>` : ''}
+${links.prev ? html`<a href="${links.prev}" rel="prev">${t(l, 'previous')}</a>` : ''}
+${links.next ? html`<a href="${links.next}" rel="next">${t(l, 'next')}</a>` : ''}
 </nav>`;
 }
 

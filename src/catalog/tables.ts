@@ -18,6 +18,12 @@ export interface CatalogTables {
     position: Generated<number>;
     created_at: Timestamp;
     updated_at: Timestamp;
+    /** Normalised names, variants, category, SKUs and JAN codes; null while stale (see search-index.ts). */
+    search_text: ColumnType<string | null, string | null | undefined, string | null>;
+    search_desc: ColumnType<string | null, string | null | undefined, string | null>;
+    search_grams: ColumnType<string[] | null, string[] | null | undefined, string[] | null>;
+    /** False: published (reachable by its URL) but not shown in listings or search. */
+    listed: Generated<boolean>;
   };
   variant: {
     id: Generated<number>;

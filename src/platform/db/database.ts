@@ -73,8 +73,10 @@ async function openPostgres(url: string, max: number, t: Timeouts): Promise<Data
 
 async function openPGlite(dir: string | undefined, t: Timeouts): Promise<DatabaseHandle> {
   const { PGlite } = await import('@electric-sql/pglite');
+  // Catalog search's trigram indexes (PostgreSQL ships pg_trgm in contrib; PGlite as a separate import).
+  const { pg_trgm } = await import('@electric-sql/pglite/contrib/pg_trgm');
   if (dir) mkdirSync(dir, { recursive: true });
-  const pglite = await PGlite.create(dir ? { dataDir: dir } : {});
+  const pglite = await PGlite.create({ ...(dir ? { dataDir: dir } : {}), extensions: { pg_trgm } });
   const pool = new PGlitePool(pglite, { acquireTimeoutMs: t.dbAcquireTimeoutMs });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: pool as never }) });
   return {
