@@ -20,6 +20,7 @@ import { checkoutApiRoutes } from './checkout/api-routes.ts';
 import { createCheckout } from './checkout/service.ts';
 import { checkoutStoreRoutes } from './checkout/store-routes.ts';
 import { createDetection } from './detection/service.ts';
+import { createSecurityEvents, registerSecurityEventHooks } from './security-events/service.ts';
 import { scheduleGuardEventRetention } from './platform/security/guard-retention.ts';
 import { createBackupSchedule } from './backup/service.ts';
 import { createRetention } from './retention/service.ts';
@@ -57,6 +58,7 @@ const apiRoutes: RouteModule[] = [catalogApiRoutes, cartApiRoutes, checkoutApiRo
 
 export function createServices(ctx: AppContext): Services {
   const cookies = cookiePolicy(ctx.config.publicUrl);
+  createSecurityEvents(ctx); // issue 12: one stream of security events (table security_event, detectors subscribe)
   const shop = createShopSettings(ctx);
   const catalog = createCatalog(ctx);
   const cart = createCart(ctx, { catalog });
@@ -107,6 +109,7 @@ export async function buildApp(ctx: AppContext, services = createServices(ctx), 
     scriptOrigins: (req) => scriptInventoryOf(ctx).originsFor(req), // T6: approved third-party scripts only, never on payment pages
     renderErrorPage: (req, status, message) => (req.url.startsWith('/admin') ? adminErrorPage(req, status, message) : storeErrorPage(req, status, message)),
   });
+  registerSecurityEventHooks(app, ctx);
 
   await app.register(swagger, {
     openapi: {

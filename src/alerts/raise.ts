@@ -3,6 +3,15 @@ import { activeOwnerEmails } from '../identity/staff-accounts.ts';
 import type { Db } from '../platform/db/database.ts';
 import { queueMail } from '../platform/mail/mailer.ts';
 import type { AlertSeverity } from './tables.ts';
+import { recordSecurityEvent, type SecurityEventKind } from '../platform/security/event-stream.ts';
+
+/** Findings reach the security-event stream through the alert they raise (one place for every finder). */
+function alertEventKind(kind: string): SecurityEventKind | null {
+  if (kind.startsWith('integrity')) return 'integrity.finding';
+  if (kind.startsWith('page_')) return 'page_watch.finding';
+  if (kind === 'pan_found') return 'pan_scan.find';
+  return null;
+}
 
 export interface AlertInput {
   kind: string;
@@ -20,6 +29,8 @@ export interface AlertInput {
  */
 export async function raiseAlert(db: Db, input: AlertInput): Promise<{ id: number; isNew: boolean }> {
   const fingerprint = input.fingerprint ?? `${input.kind}:${input.title}`;
+  const eventKind = alertEventKind(input.kind);
+  if (eventKind) recordSecurityEvent(db, { kind: eventKind, outcome: 'detected', severity: input.severity, detail: { alert: input.kind, fingerprint: fingerprint.slice(0, 120) } });
   return db.transaction().execute(async (trx) => {
     const existing = await trx
       .updateTable('alert')

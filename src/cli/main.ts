@@ -8,6 +8,7 @@ import { auditCommand } from '../audit/cli.ts';
 import { keysCommand } from '../vault/cli.ts';
 import { backupCommand } from '../backup/cli.ts';
 import { retentionCommand } from '../retention/cli.ts';
+import { securityCommand } from '../security-events/cli.ts';
 
 type Command = { summary: string; run(args: string[]): Promise<number> };
 
@@ -28,6 +29,7 @@ const commands: Record<string, Command> = {
   audit: auditCommand,
   backup: backupCommand,
   retention: retentionCommand,
+  security: securityCommand,
   migrate: {
     summary: 'apply pending database migrations',
     run: () =>
