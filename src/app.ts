@@ -21,6 +21,7 @@ import { createCheckout } from './checkout/service.ts';
 import { checkoutStoreRoutes } from './checkout/store-routes.ts';
 import { createDetection } from './detection/service.ts';
 import { createSecurityEvents, registerSecurityEventHooks } from './security-events/service.ts';
+import { createBans, registerBanHooks } from './bans/service.ts';
 import { scheduleGuardEventRetention } from './platform/security/guard-retention.ts';
 import { createBackupSchedule } from './backup/service.ts';
 import { createRetention } from './retention/service.ts';
@@ -59,6 +60,7 @@ const apiRoutes: RouteModule[] = [catalogApiRoutes, cartApiRoutes, checkoutApiRo
 export function createServices(ctx: AppContext): Services {
   const cookies = cookiePolicy(ctx.config.publicUrl);
   createSecurityEvents(ctx); // issue 12: one stream of security events (table security_event, detectors subscribe)
+  createBans(ctx); // issue 12: detectors and bans every instance enforces (Redis with REDIS_URL, else the database)
   const shop = createShopSettings(ctx);
   const catalog = createCatalog(ctx);
   const cart = createCart(ctx, { catalog });
@@ -110,6 +112,7 @@ export async function buildApp(ctx: AppContext, services = createServices(ctx), 
     renderErrorPage: (req, status, message) => (req.url.startsWith('/admin') ? adminErrorPage(req, status, message) : storeErrorPage(req, status, message)),
   });
   registerSecurityEventHooks(app, ctx);
+  registerBanHooks(app, ctx); // banned clients get a 403 first; then the attack classifier
 
   await app.register(swagger, {
     openapi: {

@@ -9,6 +9,7 @@ import { keysCommand } from '../vault/cli.ts';
 import { backupCommand } from '../backup/cli.ts';
 import { retentionCommand } from '../retention/cli.ts';
 import { securityCommand } from '../security-events/cli.ts';
+import { bansCommand } from '../bans/cli.ts';
 
 type Command = { summary: string; run(args: string[]): Promise<number> };
 
@@ -30,6 +31,7 @@ const commands: Record<string, Command> = {
   backup: backupCommand,
   retention: retentionCommand,
   security: securityCommand,
+  bans: bansCommand,
   migrate: {
     summary: 'apply pending database migrations',
     run: () =>
