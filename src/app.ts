@@ -8,6 +8,7 @@ import { auditAdminRequests } from './audit/record.ts';
 import { adminErrorPage } from './admin/layout.ts';
 import { adminDashboardRoutes } from './admin/dashboard-routes.ts';
 import { auditAdminRoutes } from './audit/admin-routes.ts';
+import { alertsAdminRoutes } from './alerts/admin-routes.ts';
 import { cartApiRoutes } from './cart/api-routes.ts';
 import { cartOwnerOf } from './cart/owner.ts';
 import { createCart } from './cart/service.ts';
@@ -54,7 +55,7 @@ import type { RouteModule, Services } from './services.ts';
 import { storeErrorPage } from './storefront/layout.ts';
 
 const storeRoutes: RouteModule[] = [catalogStoreRoutes, cartStoreRoutes, checkoutStoreRoutes, ordersStoreRoutes, identityStoreRoutes, shopStoreRoutes, integrityStoreRoutes, cardStoreRoutes];
-const adminRoutes: RouteModule[] = [adminDashboardRoutes, catalogAdminRoutes, ordersAdminRoutes, identityAdminRoutes, shopAdminRoutes, mailboxAdminRoutes, integrityAdminRoutes, cardAdminRoutes, auditAdminRoutes, exportsAdminRoutes];
+const adminRoutes: RouteModule[] = [adminDashboardRoutes, catalogAdminRoutes, ordersAdminRoutes, identityAdminRoutes, shopAdminRoutes, mailboxAdminRoutes, integrityAdminRoutes, cardAdminRoutes, auditAdminRoutes, exportsAdminRoutes, alertsAdminRoutes];
 const apiRoutes: RouteModule[] = [catalogApiRoutes, cartApiRoutes, checkoutApiRoutes, ordersApiRoutes, identityApiRoutes];
 
 export function createServices(ctx: AppContext): Services {

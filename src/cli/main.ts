@@ -10,6 +10,7 @@ import { backupCommand } from '../backup/cli.ts';
 import { retentionCommand } from '../retention/cli.ts';
 import { securityCommand } from '../security-events/cli.ts';
 import { bansCommand } from '../bans/cli.ts';
+import { alertsCommand } from '../alerts/cli.ts';
 
 type Command = { summary: string; run(args: string[]): Promise<number> };
 
@@ -32,6 +33,7 @@ const commands: Record<string, Command> = {
   retention: retentionCommand,
   security: securityCommand,
   bans: bansCommand,
+  alerts: alertsCommand,
   migrate: {
     summary: 'apply pending database migrations',
     run: () =>
