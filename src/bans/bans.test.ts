@@ -153,6 +153,23 @@ async function twoInstances(label: string, redisUrl: string | undefined) {
   }
 }
 
+test('without TRUST_PROXY a forged X-Forwarded-For changes nothing: the probe is the proxy\'s (loopback, never banned), not the forged address', async () => {
+  const plain = await startTestStore();
+  try {
+    const forged = new TestClient(plain.url, { 'x-forwarded-for': '203.0.113.88', 'user-agent': 'Mozilla/5.0', accept: 'text/html' });
+    await forged.get('/uploads/c99.php');
+    await bansOf(plain.ctx).detectors.settled();
+    assert.equal(bansOf(plain.ctx).match('203.0.113.88'), null);
+    assert.equal(bansOf(plain.ctx).match('127.0.0.1'), null);
+    assert.equal((await forged.get('/')).status, 200);
+    await securityEventsOf(plain.ctx).flush();
+    const [probe] = await querySecurityEvents(plain.ctx.db, { kind: 'request.attack', unmasked: true });
+    assert.equal(probe!.ip, '127.0.0.1');
+  } finally {
+    await plain.close();
+  }
+});
+
 describe('two app instances', () => {
   test('without Redis: a ban decided on one instance is enforced on the other (database + NOTIFY)', async () => {
     await twoInstances('database', undefined);
