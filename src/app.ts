@@ -8,6 +8,7 @@ import { auditAdminRequests } from './audit/record.ts';
 import { adminErrorPage } from './admin/layout.ts';
 import { adminDashboardRoutes } from './admin/dashboard-routes.ts';
 import { auditAdminRoutes } from './audit/admin-routes.ts';
+import { alertsAdminRoutes } from './alerts/admin-routes.ts';
 import { cartApiRoutes } from './cart/api-routes.ts';
 import { cartOwnerOf } from './cart/owner.ts';
 import { createCart } from './cart/service.ts';
@@ -20,6 +21,8 @@ import { checkoutApiRoutes } from './checkout/api-routes.ts';
 import { createCheckout } from './checkout/service.ts';
 import { checkoutStoreRoutes } from './checkout/store-routes.ts';
 import { createDetection } from './detection/service.ts';
+import { createSecurityEvents, registerSecurityEventHooks } from './security-events/service.ts';
+import { createBans, registerBanHooks } from './bans/service.ts';
 import { scheduleGuardEventRetention } from './platform/security/guard-retention.ts';
 import { createBackupSchedule } from './backup/service.ts';
 import { createRetention } from './retention/service.ts';
@@ -53,11 +56,13 @@ import type { RouteModule, Services } from './services.ts';
 import { storeErrorPage } from './storefront/layout.ts';
 
 const storeRoutes: RouteModule[] = [catalogStoreRoutes, cartStoreRoutes, checkoutStoreRoutes, ordersStoreRoutes, identityStoreRoutes, shopStoreRoutes, integrityStoreRoutes, cardStoreRoutes];
-const adminRoutes: RouteModule[] = [adminDashboardRoutes, catalogAdminRoutes, ordersAdminRoutes, identityAdminRoutes, shopAdminRoutes, mailboxAdminRoutes, integrityAdminRoutes, cardAdminRoutes, auditAdminRoutes, exportsAdminRoutes];
+const adminRoutes: RouteModule[] = [adminDashboardRoutes, catalogAdminRoutes, ordersAdminRoutes, identityAdminRoutes, shopAdminRoutes, mailboxAdminRoutes, integrityAdminRoutes, cardAdminRoutes, auditAdminRoutes, exportsAdminRoutes, alertsAdminRoutes];
 const apiRoutes: RouteModule[] = [catalogApiRoutes, cartApiRoutes, checkoutApiRoutes, ordersApiRoutes, identityApiRoutes];
 
 export function createServices(ctx: AppContext): Services {
   const cookies = cookiePolicy(ctx.config.publicUrl);
+  createSecurityEvents(ctx); // issue 12: one stream of security events (table security_event, detectors subscribe)
+  createBans(ctx); // issue 12: detectors and bans every instance enforces (Redis with REDIS_URL, else the database)
   const shop = createShopSettings(ctx);
   const catalog = createCatalog(ctx);
   const cart = createCart(ctx, { catalog });
@@ -109,6 +114,8 @@ export async function buildApp(ctx: AppContext, services = createServices(ctx), 
     scriptOrigins: (req) => scriptInventoryOf(ctx).originsFor(req), // T6: approved third-party scripts only, never on payment pages
     renderErrorPage: (req, status, message) => (req.url.startsWith('/admin') ? adminErrorPage(req, status, message) : storeErrorPage(req, status, message)),
   });
+  registerSecurityEventHooks(app, ctx);
+  registerBanHooks(app, ctx); // banned clients get a 403 first; then the attack classifier
 
   await app.register(swagger, {
     openapi: {

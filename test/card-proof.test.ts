@@ -219,7 +219,7 @@ async function tableCounts(): Promise<Record<string, number>> {
   const out: Record<string, number> = {};
   for (const { table_name } of tables.rows) {
     // Refusals are recorded (guard_event, the audit trail of staff requests); background tasks write their own tables.
-    if (['guard_event', 'audit_entry', 'audit_checkpoint', 'job', 'page_baseline', 'pan_scan_run', 'integrity_finding', 'alert'].includes(table_name)) continue;
+    if (['guard_event', 'audit_entry', 'audit_checkpoint', 'job', 'page_baseline', 'pan_scan_run', 'integrity_finding', 'alert', 'security_event'].includes(table_name)) continue;
     out[table_name] = Number((await sql<{ n: number }>`select count(*)::int as n from ${sql.table(table_name)}`.execute(store.ctx.db)).rows[0]!.n);
   }
   return out;

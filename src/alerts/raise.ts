@@ -3,6 +3,15 @@ import { activeOwnerEmails } from '../identity/staff-accounts.ts';
 import type { Db } from '../platform/db/database.ts';
 import { queueMail } from '../platform/mail/mailer.ts';
 import type { AlertSeverity } from './tables.ts';
+import { recordSecurityEvent, type SecurityEventKind } from '../platform/security/event-stream.ts';
+
+/** Findings reach the security-event stream through the alert they raise (one place for every finder). */
+function alertEventKind(kind: string): SecurityEventKind | null {
+  if (kind.startsWith('integrity')) return 'integrity.finding';
+  if (kind.startsWith('page_')) return 'page_watch.finding';
+  if (kind === 'pan_found') return 'pan_scan.find';
+  return null;
+}
 
 export interface AlertInput {
   kind: string;
@@ -14,35 +23,54 @@ export interface AlertInput {
   fingerprint?: string;
 }
 
+/** How long an open alert stays quiet before the owners are mailed again; 0: never again. */
+export const repeatWindowMs: Record<AlertSeverity, number> = { critical: 30 * 60_000, high: 4 * 3600_000, medium: 24 * 3600_000, low: 0 };
+export const repeatCap = 12;
+
+async function mailOwners(trx: Db, id: number, input: AlertInput, nth: number) {
+  const reminder = nth > 1 ? ` (${nth})` : '';
+  for (const to of await activeOwnerEmails(trx)) {
+    await queueMail(trx, {
+      kind: 'security_alert',
+      to,
+      subject: `[omamori] ${input.severity.toUpperCase()}${reminder}: ${input.title}`,
+      text: `${input.title}\n\n${JSON.stringify(input.detail ?? {}, null, 2)}\n\n管理画面の「アラート」(/admin/security/alerts/${id}) で確認し、対応したら確認済みにしてください。確認済みになるまで、このアラートは繰り返し通知されます。\nReview it under Alerts in the admin console (/admin/security/alerts/${id}) and acknowledge it once handled; until then it is mailed again.`,
+    });
+  }
+}
+
 /**
  * Records a security alert and, when it is new, e-mails every active owner. Detail must never
  * contain a card number or personal data: callers pass locations, masked values and counts only.
  */
 export async function raiseAlert(db: Db, input: AlertInput): Promise<{ id: number; isNew: boolean }> {
   const fingerprint = input.fingerprint ?? `${input.kind}:${input.title}`;
+  const eventKind = alertEventKind(input.kind);
+  if (eventKind) recordSecurityEvent(db, { kind: eventKind, outcome: 'detected', severity: input.severity, detail: { alert: input.kind, fingerprint: fingerprint.slice(0, 120) } });
   return db.transaction().execute(async (trx) => {
     const existing = await trx
       .updateTable('alert')
       .set({ occurrences: sql`occurrences + 1`, last_seen_at: new Date() })
       .where('fingerprint', '=', fingerprint)
       .where('acknowledged_at', 'is', null)
-      .returning('id')
+      .returning(['id', 'last_notified_at', 'notifications', 'severity'])
       .executeTakeFirst();
-    if (existing) return { id: existing.id, isNew: false };
+    if (existing) {
+      // Issue 12: still open after its window: the owners are told again (up to a cap), not once for ever.
+      const window = repeatWindowMs[existing.severity];
+      if (window > 0 && existing.notifications < repeatCap && Date.now() - new Date(existing.last_notified_at).getTime() >= window) {
+        await trx.updateTable('alert').set({ last_notified_at: new Date(), notifications: sql`notifications + 1` }).where('id', '=', existing.id).execute();
+        await mailOwners(trx, existing.id, input, existing.notifications + 1);
+      }
+      return { id: existing.id, isNew: false };
+    }
     const row = await trx
       .insertInto('alert')
       .values({ kind: input.kind, severity: input.severity, title: input.title, detail: JSON.stringify(input.detail ?? {}), fingerprint })
       .onConflict((oc) => oc.column('fingerprint').where('acknowledged_at', 'is', null).doUpdateSet({ occurrences: sql`alert.occurrences + 1`, last_seen_at: new Date() }))
       .returning('id')
       .executeTakeFirstOrThrow();
-    for (const to of await activeOwnerEmails(trx)) {
-      await queueMail(trx, {
-        kind: 'security_alert',
-        to,
-        subject: `[omamori] ${input.severity.toUpperCase()}: ${input.title}`,
-        text: `${input.title}\n\n${JSON.stringify(input.detail ?? {}, null, 2)}\n\n管理画面の「アラート」で確認してください。 / Review it under Alerts in the admin console.`,
-      });
-    }
+    await mailOwners(trx, row.id, input, 1);
     return { id: row.id, isNew: true };
   });
 }

@@ -15,5 +15,8 @@ export interface AlertTables {
     last_seen_at: ColumnType<Date, Date | undefined, Date>;
     acknowledged_at: Date | null;
     acknowledged_by: number | null;
+    acknowledgement_note: string | null;
+    last_notified_at: ColumnType<Date, Date | undefined, Date>;
+    notifications: Generated<number>;
   };
 }

@@ -30,6 +30,7 @@ export const auditActions = [
   'audit.verify_failed',
   // T1/T6: integrity decisions (src/integrity): acknowledging a finding, a new payment-page baseline, the script inventory.
   'integrity.acknowledge',
+  'alert.acknowledge',
   'integrity.page_baseline_approve',
   'script.add',
   'script.approve',

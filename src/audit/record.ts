@@ -5,6 +5,8 @@ import type { Services } from '../services.ts';
 import { appendAudit, type AuditAction, type AuditDetail, type AuditRecord } from './chain.ts';
 import { auditOf } from './service.ts';
 import type { AuditResult } from './tables.ts';
+import { recordSecurityEvent, type DetailValue } from '../platform/security/event-stream.ts';
+import { staffActionEventKind } from '../security-events/staff-actions.ts';
 
 /** Where a request came from: IP (TRUST_PROXY aware, as Fastify resolved it) and user agent (clipped when stored). */
 export interface RequestMeta {
@@ -18,6 +20,12 @@ export function requestMeta(req: RequestLike | undefined): RequestMeta {
   if (!req) return {};
   const ua = req.headers['user-agent'];
   return { ip: req.ip, userAgent: typeof ua === 'string' ? ua : null };
+}
+
+/** Issue 12: the security-event side of an audited staff action (PII reveals, exports, script and setting changes). */
+function recordStaffEvent(handle: object, staffId: number, action: string, req: RequestLike | undefined, detail: Record<string, DetailValue>): void {
+  const kind = staffActionEventKind(action);
+  if (kind) recordSecurityEvent(req ?? handle, { kind, outcome: 'done', ip: req?.ip, actor: { kind: 'staff', id: staffId }, detail: { action, ...detail } });
 }
 
 export interface StaffRef {
@@ -64,6 +72,7 @@ export function recordPersonalDataView(
   trx: Kysely<Database>,
   input: { staff: StaffRef; object: { type: 'customer' | 'order' | 'address' | string; id: number | string }; fields: string[]; req?: RequestLike },
 ): Promise<AuditRecord> {
+  recordStaffEvent(trx, input.staff.id, 'personal_data.view_unmasked', input.req, { object: input.object.type, fields: input.fields.slice(0, 10) });
   return appendAudit(trx, {
     actor: { type: 'staff', id: input.staff.id, role: input.staff.role },
     action: 'personal_data.view_unmasked',
@@ -83,6 +92,7 @@ export function recordStaffAction(
   trx: Kysely<Database>,
   input: { staff: StaffRef; action: AuditAction; object?: { type: string; id?: string | number | null } | null; result?: AuditResult; detail?: AuditDetail; req?: RequestLike },
 ): Promise<AuditRecord> {
+  recordStaffEvent(trx, input.staff.id, input.action, input.req, { object: input.object?.type ?? null });
   return appendAudit(trx, {
     actor: { type: 'staff', id: input.staff.id, role: input.staff.role },
     action: input.action,
@@ -98,6 +108,7 @@ export function recordExport(
   trx: Kysely<Database>,
   input: { staff: StaffRef; kind: 'customers' | 'orders' | 'audit'; format: string; count: number; filter?: AuditDetail; req?: RequestLike },
 ): Promise<AuditRecord> {
+  recordStaffEvent(trx, input.staff.id, `export.${input.kind}`, input.req, { format: input.format, count: input.count });
   return appendAudit(trx, {
     actor: { type: 'staff', id: input.staff.id, role: input.staff.role },
     action: `export.${input.kind}`,

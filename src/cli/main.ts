@@ -8,6 +8,9 @@ import { auditCommand } from '../audit/cli.ts';
 import { keysCommand } from '../vault/cli.ts';
 import { backupCommand } from '../backup/cli.ts';
 import { retentionCommand } from '../retention/cli.ts';
+import { securityCommand } from '../security-events/cli.ts';
+import { bansCommand } from '../bans/cli.ts';
+import { alertsCommand } from '../alerts/cli.ts';
 
 type Command = { summary: string; run(args: string[]): Promise<number> };
 
@@ -28,6 +31,9 @@ const commands: Record<string, Command> = {
   audit: auditCommand,
   backup: backupCommand,
   retention: retentionCommand,
+  security: securityCommand,
+  bans: bansCommand,
+  alerts: alertsCommand,
   migrate: {
     summary: 'apply pending database migrations',
     run: () =>

@@ -24,6 +24,7 @@ import { completeStaffSession, rotateStaffSession, startPartialStaffSession } fr
 import { confirmTotpEnrolment, consumeTotp, normalizeCode, pendingTotpSecret, totpQrSvg, totpUri } from './totp.ts';
 import { staffSubject } from './totp-store.ts';
 import { enrolForm, passwordChangeForm, recoveryCodesPage, stepUpForm, totpForm } from './totp-views.ts';
+import { recordRequestEvent } from '../platform/security/event-stream.ts';
 
 const adminNext = (next: unknown) => safeNextPath(next, '/admin', '/admin');
 const passwordChangeSchema = z.object({ current_password: z.string().min(1).max(1024), new_password: newPasswordField('staff') });
@@ -91,6 +92,7 @@ export const adminAuthRoutes: RouteModule = (app, s) => {
     if (!staff) {
       await throttle().failure(attempt);
       await recordStaffSignIn(db, { ok: false, reason: 'bad_credentials', req });
+      recordRequestEvent(req, { kind: 'auth.sign_in.failure', outcome: 'failure', actor: null, account: parsed.data.email, detail: { realm: 'staff', step: 'password' } });
       return page(req, reply, t(l, 'staffSignInTitle'), staffSignInForm(l, values, {}, t(l, 'signInFailed'), next), 401);
     }
     // The throttle's success is recorded only after the second factor.
@@ -122,15 +124,18 @@ export const adminAuthRoutes: RouteModule = (app, s) => {
     if (!ok) {
       await throttle().failure(attempt);
       await recordStaffSignIn(db, { ok: false, staff: session.staff, step: byTotp ? 'second_factor' : 'recovery_code', reason: 'bad_code', req });
+      recordRequestEvent(req, { kind: 'auth.2fa.failure', outcome: 'failure', actor: { kind: 'staff', id: session.staff.id }, account: session.staff.email, detail: { realm: 'staff', step: byTotp ? 'totp' : 'recovery_code' } });
       return page(req, reply, t2(l, 'totpTitle'), totpForm(l, next, t2(l, 'totpFailed')), 401);
     }
     if (!byTotp) {
       await db.insertInto('staff_security_event').values({ actor_staff_id: session.staff.id, target_staff_id: session.staff.id, action: 'recovery_code_used' }).execute();
       await notify2fa(req, session.staff.id, 'recovery_code_used');
+      recordRequestEvent(req, { kind: 'auth.recovery_code.used', outcome: 'success', actor: { kind: 'staff', id: session.staff.id }, detail: { realm: 'staff' } });
     }
     await throttle().success(attempt);
     await secondFactorAccepted(req, reply);
     await recordStaffSignIn(db, { ok: true, staff: session.staff, step: byTotp ? 'second_factor' : 'recovery_code', req });
+    recordRequestEvent(req, { kind: 'auth.sign_in.success', outcome: 'success', actor: { kind: 'staff', id: session.staff.id }, detail: { realm: 'staff', step: byTotp ? 'totp' : 'recovery_code' } });
     return redirectAfterPost(reply, next);
   });
 
@@ -171,6 +176,7 @@ export const adminAuthRoutes: RouteModule = (app, s) => {
     await notify2fa(req, session.staff.id, 'enabled');
     await secondFactorAccepted(req, reply);
     await recordStaffSignIn(db, { ok: true, staff: session.staff, step: 'setup', req });
+    recordRequestEvent(req, { kind: 'auth.sign_in.success', outcome: 'success', actor: { kind: 'staff', id: session.staff.id }, detail: { realm: 'staff', step: 'setup' } });
     // Shown once, in this response only (no-store); the database keeps hashes.
     req.staff = session.staff;
     return page(req, reply, t2(l, 'recoveryTitle'), recoveryCodesPage(l, codes, next));
@@ -194,6 +200,7 @@ export const adminAuthRoutes: RouteModule = (app, s) => {
     const ok = (await verifyPassword(row.password_hash, password)) && (await consumeTotp(db, vault, staffSubject(session.staff.id), normalizeCode(values.code)));
     if (!ok) {
       await throttle().failure(attempt);
+      recordRequestEvent(req, { kind: 'auth.step_up.failure', outcome: 'failure', actor: { kind: 'staff', id: session.staff.id }, detail: { realm: 'staff' } });
       return page(req, reply, t2(l, 'stepUpTitle'), stepUpForm(l, { next, alert: t2(l, 'stepUpFailed'), passwordLabel: t(l, 'password') }), 401);
     }
     await throttle().success(attempt);

@@ -16,6 +16,7 @@ import type { NoticeContext } from './notifications.ts';
 import { challengeLifetimeMs, createChallenge } from './second-factor-challenge.ts';
 import { tf } from './two-factor-messages.ts';
 import { customerAttempt, deviceHashOf, startCustomerSession } from './sign-in.ts';
+import { recordRequestEvent } from '../platform/security/event-stream.ts';
 
 const tags = ['Store: customers'];
 const errorSchema = z.object({ error: z.object({ code: z.string(), message: z.string(), fields: z.record(z.string(), z.string()).optional() }) });
@@ -95,9 +96,11 @@ export const identityApiRoutes: RouteModule = (plain, s) => {
       // One answer for an unknown e-mail and a wrong password (user enumeration).
       if (!customer) {
         await s.identity.throttle.failure(attempt);
+        recordRequestEvent(req, { kind: 'auth.sign_in.failure', outcome: 'failure', account: req.body.email, detail: { realm: 'api', step: 'password' } });
         throw new AppError('unauthenticated', { message: t(req.locale, 'signInFailed') });
       }
       await s.identity.throttle.success(attempt);
+      recordRequestEvent(req, { kind: 'auth.sign_in.success', outcome: 'success', actor: { kind: 'customer', id: customer.id }, account: req.body.email, detail: { realm: 'api', step: 'password' } });
       const notice = { shopName: (await s.shop.get()).name, publicUrl: s.ctx.config.publicUrl, vault: s.ctx.vault };
       if (customer.passwordResetRequired) {
         await requestPasswordReset(db, customer.email, { ...notice, locale: req.locale });

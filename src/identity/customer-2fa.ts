@@ -8,6 +8,7 @@ import { consumeRecoveryCode, unusedRecoveryCodes } from './recovery-codes.ts';
 import { challengeFailed, consumeChallenge, readChallenge, type ChallengeRealm } from './second-factor-challenge.ts';
 import { consumeTotp, normalizeCode } from './totp.ts';
 import { customerSubject } from './totp-store.ts';
+import { recordRequestEvent } from '../platform/security/event-stream.ts';
 
 /** Optional two-step verification for customers (TOTP with recovery codes; T1/T4: stolen passwords alone do not sign in). */
 
@@ -62,11 +63,13 @@ export async function secondFactorStep(s: Services, req: FastifyRequest, realm: 
   if (!method) {
     await s.identity.throttle.failure(attempt);
     await challengeFailed(db, token as string);
+    recordRequestEvent(req, { kind: 'auth.2fa.failure', outcome: 'failure', actor: { kind: 'customer', id: challenge.customerId }, detail: { realm: 'customer', step: 'sign_in' } });
     return { ok: false, reason: 'bad_code' };
   }
   if (!(await consumeChallenge(db, token as string))) return { ok: false, reason: 'expired' };
   await s.identity.throttle.success(attempt);
   // The holder hears of every recovery code spent: if it was not them, their codes are known to someone.
   if (method === 'recovery') await notifyTwoFactorChanged(db, { customerId: challenge.customerId }, 'recovery_code_used', { ip: req.ip, userAgent: req.headers['user-agent'] }, notice);
+  if (method === 'recovery') recordRequestEvent(req, { kind: 'auth.recovery_code.used', outcome: 'success', actor: { kind: 'customer', id: challenge.customerId }, detail: { realm: 'customer' } });
   return { ok: true, customerId: challenge.customerId, method };
 }

@@ -8,6 +8,7 @@ import { decryptCustomer, type PersonalData } from './customer-data.ts';
 import { t } from './messages.ts';
 import { notifyPasswordChanged, type ClientInfo, type NoticeContext } from './notifications.ts';
 import { hashPassword } from './passwords.ts';
+import { recordSecurityEvent } from '../platform/security/event-stream.ts';
 
 /** A reset link works once, for 30 minutes. */
 export const resetTokenLifetimeMs = 30 * 60_000;
@@ -21,6 +22,7 @@ const jobKind = 'identity.password_reset_request';
 export async function requestPasswordReset(db: Db, email: string, c: NoticeContext & { locale: Locale }): Promise<void> {
   // T1: the job queue holds the e-mail's blind index, not the address; the job decrypts the account's own address.
   await enqueueJob(db, jobKind, { emailIndex: c.vault.emailIndex(email), locale: c.locale, shop: c.shopName, url: c.publicUrl });
+  recordSecurityEvent(db, { kind: 'auth.password_reset.requested', outcome: 'done', account: email, detail: { realm: 'customer' } });
 }
 
 /** Sends the link (registered once per app instance; runs in the job runner). */

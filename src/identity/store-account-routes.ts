@@ -22,6 +22,7 @@ import { requestPasswordReset } from './password-reset.ts';
 import { parseAccountInput } from './passwords.ts';
 import { resetRequired } from './store-password-views.ts';
 import { accountOverview, registeredNotice, registerForm, signInForm } from './store-account-views.ts';
+import { recordRequestEvent } from '../platform/security/event-stream.ts';
 
 export async function renderStore(s: Services, req: FastifyRequest, reply: FastifyReply, title: string, body: SafeHtml, status = 200) {
   return sendHtml(reply, storePage(req, await s.chrome(req), { title, body }), status);
@@ -89,15 +90,18 @@ export const storeAccountRoutes: RouteModule = (app, s) => {
     } catch (err) {
       if (!(err instanceof LoginThrottledError)) throw err;
       reply.header('retry-after', String(err.retryAfterSeconds));
+      recordRequestEvent(req, { kind: 'auth.throttled', outcome: 'refused', account: parsed.data.email, detail: { realm: 'customer', retryAfterSeconds: err.retryAfterSeconds } });
       return renderStore(s, req, reply, t(l, 'signInTitle'), signInForm(l, values, {}, err.localized(l), next), 429);
     }
     const customer = await authenticateCustomer(s.ctx, parsed.data.email, parsed.data.password);
     // One message and status for an unknown e-mail and a wrong password (user enumeration).
     if (!customer) {
       await s.identity.throttle.failure(attempt);
+      recordRequestEvent(req, { kind: 'auth.sign_in.failure', outcome: 'failure', account: parsed.data.email, detail: { realm: 'customer', step: 'password' } });
       return renderStore(s, req, reply, t(l, 'signInTitle'), signInForm(l, values, {}, t(l, 'signInFailed'), next), 401);
     }
     await s.identity.throttle.success(attempt);
+    recordRequestEvent(req, { kind: 'auth.sign_in.success', outcome: 'success', actor: { kind: 'customer', id: customer.id }, account: parsed.data.email, detail: { realm: 'customer', step: 'password' } });
     const notice = await noticeContext(s);
     if (customer.passwordResetRequired) {
       // Set by an emergency action (T2): the password alone no longer signs in; a reset link is on its way.

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { raiseAlert } from '../alerts/raise.ts';
 import type { Db } from '../platform/db/database.ts';
+import { recordSecurityEvent } from '../platform/security/event-stream.ts';
 
 /** One violation, reduced to what is safe to keep: paths and origins, never a query, fragment or sample. */
 export interface CspViolation {
@@ -145,6 +146,7 @@ export async function recordCspViolations(db: Db, violations: CspViolation[]): P
   const newOnPaymentPages: CspViolation[] = [];
   for (const v of violations) {
     const payment = isPaymentPage(v.documentPath);
+    recordSecurityEvent(db, { kind: 'csp.report', outcome: 'detected', severity: payment ? 'medium' : 'low', detail: { page: v.documentPath.slice(0, 120), directive: v.directive, blocked: v.blocked.slice(0, 120), paymentPage: payment } });
     const updated = await db
       .updateTable('csp_report')
       .set({ count: sql`count + 1`, last_seen_at: new Date(), source_file: v.sourceFile })

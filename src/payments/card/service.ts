@@ -10,6 +10,7 @@ import type { OrderForPayment, PaymentNextStep } from '../method.ts';
 import type { CardPaymentStatus } from '../tables.ts';
 import { t } from './messages.ts';
 import { hostedPageOrigin, stripeClient } from './provider.ts';
+import { recordSecurityEvent } from '../../platform/security/event-stream.ts';
 
 /** Who is paying, for the card-testing limits: the cart owner's key and the client IP (hashed before storage). */
 export interface PaymentClient {
@@ -213,12 +214,14 @@ export function createCardPayments(ctx: AppContext, deps: { orders: OrdersServic
     const fingerprint = error?.payment_method?.card?.fingerprint ?? null;
     // The reason is kept for detection only; the shopper always sees one generic message.
     await db.insertInto('payment_attempt').values({ kind: 'failed', order_id: row.order_id, session_id: row.session_id, fingerprint, reason: error?.decline_code ?? error?.code ?? 'unknown', event_id: event.id }).onConflict((oc) => oc.column('event_id').doNothing()).execute();
+    recordSecurityEvent(ctx, { kind: /authenticat|3ds|three_d/i.test(error?.code ?? '') ? 'payment.3ds_failed' : 'payment.card_declined', outcome: 'failure', detail: { reason: (error?.decline_code ?? error?.code ?? 'unknown').slice(0, 60), order: row.order_id, card: fingerprint ? createHash('sha256').update(fingerprint).digest('base64url').slice(0, 16) : null } });
     const dayAgo = new Date(Date.now() - 24 * 3600_000);
     const perSession = await countAttempts({ kind: 'failed', since: dayAgo, sessionId: row.session_id });
     const perCard = fingerprint ? await countAttempts({ kind: 'failed', since: dayAgo, fingerprint }) : 0;
     if (perSession >= cardLimits.failuresPerSession || perCard >= cardLimits.failuresPerFingerprintPerDay) {
       await db.insertInto('payment_attempt').values({ kind: 'limited', order_id: row.order_id, session_id: row.session_id, fingerprint, reason: perSession >= cardLimits.failuresPerSession ? 'session_failures' : 'card_failures' }).execute();
       log.warn({ order: row.order_number, perSession, perCard }, 'card payment attempts limited: session expired');
+      recordSecurityEvent(ctx, { kind: 'payment.card_testing_limit', outcome: 'refused', detail: { reason: perSession >= cardLimits.failuresPerSession ? 'session_failures' : 'card_failures', order: row.order_id } });
       await expireSession(row.session_id);
     }
   }
@@ -294,6 +297,7 @@ export function createCardPayments(ctx: AppContext, deps: { orders: OrdersServic
       if (!reason) return 'ok';
       await db.insertInto('payment_attempt').values({ kind: 'limited', cart_key: c.cartKey, ip_hash: ipHash, reason }).execute();
       log.warn({ reason }, 'card payment attempts limited at checkout');
+      recordSecurityEvent(ctx, { kind: 'payment.card_testing_limit', outcome: 'refused', ip: c.ip, detail: { reason } });
       return 'limited';
     },
 

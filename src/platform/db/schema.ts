@@ -12,6 +12,8 @@ import type { PaymentTables } from '../../payments/tables.ts';
 import type { ShopTables } from '../../shop/tables.ts';
 import type { PlatformTables } from '../tables.ts';
 import type { VaultTables } from '../../vault/tables.ts';
+import type { SecurityEventTables } from '../../security-events/tables.ts';
+import type { BanTables } from '../../bans/tables.ts';
 
 /** The whole database as Kysely sees it: each domain declares its own tables beside its migrations. */
-export interface Database extends PlatformTables, ShopTables, CatalogTables, IdentityTables, CartTables, OrderTables, CheckoutTables, AlertTables, IntegrityTables, DetectionTables, PaymentTables, VaultTables, AuditTables, ExportTables {}
+export interface Database extends PlatformTables, ShopTables, CatalogTables, IdentityTables, CartTables, OrderTables, CheckoutTables, AlertTables, IntegrityTables, DetectionTables, PaymentTables, VaultTables, AuditTables, ExportTables, SecurityEventTables, BanTables {}

@@ -76,7 +76,7 @@ async function tableCounts(db: Db): Promise<Record<string, number>> {
   const out: Record<string, number> = {};
   for (const { table_name } of tables.rows) {
     // The refusal itself is recorded: in guard_event, and for staff requests in the audit trail (principle 4).
-    if (table_name === 'guard_event' || table_name === 'audit_entry') continue;
+    if (table_name === 'guard_event' || table_name === 'audit_entry' || table_name === 'security_event') continue;
     const { rows } = await sql<{ n: number }>`select count(*)::int as n from ${sql.table(table_name)}`.execute(db);
     out[table_name] = Number(rows[0]!.n);
   }

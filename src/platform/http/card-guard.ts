@@ -7,6 +7,7 @@ import { exemptFormats, type CardGuardConfig } from '../security/guard-config.ts
 import { joinedFieldGroups, joinedFieldNames, joinFields } from '../security/joined-fields.ts';
 import { cardDigest, ipDigest, loadGuardKey } from '../security/guard-key.ts';
 import { AppError } from './errors.ts';
+import { recordRequestEvent } from '../security/event-stream.ts';
 
 /**
  * T2: every inbound request is screened for card numbers before any handler runs. Customers have typed
@@ -97,6 +98,7 @@ export class CardGuard {
     const route = req.routeOptions?.url ?? '(no route)';
     // The number is never logged: only where it was.
     req.log.warn({ route, method: req.method, fields: hits.map((h) => h.field) }, 'T2: card number refused');
+    recordRequestEvent(req, { kind: 'card_guard.refused', outcome: 'refused', detail: { route, method: req.method, fields: hits.slice(0, 10).map((h) => h.field.slice(0, 60)) } });
     try {
       await this.record(req, route, hits);
     } catch (err) {

@@ -5,6 +5,7 @@ import { AppError } from '../http/errors.ts';
 import { defineMessages, type Locale } from '../i18n/index.ts';
 import { redisFor } from '../redis.ts';
 import { MemoryCounterStore, RedisCounterStore, type CounterStore } from './counter-store.ts';
+import { recordSecurityEvent } from '../security/event-stream.ts';
 
 /** Who is trying to sign in: the realm, the account identifier as typed (normalized), and the client IP. */
 export interface SignInAttempt {
@@ -216,6 +217,7 @@ export function createLoginThrottle(ctx: AppContext, opts: LoginThrottleOptions 
         if (failures! >= policy.staff.lockAfter) {
           await store.extend(k.block, policy.staff.lockMs);
           if (failures === policy.staff.lockAfter) ctx.log.warn({ realm: a.realm }, 'login throttle: staff account locked');
+          if (failures === policy.staff.lockAfter) recordSecurityEvent(ctx, { kind: 'auth.lockout', outcome: 'refused', ip: a.ip, account: a.account, detail: { realm: 'staff' } });
         }
         return;
       }

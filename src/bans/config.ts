@@ -1,0 +1,84 @@
+import { isIP } from 'node:net';
+import { z } from 'zod';
+
+const int = (min: number, max: number, dflt: number) => z.coerce.number().int().min(min).max(max).default(dflt);
+
+const envSchema = z.object({
+  BAN_MINUTES: int(1, 43_200, 240),
+  BAN_MAX_HOURS: int(1, 8760, 168),
+  BAN_SCOPE: z.enum(['ip', 'network']).default('ip'),
+  BAN_ALLOWLIST: z
+    .string()
+    .transform((v) => v.split(',').map((x) => x.trim()).filter(Boolean))
+    .refine((l) => l.every(validCidr), { message: 'must be comma-separated IP addresses or CIDR ranges' })
+    .default([]),
+  // Behind a reverse proxy without TRUST_PROXY every client is the proxy: loopback and private networks are not banned unless told.
+  BAN_ALLOW_LOCAL: z.enum(['0', '1']).default('1'),
+  BAN_REDIS_PREFIX: z.string().regex(/^[\w:.-]{1,60}$/).default('omamori:bans:'),
+  BAN_REFRESH_MS: int(200, 60_000, 2000),
+  DETECT_BRUTE_FORCE_FAILURES: int(0, 1000, 5),
+  DETECT_BRUTE_FORCE_WINDOW_SECONDS: int(10, 86_400, 600),
+  DETECT_STUFFING_ACCOUNTS: int(0, 1000, 5),
+  DETECT_STUFFING_WINDOW_SECONDS: int(10, 86_400, 600),
+  DETECT_NOT_FOUND_PATHS: int(0, 10_000, 10),
+  DETECT_NOT_FOUND_WINDOW_SECONDS: int(10, 86_400, 60),
+  DETECT_SENSITIVE_FILES: int(0, 1000, 4),
+  DETECT_SENSITIVE_WINDOW_SECONDS: int(10, 86_400, 300),
+  DETECT_BACKDOOR_PROBES: int(0, 1000, 1),
+  DETECT_ATTACK_REQUESTS: int(0, 10_000, 5),
+  DETECT_ATTACK_WINDOW_SECONDS: int(10, 86_400, 600),
+});
+
+export const localNetworks = ['127.0.0.0/8', '::1/128', '10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', 'fc00::/7'];
+
+export function validCidr(entry: string): boolean {
+  const [address, bits, ...rest] = entry.split('/');
+  const family = isIP(address ?? '');
+  if (!family || rest.length) return false;
+  if (bits === undefined) return true;
+  const n = Number(bits);
+  return /^\d{1,3}$/.test(bits) && n >= 0 && n <= (family === 4 ? 32 : 128);
+}
+
+export interface Threshold {
+  /** 0 turns the detector off. */
+  count: number;
+  windowSeconds: number;
+}
+
+export interface BanConfig {
+  banMinutes: number;
+  maxHours: number;
+  scope: 'ip' | 'network';
+  allowlist: string[];
+  redisPrefix: string;
+  refreshMs: number;
+  bruteForce: Threshold;
+  stuffing: Threshold;
+  notFound: Threshold;
+  sensitiveFiles: Threshold;
+  backdoor: Threshold;
+  attacks: Threshold;
+}
+
+/** Reads BAN_* and DETECT_* (README "Detection"); an invalid value stops the start with a clear message. */
+export function banConfig(env: NodeJS.ProcessEnv = process.env): BanConfig {
+  const present = Object.fromEntries(Object.entries(env).filter(([k, v]) => /^(?:BAN|DETECT)_/.test(k) && v !== undefined && v !== ''));
+  const parsed = envSchema.safeParse(present);
+  if (!parsed.success) throw new Error(`Invalid configuration:\n${parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`).join('\n')}`);
+  const e = parsed.data;
+  return {
+    banMinutes: e.BAN_MINUTES,
+    maxHours: e.BAN_MAX_HOURS,
+    scope: e.BAN_SCOPE,
+    allowlist: [...(e.BAN_ALLOW_LOCAL === '1' ? localNetworks : []), ...e.BAN_ALLOWLIST],
+    redisPrefix: e.BAN_REDIS_PREFIX,
+    refreshMs: e.BAN_REFRESH_MS,
+    bruteForce: { count: e.DETECT_BRUTE_FORCE_FAILURES, windowSeconds: e.DETECT_BRUTE_FORCE_WINDOW_SECONDS },
+    stuffing: { count: e.DETECT_STUFFING_ACCOUNTS, windowSeconds: e.DETECT_STUFFING_WINDOW_SECONDS },
+    notFound: { count: e.DETECT_NOT_FOUND_PATHS, windowSeconds: e.DETECT_NOT_FOUND_WINDOW_SECONDS },
+    sensitiveFiles: { count: e.DETECT_SENSITIVE_FILES, windowSeconds: e.DETECT_SENSITIVE_WINDOW_SECONDS },
+    backdoor: { count: e.DETECT_BACKDOOR_PROBES, windowSeconds: e.DETECT_SENSITIVE_WINDOW_SECONDS },
+    attacks: { count: e.DETECT_ATTACK_REQUESTS, windowSeconds: e.DETECT_ATTACK_WINDOW_SECONDS },
+  };
+}

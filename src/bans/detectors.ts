@@ -1,0 +1,100 @@
+import { createHash } from 'node:crypto';
+import { RateLimiterMemory, RateLimiterRedis, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import type { AppContext } from '../platform/context.ts';
+import { redisFor } from '../platform/redis.ts';
+import { recordSecurityEvent, type SecurityEvent, type SecurityEventStream } from '../platform/security/event-stream.ts';
+import type { Threshold } from './config.ts';
+import type { BanService } from './service.ts';
+import { banValue } from './service.ts';
+
+export interface Detectors {
+  /** A 404 answered to this address (scanning: distinct paths per address). */
+  notFound(ip: string, path: string): void;
+  /** Resolves when every detector decision started so far has finished (tests, shutdown). */
+  settled(): Promise<void>;
+}
+
+const short = (s: string) => createHash('sha256').update(s).digest('base64url').slice(0, 16);
+
+/**
+ * Counters in a window, from rate-limiter-flexible: in Redis with REDIS_URL (shared by every
+ * instance, under the store's key prefix), else in this process's memory.
+ */
+function counter(ctx: AppContext, prefix: string, name: string, t: Threshold): RateLimiterAbstract {
+  const redis = redisFor(ctx);
+  const opts = { keyPrefix: `${prefix}c:${name}`, points: 1_000_000_000, duration: t.windowSeconds };
+  return redis ? new RateLimiterRedis({ ...opts, storeClient: redis }) : new RateLimiterMemory(opts);
+}
+
+async function count(limiter: RateLimiterAbstract, key: string): Promise<number> {
+  return (await limiter.consume(key, 1)).consumedPoints;
+}
+
+/**
+ * The detectors of issue 12, each a threshold in a window (README "Detection"; CrowdSec's defaults):
+ * brute force on one account, credential stuffing from one address, 404 scanning, sensitive-file and
+ * backdoor probes, attack-shaped requests. They subscribe to the security-event stream in process.
+ */
+export function createDetectors(ctx: AppContext, bans: BanService, stream: SecurityEventStream): Detectors {
+  const cfg = bans.config;
+  const p = cfg.redisPrefix;
+  const c = {
+    bruteForce: counter(ctx, p, 'bf', cfg.bruteForce),
+    stuffingSeen: counter(ctx, p, 'cs-seen', cfg.stuffing),
+    stuffing: counter(ctx, p, 'cs', cfg.stuffing),
+    notFoundSeen: counter(ctx, p, 'nf-seen', cfg.notFound),
+    notFound: counter(ctx, p, 'nf', cfg.notFound),
+    sensitiveSeen: counter(ctx, p, 'sf-seen', cfg.sensitiveFiles),
+    sensitive: counter(ctx, p, 'sf', cfg.sensitiveFiles),
+    backdoor: counter(ctx, p, 'bd', cfg.backdoor),
+    attacks: counter(ctx, p, 'at', cfg.attacks),
+  };
+  const pending = new Set<Promise<unknown>>();
+
+  const track = (work: Promise<unknown>) => {
+    const p2 = work.catch((err: unknown) => ctx.log.warn({ err: (err as Error).message }, 'detector failed'));
+    pending.add(p2);
+    void p2.finally(() => pending.delete(p2));
+  };
+
+  const banFor = async (ip: string, reason: string, detail: Record<string, string | number>) => {
+    const value = banValue(cfg.scope, ip);
+    if (!value) return;
+    const ban = await bans.ban({ scope: cfg.scope, value, reason, createdBy: `detector:${reason}` });
+    if (ban && reason === 'not_found_scan') recordSecurityEvent(ctx, { kind: 'probe.not_found_burst', outcome: 'detected', ip, detail: { ...detail, ref: ban.ref } });
+  };
+
+  /** Counts an item once per address (distinct) and returns how many distinct items the address has. */
+  const distinct = async (seen: RateLimiterAbstract, total: RateLimiterAbstract, ip: string, item: string) => {
+    if ((await count(seen, `${ip}|${short(item)}`)) !== 1) return 0;
+    return count(total, ip);
+  };
+
+  stream.subscribe((e: SecurityEvent) => {
+    if (!e.ip || bans.match(e.ip) || bans.allowed(e.ip)) return;
+    const ip = e.ip;
+    if ((e.kind === 'auth.sign_in.failure' || e.kind === 'auth.2fa.failure') && e.subject) {
+      const subject = e.subject;
+      if (cfg.bruteForce.count > 0) track(count(c.bruteForce, subject).then((n) => (n >= cfg.bruteForce.count ? banFor(ip, 'brute_force', { failures: n }) : undefined)));
+      if (cfg.stuffing.count > 0 && e.kind === 'auth.sign_in.failure') track(distinct(c.stuffingSeen, c.stuffing, ip, subject).then((n) => (n >= cfg.stuffing.count ? banFor(ip, 'credential_stuffing', { accounts: n }) : undefined)));
+    }
+    if (e.kind === 'request.attack') {
+      const classes = (e.detail.classes as readonly string[] | undefined) ?? [];
+      const path = String(e.detail.path ?? '');
+      if (classes.includes('backdoor') && cfg.backdoor.count > 0) track(count(c.backdoor, ip).then((n) => (n >= cfg.backdoor.count ? banFor(ip, 'backdoor_probe', { probes: n }) : undefined)));
+      else if (classes.includes('sensitive_file') && cfg.sensitiveFiles.count > 0) track(distinct(c.sensitiveSeen, c.sensitive, ip, path).then((n) => (n >= cfg.sensitiveFiles.count ? banFor(ip, 'sensitive_file_probe', { files: n }) : undefined)));
+      const attackClasses = classes.filter((k) => k !== 'sensitive_file' && k !== 'backdoor');
+      if (attackClasses.length && cfg.attacks.count > 0) track(count(c.attacks, ip).then((n) => (n >= cfg.attacks.count ? banFor(ip, 'attack_requests', { requests: n }) : undefined)));
+    }
+  });
+
+  return {
+    notFound(ip, path) {
+      if (cfg.notFound.count <= 0 || bans.match(ip) || bans.allowed(ip)) return;
+      track(distinct(c.notFoundSeen, c.notFound, ip, path).then((n) => (n >= cfg.notFound.count ? banFor(ip, 'not_found_scan', { paths: n }) : undefined)));
+    },
+    async settled() {
+      while (pending.size) await Promise.allSettled([...pending]);
+    },
+  };
+}

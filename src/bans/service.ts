@@ -1,0 +1,177 @@
+import { BlockList, isIP } from 'node:net';
+import type { FastifyInstance } from 'fastify';
+import type { AppContext } from '../platform/context.ts';
+import { redisFor } from '../platform/redis.ts';
+import { networkOf, normalizeIp, recordSecurityEvent } from '../platform/security/event-stream.ts';
+import { securityEventsOf } from '../security-events/service.ts';
+import { registerAttackClassifier } from '../detection/attack-hook.ts';
+import { banConfig, type BanConfig } from './config.ts';
+import { createDetectors, type Detectors } from './detectors.ts';
+import { sendBanned } from './page.ts';
+import { DatabaseBanStore, RedisBanStore, type Ban, type BanStore } from './store.ts';
+import type { BanScope } from './tables.ts';
+
+export interface BanRequest {
+  scope: BanScope;
+  value: string;
+  reason: string;
+  createdBy: string;
+  /** Overrides the escalating duration (staff or CLI decisions). */
+  minutes?: number;
+}
+
+export interface BanService {
+  readonly store: BanStore;
+  readonly config: BanConfig;
+  readonly detectors: Detectors;
+  /** The ban covering this address, if any (in-memory; allow-listed addresses are never banned). */
+  match(ip: string): Ban | null;
+  allowed(ip: string): boolean;
+  /** Bans unless allow-listed or already banned; escalates for repeat offenders. */
+  ban(req: BanRequest): Promise<Ban | null>;
+  unban(scope: BanScope, value: string, by: string): Promise<number>;
+  /** Reloads bans and the allow-list now (also done on every change notification and periodically). */
+  refresh(): Promise<void>;
+  stats: { refused: number; refreshes: number };
+  close(): Promise<void>;
+}
+
+const services = new WeakMap<AppContext, BanService>();
+const offenceWindowMs = 30 * 86_400_000;
+
+/** The value a ban of this scope takes for an address: the address itself, or its /24 (IPv4) or /64 (IPv6). */
+export function banValue(scope: BanScope, ip: string): string | null {
+  return scope === 'ip' ? normalizeIp(ip) : networkOf(ip);
+}
+
+export function openBanStore(ctx: Pick<AppContext, 'config' | 'database' | 'log'> & object, cfg: BanConfig): BanStore {
+  const redis = redisFor(ctx as AppContext);
+  return redis ? new RedisBanStore(redis, cfg.redisPrefix, ctx.database) : new DatabaseBanStore(ctx.database);
+}
+
+function allowBlockList(entries: string[]): BlockList {
+  const list = new BlockList();
+  for (const e of entries) {
+    const [addr, bits] = e.split('/');
+    const type = isIP(addr!) === 6 ? 'ipv6' : 'ipv4';
+    if (bits === undefined) list.addAddress(addr!, type);
+    else list.addSubnet(addr!, Number(bits), type);
+  }
+  return list;
+}
+
+/**
+ * Bans that every app instance enforces: decided by the detectors (or staff, or the CLI), kept in
+ * Redis when REDIS_URL is set (published at once) or in the database (NOTIFY, and a refresh every
+ * BAN_REFRESH_MS), and checked per request against an in-memory copy, so refusing costs no I/O.
+ */
+export function createBans(ctx: AppContext, cfg: BanConfig = banConfig()): BanService {
+  const existing = services.get(ctx);
+  if (existing) return existing;
+  const store = openBanStore(ctx, cfg);
+  let byIp = new Map<string, Ban>();
+  let byNetwork = new Map<string, Ban>();
+  let allow = allowBlockList(cfg.allowlist);
+  let loaded: Promise<void> | null = null;
+  let unlisten: (() => Promise<void>) | null = null;
+  const stats = { refused: 0, refreshes: 0 };
+
+  const put = (b: Ban) => (b.scope === 'ip' ? byIp : byNetwork).set(b.value, b);
+
+  async function refresh() {
+    const [bans, allowed] = await Promise.all([store.active(), store.allowList()]);
+    const ip = new Map<string, Ban>();
+    const net = new Map<string, Ban>();
+    for (const b of bans) (b.scope === 'ip' ? ip : net).set(b.value, b);
+    byIp = ip;
+    byNetwork = net;
+    allow = allowBlockList([...cfg.allowlist, ...allowed.map((a) => a.cidr)]);
+    stats.refreshes++;
+  }
+
+  const safeRefresh = () => refresh().catch((err: unknown) => ctx.log.warn({ err: (err as Error).message }, 'bans: refresh failed; keeping the last copy'));
+  loaded = safeRefresh();
+  void store.onChange(() => void safeRefresh()).then((u) => (unlisten = u)).catch((err: unknown) => ctx.log.warn({ err: (err as Error).message }, 'bans: change notifications unavailable; polling only'));
+  const timer = setInterval(() => void safeRefresh(), cfg.refreshMs);
+  timer.unref();
+
+  const allowed = (ip: string) => {
+    const a = normalizeIp(ip);
+    const family = isIP(a);
+    return family !== 0 && allow.check(a, family === 6 ? 'ipv6' : 'ipv4');
+  };
+
+  const match = (ip: string): Ban | null => {
+    if (!byIp.size && !byNetwork.size) return null;
+    const a = normalizeIp(ip);
+    const now = Date.now();
+    const hit = byIp.get(a) ?? (byNetwork.size ? byNetwork.get(networkOf(a) ?? '') : undefined);
+    if (!hit || hit.until.getTime() <= now || allowed(a)) return null;
+    return hit;
+  };
+
+  const service: BanService = {
+    store,
+    config: cfg,
+    detectors: null as unknown as Detectors,
+    match,
+    allowed,
+    stats,
+    refresh,
+    async ban(r) {
+      // T2/T4: the shop's own networks, the payment provider's webhooks and monitoring are never banned.
+      const probe = r.scope === 'ip' ? r.value : r.value.replace(/\/\d+$/, '').replace(/::$/, '::1');
+      if (allowed(probe)) return null;
+      const current = (r.scope === 'ip' ? byIp : byNetwork).get(r.value);
+      if (current && current.until.getTime() > Date.now() && r.minutes === undefined) return null;
+      const previous = await store.offences(r.scope, r.value, offenceWindowMs);
+      const minutes = r.minutes ?? Math.min(cfg.banMinutes * 2 ** previous, cfg.maxHours * 60);
+      const ban = await store.add({ scope: r.scope, value: r.value, reason: r.reason.slice(0, 200), createdBy: r.createdBy.slice(0, 80), until: new Date(Date.now() + minutes * 60_000) }, offenceWindowMs);
+      put(ban);
+      recordSecurityEvent(ctx, { kind: 'ban.added', outcome: 'done', ip: r.scope === 'ip' ? r.value : null, detail: { scope: r.scope, value: r.scope === 'network' ? r.value : null, reason: ban.reason, minutes, offences: ban.offences, by: ban.createdBy, ref: ban.ref } });
+      ctx.log.warn({ scope: r.scope, reason: ban.reason, minutes, offences: ban.offences, ref: ban.ref }, 'ban added');
+      return ban;
+    },
+    async unban(scope, value, by) {
+      const n = await store.remove(scope, value);
+      (scope === 'ip' ? byIp : byNetwork).delete(value);
+      recordSecurityEvent(ctx, { kind: 'ban.removed', outcome: 'done', ip: scope === 'ip' ? value : null, detail: { scope, value: scope === 'network' ? value : null, by: by.slice(0, 80), lifted: n } });
+      return n;
+    },
+    async close() {
+      clearInterval(timer);
+      await loaded;
+      await unlisten?.().catch(() => {});
+      await store.close();
+      services.delete(ctx);
+    },
+  };
+  (service as { detectors: Detectors }).detectors = createDetectors(ctx, service, securityEventsOf(ctx));
+  services.set(ctx, service);
+  return service;
+}
+
+export function bansOf(ctx: AppContext): BanService {
+  return services.get(ctx) ?? createBans(ctx);
+}
+
+/**
+ * Root hooks of one HTTP application, in this order: a banned client gets the short 403 before
+ * anything else runs; then the attack classifier; 404s feed the scanning detector.
+ */
+export function registerBanHooks(app: FastifyInstance, ctx: AppContext): void {
+  const bans = bansOf(ctx);
+  app.addHook('onRequest', async (req, reply) => {
+    const ban = bans.match(req.ip);
+    if (!ban) return;
+    bans.stats.refused++;
+    return sendBanned(req, reply, ban);
+  });
+  registerAttackClassifier(app);
+  app.addHook('onResponse', async (req, reply) => {
+    if (reply.statusCode === 404) bans.detectors.notFound(req.ip, req.url.split('?')[0]!);
+  });
+  app.addHook('onClose', async () => {
+    await bans.close();
+  });
+}
