@@ -3,7 +3,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
 import { sql } from 'kysely';
-import type { DatabaseHandle, Db } from '../platform/db/database.ts';
+import { createPGlite, type DatabaseHandle, type Db } from '../platform/db/database.ts';
 
 /**
  * The database part: `pg_dump --format=custom` for PostgreSQL (restored with `pg_restore`), the data directory
@@ -115,8 +115,7 @@ export async function pgRestore(url: string, chunks: AsyncIterable<Buffer>, dump
 export async function pgliteRestore(dir: string, chunks: AsyncIterable<Buffer>): Promise<void> {
   const parts: Buffer[] = [];
   for await (const c of chunks) parts.push(c);
-  const { PGlite } = await import('@electric-sql/pglite');
-  const pglite = await PGlite.create({ dataDir: dir, loadDataDir: new Blob([Buffer.concat(parts)]) });
+  const pglite = await createPGlite({ dataDir: dir, loadDataDir: new Blob([Buffer.concat(parts)]) });
   await pglite.query('select 1');
   await pglite.close();
 }

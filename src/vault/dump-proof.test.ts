@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import { createTestDatabase, testDbKind } from '../../test/harness.ts';
-import { openDatabase, type DatabaseHandle } from '../platform/db/database.ts';
+import { createPGlite, openDatabase, type DatabaseHandle } from '../platform/db/database.ts';
 import { PGlitePool } from '../platform/db/pglite-pool.ts';
 import type { Database } from '../platform/db/schema.ts';
 import { migrate } from '../platform/db/migrate.ts';
@@ -23,8 +23,7 @@ async function open(): Promise<{ handle: Pick<DatabaseHandle, 'db' | 'listen'>; 
     return { handle, source: { kind: 'postgres', url: created.url }, dataDir, close: async () => (await handle.close(), await created.drop(), rmSync(dataDir, { recursive: true, force: true })) };
   }
   // The embedded database, opened here so that the test holds the PGlite instance (dumpDataDir).
-  const { PGlite } = await import('@electric-sql/pglite');
-  const pglite = await PGlite.create();
+  const pglite = await createPGlite();
   const pool = new PGlitePool(pglite);
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: pool as never }) });
   const handle: DatabaseHandle = {

@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Kysely, PostgresDialect, sql } from 'kysely';
+import type { PGlite } from '@electric-sql/pglite';
 import type { Config } from '../config.ts';
 import type { Database } from './schema.ts';
 import { PGlitePool } from './pglite-pool.ts';
@@ -71,12 +72,17 @@ async function openPostgres(url: string, max: number, t: Timeouts): Promise<Data
   };
 }
 
-async function openPGlite(dir: string | undefined, t: Timeouts): Promise<DatabaseHandle> {
+/** An embedded database with the extensions the migrations use; every PGlite the store opens comes from here. */
+export async function createPGlite(opts: { dataDir?: string; loadDataDir?: Blob } = {}): Promise<PGlite> {
   const { PGlite } = await import('@electric-sql/pglite');
   // Catalog search's trigram indexes (PostgreSQL ships pg_trgm in contrib; PGlite as a separate import).
   const { pg_trgm } = await import('@electric-sql/pglite/contrib/pg_trgm');
+  return PGlite.create({ ...opts, extensions: { pg_trgm } });
+}
+
+async function openPGlite(dir: string | undefined, t: Timeouts): Promise<DatabaseHandle> {
   if (dir) mkdirSync(dir, { recursive: true });
-  const pglite = await PGlite.create({ ...(dir ? { dataDir: dir } : {}), extensions: { pg_trgm } });
+  const pglite = await createPGlite(dir ? { dataDir: dir } : {});
   const pool = new PGlitePool(pglite, { acquireTimeoutMs: t.dbAcquireTimeoutMs });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: pool as never }) });
   return {
