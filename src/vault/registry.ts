@@ -1,5 +1,5 @@
 import { orderEventsEncryptedTable, ordersEncryptedTable } from '../orders/encrypted-fields.ts';
-import { mailOutboxEncryptedTable } from '../platform/mail/outbox-fields.ts';
+import { outboxSealedColumns } from '../platform/mail/outbox-fields.ts';
 import { addressEncryptedTable, customerEncryptedTable } from '../identity/customer-data.ts';
 import type { Vault } from './vault.ts';
 
@@ -35,7 +35,13 @@ export const encryptedTables: EncryptedTableSpec[] = [
   addressEncryptedTable,
   // Issue 5: orders and the side tables that copy their personal data (mail outbox, job payloads).
   { ...ordersEncryptedTable, encryptPlaintextAtStart: true },
-  { ...mailOutboxEncryptedTable, encryptPlaintextAtStart: true },
+  {
+    table: 'mail_outbox',
+    primaryKey: 'id',
+    columns: [...outboxSealedColumns],
+    indexes: (vault, plain) => ({ to_bidx: plain.to_address ? vault.emailIndex(plain.to_address) : null }),
+    encryptPlaintextAtStart: true,
+  },
   { ...orderEventsEncryptedTable, encryptPlaintextAtStart: true },
   { table: 'job', primaryKey: 'id', columns: ['payload_sealed'] },
 ];
