@@ -69,6 +69,11 @@ export async function startStore(
   const separateAdmin = config.adminPort !== undefined;
   const app = await buildApp(ctx, services, separateAdmin ? 'public' : 'all');
   const adminApp = separateAdmin ? await buildApp(ctx, { ...services, cookies: cookiePolicy(config.adminUrl!) }, 'admin') : null;
+  // Every long-lived service starts here, never from registering routes (issue 11); schedules: ./schedules.ts.
+  services.integrity.start();
+  services.integrity.attachPageWatch(app); // PCI DSS 11.6.1: the payment-page watcher starts once the server listens
+  services.scripts.start();
+  services.audit.start();
   await jobs.start();
   let url = config.publicUrl;
   if (opts.listen !== false) {
@@ -106,6 +111,7 @@ export async function startStore(
       }
       const step = Math.max(1000, Math.min(5000, grace));
       await within(gateway?.close(), step);
+      await within(services.audit.stop(), step);
       await within(scheduler.stop(), step);
       await within(jobs.stop(), step);
       mail.close();

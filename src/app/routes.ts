@@ -22,9 +22,7 @@ import { identityAdminRoutes } from '../identity/admin-routes.ts';
 import { identityApiRoutes } from '../identity/api-routes.ts';
 import { identityStoreRoutes } from '../identity/store-routes.ts';
 import { integrityAdminRoutes } from '../integrity/admin-routes.ts';
-import { integrityOf } from '../integrity/service.ts';
 import { integrityStoreRoutes } from '../integrity/store-routes.ts';
-import { scriptInventoryOf } from '../integrity/script-inventory.ts';
 import { mailboxAdminRoutes } from '../mailbox/admin-routes.ts';
 import { exportsAdminRoutes } from '../exports/admin-routes.ts';
 import { ordersAdminRoutes } from '../orders/admin-routes.ts';
@@ -61,7 +59,7 @@ export async function buildApp(ctx: AppContext, services: Services, surface: 'al
     trustProxy: ctx.config.trustProxy,
     timeouts: { requestMs: ctx.config.httpRequestTimeoutMs, headersMs: ctx.config.httpHeadersTimeoutMs, keepAliveMs: ctx.config.httpKeepAliveTimeoutMs },
     cardGuard: { db: ctx.db, dataDir: ctx.config.dataDir },
-    scriptOrigins: (req) => scriptInventoryOf(ctx).originsFor(req), // T6: approved third-party scripts only, never on payment pages
+    scriptOrigins: (req) => services.scripts.originsFor(req), // T6: approved third-party scripts only, never on payment pages
     renderErrorPage: (req, status, message) => (req.url.startsWith('/admin') ? adminErrorPage(req, status, message) : storeErrorPage(req, status, message)),
   });
   registerSecurityEventHooks(app, ctx);
@@ -89,7 +87,7 @@ export async function buildApp(ctx: AppContext, services: Services, surface: 'al
     draining: () => ctx.draining === true,
     details: () => {
       // T1: whether card checkout may start (file integrity); a reason code only, never a path.
-      const card = integrityOf(ctx).cardCheckoutAllowed();
+      const card = services.integrity.cardCheckoutAllowed();
       return { database: ctx.database.kind, ...(ctx.database.stats ? { pool: ctx.database.stats() } : {}), cardCheckout: card.allowed ? 'enabled' : 'disabled', ...(card.reason ? { cardCheckoutReason: card.reason } : {}) };
     },
   });

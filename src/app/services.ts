@@ -6,6 +6,7 @@ import { createCatalog } from '../catalog/service.ts';
 import { createCheckout } from '../checkout/service.ts';
 import { createDetection } from '../detection/service.ts';
 import { createIdentity } from '../identity/service.ts';
+import { auditOf } from '../audit/service.ts';
 import { integrityOf } from '../integrity/service.ts';
 import { scriptInventoryOf } from '../integrity/script-inventory.ts';
 import { createOrders } from '../orders/service.ts';
@@ -28,7 +29,10 @@ export function createServices(ctx: AppContext): Services {
   const cart = createCart(ctx, { catalog });
   const orders = createOrders(ctx, { catalog, shop });
   const identity = createIdentity(ctx, { cart });
-  const payments = createPayments(ctx, { orders, cardCheckoutAllowed: () => integrityOf(ctx).cardCheckoutAllowed().allowed }); // T1: card checkout only while files verify
+  const integrity = integrityOf(ctx); // T1: file integrity, CSP reports, the payment-page watcher
+  const scripts = scriptInventoryOf(ctx); // T6: approved third-party scripts
+  const audit = auditOf(ctx); // the hash-chained audit trail, its checkpoints and sink
+  const payments = createPayments(ctx, { orders, cardCheckoutAllowed: () => integrity.cardCheckoutAllowed().allowed }); // T1: card checkout only while files verify
   const checkout = createCheckout(ctx, { cart, orders, shop, catalog, payments });
   createDetection(ctx); // T5: scheduled card-number scan of the database and DATA_DIR
   scheduleGuardEventRetention(ctx); // T2: refused card-number events are kept GUARD_EVENT_RETENTION_DAYS (90)
@@ -44,6 +48,9 @@ export function createServices(ctx: AppContext): Services {
     identity,
     checkout,
     payments,
+    integrity,
+    scripts,
+    audit,
     async chrome(req) {
       const owner = cartOwnerOf(req, cookies);
       const [settings, categories, cartCount] = await Promise.all([
@@ -52,7 +59,7 @@ export function createServices(ctx: AppContext): Services {
         owner.customerId || owner.tokenHash ? cart.count(owner) : Promise.resolve(0),
       ]);
       // PCI DSS 6.4.3: only approved inventory entries, pinned by SRI, and never on payment pages
-      return { shopName: settings.name, categories, cartCount, customerName: req.customer?.name ?? null, thirdPartyScripts: scriptInventoryOf(ctx).scriptTags(req) };
+      return { shopName: settings.name, categories, cartCount, customerName: req.customer?.name ?? null, thirdPartyScripts: scripts.scriptTags(req) };
     },
   };
 }
