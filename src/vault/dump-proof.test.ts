@@ -24,7 +24,8 @@ async function open(): Promise<{ handle: Pick<DatabaseHandle, 'db' | 'listen'>; 
   }
   // The embedded database, opened here so that the test holds the PGlite instance (dumpDataDir).
   const { PGlite } = await import('@electric-sql/pglite');
-  const pglite = await PGlite.create();
+  const { pg_trgm } = await import('@electric-sql/pglite/contrib/pg_trgm'); // as openDatabase: catalog search needs it
+  const pglite = await PGlite.create({ extensions: { pg_trgm } });
   const pool = new PGlitePool(pglite);
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: pool as never }) });
   const handle: DatabaseHandle = {
