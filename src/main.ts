@@ -1,5 +1,5 @@
 import { loadConfig } from './platform/config.ts';
-import { startStore } from './platform/boot.ts';
+import { startStore } from './app/boot.ts';
 
 const started = performance.now();
 let store: Awaited<ReturnType<typeof startStore>>;

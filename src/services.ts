@@ -8,9 +8,12 @@ import type { PaymentsService } from './payments/service.ts';
 import type { AppContext } from './platform/context.ts';
 import type { CookiePolicy } from './platform/http/cookies.ts';
 import type { ShopSettingsService } from './shop/settings.ts';
+import type { AuditService } from './audit/service.ts';
+import type { IntegrityService } from './integrity/service.ts';
+import type { ScriptInventory } from './integrity/script-inventory.ts';
 import type { StoreChrome } from './storefront/layout.ts';
 
-/** The domain services, built once in app.ts and handed to every route module. */
+/** The domain services, built once in src/app/services.ts and handed to every route module. */
 export interface Services {
   ctx: AppContext;
   cookies: CookiePolicy;
@@ -21,6 +24,10 @@ export interface Services {
   identity: IdentityService;
   checkout: CheckoutService;
   payments: PaymentsService;
+  /** Long-lived services: created in createServices, started and stopped by boot (src/app/boot.ts), never by routes. */
+  integrity: IntegrityService;
+  scripts: ScriptInventory;
+  audit: AuditService;
   /** The storefront frame (shop name, categories, cart count, who is signed in) for a request. */
   chrome(req: FastifyRequest): Promise<StoreChrome>;
 }

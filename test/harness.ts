@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import pino, { type Logger } from 'pino';
 import { loadConfig, type Config } from '../src/platform/config.ts';
-import { startStore, type RunningStore } from '../src/platform/boot.ts';
+import { startStore, type RunningStore } from '../src/app/boot.ts';
 
 /**
  * Which database the tests run on: OMAMORI_TEST_DB=postgres uses a fresh database created on

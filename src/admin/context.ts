@@ -3,7 +3,7 @@ import { adminAccessPolicy } from '../identity/admin-access.ts';
 import { can, type Permission } from '../identity/permissions.ts';
 import { readStaffSession, sessionCookie, type StaffSession } from '../identity/sessions.ts';
 import { stepUpFresh, stepUpRedirect } from '../identity/step-up.ts';
-import { integrityOf, type CardCheckoutReason } from '../integrity/service.ts';
+import type { CardCheckoutReason } from '../integrity/service.ts';
 import { AppError } from '../platform/http/errors.ts';
 import type { Services } from '../services.ts';
 
@@ -84,7 +84,7 @@ export function guardAdminContext(admin: FastifyInstance, s: Services) {
     if (!config.staff && (!config.permission || !can(session.staff.role, config.permission))) throw new AppError('forbidden');
     if (config.stepUp && !stepUpFresh(session)) return reply.redirect(stepUpRedirect(req), 303);
     // T1 fail closed: every console page says so while card checkout is off, until the finding is dealt with.
-    const card = integrityOf(s.ctx).cardCheckoutAllowed();
+    const card = s.integrity.cardCheckoutAllowed();
     if (!card.allowed && card.reason !== 'not_verified' && card.reason !== 'pages_not_verified' && can(session.staff.role, 'security.read')) req.cardCheckoutOff = card.reason ?? null;
   });
 

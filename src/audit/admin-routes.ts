@@ -8,7 +8,6 @@ import type { RouteModule } from '../services.ts';
 import { auditActions, toRecord, type AuditDetail, type AuditRecord } from './chain.ts';
 import { t } from './messages.ts';
 import { recordExport, requestMeta } from './record.ts';
-import { auditOf } from './service.ts';
 import type { AuditResult } from './tables.ts';
 
 const section = '/admin/audit';
@@ -126,9 +125,7 @@ function actorLabel(r: Row, l: Locale): string {
  * access limited to those with a job-related need).
  */
 export const auditAdminRoutes: RouteModule = (app, s) => {
-  const audit = auditOf(s.ctx);
-  audit.start();
-  app.addHook('onClose', async () => audit.stop());
+  const audit = s.audit;
   const { db } = s.ctx;
 
   app.get('/audit', { config: { permission: 'audit.read' } }, async (req, reply) => {

@@ -3,7 +3,6 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../platform/db/schema.ts';
 import type { Services } from '../services.ts';
 import { appendAudit, type AuditAction, type AuditDetail, type AuditRecord } from './chain.ts';
-import { auditOf } from './service.ts';
 import type { AuditResult } from './tables.ts';
 import { recordSecurityEvent, type DetailValue } from '../platform/security/event-stream.ts';
 import { staffActionEventKind } from '../security-events/staff-actions.ts';
@@ -138,7 +137,7 @@ export function resultOf(status: number): AuditResult {
  * Register it in the admin context after guardAdminContext.
  */
 export function auditAdminRequests(admin: FastifyInstance, s: Services) {
-  const audit = auditOf(s.ctx);
+  const audit = s.audit;
   admin.addHook('onResponse', async (req, reply) => {
     const status = reply.statusCode;
     if (readOnly.has(req.method) && status !== 403) return;

@@ -14,7 +14,7 @@ import { storeUpload } from '../catalog/uploads.ts';
 import { insertAddressRecord, insertCustomerRecord } from '../identity/customer-data.ts';
 import { hashPassword } from '../identity/passwords.ts';
 import { orderIndexes, sealOrder } from '../orders/encrypted-fields.ts';
-import { startStore, type RunningStore } from '../platform/boot.ts';
+import { startStore, type RunningStore } from '../app/boot.ts';
 import { loadConfig, type Config } from '../platform/config.ts';
 import { unpackFiles } from './archive.ts';
 import { runBackup } from './cli.ts';

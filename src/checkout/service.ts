@@ -1,6 +1,7 @@
 import type { CartOwner, CartService, CartView } from '../cart/service.ts';
 import type { CatalogService } from '../catalog/service.ts';
-import type { OrderDraft, OrdersService, OrderView, PlacedOrder } from '../orders/service.ts';
+import type { OrderDraft, OrdersService, PlacedOrder } from '../orders/service.ts';
+import { ownsOrder } from '../orders/policy.ts';
 import type { OrderStatus } from '../orders/tables.ts';
 import type { OrderForPayment, PaymentNextStep } from '../payments/method.ts';
 import { paymentMethod, paymentMethods } from '../payments/registry.ts';
@@ -15,7 +16,6 @@ import type { InvoiceTax } from '../tax/consumption-tax.ts';
 import type { CheckoutInput } from './pipeline/context.ts';
 import { runPurchaseFlow } from './pipeline/flow.ts';
 import { limitUnpaidOrders, recordOrderNetwork } from './pipeline/unpaid-order-limit.ts';
-import { placedOrderId, recordPlacement } from './placements.ts';
 
 export type { CheckoutInput } from './pipeline/context.ts';
 
@@ -96,10 +96,10 @@ export function createCheckout(ctx: AppContext, deps: { cart: CartService; order
     quote,
     async place(owner, input, idempotencyKey, locale, expectedTotal, client) {
       // A repeated submit (after the first emptied the cart) answers with the order it placed.
-      const earlier = await placedOrderId(ctx.db, idempotencyKey);
+      const earlier = await orders.idOfIdempotencyKey(idempotencyKey);
       if (earlier !== null) {
         const order = await orders.byId(earlier);
-        if (!order || !placedBy(order, owner)) throw new AppError('conflict'); // T4: another shopper's key reveals nothing
+        if (!order || !ownsOrder(order, owner)) throw new AppError('conflict'); // T4: another shopper's key reveals nothing
         const { itemsTotal, shippingFee, paymentFee, total, taxable10, tax10, taxable8, tax8 } = order;
         const totals = { itemsTotal, shippingFee, paymentFee, total, tax: { taxable10, tax10, taxable8, tax8 } };
         return placedResult({ id: order.id, number: order.number, created: false }, order.status, totals, order.paymentMethod, order.email, locale, client);
@@ -130,7 +130,6 @@ export function createCheckout(ctx: AppContext, deps: { cart: CartService; order
       };
       const order = await orders.place(draft, async (trx, orderId) => {
         await cart.clear(trx, owner);
-        await recordPlacement(trx, idempotencyKey, orderId);
       });
       if (order.created) await recordOrderNetwork(ctx, order.id, client?.ip);
       const status = (await orders.statusOf(order.number)) ?? paymentMethod(input.paymentMethod)!.initialStatus;
@@ -140,7 +139,3 @@ export function createCheckout(ctx: AppContext, deps: { cart: CartService; order
   };
 }
 
-function placedBy(order: OrderView, owner: CartOwner): boolean {
-  if (order.customerId !== null) return order.customerId === owner.customerId;
-  return owner.customerId === null && owner.tokenHash !== null && order.accessTokenHash === owner.tokenHash;
-}

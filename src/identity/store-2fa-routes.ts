@@ -2,7 +2,6 @@ import { formValues } from '../platform/http/form-fields.ts';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../platform/http/errors.ts';
 import type { FieldErrors } from '../platform/http/forms.ts';
-import type { CookiePolicy } from '../platform/http/cookies.ts';
 import { redirectAfterPost } from '../platform/http/reply.ts';
 import { LoginThrottledError } from '../platform/throttle/login-throttle.ts';
 import type { RouteModule } from '../services.ts';
@@ -11,19 +10,14 @@ import { customerTwoFactor, disableCustomerTwoFactor, secondFactorStep, verifyCu
 import { t } from './messages.ts';
 import { notifyTwoFactorChanged, type TwoFactorChange } from './notifications.ts';
 import { safeNextPath } from './redirects.ts';
-import { challengeLifetimeMs } from './second-factor-challenge.ts';
 import { rotateSession, sessionCookie } from './sessions.ts';
 import { customerAttempt } from './sign-in.ts';
 import { challengeExpired, enrolForm, recoveryCodesPage, signInCodeForm, twoFactorStatus } from './store-2fa-views.ts';
-import { noticeContext, renderStore, requireCustomer, signInBrowser } from './store-account-routes.ts';
+import { challengeCookie, noticeContext, renderStore, requireCustomer, signInBrowser } from './store-pages.ts';
 import { confirmTotpEnrolment, normalizeCode, pendingTotpSecret, totpQrSvg, totpUri } from './totp.ts';
 import { customerSubject } from './totp-store.ts';
 import { tf } from './two-factor-messages.ts';
 
-/** The pending second step of a sign-in: an HttpOnly, Strict cookie holding the challenge token, 5 minutes. */
-export function challengeCookie(cookies: CookiePolicy) {
-  return { name: cookies.name('signin2fa'), options: cookies.options('strict', challengeLifetimeMs / 1000) };
-}
 
 const clientOf = (req: FastifyRequest) => ({ ip: req.ip, userAgent: req.headers['user-agent'] });
 const afterSignIn = (next: unknown) => safeNextPath(next, '/account');

@@ -1,47 +1,27 @@
 import { formValues } from '../platform/http/form-fields.ts';
-import type { FastifyReply, FastifyRequest } from 'fastify';
-import { cartOwnerOf } from '../cart/owner.ts';
 import { AppError, errorMessage } from '../platform/http/errors.ts';
 import { parseInput } from '../platform/http/forms.ts';
-import type { SignedInCustomer } from '../platform/http/request.ts';
-import { redirectAfterPost, sendHtml } from '../platform/http/reply.ts';
-import type { SafeHtml } from '../platform/http/html.ts';
-import type { RouteModule, Services } from '../services.ts';
-import { storePage } from '../storefront/layout.ts';
+import { redirectAfterPost } from '../platform/http/reply.ts';
+import type { RouteModule } from '../services.ts';
 import { authenticateCustomer, customerProfile, registerCustomer, registrationSchema, signInSchema } from './customers.ts';
 import { customerHasTwoFactor } from './customer-2fa.ts';
 import { createChallenge } from './second-factor-challenge.ts';
-import { challengeCookie } from './store-2fa-routes.ts';
+import { challengeCookie, noticeContext, renderStore, requireCustomer, signInBrowser } from './store-pages.ts';
 import { t } from './messages.ts';
 import { safeNextPath } from './redirects.ts';
 import { deleteSession, sessionCookie } from './sessions.ts';
-import { customerAttempt, deviceHashOf, knownDeviceFor, startCustomerSession } from './sign-in.ts';
+import { customerAttempt, knownDeviceFor } from './sign-in.ts';
 import { LoginThrottledError } from '../platform/throttle/login-throttle.ts';
-import type { NoticeContext } from './notifications.ts';
 import { requestPasswordReset } from './password-reset.ts';
 import { parseAccountInput } from './passwords.ts';
 import { resetRequired } from './store-password-views.ts';
 import { accountOverview, registeredNotice, registerForm, signInForm } from './store-account-views.ts';
 import { recordRequestEvent } from '../platform/security/event-stream.ts';
 
-export async function renderStore(s: Services, req: FastifyRequest, reply: FastifyReply, title: string, body: SafeHtml, status = 200) {
-  return sendHtml(reply, storePage(req, await s.chrome(req), { title, body }), status);
-}
 
-/** The signed-in customer, or a redirect to sign-in that comes back here afterwards. */
-export function requireCustomer(req: FastifyRequest, reply: FastifyReply): SignedInCustomer | null {
-  if (req.customer) return req.customer;
-  if (req.method !== 'GET') throw new AppError('unauthenticated');
-  void reply.redirect(`/account/sign-in?next=${encodeURIComponent(req.url)}`, 303);
-  return null;
-}
 
 const afterSignIn = (next: unknown) => safeNextPath(next, '/account');
 
-/** What account-change mails need: the shop's name and where its pages are. */
-export async function noticeContext(s: Services): Promise<NoticeContext> {
-  return { shopName: (await s.shop.get()).name, publicUrl: s.ctx.config.publicUrl, vault: s.ctx.vault };
-}
 
 export const storeAccountRoutes: RouteModule = (app, s) => {
   const { db } = s.ctx;
@@ -135,18 +115,3 @@ export const storeAccountRoutes: RouteModule = (app, s) => {
   });
 };
 
-/**
- * The last step of a browser sign-in, once every factor is verified: a fresh session cookie (the browser's
- * previous session is dropped: fixation), the guest cart merged, then on to `next`.
- */
-export async function signInBrowser(s: Services, req: FastifyRequest, reply: FastifyReply, customerId: number, notice: NoticeContext, next: string) {
-  const cookie = sessionCookie(s.cookies, 'store');
-  const token = await startCustomerSession(s.ctx.db, s.cart, req, {
-    customerId,
-    previousSessionHash: req.sessionHash,
-    guestCartHash: cartOwnerOf(req, s.cookies).tokenHash,
-    device: { hash: deviceHashOf(req, reply, s.cookies), notice },
-  });
-  reply.setCookie(cookie.name, token, cookie.options);
-  return redirectAfterPost(reply, next);
-}

@@ -7,7 +7,7 @@ import type { RouteModule } from '../services.ts';
 import { addAddress, addressFormSchema, deleteAddress, findAddress, listAddresses, maxAddresses, setDefaultAddress, updateAddress } from './addresses.ts';
 import { t } from './messages.ts';
 import { addressBook, addressForm, addressValues } from './store-address-views.ts';
-import { noticeContext, renderStore, requireCustomer } from './store-account-routes.ts';
+import { noticeContext, renderStore, requireCustomer } from './store-pages.ts';
 import { notifyAddressChanged, type AddressChange } from './notifications.ts';
 
 const notices = { added: 'addressAdded', saved: 'addressSaved', deleted: 'addressDeleted', default: 'addressDefaultSet' } as const;

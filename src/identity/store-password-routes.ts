@@ -11,7 +11,7 @@ import { changeEmail, changeEmailSchema, changePassword, changePasswordSchema, c
 import { t } from './messages.ts';
 import { completePasswordReset, requestPasswordReset, resetTokenState } from './password-reset.ts';
 import { newPasswordField, parseAccountInput, passwordProblem } from './passwords.ts';
-import { noticeContext, renderStore, requireCustomer } from './store-account-routes.ts';
+import { noticeContext, renderStore, requireCustomer } from './store-pages.ts';
 import { customerAttempt } from './sign-in.ts';
 import { changeEmailForm, changePasswordForm, forgotForm, forgotSent, resetDone, resetForm, resetUnavailable } from './store-password-views.ts';
 

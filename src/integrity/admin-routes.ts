@@ -10,7 +10,6 @@ import type { RouteModule, Services } from '../services.ts';
 import { t } from './messages.ts';
 import { pageWatchAdminRoutes } from './page-watch-routes.ts';
 import { scriptInventoryAdminRoutes } from './script-inventory-routes.ts';
-import { integrityOf } from './service.ts';
 
 const integritySection = '/admin/security/integrity';
 const ackSchema = z.object({ note: z.string().trim().min(1).max(1000) });
@@ -30,7 +29,7 @@ export const integrityAdminRoutes: RouteModule = (app, s) => {
     const id = Number(raw);
     const parsed = parseInput(ackSchema, req.body, req.locale);
     if (!parsed.ok) return renderIntegrity(s, req, reply, { errorFor: id, errors: parsed.errors, note: String((req.body as Record<string, unknown> | undefined)?.note ?? '') }, 422);
-    const ok = await integrityOf(s.ctx).acknowledge(id, req.staff!, parsed.data.note, req);
+    const ok = await s.integrity.acknowledge(id, req.staff!, parsed.data.note, req);
     if (!ok) throw new AppError('not_found');
     return redirectAfterPost(reply, `${integritySection}?done=1`);
   });
@@ -52,7 +51,7 @@ ${rows.length
 
 async function renderIntegrity(s: Services, req: FastifyRequest, reply: FastifyReply, form: { errorFor?: number; errors?: FieldErrors; note?: string }, status = 200) {
   const l = req.locale;
-  const integrity = integrityOf(s.ctx);
+  const integrity = s.integrity;
   const st = integrity.status();
   const rows = await s.ctx.db
     .selectFrom('integrity_finding')

@@ -8,7 +8,6 @@ import { formatDateTime } from '../platform/i18n/index.ts';
 import type { RouteModule } from '../services.ts';
 import { t } from './messages.ts';
 import { watchedPages } from './page-fetch.ts';
-import { integrityOf } from './service.ts';
 
 const section = '/admin/security/pages';
 
@@ -19,7 +18,7 @@ const section = '/admin/security/pages';
 export const pageWatchAdminRoutes: RouteModule = (app, s) => {
   app.get('/security/pages', { config: { permission: 'security.read' } }, async (req, reply) => {
     const l = req.locale;
-    const watch = integrityOf(s.ctx).pageWatch;
+    const watch = s.integrity.pageWatch;
     const round = watch.lastRound();
     const problem = watch.problem();
     const baseline = await watch.newestBaseline();
@@ -31,9 +30,9 @@ export const pageWatchAdminRoutes: RouteModule = (app, s) => {
 <dl class="summary page-watch-state">
   <dt>${t(l, 'status')}</dt>
   <dd data-page-watch="${state}">${problem === undefined ? t(l, 'watchNotStarted') : problem === null ? html`<span class="status">${t(l, 'noDifferences')}</span>${condition ? html` <strong class="alert-info" data-page-watch-condition="${condition}">${t(l, `reason_${condition}`)}</strong>` : ''}` : html`<strong class="alert-error">${t(l, `reason_${problem}`)}</strong>`}</dd>
-  <dt>${t(l, 'watchMode')}</dt><dd>${integrityOf(s.ctx).config.pageWatch.browser}</dd>
+  <dt>${t(l, 'watchMode')}</dt><dd>${s.integrity.config.pageWatch.browser}</dd>
   <dt>${t(l, 'watchUrl')}</dt><dd><code>${watch.target() ?? '—'}</code></dd>
-  <dt>${t(l, 'interval')}</dt><dd>${t(l, 'seconds', { n: integrityOf(s.ctx).config.pageWatch.intervalSeconds })}</dd>
+  <dt>${t(l, 'interval')}</dt><dd>${t(l, 'seconds', { n: s.integrity.config.pageWatch.intervalSeconds })}</dd>
   <dt>${t(l, 'lastRound')}</dt><dd>${round ? t(l, 'lastWatchValue', { at: formatDateTime(round.at, l), n: round.compared.length, ms: Math.round(round.ms) }) : t(l, 'never')}</dd>
   <dt>${t(l, 'compared')}</dt><dd>${round?.compared.length ? round.compared.map((p) => t(l, `page_${p}`)).join(', ') : '—'}</dd>
   ${round?.notes.length ? html`<dt>${t(l, 'notes')}</dt><dd><ul class="small">${round.notes.map((n) => html`<li>${n}</li>`)}</ul></dd>` : ''}
@@ -48,7 +47,7 @@ ${req.staff && can(req.staff.role, 'security.emergency') && problem !== undefine
   });
 
   app.post('/security/pages/baseline', { config: { permission: 'security.emergency', stepUp: true } }, async (req, reply) => {
-    const watch = integrityOf(s.ctx).pageWatch;
+    const watch = s.integrity.pageWatch;
     if (watch.problem() === undefined) throw new AppError('conflict');
     const made = await watch.approve(req.staff!.id);
     await recordStaffAction(s.ctx.db, { staff: req.staff!, action: 'integrity.page_baseline_approve', object: { type: 'page_baseline', id: made.id }, detail: { digest: made.digest.slice(0, 16), pages: Object.keys(made.pages) }, req });

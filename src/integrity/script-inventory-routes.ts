@@ -10,7 +10,7 @@ import { redirectAfterPost, sendHtml } from '../platform/http/reply.ts';
 import { formatDateTime } from '../platform/i18n/index.ts';
 import type { RouteModule, Services } from '../services.ts';
 import { t } from './messages.ts';
-import { firstPartyScripts, scriptInventoryOf, scriptPageGroups, type ScriptPageGroup } from './script-inventory.ts';
+import { firstPartyScripts, scriptPageGroups, type ScriptPageGroup } from './script-inventory.ts';
 
 const section = '/admin/security/scripts';
 const addSchema = z.object({
@@ -32,8 +32,6 @@ const idParam = (req: FastifyRequest) => {
  * third-party script are owners' acts with step-up, recorded in the audit trail.
  */
 export const scriptInventoryAdminRoutes: RouteModule = (app, s) => {
-  scriptInventoryOf(s.ctx).start();
-
   app.get('/security/scripts', { config: { permission: 'security.read' } }, async (req, reply) => render(s, req, reply, {}, {}));
 
   app.post('/security/scripts', { config: { permission: 'security.emergency', stepUp: true } }, async (req, reply) => {
@@ -57,20 +55,20 @@ export const scriptInventoryAdminRoutes: RouteModule = (app, s) => {
       if (!/^sha384-[A-Za-z0-9+/]{64}$/.test(parsed.data.sha384)) errors.sha384 = t(l, 'sriFormat');
     }
     if (!parsed.ok || Object.keys(errors).length) return render(s, req, reply, values, errors, 422);
-    const added = await scriptInventoryOf(s.ctx).add(req.staff!, { ...parsed.data, url: new URL(parsed.data.url).toString(), pages }, req);
+    const added = await s.scripts.add(req.staff!, { ...parsed.data, url: new URL(parsed.data.url).toString(), pages }, req);
     if (added === 'duplicate') return render(s, req, reply, values, { url: t(l, 'duplicateScript') }, 409);
     return redirectAfterPost(reply, `${section}?done=added`);
   });
 
   app.post('/security/scripts/:id/approve', { config: { permission: 'security.emergency', stepUp: true } }, async (req, reply) => {
-    const result = await scriptInventoryOf(s.ctx).approve(req.staff!, idParam(req), req);
+    const result = await s.scripts.approve(req.staff!, idParam(req), req);
     if (result === 'not_found') throw new AppError('not_found');
     if (result === 'own_entry') return render(s, req, reply, {}, {}, 409, t(req.locale, 'approveOwnScript'));
     return redirectAfterPost(reply, `${section}?done=approved`);
   });
 
   app.post('/security/scripts/:id/remove', { config: { permission: 'security.emergency', stepUp: true } }, async (req, reply) => {
-    if (!(await scriptInventoryOf(s.ctx).remove(req.staff!, idParam(req), req))) throw new AppError('not_found');
+    if (!(await s.scripts.remove(req.staff!, idParam(req), req))) throw new AppError('not_found');
     return redirectAfterPost(reply, `${section}?done=removed`);
   });
 };
@@ -81,7 +79,7 @@ async function render(s: Services, req: FastifyRequest, reply: FastifyReply, val
   const l = req.locale;
   const owner = req.staff !== null && can(req.staff.role, 'security.emergency');
   const first = firstPartyScripts();
-  const third = await scriptInventoryOf(s.ctx).list();
+  const third = await s.scripts.list();
   const done = String((req.query as Record<string, unknown>).done ?? '');
   const pagesLabel = (pages: readonly ScriptPageGroup[]) => pages.map((p) => t(l, `pages_${p}`)).join(', ');
   const body = html`${refusal ? html`<p class="alert alert-error" role="alert" data-refused="own-script">${refusal}</p>` : ''}${done in doneKey ? html`<p class="alert alert-success" role="status">${t(l, doneKey[done as keyof typeof doneKey])}</p>` : ''}

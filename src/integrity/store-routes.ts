@@ -2,7 +2,6 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { cspReportPath } from '../platform/http/security-headers.ts';
 import type { RouteModule } from '../services.ts';
 import { isUnexpectedOnPaymentPage, parseCspReports, recordCspViolations, TokenBuckets, type CspViolation } from './csp-reports.ts';
-import { integrityOf } from './service.ts';
 
 export const cspReportBodyLimit = 16 * 1024;
 
@@ -10,13 +9,11 @@ export const cspReportBodyLimit = 16 * 1024;
  * `POST /csp-reports`: CSP violation reports from browsers (T6), in the legacy `application/csp-report`
  * format and the Reporting API's `application/reports+json`. Anyone can post here, so: the body is
  * capped, each client address is rate-limited, the answer is always an empty 204 (nothing reflected),
- * and only normalized paths and origins are stored. Also starts the file-integrity schedule and the
- * payment-page watcher.
+ * and only normalized paths and origins are stored. (The file-integrity schedule and the payment-page watcher are
+ * started by boot, src/app/boot.ts.)
  */
 export const integrityStoreRoutes: RouteModule = (app, s) => {
-  const integrity = integrityOf(s.ctx);
-  integrity.start();
-  integrity.attachPageWatch(app); // PCI DSS 11.6.1: the payment-page watcher starts once the server listens
+  const integrity = s.integrity;
   const buckets = new TokenBuckets(30, 1);
 
   app.register(async (reports) => {

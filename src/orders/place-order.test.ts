@@ -101,11 +101,11 @@ test('sold out changes nothing: no order, no mail, every stock level unchanged',
   // writes happen first and must roll back with everything else.
   await assert.rejects(
     orders().place(draft, async (trx, orderId) => {
-      await trx.insertInto('checkout_placement').values({ idempotency_key: draft.idempotencyKey, order_id: orderId }).execute();
+      await trx.insertInto('checkout_network').values({ order_id: orderId, network_bidx: 'hook-probe' }).execute();
     }),
     (e) => e instanceof AppError && e.code === 'sold_out',
   );
-  assert.equal((await store.ctx.db.selectFrom('checkout_placement').select('order_id').where('idempotency_key', '=', draft.idempotencyKey).execute()).length, 0, 'the hook rolled back');
+  assert.equal((await store.ctx.db.selectFrom('checkout_network').select('order_id').where('network_bidx', '=', 'hook-probe').execute()).length, 0, 'the hook rolled back');
   assert.equal(await countOrders(draft.idempotencyKey), 0);
   assert.equal(await stockOf(store, dripper.variantId), dripperBefore);
   assert.equal(await stockOf(store, scarce.variantId), 1);

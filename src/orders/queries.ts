@@ -1,9 +1,9 @@
 import { sql } from 'kysely';
 import type { Db } from '../platform/db/database.ts';
-import { safeEqual } from '../platform/crypto/tokens.ts';
 import type { Vault } from '../vault/index.ts';
 import { requireVault } from '../vault/bound.ts';
 import { openEventNote, openOrderRow } from './encrypted-fields.ts';
+import { ownsOrder } from './policy.ts';
 import { toOrderView, type OrderSummary, type OrderView } from './model.ts';
 import type { OrderViewer } from './service.ts';
 import type { OrderStatus } from './tables.ts';
@@ -22,13 +22,9 @@ export async function ownerOfNumber(db: Db, number: string): Promise<{ id: numbe
   return row ? { id: row.id, customerId: row.customer_id, accessTokenHash: row.access_token_hash } : null;
 }
 
-/**
- * Order numbers are sequential and guessable, so knowing one proves nothing: only the customer
- * who placed it, or the browser holding the cart token it was placed with, may see it (T4).
- */
+/** T4: only the order's owner may see it (`policy.ts`, the one ownership rule). */
 export function canView(order: Pick<OrderView, 'customerId' | 'accessTokenHash'>, viewer: OrderViewer): boolean {
-  if (viewer.customerId !== null && order.customerId === viewer.customerId) return true;
-  return viewer.accessTokenHash !== null && order.accessTokenHash !== null && safeEqual(order.accessTokenHash, viewer.accessTokenHash);
+  return ownsOrder(order, { customerId: viewer.customerId, tokenHash: viewer.accessTokenHash });
 }
 
 export interface Page<T> {

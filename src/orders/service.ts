@@ -56,6 +56,8 @@ export interface OrdersService {
   findForViewer(number: string, viewer: OrderViewer): Promise<OrderView | null>;
   listForCustomer(customerId: number, page: number, perPage?: number): Promise<Page<OrderSummary>>;
   byId(id: number): Promise<OrderView | null>;
+  /** The order an idempotency key placed (`orders.idempotency_key`, the one record of it), or null. */
+  idOfIdempotencyKey(key: string): Promise<number | null>;
   /** Moves an order along its life cycle (see state-machine.ts); throws AppError('conflict') with the reason when illegal. */
   transition(orderId: number, to: OrderStatus, staffId: number | null, note: string, opts?: { expectedFrom?: OrderStatus; trackingNumber?: string; locale?: Locale }): Promise<OrderView>;
 }
@@ -78,6 +80,10 @@ export function createOrders(ctx: AppContext, deps: { catalog: CatalogService; s
     },
     listForCustomer: (customerId, page, perPage = 20) => ordersOfCustomer(db, customerId, page, perPage),
     byId: (id) => orderById(db, ctx.vault, id),
+    async idOfIdempotencyKey(key) {
+      const row = await db.selectFrom('orders').select('id').where('idempotency_key', '=', key).executeTakeFirst();
+      return row?.id ?? null;
+    },
     async transition(orderId, to, staffId, note, opts = {}) {
       const shop = await deps.shop.get();
       return transitionOrder(db, { catalog: deps.catalog, shop, publicUrl: ctx.config.publicUrl, vault: ctx.vault }, { orderId, to, staffId, note, locale: opts.locale ?? 'ja', expectedFrom: opts.expectedFrom, trackingNumber: opts.trackingNumber });

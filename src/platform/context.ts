@@ -12,7 +12,7 @@ export interface AppContext {
   db: Db;
   log: Logger;
   jobs: JobRunner;
-  /** Periodic tasks; register in a domain's service factory with ctx.scheduler.every(...). */
+  /** Periodic tasks; register in a domain's service factory with ctx.scheduler.every(...) and list it in src/app/schedules.ts. */
   scheduler: Scheduler;
   /** Field encryption and blind indexes for personal data (principle 2); opened at start, after migrations. */
   vault: Vault;

@@ -1,5 +1,5 @@
 import { orderEventsEncryptedTable, ordersEncryptedTable } from '../orders/encrypted-fields.ts';
-import { mailOutboxEncryptedTable } from '../platform/mail/outbox-fields.ts';
+import { outboxSealedColumns } from '../platform/mail/outbox-fields.ts';
 import { addressEncryptedTable, customerEncryptedTable } from '../identity/customer-data.ts';
 import type { Vault } from './vault.ts';
 
@@ -8,7 +8,7 @@ import type { Vault } from './vault.ts';
  * --dek TABLE`) and the initial encryption of existing plain text work from these entries.
  *
  * Side tables checked for personal data and left plain on purpose (issue 5, "side tables count too"):
- * - checkout_placement: idempotency key and order id only; cart, cart_item: token hash, ids, quantities;
+ * - cart, cart_item: token hash, ids, quantities;
  *   checkout_network: a keyed blind index of the client network (issue 10), never the address.
  * - alert.detail and audit_entry (object type/id, detail): ids, field names and counts by contract, never a value
  *   (raiseAlert / record.ts); the audit chain hashes these bytes, so they could not be re-encrypted anyway.
@@ -35,7 +35,13 @@ export const encryptedTables: EncryptedTableSpec[] = [
   addressEncryptedTable,
   // Issue 5: orders and the side tables that copy their personal data (mail outbox, job payloads).
   { ...ordersEncryptedTable, encryptPlaintextAtStart: true },
-  { ...mailOutboxEncryptedTable, encryptPlaintextAtStart: true },
+  {
+    table: 'mail_outbox',
+    primaryKey: 'id',
+    columns: [...outboxSealedColumns],
+    indexes: (vault, plain) => ({ to_bidx: plain.to_address ? vault.emailIndex(plain.to_address) : null }),
+    encryptPlaintextAtStart: true,
+  },
   { ...orderEventsEncryptedTable, encryptPlaintextAtStart: true },
   { table: 'job', primaryKey: 'id', columns: ['payload_sealed'] },
 ];

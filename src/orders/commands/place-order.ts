@@ -10,6 +10,7 @@ import { jstIsoDay } from '../format.ts';
 import { confirmationMail } from '../mail/order-mails.ts';
 import type { OrderView } from '../model.ts';
 import type { OrderDraft, PlacedOrder } from '../service.ts';
+import { ownsOrder } from '../policy.ts';
 import type { Vault } from '../../vault/index.ts';
 import { orderIndexes, sealOrder } from '../encrypted-fields.ts';
 import { assertDraftConsistent, assertWithinLimits } from './draft-checks.ts';
@@ -70,8 +71,8 @@ async function existingOrder(db: Db, key: string) {
 
 /** T4: a key reused by someone else must not reveal (or hand over) the order it placed. */
 function sameOwnerOrRefuse(existing: { id: number; number: string; customer_id: number | null; access_token_hash: string | null }, draft: OrderDraft): PlacedOrder {
-  const sameOwner = draft.customerId !== null ? existing.customer_id === draft.customerId : existing.customer_id === null && draft.accessTokenHash !== null && existing.access_token_hash === draft.accessTokenHash;
-  if (!sameOwner) throw new AppError('conflict');
+  const claimant = { customerId: draft.customerId, tokenHash: draft.accessTokenHash };
+  if (!ownsOrder({ customerId: existing.customer_id, accessTokenHash: existing.access_token_hash }, claimant)) throw new AppError('conflict');
   return { id: existing.id, number: existing.number, created: false };
 }
 

@@ -9,7 +9,7 @@ import { TestClient, type TestResponse } from '../../../test/client.ts';
 import { validCards, styles } from '../../../test/fixtures/cards.ts';
 import { createTestDatabase, testDbKind } from '../../../test/harness.ts';
 import { customerClient, signInStaff, staffClient } from '../../../test/sessions.ts';
-import { startStore, type RunningStore } from '../boot.ts';
+import { startStore, type RunningStore } from '../../app/boot.ts';
 import { loadConfig } from '../config.ts';
 import type { Db } from '../db/database.ts';
 import { createLogger, logCardMask } from '../logger.ts';

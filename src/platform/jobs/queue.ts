@@ -1,7 +1,6 @@
 import { sql } from 'kysely';
 import type { Logger } from 'pino';
-import { requireVault } from '../../vault/bound.ts';
-import type { Vault } from '../../vault/vault.ts';
+import { requireSealer, type FieldSealer } from '../crypto/field-sealer.ts';
 import { notify, type DatabaseHandle, type Db } from '../db/database.ts';
 
 export type JobHandler = (payload: Record<string, unknown>) => Promise<void>;
@@ -14,7 +13,7 @@ const channel = 'job_queued';
  * kind, so a new job that carries an e-mail address (a password-reset request) cannot leave it readable in a dump.
  */
 export async function enqueueJob(trx: Db, kind: string, payload: Record<string, unknown>, runAt?: Date): Promise<void> {
-  const vault = requireVault(trx, 'enqueueJob');
+  const vault = requireSealer(trx, 'enqueueJob');
   const id = await vault.nextRowId(trx, 'job');
   const sealed = await vault.encrypt({ table: 'job', column: 'payload_sealed', rowId: id }, JSON.stringify(payload));
   await trx.insertInto('job').values({ id, kind, payload: '{}', payload_sealed: sealed, run_at: runAt ?? new Date() }).execute();
@@ -22,7 +21,7 @@ export async function enqueueJob(trx: Db, kind: string, payload: Record<string, 
 }
 
 /** The payload a handler gets: the sealed one decrypted (in memory), over any plain references. */
-async function payloadOf(job: { id: number; payload: Record<string, unknown>; payload_sealed: string | null }, vault: Vault | undefined): Promise<Record<string, unknown>> {
+async function payloadOf(job: { id: number; payload: Record<string, unknown>; payload_sealed: string | null }, vault: FieldSealer | undefined): Promise<Record<string, unknown>> {
   if (job.payload_sealed === null) return job.payload;
   if (!vault) throw new Error(`job ${job.id}: sealed payload, but the job runner has no vault`);
   return { ...job.payload, ...JSON.parse(await vault.decrypt({ table: 'job', column: 'payload_sealed', rowId: job.id }, job.payload_sealed)) };
@@ -58,13 +57,13 @@ export class JobRunner {
   private readonly pollMs: number;
   private readonly retryBaseMs: number;
   private readonly retryMaxMs: number;
-  private readonly vault: Vault | undefined;
+  private readonly vault: FieldSealer | undefined;
 
   constructor(
     private readonly database: DatabaseHandle,
     private readonly log: Logger,
     /** Retries wait retryBaseMs · 2^attempts, at most retryMaxMs (JOB_RETRY_BASE_MS, JOB_RETRY_MAX_MS). */
-    opts: { vault?: Vault; pollMs?: number; retryBaseMs?: number; retryMaxMs?: number } = {},
+    opts: { vault?: FieldSealer; pollMs?: number; retryBaseMs?: number; retryMaxMs?: number } = {},
   ) {
     this.pollMs = opts.pollMs ?? 2000;
     this.retryBaseMs = opts.retryBaseMs ?? 1000;

@@ -37,6 +37,11 @@ export class Scheduler {
     if (opts.runAtStart) this.trigger(task);
   }
 
+  /** The registered tasks (name, interval, single), e.g. to check them against src/app/schedules.ts. */
+  list(): Array<Pick<ScheduledTask, 'name' | 'everyMs' | 'single'>> {
+    return this.tasks.map(({ name, everyMs, single }) => ({ name, everyMs, single }));
+  }
+
   /** Runs a task now (tests, and commands that want an immediate round). */
   async runNow(name: string): Promise<void> {
     const task = this.tasks.find((t) => t.name === name);

@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import type { Transporter } from 'nodemailer';
 import type { Db } from '../db/database.ts';
-import { requireVault } from '../../vault/bound.ts';
+import { requireSealer, type FieldSealer } from '../crypto/field-sealer.ts';
 import { enqueueJob, TransientJobError, type JobRunner } from '../jobs/queue.ts';
 import { openOutboxRow, sealOutboxField } from './outbox-fields.ts';
 
@@ -18,7 +18,7 @@ export interface MailMessage {
  * and bodies are encrypted with the vault bound to `trx` (ctx.db): a handle without it is refused (T1).
  */
 export async function queueMail(trx: Db, message: MailMessage): Promise<void> {
-  const vault = requireVault(trx, 'queueMail');
+  const vault = requireSealer(trx, 'queueMail');
   const id = await vault.nextRowId(trx, 'mail_outbox');
   await trx
     .insertInto('mail_outbox')
@@ -46,7 +46,7 @@ export function registerMailDelivery(db: Db, jobs: JobRunner, opts: { smtpUrl: s
   // Bounded waits: a mail server that accepts the connection and then stalls cannot hold a job past its lease
   // (5 minutes), after which another instance would send the same mail again.
   const transport: Transporter | undefined = opts.smtpUrl ? loadNodemailer().createTransport({ url: opts.smtpUrl, connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 60_000 }) : undefined;
-  const vault = requireVault(db, 'mail delivery');
+  const vault = requireSealer(db, 'mail delivery');
   jobs.register('mail.send', async (payload) => {
     const id = Number(payload.outboxId);
     const stored = await db.selectFrom('mail_outbox').selectAll().where('id', '=', id).executeTakeFirst();

@@ -1,4 +1,4 @@
-import type { EncryptedTableSpec, Vault } from '../../vault/index.ts';
+import type { FieldSealer } from '../crypto/field-sealer.ts';
 
 /**
  * The outbox copies a customer's name, address, order and e-mail address into every mail (T1/T2: Color Me Shop's
@@ -9,21 +9,14 @@ import type { EncryptedTableSpec, Vault } from '../../vault/index.ts';
 export const outboxSealedColumns = ['to_address', 'subject', 'text_body', 'html_body', 'last_error'] as const;
 type SealedColumn = (typeof outboxSealedColumns)[number];
 
-export const mailOutboxEncryptedTable: EncryptedTableSpec = {
-  table: 'mail_outbox',
-  primaryKey: 'id',
-  columns: [...outboxSealedColumns],
-  indexes: (vault, plain) => ({ to_bidx: plain.to_address ? vault.emailIndex(plain.to_address) : null }),
-};
-
-export function sealOutboxField(vault: Vault, id: number, column: SealedColumn, value: string): Promise<string>;
-export function sealOutboxField(vault: Vault, id: number, column: SealedColumn, value: string | null): Promise<string | null>;
-export function sealOutboxField(vault: Vault, id: number, column: SealedColumn, value: string | null): Promise<string | null> {
+export function sealOutboxField(vault: FieldSealer, id: number, column: SealedColumn, value: string): Promise<string>;
+export function sealOutboxField(vault: FieldSealer, id: number, column: SealedColumn, value: string | null): Promise<string | null>;
+export function sealOutboxField(vault: FieldSealer, id: number, column: SealedColumn, value: string | null): Promise<string | null> {
   return vault.encryptNullable({ table: 'mail_outbox', column, rowId: id }, value);
 }
 
 /** A mail row with its sealed columns decrypted (in memory only). */
-export async function openOutboxRow<R extends { id: number } & Partial<Record<SealedColumn, string | null>>>(vault: Vault, row: R): Promise<R> {
+export async function openOutboxRow<R extends { id: number } & Partial<Record<SealedColumn, string | null>>>(vault: FieldSealer, row: R): Promise<R> {
   const out = { ...row } as Record<string, unknown>;
   for (const column of outboxSealedColumns) {
     if (typeof row[column] === 'string') out[column] = await vault.decrypt({ table: 'mail_outbox', column, rowId: row.id }, row[column] as string);

@@ -1,17 +1,18 @@
 import type { FastifyInstance } from 'fastify';
-import { buildApp, createServices } from '../app.ts';
+import { buildApp } from './routes.ts';
+import { createServices } from './services.ts';
 import { seedDemoCatalog } from '../catalog/seed.ts';
 import type { Services } from '../services.ts';
-import type { Config } from './config.ts';
-import type { AppContext } from './context.ts';
-import { openDatabase, type DatabaseHandle } from './db/database.ts';
-import { migrate } from './db/migrate.ts';
-import { JobRunner } from './jobs/queue.ts';
-import { Scheduler } from './jobs/scheduler.ts';
-import { createLogger } from './logger.ts';
-import { cookiePolicy } from './http/cookies.ts';
-import { registerMailDelivery } from './mail/mailer.ts';
-import { closeRedis } from './redis.ts';
+import type { Config } from '../platform/config.ts';
+import type { AppContext } from '../platform/context.ts';
+import { openDatabase, type DatabaseHandle } from '../platform/db/database.ts';
+import { migrate } from '../platform/db/migrate.ts';
+import { JobRunner } from '../platform/jobs/queue.ts';
+import { Scheduler } from '../platform/jobs/scheduler.ts';
+import { createLogger } from '../platform/logger.ts';
+import { cookiePolicy } from '../platform/http/cookies.ts';
+import { registerMailDelivery } from '../platform/mail/mailer.ts';
+import { closeRedis } from '../platform/redis.ts';
 import type { Logger } from 'pino';
 import { encryptedTables, openVault } from '../vault/index.ts';
 import { bindVault } from '../vault/bound.ts';
@@ -68,6 +69,11 @@ export async function startStore(
   const separateAdmin = config.adminPort !== undefined;
   const app = await buildApp(ctx, services, separateAdmin ? 'public' : 'all');
   const adminApp = separateAdmin ? await buildApp(ctx, { ...services, cookies: cookiePolicy(config.adminUrl!) }, 'admin') : null;
+  // Every long-lived service starts here, never from registering routes (issue 11); schedules: ./schedules.ts.
+  services.integrity.start();
+  services.integrity.attachPageWatch(app); // PCI DSS 11.6.1: the payment-page watcher starts once the server listens
+  services.scripts.start();
+  services.audit.start();
   await jobs.start();
   let url = config.publicUrl;
   if (opts.listen !== false) {
@@ -105,6 +111,7 @@ export async function startStore(
       }
       const step = Math.max(1000, Math.min(5000, grace));
       await within(gateway?.close(), step);
+      await within(services.audit.stop(), step);
       await within(scheduler.stop(), step);
       await within(jobs.stop(), step);
       mail.close();

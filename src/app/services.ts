@@ -1,0 +1,66 @@
+import { createBans } from '../bans/service.ts';
+import { createBackupSchedule } from '../backup/service.ts';
+import { cartOwnerOf } from '../cart/owner.ts';
+import { createCart } from '../cart/service.ts';
+import { createCatalog } from '../catalog/service.ts';
+import { createCheckout } from '../checkout/service.ts';
+import { createDetection } from '../detection/service.ts';
+import { createIdentity } from '../identity/service.ts';
+import { auditOf } from '../audit/service.ts';
+import { integrityOf } from '../integrity/service.ts';
+import { scriptInventoryOf } from '../integrity/script-inventory.ts';
+import { createOrders } from '../orders/service.ts';
+import { createPayments } from '../payments/service.ts';
+import type { AppContext } from '../platform/context.ts';
+import { cookiePolicy } from '../platform/http/cookies.ts';
+import { scheduleGuardEventRetention } from '../platform/security/guard-retention.ts';
+import { createRetention } from '../retention/service.ts';
+import { createSecurityEvents } from '../security-events/service.ts';
+import type { Services } from '../services.ts';
+import { createShopSettings } from '../shop/settings.ts';
+
+/** The composition root's one place that builds every domain service from the platform context. */
+export function createServices(ctx: AppContext): Services {
+  const cookies = cookiePolicy(ctx.config.publicUrl);
+  createSecurityEvents(ctx); // issue 12: one stream of security events (table security_event, detectors subscribe)
+  createBans(ctx); // issue 12: detectors and bans every instance enforces (Redis with REDIS_URL, else the database)
+  const shop = createShopSettings(ctx);
+  const catalog = createCatalog(ctx);
+  const cart = createCart(ctx, { catalog });
+  const orders = createOrders(ctx, { catalog, shop });
+  const identity = createIdentity(ctx, { cart });
+  const integrity = integrityOf(ctx); // T1: file integrity, CSP reports, the payment-page watcher
+  const scripts = scriptInventoryOf(ctx); // T6: approved third-party scripts
+  const audit = auditOf(ctx); // the hash-chained audit trail, its checkpoints and sink
+  const payments = createPayments(ctx, { orders, cardCheckoutAllowed: () => integrity.cardCheckoutAllowed().allowed }); // T1: card checkout only while files verify
+  const checkout = createCheckout(ctx, { cart, orders, shop, catalog, payments });
+  createDetection(ctx); // T5: scheduled card-number scan of the database and DATA_DIR
+  scheduleGuardEventRetention(ctx); // T2: refused card-number events are kept GUARD_EVENT_RETENTION_DAYS (90)
+  createBackupSchedule(ctx); // scheduled encrypted backups (BACKUP_INTERVAL_HOURS, off by default)
+  createRetention(ctx); // T3: daily erasure of personal data past the retention period (off by default)
+  return {
+    ctx,
+    cookies,
+    shop,
+    catalog,
+    cart,
+    orders,
+    identity,
+    checkout,
+    payments,
+    integrity,
+    scripts,
+    audit,
+    async chrome(req) {
+      const owner = cartOwnerOf(req, cookies);
+      const [settings, categories, cartCount] = await Promise.all([
+        shop.get(),
+        catalog.categories(req.locale),
+        owner.customerId || owner.tokenHash ? cart.count(owner) : Promise.resolve(0),
+      ]);
+      // PCI DSS 6.4.3: only approved inventory entries, pinned by SRI, and never on payment pages
+      return { shopName: settings.name, categories, cartCount, customerName: req.customer?.name ?? null, thirdPartyScripts: scripts.scriptTags(req) };
+    },
+  };
+}
+
