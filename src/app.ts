@@ -9,6 +9,8 @@ import { adminErrorPage } from './admin/layout.ts';
 import { adminDashboardRoutes } from './admin/dashboard-routes.ts';
 import { auditAdminRoutes } from './audit/admin-routes.ts';
 import { alertsAdminRoutes } from './alerts/admin-routes.ts';
+import { createAlertChannels } from './alerts/channels.ts';
+import { securityOverviewAdminRoutes } from './security-overview/admin-routes.ts';
 import { cartApiRoutes } from './cart/api-routes.ts';
 import { cartOwnerOf } from './cart/owner.ts';
 import { createCart } from './cart/service.ts';
@@ -56,7 +58,7 @@ import type { RouteModule, Services } from './services.ts';
 import { storeErrorPage } from './storefront/layout.ts';
 
 const storeRoutes: RouteModule[] = [catalogStoreRoutes, cartStoreRoutes, checkoutStoreRoutes, ordersStoreRoutes, identityStoreRoutes, shopStoreRoutes, integrityStoreRoutes, cardStoreRoutes];
-const adminRoutes: RouteModule[] = [adminDashboardRoutes, catalogAdminRoutes, ordersAdminRoutes, identityAdminRoutes, shopAdminRoutes, mailboxAdminRoutes, integrityAdminRoutes, cardAdminRoutes, auditAdminRoutes, exportsAdminRoutes, alertsAdminRoutes];
+const adminRoutes: RouteModule[] = [adminDashboardRoutes, catalogAdminRoutes, ordersAdminRoutes, identityAdminRoutes, shopAdminRoutes, mailboxAdminRoutes, integrityAdminRoutes, cardAdminRoutes, auditAdminRoutes, exportsAdminRoutes, alertsAdminRoutes, securityOverviewAdminRoutes];
 const apiRoutes: RouteModule[] = [catalogApiRoutes, cartApiRoutes, checkoutApiRoutes, ordersApiRoutes, identityApiRoutes];
 
 export function createServices(ctx: AppContext): Services {
@@ -74,6 +76,7 @@ export function createServices(ctx: AppContext): Services {
   scheduleGuardEventRetention(ctx); // T2: refused card-number events are kept GUARD_EVENT_RETENTION_DAYS (90)
   createBackupSchedule(ctx); // scheduled encrypted backups (BACKUP_INTERVAL_HOURS, off by default)
   createRetention(ctx); // T3: daily erasure of personal data past the retention period (off by default)
+  createAlertChannels(ctx); // issue 12: alert webhook (ALERT_WEBHOOK_URL, retried through the job queue) and the daily digest
   return {
     ctx,
     cookies,
