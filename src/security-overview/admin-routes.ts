@@ -35,12 +35,12 @@ function stateText(l: Locale, p: Protection): string {
 
 function protectionRows(l: Locale, list: Protection[]): SafeHtml {
   return html`<div class="table-scroll"><table class="table lights">
-<thead><tr><th scope="col">${t(l, 'protections')}</th><th scope="col">${t(l, 'light_green')}/${t(l, 'light_red')}</th><th scope="col"></th></tr></thead>
+<thead><tr><th scope="col">${t(l, 'protections')}</th><th scope="col">${t(l, 'state')}</th><th scope="col"><span class="visually-hidden">${t(l, 'more')}</span></th></tr></thead>
 <tbody>${list.map(
     (p) => html`<tr class="light-row" data-protection="${p.key}" data-light="${p.light}">
 <th scope="row">${t(l, `p_${p.key}`)}</th>
 <td><span class="light light-${p.light}" aria-hidden="true"></span> <strong class="light-word">${t(l, `light_${p.light}`)}</strong><br><span>${stateText(l, p)}</span>${p.at ? html`<br><span class="muted small">${t(l, 'lastRun', { at: formatDateTime(p.at, l) })}</span>` : ''}</td>
-<td>${p.href ? html`<a href="${p.href}">${t(l, 'more')}</a>` : ''}</td></tr>`,
+<td class="nowrap">${p.href ? html`<a href="${p.href}">${t(l, 'more')}</a>` : ''}</td></tr>`,
   )}</tbody></table></div>`;
 }
 

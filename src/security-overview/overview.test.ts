@@ -7,6 +7,7 @@ import { bansOf } from '../bans/service.ts';
 import { securityEventKinds, type SecurityEvent } from '../platform/security/event-stream.ts';
 import { auditActions } from '../audit/chain.ts';
 import { insertSecurityEvents } from '../security-events/store.ts';
+import { securityEventsOf } from '../security-events/service.ts';
 import { auditActionLabel, eventKindLabels } from './labels.ts';
 
 let store: TestStore;
@@ -51,6 +52,9 @@ test('the overview shows a light per protection: card checkout off is red with i
 });
 
 test('the chart has one bar per hour with signals, inline SVG with a title and summary, no inline style', async () => {
+  // Only the seeded events: earlier tests' events (a refused page) are written out and removed first.
+  await securityEventsOf(store.ctx).flush();
+  await store.ctx.database.db.deleteFrom('security_event').execute();
   const now = Date.now();
   const hours = [1, 2, 5, 30, 100];
   await insertSecurityEvents(store.ctx.database.db, [

@@ -53,7 +53,8 @@ export async function protections(ctx: AppContext, now = new Date()): Promise<Pr
   const round = status.lastRound;
   const stale = round && now.getTime() - round.at.getTime() > 3 * status.intervalSeconds * 1000;
   if (!round) out.push({ key: 'files', light: 'amber', state: 'files_not_yet', href: '/admin/security/integrity' });
-  else if (round.problem || status.openFindings > 0) out.push({ key: 'files', light: 'red', state: 'files_changed', params: { n: status.openFindings }, at: round.at, href: '/admin/security/integrity' });
+  else if (round.problem === 'files_changed' || status.openFindings > 0) out.push({ key: 'files', light: 'red', state: 'files_changed', params: { n: status.openFindings }, at: round.at, href: '/admin/security/integrity' });
+  else if (round.problem) out.push({ key: 'files', light: 'red', state: 'files_problem', params: { reason: round.problem }, at: round.at, href: '/admin/security/integrity' });
   else if (stale) out.push({ key: 'files', light: 'amber', state: 'files_stale', at: round.at, href: '/admin/security/integrity' });
   else out.push({ key: 'files', light: 'green', state: 'files_ok', params: { n: round.files }, at: round.at, href: '/admin/security/integrity' });
 
