@@ -1,6 +1,6 @@
 import { html, type SafeHtml } from '../platform/http/html.ts';
 import type { Locale } from '../platform/i18n/index.ts';
-import { auditActionLabel, eventKindLabels, hintText, labelText } from './labels.ts';
+import { auditActionLabel, eventKindLabels, hintText, labelText, mailKindLabels } from './labels.ts';
 
 export { auditActionLabel, labelText };
 
@@ -25,4 +25,11 @@ export function rawDetail(detail: string | Record<string, unknown>, l: Locale): 
   const text = typeof detail === 'string' ? detail : JSON.stringify(detail);
   if (!text || text === '{}') return '';
   return html`<details class="raw"><summary class="small">${rawLabel[l]}</summary><code class="small">${text}</code></details>`;
+}
+
+/** A mail kind in the outbox: its label, with the code in the tooltip and one click away. */
+export function mailKindCell(kind: string, l: Locale): SafeHtml {
+  const label = mailKindLabels[kind];
+  if (!label) return html`<code>${kind}</code>`;
+  return html`<span title="${hintText(label, l)}">${labelText(label, l, kind)}</span> <details class="raw"><summary class="small">${rawLabel[l]}</summary><code>${kind}</code></details>`;
 }

@@ -77,6 +77,23 @@ export const auditActionLabels: Record<string, Label> = {
   'ban.unallow': l('遮断しない接続元の削除', 'Allow-list entry removed', '遮断しない接続元から外しました。', 'A network was taken off the allow-list.'),
 };
 
+/** Mail kinds in the outbox (src/mailbox). */
+export const mailKindLabels: Record<string, Label> = {
+  'order.confirmation': l('注文確認', 'Order confirmation', 'ご注文を受け付けたことをお客様に知らせるメールです。', 'Tells the customer their order was received.'),
+  'order.shipped': l('発送のお知らせ', 'Shipped', '商品を発送したことを知らせるメールです。', 'Tells the customer the order was shipped.'),
+  'order.cancelled': l('キャンセルのお知らせ', 'Cancelled', '注文をキャンセルしたことを知らせるメールです。', 'Tells the customer the order was cancelled.'),
+  'order.refunded': l('返金のお知らせ', 'Refunded', '返金したことを知らせるメールです。', 'Tells the customer a refund was made.'),
+  'identity.welcome': l('会員登録のお知らせ', 'Welcome', '会員登録が済んだことを知らせるメールです。', 'Confirms a new customer account.'),
+  'identity.register_attempt': l('登録済みアドレスへの登録', 'Sign-up with a known address', '登録済みのアドレスで再び登録が試みられたことを本人に知らせます。', 'Tells the owner of an address that someone tried to sign up with it.'),
+  'identity.password_reset': l('パスワード再設定', 'Password reset', 'パスワード再設定のリンクを送るメールです。', 'Sends a password-reset link.'),
+  password_reset_required: l('パスワード再設定のお願い', 'Password reset required', '緊急対応でパスワードの再設定をお願いするメールです。', 'Asks for a new password after an emergency action.'),
+  security_alert: l('セキュリティアラート', 'Security alert', '攻撃や異常を検知したことをオーナーに知らせるメールです。', 'Tells the owners about a detected attack or anomaly.'),
+  security_digest: l('セキュリティ日報', 'Security digest', '1日1回、未確認のアラートと記録の件数をオーナーに知らせます。', 'Once a day: open alerts and signal counts for the owners.'),
+  'export.notice': l('書き出しのお知らせ', 'Export notice', 'データの一括書き出しがあったことをオーナーに知らせます。', 'Tells the owners about a bulk export.'),
+  'export.request': l('書き出しの承認依頼', 'Export approval request', '上限を超える書き出しの承認をオーナーに依頼します。', 'Asks an owner to approve an export over the limit.'),
+  'export.decision': l('書き出しの承認結果', 'Export decision', '書き出しが承認または却下されたことを知らせます。', 'Tells the requester whether an export was approved.'),
+};
+
 const emergency = l('緊急対応', 'Emergency action', 'オーナーが全セッションの終了やパスワードの強制再設定を行いました。', 'An owner ended every session or forced password resets.');
 
 export function auditActionLabel(action: string): Label | null {

@@ -157,6 +157,8 @@ test('every event kind and audit action has a ja/en label and a one-line explana
   const audit = (await client.get('/admin/audit')).text;
   assert.match(audit, /アクセス遮断（手動）|管理画面での操作/);
   assert.match(audit, /<details/);
+  const outbox = (await client.get('/admin/mail')).text;
+  assert.match(outbox, /セキュリティアラート[\s\S]*<details class="raw"><summary class="small">コードと詳細<\/summary><code>security_alert<\/code>/);
 });
 
 test('the dashboard links to the overview and the console navigation has it', async () => {
