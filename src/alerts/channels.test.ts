@@ -132,3 +132,18 @@ test('the daily digest reaches every owner over SMTP, once a day at the digest h
   await store.ctx.db.updateTable('mail_outbox').set({ created_at: new Date(nineJst.getTime() - 3600_000) } as never).where('kind', '=', 'security_digest').execute();
   assert.equal(await digestDue(store.ctx, 9, nineJst), false, 'one a day');
 });
+
+test('omamori alerts resolve ID --note closes an alert (acknowledging it too); list --resolved shows it', async () => {
+  const { runAlerts } = await import('./cli.ts');
+  const lines: string[] = [];
+  const out = { log: (s: string) => lines.push(s), error: (s: string) => lines.push(`ERR ${s}`) };
+  const { id } = await raiseAlert(store.ctx.db, { kind: 'test', severity: 'medium', title: 'resolve me' });
+  assert.equal(await runAlerts(['resolve', String(id)], store.ctx.db, out), 2, 'a note is required');
+  assert.equal(await runAlerts(['resolve', String(id), '--note', 'fixed', '--json'], store.ctx.db, out), 0);
+  assert.equal(JSON.parse(lines.pop()!).resolved, true);
+  assert.equal(await runAlerts(['resolve', String(id), '--note', 'again'], store.ctx.db, out), 1);
+  assert.equal(await runAlerts(['list', '--resolved', '--json'], store.ctx.db, out), 0);
+  const listed = JSON.parse(lines.pop()!) as Array<{ id: number; acknowledgedAt: string | null; resolvedAt: string | null }>;
+  const mine = listed.find((a) => a.id === id)!;
+  assert.ok(mine.resolvedAt && mine.acknowledgedAt);
+});
