@@ -1,6 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { Db } from '../platform/db/database.ts';
 import { enqueueJob, TransientJobError } from '../platform/jobs/queue.ts';
+import { vaultOf } from '../vault/bound.ts';
 import type { AlertChannelConfig } from './channels-config.ts';
 import { getAlert, type AlertView } from './queries.ts';
 
@@ -10,6 +11,8 @@ export const deliveryHeader = 'x-omamori-delivery';
 
 /** Queued with the alert's notification, in its transaction: the delivery exists exactly when the alert does. */
 export async function enqueueAlertWebhook(trx: Db, alertId: number, nth: number): Promise<void> {
+  // A handle without the vault (a command-line tool's own connection) cannot queue jobs; the mail to the owners still goes.
+  if (!vaultOf(trx)) return;
   await enqueueJob(trx, ALERT_WEBHOOK_JOB, { alertId, nth });
 }
 
