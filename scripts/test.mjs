@@ -53,6 +53,8 @@ const poolOfOneTests = [
   'src/orders/admin-routes.test.ts',
   'src/orders/encrypted-orders.test.ts',
   'src/vault/rotation.test.ts',
+  'src/alerts/channels.test.ts',
+  'src/security-overview/overview.test.ts',
   'src/vault/rotation-instances.test.ts',
   'src/payments/card/card-payments.test.ts',
   'src/identity/account-security.test.ts',

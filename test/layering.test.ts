@@ -13,7 +13,7 @@ const src = resolve(import.meta.dirname, '../src');
  * `services.ts` is the `Services`/`RouteModule` type every route module receives; it may be imported with
  * `import type` only (route modules get the services passed in by the composition root).
  */
-const floors = ['main.ts', 'cli', 'app', 'services.ts', 'retention', 'exports', 'backup', 'bans', 'detection', 'integrity',
+const floors = ['main.ts', 'cli', 'app', 'services.ts', 'security-overview', 'retention', 'exports', 'backup', 'bans', 'detection', 'integrity',
   'checkout', 'payments', 'orders', 'identity', 'cart', 'mailbox', 'tax', 'catalog', 'shipping', 'shop', 'storefront',
   'admin', 'alerts', 'audit', 'security-events', 'vault', 'platform'];
 
@@ -27,6 +27,7 @@ const floors = ['main.ts', 'cli', 'app', 'services.ts', 'retention', 'exports', 
  * - orders -> payments: the method registry (payments' types read orders; the registry should move down).
  */
 const allowedUpward = new Set<string>([
+  'admin/dashboard-routes.ts -> identity/permissions.ts', // the role check for the overview link (as admin/layout.ts)
   'admin/context.ts -> identity/admin-access.ts',
   'admin/context.ts -> identity/permissions.ts',
   'admin/context.ts -> identity/sessions.ts',
@@ -36,6 +37,7 @@ const allowedUpward = new Set<string>([
   'admin/layout.ts -> identity/permissions.ts',
   'admin/layout.ts -> integrity/messages.ts',
   'alerts/admin-routes.ts -> admin/layout.ts',
+  'alerts/banner.ts -> identity/permissions.ts', // the console-wide critical-alert banner checks security.read
   'alerts/raise.ts -> identity/staff-accounts.ts',
   'audit/admin-routes.ts -> admin/layout.ts',
   'audit/service.ts -> alerts/raise.ts',

@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import { html } from '../platform/http/html.ts';
 import { sendHtml } from '../platform/http/reply.ts';
 import type { RouteModule } from '../services.ts';
+import { can } from '../identity/permissions.ts';
 import { adminPage } from './layout.ts';
 import { t } from './messages.ts';
 
@@ -29,6 +30,7 @@ export const adminDashboardRoutes: RouteModule = (app, s) => {
   <a class="stat" href="/admin/orders?status=awaiting_payment"><span>${t(l, 'awaitingPayment')}</span><strong>${counts.awaiting}</strong></a>
   <a class="stat" href="/admin/orders?status=paid"><span>${t(l, 'toShip')}</span><strong>${counts.to_ship}</strong></a>
   <a class="stat" href="/admin/products?stock=low"><span>${t(l, 'lowStock')}</span><strong>${lowStock.n}</strong></a>
+  ${can(req.staff!.role, 'security.read') ? html`<a class="stat" href="/admin/security"><span>${t(l, 'navSecurityOverview')}</span><strong aria-hidden="true">→</strong></a>` : ''}
 </div>`;
     return sendHtml(reply, adminPage(req, { title: t(l, 'navDashboard'), body, section: '/admin' }));
   });

@@ -5,6 +5,7 @@ import { html, type SafeHtml } from '../platform/http/html.ts';
 import { t } from './messages.ts';
 import { t2 } from '../identity/admin-messages.ts';
 import { t as ti } from '../integrity/messages.ts';
+import { criticalAlertBanner } from '../alerts/banner.ts';
 
 export interface AdminPage {
   title: string;
@@ -23,6 +24,7 @@ const nav: Array<{ href: string; key: Parameters<typeof t>[1]; permission: Permi
   { href: '/admin/mail', key: 'navMail', permission: 'mail.read' },
   { href: '/admin/exports', key: 'navExports', permission: 'exports.create' },
   { href: '/admin/staff', key: 'navStaff', permission: 'staff.manage' },
+  { href: '/admin/security', key: 'navSecurityOverview', permission: 'security.read' },
   { href: '/admin/security/alerts', key: 'navAlerts', permission: 'security.read' },
   { href: '/admin/security/integrity', key: 'navIntegrity', permission: 'security.read' },
   { href: '/admin/security/csp-reports', key: 'navCsp', permission: 'security.read' },
@@ -71,6 +73,7 @@ ${assetTag('css/admin.css')}
     : ''}
   <main id="main" class="admin-main">
     ${req.cardCheckoutOff ? html`<div class="alert alert-error security-banner" role="alert" data-card-checkout-off="${req.cardCheckoutOff}"><strong>${ti(l, 'bannerTitle')}</strong> ${ti(l, 'bannerBody', { reason: ti(l, `reason_${req.cardCheckoutOff}`) })} <a href="/admin/security/integrity">${ti(l, 'bannerLink')}</a></div>` : ''}
+    ${criticalAlertBanner(req)}
     <h1>${page.title}</h1>
     ${page.body}
   </main>

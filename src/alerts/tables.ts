@@ -18,5 +18,8 @@ export interface AlertTables {
     acknowledgement_note: string | null;
     last_notified_at: ColumnType<Date, Date | undefined, Date>;
     notifications: Generated<number>;
+    resolved_at: Date | null;
+    resolved_by: number | null;
+    resolution_note: string | null;
   };
 }

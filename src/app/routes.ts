@@ -9,6 +9,7 @@ import { adminErrorPage } from '../admin/layout.ts';
 import { adminDashboardRoutes } from '../admin/dashboard-routes.ts';
 import { auditAdminRoutes } from '../audit/admin-routes.ts';
 import { alertsAdminRoutes } from '../alerts/admin-routes.ts';
+import { securityOverviewAdminRoutes } from '../security-overview/admin-routes.ts';
 import { cartApiRoutes } from '../cart/api-routes.ts';
 import { cartStoreRoutes } from '../cart/store-routes.ts';
 import { catalogAdminRoutes } from '../catalog/admin-routes.ts';
@@ -42,7 +43,7 @@ import type { RouteModule, Services } from '../services.ts';
 import { storeErrorPage } from '../storefront/layout.ts';
 
 const storeRoutes: RouteModule[] = [catalogStoreRoutes, cartStoreRoutes, checkoutStoreRoutes, ordersStoreRoutes, identityStoreRoutes, shopStoreRoutes, integrityStoreRoutes, cardStoreRoutes];
-const adminRoutes: RouteModule[] = [adminDashboardRoutes, catalogAdminRoutes, ordersAdminRoutes, identityAdminRoutes, shopAdminRoutes, mailboxAdminRoutes, integrityAdminRoutes, cardAdminRoutes, auditAdminRoutes, exportsAdminRoutes, alertsAdminRoutes];
+const adminRoutes: RouteModule[] = [adminDashboardRoutes, catalogAdminRoutes, ordersAdminRoutes, identityAdminRoutes, shopAdminRoutes, mailboxAdminRoutes, integrityAdminRoutes, cardAdminRoutes, auditAdminRoutes, exportsAdminRoutes, alertsAdminRoutes, securityOverviewAdminRoutes];
 const apiRoutes: RouteModule[] = [catalogApiRoutes, cartApiRoutes, checkoutApiRoutes, ordersApiRoutes, identityApiRoutes];
 
 /**

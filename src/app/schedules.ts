@@ -31,4 +31,5 @@ export const schedules: readonly ScheduleEntry[] = [
   { name: 'audit-sink', every: MINUTE, single: false, registeredIn: 'audit/service.ts', when: 'AUDIT_SINK' },
   { name: 'backup', every: 'BACKUP_INTERVAL_HOURS', single: true, registeredIn: 'backup/service.ts', when: 'BACKUP_INTERVAL_HOURS' },
   { name: 'retention', every: 24 * HOUR, single: true, registeredIn: 'retention/service.ts', when: 'a retention period' },
+  { name: 'alert-digest', every: HOUR, single: true, registeredIn: 'security-overview/alert-channels.ts' },
 ];

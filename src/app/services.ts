@@ -1,4 +1,5 @@
 import { createBans } from '../bans/service.ts';
+import { createAlertChannels } from '../security-overview/alert-channels.ts';
 import { createBackupSchedule } from '../backup/service.ts';
 import { cartOwnerOf } from '../cart/owner.ts';
 import { createCart } from '../cart/service.ts';
@@ -38,6 +39,7 @@ export function createServices(ctx: AppContext): Services {
   scheduleGuardEventRetention(ctx); // T2: refused card-number events are kept GUARD_EVENT_RETENTION_DAYS (90)
   createBackupSchedule(ctx); // scheduled encrypted backups (BACKUP_INTERVAL_HOURS, off by default)
   createRetention(ctx); // T3: daily erasure of personal data past the retention period (off by default)
+  createAlertChannels(ctx); // issue 12: alert webhook (ALERT_WEBHOOK_URL, retried through the job queue) and the daily digest
   return {
     ctx,
     cookies,

@@ -1,3 +1,4 @@
+import { actionCell, auditActionLabel, labelText, rawDetail } from '../platform/security/label-cells.ts';
 import { adminPage } from '../admin/layout.ts';
 import type { Db } from '../platform/db/database.ts';
 import { validationMessages, type FieldErrors } from '../platform/http/forms.ts';
@@ -159,7 +160,7 @@ export const auditAdminRoutes: RouteModule = (app, s) => {
 <h2>${t(l, 'filter')}</h2>
 <form method="get" action="${section}" class="audit-filter cluster">
   <div class="field"><label for="action">${t(l, 'action')}</label>
-  <select id="action" name="action"${err('action')}><option value="">${t(l, 'anyAction')}</option>${[...auditActions, 'emergency.*'].map((a) => html`<option value="${a}"${raw.action === a ? html` selected` : ''}>${a}</option>`)}</select>${errMsg('action')}</div>
+  <select id="action" name="action"${err('action')}><option value="">${t(l, 'anyAction')}</option>${[...auditActions, 'emergency.*'].map((a) => html`<option value="${a}"${raw.action === a ? html` selected` : ''}>${labelText(auditActionLabel(a), l, a)}</option>`)}</select>${errMsg('action')}</div>
   <div class="field"><label for="staff">${t(l, 'staff')}</label><input id="staff" name="staff" inputmode="numeric" value="${raw.staff ?? ''}"${err('staff')}>${errMsg('staff')}</div>
   <div class="field"><label for="from">${t(l, 'from')}</label><input id="from" name="from" type="date" value="${raw.from ?? ''}"${err('from')}>${errMsg('from')}</div>
   <div class="field"><label for="to">${t(l, 'to')}</label><input id="to" name="to" type="date" value="${raw.to ?? ''}"${err('to')}>${errMsg('to')}</div>
@@ -175,7 +176,7 @@ ${shown.length
   ? html`<div class="table-scroll"><table class="table audit-entries">
 <thead><tr><th scope="col">${t(l, 'seq')}</th><th scope="col">${t(l, 'time')}</th><th scope="col">${t(l, 'actor')}</th><th scope="col">${t(l, 'role')}</th><th scope="col">${t(l, 'action')}</th><th scope="col">${t(l, 'object')}</th><th scope="col">${t(l, 'result')}</th><th scope="col">${t(l, 'ip')}</th><th scope="col">${t(l, 'detail')}</th></tr></thead>
 <tbody>${shown.map(
-      (r) => html`<tr data-seq="${r.seq}"><td class="num">${r.seq}</td><td><time datetime="${r.at.toISOString()}">${formatDateTime(r.at, l)}</time></td><td>${actorLabel(r, l)}</td><td>${r.actor_role ?? ''}</td><td><code>${r.action}</code></td><td>${r.object_type ? html`${r.object_type}${r.object_id ? html` #${r.object_id}` : ''}` : ''}</td><td>${t(l, `result_${r.result}`)}</td><td><code>${r.ip ?? ''}</code></td><td><code class="small">${r.detail}</code></td></tr>`,
+      (r) => html`<tr data-seq="${r.seq}"><td class="num">${r.seq}</td><td><time datetime="${r.at.toISOString()}">${formatDateTime(r.at, l)}</time></td><td>${actorLabel(r, l)}</td><td>${r.actor_role ?? ''}</td><td>${actionCell(r.action, l)}</td><td>${r.object_type ? html`${r.object_type}${r.object_id ? html` #${r.object_id}` : ''}` : ''}</td><td>${t(l, `result_${r.result}`)}</td><td><code>${r.ip ?? ''}</code></td><td>${rawDetail(r.detail, l)}</td></tr>`,
     )}</tbody></table></div>`
   : html`<p>${t(l, 'none')}</p>`}
 <nav class="pagination" aria-label="${t(l, 'title')}">${filters.before ? html`<a href="${section}${query(raw)}">${t(l, 'newest')}</a>` : ''}${more ? html`<a href="${section}${query(raw, { before: String(shown[shown.length - 1]!.seq) })}" rel="next">${t(l, 'older')}</a>` : ''}</nav>`;

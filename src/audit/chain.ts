@@ -31,6 +31,12 @@ export const auditActions = [
   // T1/T6: integrity decisions (src/integrity): acknowledging a finding, a new payment-page baseline, the script inventory.
   'integrity.acknowledge',
   'alert.acknowledge',
+  'alert.resolve',
+  // Issue 12: bans and the allow-list from the console (src/security-overview).
+  'ban.add',
+  'ban.remove',
+  'ban.allow',
+  'ban.unallow',
   'integrity.page_baseline_approve',
   'script.add',
   'script.approve',

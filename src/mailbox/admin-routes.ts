@@ -1,3 +1,4 @@
+import { mailKindCell } from '../platform/security/label-cells.ts';
 import { recordPersonalDataView } from '../audit/record.ts';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { mailDetail, statusBadge } from './views.ts';
@@ -43,7 +44,7 @@ export const mailboxAdminRoutes: RouteModule = (app, s) => {
 ${rows.length
   ? html`<div class="table-scroll"><table class="table mail-list">
 <thead><tr><th scope="col">${t(l, 'created')}</th><th scope="col">${t(l, 'status')}</th><th scope="col">${t(l, 'kind')}</th><th scope="col">${t(l, 'to')}</th><th scope="col">${t(l, 'subject')}</th></tr></thead>
-<tbody>${rows.map((m) => html`<tr><td>${formatDateTime(m.created_at, l)}</td><td>${statusBadge(m.status, l)}</td><td><code>${m.kind}</code></td><td>${maskEmail(m.to_address)}</td><td><a href="/admin/mail/${m.id}">${m.subject}</a></td></tr>`)}</tbody>
+<tbody>${rows.map((m) => html`<tr><td>${formatDateTime(m.created_at, l)}</td><td>${statusBadge(m.status, l)}</td><td>${mailKindCell(m.kind, l)}</td><td>${maskEmail(m.to_address)}</td><td><a href="/admin/mail/${m.id}">${m.subject}</a></td></tr>`)}</tbody>
 </table></div>
 ${pages > 1
   ? html`<nav class="pagination" aria-label="${t(l, 'pageOf', { page, pages })}">

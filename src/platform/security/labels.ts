@@ -1,0 +1,109 @@
+import type { Locale } from '../i18n/index.ts';
+
+/** A readable name and one line on what it means, for operators who read Japanese (or English), not codes. */
+export interface Label {
+  ja: string;
+  en: string;
+  jaHint: string;
+  enHint: string;
+}
+
+const l = (ja: string, en: string, jaHint: string, enHint: string): Label => ({ ja, en, jaHint, enHint });
+
+/** Every security-event kind of the stream (src/platform/security/event-stream.ts). */
+export const eventKindLabels: Record<string, Label> = {
+  'auth.sign_in.success': l('ログイン成功', 'Signed in', 'お客様またはスタッフがログインしました。', 'A customer or staff member signed in.'),
+  'auth.sign_in.failure': l('ログイン失敗', 'Sign-in failed', 'パスワードの誤りなどでログインできませんでした。続く場合は総当たり攻撃の可能性があります。', 'A wrong password or unknown account. Many in a row may be a password-guessing attack.'),
+  'auth.lockout': l('アカウント一時ロック', 'Account locked', '失敗が続いたため、アカウントへのログインを一時的に止めました。', 'Too many failures: sign-ins to the account were paused.'),
+  'auth.throttled': l('ログイン制限', 'Sign-in slowed down', '短時間に試行が多すぎたため、待ってもらいました。', 'Too many tries in a short time; the client was asked to wait.'),
+  'auth.2fa.failure': l('2段階認証の失敗', 'Two-step code wrong', 'パスワードは正しいが確認コードが誤っていました。パスワード漏えいの可能性があります。', 'The password was right but the code was wrong: the password may have leaked.'),
+  'auth.recovery_code.used': l('予備コードの使用', 'Recovery code used', '2段階認証の予備コードでログインしました。本人か確認してください。', 'Someone signed in with a recovery code; check it was the account holder.'),
+  'auth.step_up.failure': l('再認証の失敗', 'Re-authentication failed', '重要な操作の前の再確認に失敗しました。', 'The extra check before a sensitive action failed.'),
+  'auth.password_reset.requested': l('パスワード再設定の依頼', 'Password reset requested', 'パスワード再設定のメールが依頼されました。', 'A password-reset mail was requested.'),
+  'access.permission_denied': l('権限のない操作', 'Permission denied', 'スタッフが権限のない画面や操作を試みました。', 'A staff member tried a page or action their role does not allow.'),
+  'card_guard.refused': l('カード番号の入力を拒否', 'Card number refused', 'カード番号らしき入力を保存せずに拒否しました（カード番号は当店に保存しません）。', 'Input that looked like a card number was refused and not stored.'),
+  'payment.card_declined': l('カード決済の拒否', 'Card declined', 'カード会社が決済を断りました。多発する場合はカードの不正利用テストの疑いがあります。', 'The card issuer declined. Many at once may be card testing.'),
+  'payment.3ds_failed': l('本人認証（3-Dセキュア）の失敗', '3-D Secure failed', 'カードの本人認証に失敗しました。', 'The card holder check (3-D Secure) failed.'),
+  'payment.card_testing_limit': l('カード試行の上限', 'Card-testing limit hit', '同じ相手からのカード決済の試行が上限に達し、止めました。', 'Too many card attempts from one client; further attempts were stopped.'),
+  'csp.report': l('ページの安全ルール違反の報告（CSP）', 'Page safety rule report (CSP)', 'ブラウザが、許可していないスクリプトなどの読み込みを止めて報告しました。', 'A browser blocked something the page did not allow (e.g. an unknown script) and reported it.'),
+  'integrity.finding': l('ファイル改ざんの検知', 'File change detected', '公開しているプログラムやファイルが、署名済みの内容と違います。カード決済は自動で止まります。', 'A served or code file differs from the signed release. Card checkout stops automatically.'),
+  'page_watch.finding': l('決済ページの変化の検知', 'Payment page changed', '決済ページの中身が承認済みの状態と違います。', 'The payment page differs from its approved state.'),
+  'pan_scan.find': l('保存データ中のカード番号らしき数字', 'Card-like number stored', '定期点検で、保存データにカード番号らしき数字が見つかりました。', 'The scheduled scan found a card-like number in stored data.'),
+  'pii.reveal': l('個人情報の表示', 'Personal data shown', 'スタッフがマスクされた個人情報を表示しました（記録されます）。', 'A staff member unmasked personal data (recorded).'),
+  'export.created': l('データの一括書き出し', 'Bulk export', 'お客様や注文のデータがまとめて書き出されました。', 'Customer or order data was exported in bulk.'),
+  'script_inventory.changed': l('外部スクリプト一覧の変更', 'Third-party script list changed', 'お店のページに載せる外部スクリプトの一覧が変わりました。', 'The list of third-party scripts allowed on shop pages changed.'),
+  'settings.changed': l('設定の変更', 'Settings changed', 'お店やセキュリティの設定が変更されました。', 'Shop or security settings were changed.'),
+  'request.attack': l('攻撃の形をしたアクセス', 'Attack-shaped request', 'SQLインジェクションなど、既知の攻撃の形をしたアクセスがありました。', 'A request shaped like a known attack (e.g. SQL injection).'),
+  'probe.not_found_burst': l('存在しないページへの連続アクセス', 'Burst of missing pages', '存在しないページを次々に探すアクセスです。弱点探しの可能性があります。', 'Many requests for pages that do not exist: likely someone probing for weaknesses.'),
+  'ban.added': l('アクセス遮断', 'Client banned', '攻撃元からのアクセスを一定時間遮断しました。', 'A client was blocked for a while.'),
+  'ban.removed': l('遮断の解除', 'Ban lifted', 'アクセス遮断を解除しました。', 'A ban was lifted.'),
+  'security_events.dropped': l('記録の取りこぼし', 'Events dropped', '負荷が高く、セキュリティ記録の一部を保存できませんでした。', 'Under load, some security events could not be stored.'),
+};
+
+/** Every audit action (src/audit/chain.ts) and the emergency actions. */
+export const auditActionLabels: Record<string, Label> = {
+  'staff.sign_in': l('スタッフのログイン', 'Staff signed in', '管理画面にログインしました。', 'Signed in to the console.'),
+  'staff.sign_in_failed': l('スタッフのログイン失敗', 'Staff sign-in failed', 'メールアドレスかパスワードが違いました。', 'Wrong e-mail or password.'),
+  'staff.second_factor_failed': l('確認コードの誤り', 'Two-step code wrong', 'パスワードは正しいが確認コードが違いました。', 'Password right, two-step code wrong.'),
+  'staff.sign_out': l('ログアウト', 'Signed out', '管理画面からログアウトしました。', 'Signed out of the console.'),
+  'staff.step_up': l('重要操作の前の再確認', 'Re-authenticated', '重要な操作の前にパスワードと確認コードを入れ直しました。', 'Entered password and code again before a sensitive action.'),
+  'staff.password_change': l('パスワード変更', 'Password changed', 'スタッフが自分のパスワードを変えました。', 'A staff member changed their password.'),
+  'admin.request': l('管理画面での操作', 'Console action', '管理画面で何かを変更した、または拒否された操作です。詳細で画面と結果を確認できます。', 'A change made in the console, or a refused request; the detail shows the page and result.'),
+  'personal_data.view_unmasked': l('個人情報の表示', 'Personal data shown', 'マスクされた個人情報を表示しました。', 'Masked personal data was shown.'),
+  'export.customers': l('顧客データの書き出し', 'Customers exported', '顧客データをまとめて書き出しました。', 'Customer data was exported.'),
+  'export.orders': l('注文データの書き出し', 'Orders exported', '注文データをまとめて書き出しました。', 'Order data was exported.'),
+  'export.audit': l('操作記録の書き出し', 'Audit trail exported', 'この操作記録を書き出しました。', 'This audit trail was exported.'),
+  'export.requested': l('書き出しの申請', 'Export requested', '上限を超える書き出しがオーナーの承認待ちになりました。', 'An export over the limit awaits an owner.'),
+  'export.approved': l('書き出しの承認', 'Export approved', 'オーナーが書き出しを承認しました。', 'An owner approved an export.'),
+  'export.denied': l('書き出しの却下', 'Export denied', 'オーナーが書き出しを却下しました。', 'An owner denied an export.'),
+  'audit.view': l('操作記録の閲覧', 'Audit trail viewed', 'この操作記録が閲覧されました。', 'The audit trail was viewed.'),
+  'settings.change': l('設定の変更', 'Settings changed', 'お店の設定を変更しました。', 'Shop settings were changed.'),
+  'permission.change': l('権限の変更', 'Role changed', 'スタッフの役割（権限）を変えました。', 'A staff member’s role was changed.'),
+  'audit.checkpoint': l('操作記録の署名', 'Audit trail signed', '操作記録の改ざんを見つけられるよう、定期的に署名しました。', 'The trail was signed so tampering can be found.'),
+  'audit.verify_failed': l('操作記録の検証失敗', 'Audit trail check failed', '操作記録が書き換えられた可能性があります。すぐに確認してください。', 'The trail may have been altered. Check at once.'),
+  'integrity.acknowledge': l('改ざん検知の確認', 'File finding acknowledged', 'ファイル改ざんの検知を確認済みにしました。', 'A file-change finding was acknowledged.'),
+  'alert.acknowledge': l('アラートの確認', 'Alert acknowledged', 'アラートを確認済みにしました。', 'An alert was acknowledged.'),
+  'alert.resolve': l('アラートの解決', 'Alert resolved', 'アラートを解決済みにしました。', 'An alert was resolved.'),
+  'integrity.page_baseline_approve': l('決済ページの承認', 'Payment page approved', '決済ページの今の状態を正しいものとして承認しました。', 'The payment page’s current state was approved.'),
+  'script.add': l('外部スクリプトの追加', 'Script added', '外部スクリプトを一覧に追加しました。', 'A third-party script was added.'),
+  'script.approve': l('外部スクリプトの承認', 'Script approved', '外部スクリプトを承認しました。', 'A third-party script was approved.'),
+  'script.remove': l('外部スクリプトの削除', 'Script removed', '外部スクリプトを一覧から外しました。', 'A third-party script was removed.'),
+  'backup.create': l('バックアップ作成', 'Backup taken', '暗号化したバックアップを作りました。', 'An encrypted backup was taken.'),
+  'backup.restore': l('バックアップから復元', 'Backup restored', 'バックアップからデータを戻しました。', 'Data was restored from a backup.'),
+  'retention.run': l('古い個人情報の削除', 'Old personal data erased', '保存期間を過ぎた個人情報を削除しました。', 'Personal data past its retention period was erased.'),
+  'ban.add': l('アクセス遮断（手動）', 'Client banned (by staff)', 'スタッフが接続元を遮断しました。', 'A staff member banned a client.'),
+  'ban.remove': l('遮断の解除（手動）', 'Ban lifted (by staff)', 'スタッフが遮断を解除しました。', 'A staff member lifted a ban.'),
+  'ban.allow': l('遮断しない接続元の追加', 'Network allow-listed', '遮断の対象にしない接続元（自社など）を追加しました。', 'A network that is never banned was added.'),
+  'ban.unallow': l('遮断しない接続元の削除', 'Allow-list entry removed', '遮断しない接続元から外しました。', 'A network was taken off the allow-list.'),
+};
+
+/** Mail kinds in the outbox (src/mailbox). */
+export const mailKindLabels: Record<string, Label> = {
+  'order.confirmation': l('注文確認', 'Order confirmation', 'ご注文を受け付けたことをお客様に知らせるメールです。', 'Tells the customer their order was received.'),
+  'order.shipped': l('発送のお知らせ', 'Shipped', '商品を発送したことを知らせるメールです。', 'Tells the customer the order was shipped.'),
+  'order.cancelled': l('キャンセルのお知らせ', 'Cancelled', '注文をキャンセルしたことを知らせるメールです。', 'Tells the customer the order was cancelled.'),
+  'order.refunded': l('返金のお知らせ', 'Refunded', '返金したことを知らせるメールです。', 'Tells the customer a refund was made.'),
+  'identity.welcome': l('会員登録のお知らせ', 'Welcome', '会員登録が済んだことを知らせるメールです。', 'Confirms a new customer account.'),
+  'identity.register_attempt': l('登録済みアドレスへの登録', 'Sign-up with a known address', '登録済みのアドレスで再び登録が試みられたことを本人に知らせます。', 'Tells the owner of an address that someone tried to sign up with it.'),
+  'identity.password_reset': l('パスワード再設定', 'Password reset', 'パスワード再設定のリンクを送るメールです。', 'Sends a password-reset link.'),
+  password_reset_required: l('パスワード再設定のお願い', 'Password reset required', '緊急対応でパスワードの再設定をお願いするメールです。', 'Asks for a new password after an emergency action.'),
+  security_alert: l('セキュリティアラート', 'Security alert', '攻撃や異常を検知したことをオーナーに知らせるメールです。', 'Tells the owners about a detected attack or anomaly.'),
+  security_digest: l('セキュリティ日報', 'Security digest', '1日1回、未確認のアラートと記録の件数をオーナーに知らせます。', 'Once a day: open alerts and signal counts for the owners.'),
+  'export.notice': l('書き出しのお知らせ', 'Export notice', 'データの一括書き出しがあったことをオーナーに知らせます。', 'Tells the owners about a bulk export.'),
+  'export.request': l('書き出しの承認依頼', 'Export approval request', '上限を超える書き出しの承認をオーナーに依頼します。', 'Asks an owner to approve an export over the limit.'),
+  'export.decision': l('書き出しの承認結果', 'Export decision', '書き出しが承認または却下されたことを知らせます。', 'Tells the requester whether an export was approved.'),
+};
+
+const emergency = l('緊急対応', 'Emergency action', 'オーナーが全セッションの終了やパスワードの強制再設定を行いました。', 'An owner ended every session or forced password resets.');
+
+export function auditActionLabel(action: string): Label | null {
+  return auditActionLabels[action] ?? (action.startsWith('emergency.') ? emergency : null);
+}
+
+export function labelText(label: Label | null | undefined, locale: Locale, fallback: string): string {
+  return label ? label[locale] : fallback;
+}
+
+export function hintText(label: Label | null | undefined, locale: Locale): string {
+  return label ? (locale === 'ja' ? label.jaHint : label.enHint) : '';
+}
