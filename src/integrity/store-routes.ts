@@ -16,6 +16,7 @@ export const cspReportBodyLimit = 16 * 1024;
 export const integrityStoreRoutes: RouteModule = (app, s) => {
   const integrity = integrityOf(s.ctx);
   integrity.start();
+  app.addHook('onClose', async () => integrity.stop());
   integrity.attachPageWatch(app); // PCI DSS 11.6.1: the payment-page watcher starts once the server listens
   const buckets = new TokenBuckets(30, 1);
 
