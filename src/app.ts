@@ -25,6 +25,7 @@ import { createSecurityEvents, registerSecurityEventHooks } from './security-eve
 import { createBans, registerBanHooks } from './bans/service.ts';
 import { scheduleGuardEventRetention } from './platform/security/guard-retention.ts';
 import { createBackupSchedule } from './backup/service.ts';
+import { watchdogOf } from './watchdog/service.ts';
 import { createRetention } from './retention/service.ts';
 import { identityAdminRoutes } from './identity/admin-routes.ts';
 import { identityApiRoutes } from './identity/api-routes.ts';
@@ -74,6 +75,7 @@ export function createServices(ctx: AppContext): Services {
   scheduleGuardEventRetention(ctx); // T2: refused card-number events are kept GUARD_EVENT_RETENTION_DAYS (90)
   createBackupSchedule(ctx); // scheduled encrypted backups (BACKUP_INTERVAL_HOURS, off by default)
   createRetention(ctx); // T3: daily erasure of personal data past the retention period (off by default)
+  watchdogOf(ctx); // issue 12, PCI DSS 10.7.2: a protection that stops running raises an alert (heartbeats, silence check)
   return {
     ctx,
     cookies,

@@ -35,6 +35,12 @@ export const securityEventKinds = [
   'ban.added',
   'ban.removed',
   'security_events.dropped',
+  'watchdog.silence',
+  'host.unexpected',
+  'auth.stuffing_distributed',
+  'auth.common_passwords',
+  'payment.card_testing',
+  'staff.anomaly',
 ] as const;
 export type SecurityEventKind = (typeof securityEventKinds)[number];
 export type SecuritySeverity = 'info' | 'low' | 'medium' | 'high' | 'critical';
@@ -96,6 +102,12 @@ const defaultSeverity: Partial<Record<SecurityEventKind, SecuritySeverity>> = {
   'ban.added': 'medium',
   'ban.removed': 'low',
   'security_events.dropped': 'high',
+  'watchdog.silence': 'high',
+  'host.unexpected': 'critical',
+  'auth.stuffing_distributed': 'high',
+  'auth.common_passwords': 'high',
+  'payment.card_testing': 'high',
+  'staff.anomaly': 'high',
 };
 
 /**
