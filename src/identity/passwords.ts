@@ -52,6 +52,19 @@ function strengthChecker() {
   return { zxcvbn, commonPasswords };
 }
 
+/**
+ * Issue 12: whether a password typed at a failed sign-in is on the common/breached list (the
+ * common-password detector counts these; the password itself is never stored or logged).
+ */
+export function isCommonPassword(password: string): boolean {
+  if (!commonPasswords) {
+    const load = createRequire(import.meta.url);
+    const zxcvbnCommon = load('@zxcvbn-ts/language-common') as typeof import('@zxcvbn-ts/language-common');
+    commonPasswords = new Set([...zxcvbnCommon.dictionary['passwords-common'].map((p) => String(p).toLowerCase()), ...extraBreachedPasswords]);
+  }
+  return commonPasswords.has(normalize(password).toLowerCase());
+}
+
 export type PasswordProblem = 'password_length' | 'password_common';
 
 /**
