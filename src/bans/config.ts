@@ -27,6 +27,19 @@ const envSchema = z.object({
   DETECT_BACKDOOR_PROBES: int(0, 1000, 1),
   DETECT_ATTACK_REQUESTS: int(0, 10_000, 5),
   DETECT_ATTACK_WINDOW_SECONDS: int(10, 86_400, 600),
+  DETECT_DISTRIBUTED_FAILURES: int(0, 1_000_000, 30),
+  DETECT_DISTRIBUTED_NETWORKS: int(1, 100_000, 20),
+  DETECT_DISTRIBUTED_WINDOW_SECONDS: int(60, 86_400, 600),
+  DETECT_COMMON_PASSWORDS: int(0, 1_000_000, 10),
+  DETECT_COMMON_PASSWORDS_WINDOW_SECONDS: int(60, 86_400, 600),
+  DETECT_CARD_DECLINES_NETWORK: int(0, 10_000, 5),
+  DETECT_CARD_DECLINES_SESSION: int(0, 10_000, 3),
+  DETECT_CARD_DECLINES_CARD: int(0, 10_000, 3),
+  DETECT_CARD_WINDOW_SECONDS: int(60, 86_400, 3600),
+  DETECT_DECLINE_RATIO: z.coerce.number().min(0).max(1).default(0.5),
+  DETECT_DECLINE_RATIO_MIN: int(0, 1_000_000, 20),
+  DETECT_BASELINE_FACTOR: z.coerce.number().min(1).max(1000).default(3),
+  DETECT_BASELINE_WEEKS: int(1, 52, 8),
 });
 
 export const localNetworks = ['127.0.0.0/8', '::1/128', '10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', 'fc00::/7'];
@@ -59,6 +72,16 @@ export interface BanConfig {
   sensitiveFiles: Threshold;
   backdoor: Threshold;
   attacks: Threshold;
+  /** Site-wide failed sign-ins in the window, from at least `networks` distinct networks (and above the hour-of-week baseline). */
+  distributed: Threshold & { networks: number };
+  /** Site-wide failed sign-ins with a password from the common list (and above the baseline). */
+  commonPasswords: Threshold;
+  /** Card declines and 3-D Secure failures per client address, per checkout session, per card fingerprint. */
+  cardTesting: { perNetwork: number; perSession: number; perCard: number; windowSeconds: number };
+  /** Site-wide: declines / (declines + payments) above `ratio`, with at least `min` declines (and above the baseline). */
+  declineRatio: { ratio: number; min: number; windowSeconds: number };
+  /** Rate detectors fire only above `factor` times the usual volume for that hour of the week (`weeks` of history). */
+  baseline: { factor: number; weeks: number };
 }
 
 /** Reads BAN_* and DETECT_* (README "Detection"); an invalid value stops the start with a clear message. */
@@ -80,5 +103,10 @@ export function banConfig(env: NodeJS.ProcessEnv = process.env): BanConfig {
     sensitiveFiles: { count: e.DETECT_SENSITIVE_FILES, windowSeconds: e.DETECT_SENSITIVE_WINDOW_SECONDS },
     backdoor: { count: e.DETECT_BACKDOOR_PROBES, windowSeconds: e.DETECT_SENSITIVE_WINDOW_SECONDS },
     attacks: { count: e.DETECT_ATTACK_REQUESTS, windowSeconds: e.DETECT_ATTACK_WINDOW_SECONDS },
+    distributed: { count: e.DETECT_DISTRIBUTED_FAILURES, networks: e.DETECT_DISTRIBUTED_NETWORKS, windowSeconds: e.DETECT_DISTRIBUTED_WINDOW_SECONDS },
+    commonPasswords: { count: e.DETECT_COMMON_PASSWORDS, windowSeconds: e.DETECT_COMMON_PASSWORDS_WINDOW_SECONDS },
+    cardTesting: { perNetwork: e.DETECT_CARD_DECLINES_NETWORK, perSession: e.DETECT_CARD_DECLINES_SESSION, perCard: e.DETECT_CARD_DECLINES_CARD, windowSeconds: e.DETECT_CARD_WINDOW_SECONDS },
+    declineRatio: { ratio: e.DETECT_DECLINE_RATIO, min: e.DETECT_DECLINE_RATIO_MIN, windowSeconds: e.DETECT_CARD_WINDOW_SECONDS },
+    baseline: { factor: e.DETECT_BASELINE_FACTOR, weeks: e.DETECT_BASELINE_WEEKS },
   };
 }

@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { sql } from 'kysely';
 import { raiseAlert } from '../alerts/raise.ts';
+import { BASELINE_TASK } from '../bans/rate-detectors.ts';
 import { PAN_SCAN_TASK, panScanIntervalMs } from '../detection/service.ts';
 import type { AppContext } from '../platform/context.ts';
 import { watchdogConfig, type WatchdogConfig } from './config.ts';
@@ -11,7 +12,7 @@ export const SILENCE_TASK = 'silence-check';
  * The scheduled protections whose silence is an alert (PCI DSS 10.7.2: failures of critical security
  * controls are detected and reported). Others (clean-ups, reconciliation) are not watched.
  */
-export const watchedTasks = ['integrity-verify', 'page-watch', PAN_SCAN_TASK, 'audit-verify', 'backup', 'host-check', SILENCE_TASK] as const;
+export const watchedTasks = ['integrity-verify', 'page-watch', PAN_SCAN_TASK, 'audit-verify', 'backup', 'host-check', BASELINE_TASK, SILENCE_TASK] as const;
 
 const instance = `${hostname()}:${process.pid}`.slice(0, 100);
 
