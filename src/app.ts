@@ -26,6 +26,7 @@ import { createBans, registerBanHooks } from './bans/service.ts';
 import { scheduleGuardEventRetention } from './platform/security/guard-retention.ts';
 import { createBackupSchedule } from './backup/service.ts';
 import { watchdogOf } from './watchdog/service.ts';
+import { hostCheckOf, registerHostHooks } from './watchdog/host-check.ts';
 import { createRetention } from './retention/service.ts';
 import { identityAdminRoutes } from './identity/admin-routes.ts';
 import { identityApiRoutes } from './identity/api-routes.ts';
@@ -75,6 +76,7 @@ export function createServices(ctx: AppContext): Services {
   scheduleGuardEventRetention(ctx); // T2: refused card-number events are kept GUARD_EVENT_RETENTION_DAYS (90)
   createBackupSchedule(ctx); // scheduled encrypted backups (BACKUP_INTERVAL_HOURS, off by default)
   createRetention(ctx); // T3: daily erasure of personal data past the retention period (off by default)
+  hostCheckOf(ctx); // issue 12: listening ports and child processes the store did not open (Linux /proc, every minute)
   watchdogOf(ctx); // issue 12, PCI DSS 10.7.2: a protection that stops running raises an alert (heartbeats, silence check)
   return {
     ctx,
@@ -118,6 +120,7 @@ export async function buildApp(ctx: AppContext, services = createServices(ctx), 
   });
   registerSecurityEventHooks(app, ctx);
   registerBanHooks(app, ctx); // banned clients get a 403 first; then the attack classifier
+  registerHostHooks(app, ctx); // the host check expects the ports the store listens on
 
   await app.register(swagger, {
     openapi: {
