@@ -40,6 +40,14 @@ const envSchema = z.object({
   DETECT_DECLINE_RATIO_MIN: int(0, 1_000_000, 20),
   DETECT_BASELINE_FACTOR: z.coerce.number().min(1).max(1000).default(3),
   DETECT_BASELINE_WEEKS: int(1, 52, 8),
+  DETECT_STAFF_NEW_NETWORK: z.enum(['0', '1']).default('1'),
+  DETECT_STAFF_HOURS: z.string().regex(/^(?:|\d{1,2}-\d{1,2})$/, { message: 'must be like 8-20 (hours, shop time), or empty for off' }).default(''),
+  DETECT_STAFF_TIMEZONE: z.string().default('Asia/Tokyo'),
+  DETECT_STAFF_REVEALS: int(0, 100_000, 20),
+  DETECT_STAFF_EXPORTS: int(0, 100_000, 5),
+  DETECT_STAFF_CHANGES: int(0, 100_000, 10),
+  DETECT_STAFF_DENIALS: int(0, 100_000, 5),
+  DETECT_STAFF_WINDOW_SECONDS: int(60, 86_400, 600),
 });
 
 export const localNetworks = ['127.0.0.0/8', '::1/128', '10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', 'fc00::/7'];
@@ -82,6 +90,19 @@ export interface BanConfig {
   declineRatio: { ratio: number; min: number; windowSeconds: number };
   /** Rate detectors fire only above `factor` times the usual volume for that hour of the week (`weeks` of history). */
   baseline: { factor: number; weeks: number };
+  staff: {
+    /** Alert on a staff sign-in from a network (IPv4 /24, IPv6 /64) not seen for that staff member before. */
+    newNetwork: boolean;
+    /** Usual hours in the shop's time zone ([from, to), e.g. [8, 20]); a staff sign-in outside them is alerted. null: off. */
+    hours: [number, number] | null;
+    timezone: string;
+    /** Per staff member in the window: PII reveals, exports, script-inventory/settings/payment changes, permission denials. */
+    reveals: number;
+    exports: number;
+    changes: number;
+    denials: number;
+    windowSeconds: number;
+  };
 }
 
 /** Reads BAN_* and DETECT_* (README "Detection"); an invalid value stops the start with a clear message. */
@@ -108,5 +129,15 @@ export function banConfig(env: NodeJS.ProcessEnv = process.env): BanConfig {
     cardTesting: { perNetwork: e.DETECT_CARD_DECLINES_NETWORK, perSession: e.DETECT_CARD_DECLINES_SESSION, perCard: e.DETECT_CARD_DECLINES_CARD, windowSeconds: e.DETECT_CARD_WINDOW_SECONDS },
     declineRatio: { ratio: e.DETECT_DECLINE_RATIO, min: e.DETECT_DECLINE_RATIO_MIN, windowSeconds: e.DETECT_CARD_WINDOW_SECONDS },
     baseline: { factor: e.DETECT_BASELINE_FACTOR, weeks: e.DETECT_BASELINE_WEEKS },
+    staff: {
+      newNetwork: e.DETECT_STAFF_NEW_NETWORK === '1',
+      hours: e.DETECT_STAFF_HOURS ? (e.DETECT_STAFF_HOURS.split('-').map(Number) as [number, number]) : null,
+      timezone: e.DETECT_STAFF_TIMEZONE,
+      reveals: e.DETECT_STAFF_REVEALS,
+      exports: e.DETECT_STAFF_EXPORTS,
+      changes: e.DETECT_STAFF_CHANGES,
+      denials: e.DETECT_STAFF_DENIALS,
+      windowSeconds: e.DETECT_STAFF_WINDOW_SECONDS,
+    },
   };
 }

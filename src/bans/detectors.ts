@@ -6,6 +6,7 @@ import { recordSecurityEvent, type SecurityEvent, type SecurityEventStream } fro
 import type { BanService } from './service.ts';
 import { banValue } from './service.ts';
 import { createRateDetectors } from './rate-detectors.ts';
+import { createStaffDetectors } from './staff-detectors.ts';
 
 export interface Detectors {
   /** A 404 answered to this address (scanning: distinct paths per address). */
@@ -59,6 +60,7 @@ export function createDetectors(ctx: AppContext, bans: BanService, stream: Secur
 
   // Site-wide detectors (distributed stuffing, common passwords, card testing) with hour-of-week baselines.
   createRateDetectors(ctx, bans, stream, { track, ban: (ip, reason, detail) => banFor(ip, reason, detail) });
+  createStaffDetectors(ctx, cfg, stream, track);
 
   stream.subscribe((e: SecurityEvent) => {
     if (!e.ip || bans.match(e.ip) || bans.allowed(e.ip)) return;
