@@ -278,6 +278,15 @@ export function createIntegrity(ctx: AppContext, cfg: IntegrityConfig = integrit
     return done(r.discrepancies.length ? 'files_changed' : null, r);
   }
 
+  /**
+   * Started once a signed baseline is loaded (without one card checkout is off anyway). node_modules is
+   * left to the periodic rounds: watching its thousand folders costs a blocking walk at start.
+   */
+  function startWatching(): void {
+    const scope = cfg.scope.filter((p) => p.replace(/^\.?\/+|\/+$/g, '').split('/')[0] !== 'node_modules');
+    treeWatch = watchTree(cfg.root, scope, { debounceMs: cfg.watchDebounceMs, maxDelayMs: 2000, log, onChange: async (paths) => void (await verifyChanged(paths)) });
+  }
+
   /** Issue 12: a changed file is verified against the manifest at once, not at the next round (T1: fail closed in seconds). */
   async function verifyChanged(paths: string[]): Promise<Discrepancy[]> {
     while (running) await running.catch(() => undefined);
@@ -310,6 +319,7 @@ export function createIntegrity(ctx: AppContext, cfg: IntegrityConfig = integrit
       })
       .then((r) => {
         lastRound = r;
+        if (verifier && started && cfg.watch && !treeWatch) startWatching();
         return r;
       })
       .finally(() => {
@@ -382,7 +392,6 @@ export function createIntegrity(ctx: AppContext, cfg: IntegrityConfig = integrit
       started = true;
       // Each instance verifies its own disk, so the task is not `single`.
       ctx.scheduler.every('integrity-verify', cfg.intervalSeconds * 1000, async () => void (await verifyNow()), { single: false, runAtStart: true });
-      if (cfg.watch) treeWatch = watchTree(cfg.root, cfg.scope, { debounceMs: cfg.watchDebounceMs, maxDelayMs: 2000, log, onChange: async (paths) => void (await verifyChanged(paths)) });
     },
     stop() {
       treeWatch?.close();

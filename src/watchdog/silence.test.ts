@@ -3,6 +3,7 @@ import { after, before, test } from 'node:test';
 import { startTestStore, type TestStore } from '../../test/harness.ts';
 import { securityEventsOf } from '../security-events/service.ts';
 import { querySecurityEvents } from '../security-events/store.ts';
+import { runWatchdog } from './cli.ts';
 import { watchdogOf } from './service.ts';
 
 let store: TestStore;
@@ -51,4 +52,17 @@ test('silence: the card-number scan is judged by its own run records', async () 
   assert.ok(names.includes('pan-scan'), names.join(','));
   await ctx.db.insertInto('pan_scan_run').values({ trigger: 'schedule', status: 'clean', started_at: new Date(), finished_at: new Date() }).execute();
   assert.ok(!(await dog.checkNow()).some((o) => o.name === 'pan-scan'));
+});
+
+test('omamori watchdog heartbeats: a table and --json', async () => {
+  const lines: string[] = [];
+  const out = { log: (s: string) => lines.push(s), error: (s: string) => lines.push(s) };
+  assert.equal(await runWatchdog(['heartbeats', '--json'], store.ctx.db, out), 0);
+  const beats = JSON.parse(lines.pop()!) as Array<{ name: string; lastOkAt: string | null; late: boolean }>;
+  const integrity = beats.find((b) => b.name === 'integrity-verify');
+  assert.ok(integrity?.lastOkAt);
+  assert.equal(integrity.late, false);
+  assert.equal(await runWatchdog(['heartbeats'], store.ctx.db, out), 0);
+  assert.match(lines.pop()!, /integrity-verify/);
+  assert.equal(await runWatchdog(['nonsense'], store.ctx.db, out), 2);
 });
