@@ -16,3 +16,18 @@ export function counter(ctx: AppContext, prefix: string, name: string, t: Thresh
 export async function count(limiter: RateLimiterAbstract, key: string): Promise<number> {
   return (await limiter.consume(key, 1)).consumedPoints;
 }
+
+/**
+ * At most one call per key and interval on this instance: a detector past its threshold sees every
+ * further event, but raises its alert once (not once per request); other instances add their one.
+ */
+export function oncePer(intervalMs: number): (key: string) => boolean {
+  const last = new Map<string, number>();
+  return (key) => {
+    const now = Date.now();
+    if (now - (last.get(key) ?? -Infinity) < intervalMs) return false;
+    if (last.size > 10_000) last.clear();
+    last.set(key, now);
+    return true;
+  };
+}
