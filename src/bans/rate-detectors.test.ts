@@ -6,6 +6,7 @@ import { startTestStore, type TestStore } from '../../test/harness.ts';
 import { recordSecurityEvent } from '../platform/security/event-stream.ts';
 import { securityEventsOf } from '../security-events/service.ts';
 import { querySecurityEvents } from '../security-events/store.ts';
+import { isCommonPassword, loadCommonPasswords } from '../identity/passwords.ts';
 import { bansOf } from './service.ts';
 
 // Each run gets its own Redis keys (the Redis server is shared); small floors so the test stays short.
@@ -18,6 +19,8 @@ process.env.DETECT_DECLINE_RATIO_MIN = '6';
 let store: TestStore;
 before(async () => {
   store = await startTestStore({ config: { trustProxy: true } });
+  await loadCommonPasswords(); // in the store it loads in the background, off the first sign-in request
+  assert.equal(isCommonPassword('Password'), true);
 });
 after(async () => {
   await store?.close();
