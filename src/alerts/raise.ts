@@ -11,7 +11,15 @@ function alertEventKind(kind: string): SecurityEventKind | null {
   if (kind.startsWith('integrity')) return 'integrity.finding';
   if (kind.startsWith('page_')) return 'page_watch.finding';
   if (kind === 'pan_found') return 'pan_scan.find';
-  return null;
+  const detectors: Record<string, SecurityEventKind> = {
+    silence: 'watchdog.silence',
+    host_unexpected: 'host.unexpected',
+    credential_stuffing_distributed: 'auth.stuffing_distributed',
+    common_passwords: 'auth.common_passwords',
+    card_testing: 'payment.card_testing',
+    staff_anomaly: 'staff.anomaly',
+  };
+  return detectors[kind] ?? null;
 }
 
 export interface AlertInput {
@@ -22,6 +30,15 @@ export interface AlertInput {
   detail?: Record<string, unknown>;
   /** Same fingerprint while unacknowledged: counted on the open alert instead of a new one. */
   fingerprint?: string;
+  /** The client address behind it, when one (goes with the security event, not into the mail). */
+  ip?: string | null;
+}
+
+/** The alert's small scalar detail (counts, codes) goes with its security event too. */
+function eventDetail(detail: Record<string, unknown> | undefined): Record<string, string | number | boolean> {
+  const out: Record<string, string | number | boolean> = {};
+  for (const [k, v] of Object.entries(detail ?? {})) if (typeof v === 'number' || typeof v === 'boolean' || (typeof v === 'string' && v.length <= 200)) out[k] = v;
+  return out;
 }
 
 /** How long an open alert stays quiet before the owners are mailed again; 0: never again. */
@@ -48,7 +65,7 @@ async function mailOwners(trx: Db, id: number, input: AlertInput, nth: number) {
 export async function raiseAlert(db: Db, input: AlertInput): Promise<{ id: number; isNew: boolean }> {
   const fingerprint = input.fingerprint ?? `${input.kind}:${input.title}`;
   const eventKind = alertEventKind(input.kind);
-  if (eventKind) recordSecurityEvent(db, { kind: eventKind, outcome: 'detected', severity: input.severity, detail: { alert: input.kind, fingerprint: fingerprint.slice(0, 120) } });
+  if (eventKind) recordSecurityEvent(db, { kind: eventKind, outcome: 'detected', severity: input.severity, ip: input.ip ?? null, detail: { ...eventDetail(input.detail), alert: input.kind, fingerprint: fingerprint.slice(0, 120) } });
   return db.transaction().execute(async (trx) => {
     const existing = await trx
       .updateTable('alert')

@@ -1,4 +1,5 @@
 import swagger from '@fastify/swagger';
+import { registerHostHooks } from '../watchdog/host-check.ts';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance } from 'fastify';
 import { jsonSchemaTransform } from 'fastify-type-provider-zod';
@@ -65,6 +66,7 @@ export async function buildApp(ctx: AppContext, services: Services, surface: 'al
   });
   registerSecurityEventHooks(app, ctx);
   registerBanHooks(app, ctx); // banned clients get a 403 first; then the attack classifier
+  registerHostHooks(app, ctx); // the host check expects the ports the store listens on
 
   await app.register(swagger, {
     openapi: {

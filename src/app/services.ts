@@ -1,4 +1,6 @@
 import { createBans } from '../bans/service.ts';
+import { watchdogOf } from '../watchdog/service.ts';
+import { hostCheckOf } from '../watchdog/host-check.ts';
 import { createAlertChannels } from '../security-overview/alert-channels.ts';
 import { createBackupSchedule } from '../backup/service.ts';
 import { cartOwnerOf } from '../cart/owner.ts';
@@ -39,6 +41,8 @@ export function createServices(ctx: AppContext): Services {
   scheduleGuardEventRetention(ctx); // T2: refused card-number events are kept GUARD_EVENT_RETENTION_DAYS (90)
   createBackupSchedule(ctx); // scheduled encrypted backups (BACKUP_INTERVAL_HOURS, off by default)
   createRetention(ctx); // T3: daily erasure of personal data past the retention period (off by default)
+  hostCheckOf(ctx); // issue 12: listening ports and child processes the store did not open (Linux /proc, every minute)
+  watchdogOf(ctx); // issue 12, PCI DSS 10.7.2: a protection that stops running raises an alert (heartbeats, silence check)
   createAlertChannels(ctx); // issue 12: alert webhook (ALERT_WEBHOOK_URL, retried through the job queue) and the daily digest
   return {
     ctx,

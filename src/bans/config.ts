@@ -27,6 +27,27 @@ const envSchema = z.object({
   DETECT_BACKDOOR_PROBES: int(0, 1000, 1),
   DETECT_ATTACK_REQUESTS: int(0, 10_000, 5),
   DETECT_ATTACK_WINDOW_SECONDS: int(10, 86_400, 600),
+  DETECT_DISTRIBUTED_FAILURES: int(0, 1_000_000, 30),
+  DETECT_DISTRIBUTED_NETWORKS: int(1, 100_000, 20),
+  DETECT_DISTRIBUTED_WINDOW_SECONDS: int(60, 86_400, 600),
+  DETECT_COMMON_PASSWORDS: int(0, 1_000_000, 10),
+  DETECT_COMMON_PASSWORDS_WINDOW_SECONDS: int(60, 86_400, 600),
+  DETECT_CARD_DECLINES_NETWORK: int(0, 10_000, 5),
+  DETECT_CARD_DECLINES_SESSION: int(0, 10_000, 3),
+  DETECT_CARD_DECLINES_CARD: int(0, 10_000, 3),
+  DETECT_CARD_WINDOW_SECONDS: int(60, 86_400, 3600),
+  DETECT_DECLINE_RATIO: z.coerce.number().min(0).max(1).default(0.5),
+  DETECT_DECLINE_RATIO_MIN: int(0, 1_000_000, 20),
+  DETECT_BASELINE_FACTOR: z.coerce.number().min(1).max(1000).default(3),
+  DETECT_BASELINE_WEEKS: int(1, 52, 8),
+  DETECT_STAFF_NEW_NETWORK: z.enum(['0', '1']).default('1'),
+  DETECT_STAFF_HOURS: z.string().regex(/^(?:|\d{1,2}-\d{1,2})$/, { message: 'must be like 8-20 (hours, shop time), or empty for off' }).default(''),
+  DETECT_STAFF_TIMEZONE: z.string().default('Asia/Tokyo'),
+  DETECT_STAFF_REVEALS: int(0, 100_000, 20),
+  DETECT_STAFF_EXPORTS: int(0, 100_000, 5),
+  DETECT_STAFF_CHANGES: int(0, 100_000, 10),
+  DETECT_STAFF_DENIALS: int(0, 100_000, 5),
+  DETECT_STAFF_WINDOW_SECONDS: int(60, 86_400, 600),
 });
 
 export const localNetworks = ['127.0.0.0/8', '::1/128', '10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', 'fc00::/7'];
@@ -59,6 +80,29 @@ export interface BanConfig {
   sensitiveFiles: Threshold;
   backdoor: Threshold;
   attacks: Threshold;
+  /** Site-wide failed sign-ins in the window, from at least `networks` distinct networks (and above the hour-of-week baseline). */
+  distributed: Threshold & { networks: number };
+  /** Site-wide failed sign-ins with a password from the common list (and above the baseline). */
+  commonPasswords: Threshold;
+  /** Card declines and 3-D Secure failures per client address, per checkout session, per card fingerprint. */
+  cardTesting: { perNetwork: number; perSession: number; perCard: number; windowSeconds: number };
+  /** Site-wide: declines / (declines + payments) above `ratio`, with at least `min` declines (and above the baseline). */
+  declineRatio: { ratio: number; min: number; windowSeconds: number };
+  /** Rate detectors fire only above `factor` times the usual volume for that hour of the week (`weeks` of history). */
+  baseline: { factor: number; weeks: number };
+  staff: {
+    /** Alert on a staff sign-in from a network (IPv4 /24, IPv6 /64) not seen for that staff member before. */
+    newNetwork: boolean;
+    /** Usual hours in the shop's time zone ([from, to), e.g. [8, 20]); a staff sign-in outside them is alerted. null: off. */
+    hours: [number, number] | null;
+    timezone: string;
+    /** Per staff member in the window: PII reveals, exports, script-inventory/settings/payment changes, permission denials. */
+    reveals: number;
+    exports: number;
+    changes: number;
+    denials: number;
+    windowSeconds: number;
+  };
 }
 
 /** Reads BAN_* and DETECT_* (README "Detection"); an invalid value stops the start with a clear message. */
@@ -80,5 +124,20 @@ export function banConfig(env: NodeJS.ProcessEnv = process.env): BanConfig {
     sensitiveFiles: { count: e.DETECT_SENSITIVE_FILES, windowSeconds: e.DETECT_SENSITIVE_WINDOW_SECONDS },
     backdoor: { count: e.DETECT_BACKDOOR_PROBES, windowSeconds: e.DETECT_SENSITIVE_WINDOW_SECONDS },
     attacks: { count: e.DETECT_ATTACK_REQUESTS, windowSeconds: e.DETECT_ATTACK_WINDOW_SECONDS },
+    distributed: { count: e.DETECT_DISTRIBUTED_FAILURES, networks: e.DETECT_DISTRIBUTED_NETWORKS, windowSeconds: e.DETECT_DISTRIBUTED_WINDOW_SECONDS },
+    commonPasswords: { count: e.DETECT_COMMON_PASSWORDS, windowSeconds: e.DETECT_COMMON_PASSWORDS_WINDOW_SECONDS },
+    cardTesting: { perNetwork: e.DETECT_CARD_DECLINES_NETWORK, perSession: e.DETECT_CARD_DECLINES_SESSION, perCard: e.DETECT_CARD_DECLINES_CARD, windowSeconds: e.DETECT_CARD_WINDOW_SECONDS },
+    declineRatio: { ratio: e.DETECT_DECLINE_RATIO, min: e.DETECT_DECLINE_RATIO_MIN, windowSeconds: e.DETECT_CARD_WINDOW_SECONDS },
+    baseline: { factor: e.DETECT_BASELINE_FACTOR, weeks: e.DETECT_BASELINE_WEEKS },
+    staff: {
+      newNetwork: e.DETECT_STAFF_NEW_NETWORK === '1',
+      hours: e.DETECT_STAFF_HOURS ? (e.DETECT_STAFF_HOURS.split('-').map(Number) as [number, number]) : null,
+      timezone: e.DETECT_STAFF_TIMEZONE,
+      reveals: e.DETECT_STAFF_REVEALS,
+      exports: e.DETECT_STAFF_EXPORTS,
+      changes: e.DETECT_STAFF_CHANGES,
+      denials: e.DETECT_STAFF_DENIALS,
+      windowSeconds: e.DETECT_STAFF_WINDOW_SECONDS,
+    },
   };
 }

@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
-import { RateLimiterMemory, RateLimiterRedis, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import type { RateLimiterAbstract } from 'rate-limiter-flexible';
+import { count, counter } from './counters.ts';
 import type { AppContext } from '../platform/context.ts';
-import { redisFor } from '../platform/redis.ts';
 import { recordSecurityEvent, type SecurityEvent, type SecurityEventStream } from '../platform/security/event-stream.ts';
-import type { Threshold } from './config.ts';
 import type { BanService } from './service.ts';
 import { banValue } from './service.ts';
+import { createRateDetectors } from './rate-detectors.ts';
+import { createStaffDetectors } from './staff-detectors.ts';
 
 export interface Detectors {
   /** A 404 answered to this address (scanning: distinct paths per address). */
@@ -16,19 +17,6 @@ export interface Detectors {
 
 const short = (s: string) => createHash('sha256').update(s).digest('base64url').slice(0, 16);
 
-/**
- * Counters in a window, from rate-limiter-flexible: in Redis with REDIS_URL (shared by every
- * instance, under the store's key prefix), else in this process's memory.
- */
-function counter(ctx: AppContext, prefix: string, name: string, t: Threshold): RateLimiterAbstract {
-  const redis = redisFor(ctx);
-  const opts = { keyPrefix: `${prefix}c:${name}`, points: 1_000_000_000, duration: t.windowSeconds };
-  return redis ? new RateLimiterRedis({ ...opts, storeClient: redis }) : new RateLimiterMemory(opts);
-}
-
-async function count(limiter: RateLimiterAbstract, key: string): Promise<number> {
-  return (await limiter.consume(key, 1)).consumedPoints;
-}
 
 /**
  * The detectors of issue 12, each a threshold in a window (README "Detection"; CrowdSec's defaults):
@@ -69,6 +57,10 @@ export function createDetectors(ctx: AppContext, bans: BanService, stream: Secur
     if ((await count(seen, `${ip}|${short(item)}`)) !== 1) return 0;
     return count(total, ip);
   };
+
+  // Site-wide detectors (distributed stuffing, common passwords, card testing) with hour-of-week baselines.
+  createRateDetectors(ctx, bans, stream, { track, ban: (ip, reason, detail) => banFor(ip, reason, detail) });
+  createStaffDetectors(ctx, cfg, stream, track);
 
   stream.subscribe((e: SecurityEvent) => {
     if (!e.ip || bans.match(e.ip) || bans.allowed(e.ip)) return;

@@ -14,7 +14,7 @@ import { t2 } from './admin-messages.ts';
 import { staffAttempt, staffThrottle } from './admin-throttle.ts';
 import { notifyTwoFactorChanged, type TwoFactorChange } from './notifications.ts';
 import { t } from './messages.ts';
-import { hashPassword, newPasswordField, passwordLength, verifyPassword } from './passwords.ts';
+import { hashPassword, newPasswordField, passwordLength, verifyPassword, isCommonPassword } from './passwords.ts';
 import { consumeRecoveryCode } from './recovery-codes.ts';
 import { safeNextPath } from './redirects.ts';
 import { deleteSession, markStepUp, sessionCookie } from './sessions.ts';
@@ -92,7 +92,7 @@ export const adminAuthRoutes: RouteModule = (app, s) => {
     if (!staff) {
       await throttle().failure(attempt);
       await recordStaffSignIn(db, { ok: false, reason: 'bad_credentials', req });
-      recordRequestEvent(req, { kind: 'auth.sign_in.failure', outcome: 'failure', actor: null, account: parsed.data.email, detail: { realm: 'staff', step: 'password' } });
+      recordRequestEvent(req, { kind: 'auth.sign_in.failure', outcome: 'failure', actor: null, account: parsed.data.email, detail: { realm: 'staff', step: 'password', commonPassword: isCommonPassword(parsed.data.password) } });
       return page(req, reply, t(l, 'staffSignInTitle'), staffSignInForm(l, values, {}, t(l, 'signInFailed'), next), 401);
     }
     // The throttle's success is recorded only after the second factor.

@@ -8,7 +8,7 @@ import type { RouteModule } from '../services.ts';
 import { email } from '../platform/http/fields.ts';
 import { authenticateCustomer, customerProfile, registerCustomer, registrationApiSchema, signInSchema } from './customers.ts';
 import { completePasswordReset, requestPasswordReset, resetTokenState } from './password-reset.ts';
-import { assertPasswordAcceptable, newPasswordLengthField } from './passwords.ts';
+import { assertPasswordAcceptable, newPasswordLengthField, isCommonPassword } from './passwords.ts';
 import { t } from './messages.ts';
 import { deleteSession, readCustomerSession } from './sessions.ts';
 import { customerHasTwoFactor, secondFactorStep } from './customer-2fa.ts';
@@ -96,7 +96,7 @@ export const identityApiRoutes: RouteModule = (plain, s) => {
       // One answer for an unknown e-mail and a wrong password (user enumeration).
       if (!customer) {
         await s.identity.throttle.failure(attempt);
-        recordRequestEvent(req, { kind: 'auth.sign_in.failure', outcome: 'failure', account: req.body.email, detail: { realm: 'api', step: 'password' } });
+        recordRequestEvent(req, { kind: 'auth.sign_in.failure', outcome: 'failure', account: req.body.email, detail: { realm: 'api', step: 'password', commonPassword: isCommonPassword(req.body.password) } });
         throw new AppError('unauthenticated', { message: t(req.locale, 'signInFailed') });
       }
       await s.identity.throttle.success(attempt);

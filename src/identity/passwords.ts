@@ -52,6 +52,33 @@ function strengthChecker() {
   return { zxcvbn, commonPasswords };
 }
 
+/**
+ * Issue 12: whether a password typed at a failed sign-in is on the common/breached list (the
+ * common-password detector counts these; the password itself is never stored or logged).
+ */
+export function isCommonPassword(password: string): boolean {
+  if (!commonPasswords) {
+    // Loading the list takes about 0.2 s: never on a sign-in request. The first failures after start are not flagged.
+    void loadCommonPasswords();
+    return false;
+  }
+  return commonPasswords.has(normalize(password).toLowerCase());
+}
+
+let commonPasswordsLoading: Promise<void> | undefined;
+/** Loads the common-password list in the background (resolves once `isCommonPassword` can answer). */
+export function loadCommonPasswords(): Promise<void> {
+  commonPasswordsLoading ??= new Promise((resolve) =>
+    setImmediate(() => {
+      const load = createRequire(import.meta.url);
+      const zxcvbnCommon = load('@zxcvbn-ts/language-common') as typeof import('@zxcvbn-ts/language-common');
+      commonPasswords ??= new Set([...zxcvbnCommon.dictionary['passwords-common'].map((p) => String(p).toLowerCase()), ...extraBreachedPasswords]);
+      resolve();
+    }),
+  );
+  return commonPasswordsLoading;
+}
+
 export type PasswordProblem = 'password_length' | 'password_common';
 
 /**

@@ -13,7 +13,7 @@ import { deleteSession, sessionCookie } from './sessions.ts';
 import { customerAttempt, knownDeviceFor } from './sign-in.ts';
 import { LoginThrottledError } from '../platform/throttle/login-throttle.ts';
 import { requestPasswordReset } from './password-reset.ts';
-import { parseAccountInput } from './passwords.ts';
+import { parseAccountInput, isCommonPassword } from './passwords.ts';
 import { resetRequired } from './store-password-views.ts';
 import { accountOverview, registeredNotice, registerForm, signInForm } from './store-account-views.ts';
 import { recordRequestEvent } from '../platform/security/event-stream.ts';
@@ -77,7 +77,7 @@ export const storeAccountRoutes: RouteModule = (app, s) => {
     // One message and status for an unknown e-mail and a wrong password (user enumeration).
     if (!customer) {
       await s.identity.throttle.failure(attempt);
-      recordRequestEvent(req, { kind: 'auth.sign_in.failure', outcome: 'failure', account: parsed.data.email, detail: { realm: 'customer', step: 'password' } });
+      recordRequestEvent(req, { kind: 'auth.sign_in.failure', outcome: 'failure', account: parsed.data.email, detail: { realm: 'customer', step: 'password', commonPassword: isCommonPassword(parsed.data.password) } });
       return renderStore(s, req, reply, t(l, 'signInTitle'), signInForm(l, values, {}, t(l, 'signInFailed'), next), 401);
     }
     await s.identity.throttle.success(attempt);

@@ -24,6 +24,8 @@ const envSchema = z.object({
   INTEGRITY_PAGE_WATCH_URL: z.url({ protocol: /^https?$/ }).optional(),
   INTEGRITY_KEEP_OTHER_PAYMENTS: z.enum(['0', '1']).default('1'),
   INTEGRITY_CSP_FINDING_MIN_CLIENTS: z.coerce.number().int().min(1).max(1000).default(3),
+  INTEGRITY_WATCH: z.enum(['0', '1']).default('1'),
+  INTEGRITY_WATCH_DEBOUNCE_MS: z.coerce.number().int().min(0).max(60_000).default(300),
 });
 
 export interface IntegrityConfig {
@@ -58,6 +60,10 @@ export interface IntegrityConfig {
    * pages within 24 hours before the reports alone stop card checkout (below that, they trigger a page-watch round).
    */
   cspFindingMinClients: number;
+  /** Watch the tree for changes (fs.watch) and verify a changed file at once, between the periodic rounds. */
+  watch: boolean;
+  /** Quiet time after a change before the changed files are verified (a deploy writes many at once). */
+  watchDebounceMs: number;
 }
 
 /** Reads the integrity settings from the environment (INTEGRITY_*); an invalid value stops the start. */
@@ -81,5 +87,7 @@ export function integrityConfig(config: Pick<Config, 'dataDir'>, env: NodeJS.Pro
     pageWatch: { intervalSeconds: e.INTEGRITY_PAGE_WATCH_SECONDS, browser: e.INTEGRITY_PAGE_WATCH_BROWSER, chromiumPath: env.CHROMIUM_PATH || '/usr/bin/chromium', url: e.INTEGRITY_PAGE_WATCH_URL },
     keepOtherPaymentsOnFinding: e.INTEGRITY_KEEP_OTHER_PAYMENTS === '1',
     cspFindingMinClients: e.INTEGRITY_CSP_FINDING_MIN_CLIENTS,
+    watch: e.INTEGRITY_WATCH === '1',
+    watchDebounceMs: e.INTEGRITY_WATCH_DEBOUNCE_MS,
   };
 }

@@ -300,6 +300,46 @@ export class TreeVerifier {
     return { discrepancies, files: tree.size, hashed: toHash.length, full: opts.full, ms: performance.now() - t0 };
   }
 
+  /**
+   * Verifies only the given paths (relative to root, '/' separators): what a file watcher reports as
+   * changed. A path outside the manifest's scope is ignored; a folder is walked.
+   */
+  async verifyPaths(paths: Iterable<string>): Promise<Discrepancy[]> {
+    const scope = this.manifest.scope.map((s) => s.replace(/^\.?\/+|\/+$/g, ''));
+    const inScope = (p: string) => !p.split('/').includes('..') && scope.some((s) => p === s || p.startsWith(`${s}/`));
+    const wanted = [...new Set(paths)].filter(inScope);
+    const tree = await walkTree(this.root, wanted);
+    const discrepancies: Discrepancy[] = [];
+    for (const path of wanted) {
+      // Gone: the file itself, or every manifest entry below a folder that was removed.
+      const below = Object.keys(this.manifest.files).filter((f) => (f === path || f.startsWith(`${path}/`)) && !tree.has(f));
+      for (const f of below) {
+        this.known.delete(f);
+        discrepancies.push({ kind: 'removed', path: f, expected: describe(this.manifest.files[f]), observed: null });
+      }
+    }
+    for (const [path, st] of tree) {
+      const expected = this.manifest.files[path];
+      if (!expected) {
+        discrepancies.push({ kind: 'added', path, expected: null, observed: await this.observe(path, st) });
+        continue;
+      }
+      let observed: ManifestEntry;
+      try {
+        observed = await entryOf(this.root, path, st);
+      } catch {
+        discrepancies.push({ kind: 'removed', path, expected: describe(expected), observed: null });
+        continue;
+      }
+      if (sameEntry(expected, observed)) this.known.set(path, st);
+      else {
+        this.known.delete(path);
+        discrepancies.push({ kind: 'modified', path, expected: describe(expected), observed: describe(observed) });
+      }
+    }
+    return discrepancies.sort((a, b) => a.path.localeCompare(b.path) || a.kind.localeCompare(b.kind));
+  }
+
   private async observe(path: string, st: FileStat): Promise<string | null> {
     if (st.type === 'file' && st.size > 64 * 1024 * 1024) return `size:${st.size}`;
     try {

@@ -11,6 +11,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { recordStaffAction, type StaffRef } from '../audit/record.ts';
 import { CspReporters, type CspViolation } from './csp-reports.ts';
 import { PageWatcher, type PageWatchProblem } from './page-watch.ts';
+import { watchTree, type TreeWatch } from './file-watch.ts';
 import type { FindingKind } from './tables.ts';
 
 /** Why card checkout is off; a code only (shown by /healthz), never a path or a detail. */
@@ -44,6 +45,8 @@ export interface IntegrityStatus {
   openFindings: number;
   root: string;
   intervalSeconds: number;
+  /** Whether the file watcher runs (changes found in seconds); false: only the periodic rounds. */
+  watching: boolean;
 }
 
 export interface IntegrityService {
@@ -59,8 +62,12 @@ export interface IntegrityService {
   verifyNow(opts?: { full?: boolean }): Promise<IntegrityRound>;
   /** An owner has looked at a finding; recorded with who and a note. Returns false if there was none open. */
   acknowledge(findingId: number, staff: StaffRef, note: string, req?: Pick<FastifyRequest, 'ip' | 'headers'>): Promise<boolean>;
-  /** Registers the schedule (first round at once); idempotent. */
+  /** Registers the schedule (first round at once) and the file watcher; idempotent. */
   start(): void;
+  /** Stops the file watcher (the store is closing). */
+  stop(): void;
+  /** Verifies just these paths now (what the file watcher calls after a change). */
+  verifyChanged(paths: string[]): Promise<Discrepancy[]>;
   /** The payment-page watcher; it starts when the server listens (`attachPageWatch`). */
   readonly pageWatch: PageWatcher;
   attachPageWatch(app: FastifyInstance): void;
@@ -106,6 +113,7 @@ export function createIntegrity(ctx: AppContext, cfg: IntegrityConfig = integrit
   let running: Promise<IntegrityRound> | null = null;
   let started = false;
   let firstRound = true;
+  let treeWatch: TreeWatch | null = null;
 
   // The embedded demo has no deploy step: its first start (a fresh on-disk database) takes the baseline.
   // Anywhere else a baseline taken by the running store would bless whatever is on disk now, including a
@@ -270,6 +278,37 @@ export function createIntegrity(ctx: AppContext, cfg: IntegrityConfig = integrit
     return done(r.discrepancies.length ? 'files_changed' : null, r);
   }
 
+  /**
+   * Started once a signed baseline is loaded (without one card checkout is off anyway). node_modules is
+   * left to the periodic rounds: watching its thousand folders costs a blocking walk at start.
+   */
+  function startWatching(): void {
+    const scope = cfg.scope.filter((p) => p.replace(/^\.?\/+|\/+$/g, '').split('/')[0] !== 'node_modules');
+    treeWatch = watchTree(cfg.root, scope, { debounceMs: cfg.watchDebounceMs, maxDelayMs: 2000, log, onChange: async (paths) => void (await verifyChanged(paths)) });
+  }
+
+  /** Issue 12: a changed file is verified against the manifest at once, not at the next round (T1: fail closed in seconds). */
+  async function verifyChanged(paths: string[]): Promise<Discrepancy[]> {
+    while (running) await running.catch(() => undefined);
+    const v = verifier;
+    if (!v || !lastRound) return []; // no verified baseline yet: card checkout is off anyway
+    const t0 = performance.now();
+    let found: Discrepancy[] = [];
+    running = (async () => {
+      found = await v.verifyPaths(paths);
+      if (!found.length) return lastRound!;
+      await record(found);
+      await countOpen();
+      lastRound = { at: new Date(), ms: performance.now() - t0, files: lastRound?.files ?? 0, hashed: paths.length, full: false, problem: 'files_changed', discrepancies: found };
+      log.error({ paths: found.length, ms: Math.round(performance.now() - t0) }, 'integrity: changed files found by the file watcher');
+      return lastRound;
+    })().finally(() => {
+      running = null;
+    });
+    await running.catch((err: unknown) => log.error({ err }, 'integrity: checking changed files failed'));
+    return found;
+  }
+
   async function verifyNow(opts: { full?: boolean } = {}): Promise<IntegrityRound> {
     // Rounds never overlap: a slow round makes the next tick wait for it instead of starting another.
     while (running) await running.catch(() => undefined);
@@ -280,6 +319,7 @@ export function createIntegrity(ctx: AppContext, cfg: IntegrityConfig = integrit
       })
       .then((r) => {
         lastRound = r;
+        if (verifier && started && cfg.watch && !treeWatch) startWatching();
         return r;
       })
       .finally(() => {
@@ -327,8 +367,9 @@ export function createIntegrity(ctx: AppContext, cfg: IntegrityConfig = integrit
       return 'watching';
     },
     cardCheckoutAllowed: state,
-    status: () => ({ ...state(), lastRound, manifest: manifestInfo, openFindings, root: cfg.root, intervalSeconds: cfg.intervalSeconds }),
+    status: () => ({ ...state(), lastRound, manifest: manifestInfo, openFindings, root: cfg.root, intervalSeconds: cfg.intervalSeconds, watching: treeWatch?.active ?? false }),
     verifyNow,
+    verifyChanged,
     async acknowledge(findingId, staff, note, req) {
       // Principle 4: the acknowledgement (it may re-open card checkout) is recorded with the change.
       const row = await db.transaction().execute(async (trx) => {
@@ -351,6 +392,10 @@ export function createIntegrity(ctx: AppContext, cfg: IntegrityConfig = integrit
       started = true;
       // Each instance verifies its own disk, so the task is not `single`.
       ctx.scheduler.every('integrity-verify', cfg.intervalSeconds * 1000, async () => void (await verifyNow()), { single: false, runAtStart: true });
+    },
+    stop() {
+      treeWatch?.close();
+      treeWatch = null;
     },
   };
 }

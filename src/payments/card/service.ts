@@ -24,6 +24,9 @@ export interface PaymentClient {
  * works. Payment attempts are limited per cart, per IP and per card fingerprint (the provider's keyed hash
  * of the card), and every start, success, failure and refusal is recorded in `payment_attempt`.
  */
+/** A short reference to a checkout session for the security-event stream (the session id itself is not needed there). */
+export const sessionRef = (sessionId: string) => createHash('sha256').update(sessionId).digest('base64url').slice(0, 16);
+
 export const cardLimits = {
   startsPerCartPerHour: 5,
   startsPerIpPerHour: 20,
@@ -214,7 +217,7 @@ export function createCardPayments(ctx: AppContext, deps: { orders: OrdersServic
     const fingerprint = error?.payment_method?.card?.fingerprint ?? null;
     // The reason is kept for detection only; the shopper always sees one generic message.
     await db.insertInto('payment_attempt').values({ kind: 'failed', order_id: row.order_id, session_id: row.session_id, fingerprint, reason: error?.decline_code ?? error?.code ?? 'unknown', event_id: event.id }).onConflict((oc) => oc.column('event_id').doNothing()).execute();
-    recordSecurityEvent(ctx, { kind: /authenticat|3ds|three_d/i.test(error?.code ?? '') ? 'payment.3ds_failed' : 'payment.card_declined', outcome: 'failure', detail: { reason: (error?.decline_code ?? error?.code ?? 'unknown').slice(0, 60), order: row.order_id, card: fingerprint ? createHash('sha256').update(fingerprint).digest('base64url').slice(0, 16) : null } });
+    recordSecurityEvent(ctx, { kind: /authenticat|3ds|three_d/i.test(error?.code ?? '') ? 'payment.3ds_failed' : 'payment.card_declined', outcome: 'failure', detail: { reason: (error?.decline_code ?? error?.code ?? 'unknown').slice(0, 60), order: row.order_id, session: sessionRef(row.session_id), card: fingerprint ? createHash('sha256').update(fingerprint).digest('base64url').slice(0, 16) : null } });
     const dayAgo = new Date(Date.now() - 24 * 3600_000);
     const perSession = await countAttempts({ kind: 'failed', since: dayAgo, sessionId: row.session_id });
     const perCard = fingerprint ? await countAttempts({ kind: 'failed', since: dayAgo, fingerprint }) : 0;
@@ -330,6 +333,8 @@ export function createCardPayments(ctx: AppContext, deps: { orders: OrdersServic
         .onConflict((oc) => oc.column('session_id').doNothing())
         .execute();
       await db.insertInto('payment_attempt').values({ kind: 'started', order_id: orderId, session_id: session.id, cart_key: c?.cartKey ?? null, ip_hash: c ? hashIp(c.ip) : null }).execute();
+      // Issue 12: the card-testing detector ties a later decline (a webhook, without the shopper's address) to this client.
+      recordSecurityEvent(ctx, { kind: 'payment.card_started', outcome: 'done', ip: c?.ip ?? null, detail: { session: sessionRef(session.id), order: orderId } });
       return { kind: 'redirect', url: session.url };
     },
 
@@ -355,7 +360,8 @@ export function createCardPayments(ctx: AppContext, deps: { orders: OrdersServic
           orderId = row.order_id;
           if (event.type === 'payment_intent.payment_failed') await onFailure(event, row);
           if (event.type === 'payment_intent.succeeded' || event.type === 'payment_intent.amount_capturable_updated') {
-            await db.insertInto('payment_attempt').values({ kind: 'succeeded', order_id: row.order_id, session_id: row.session_id, fingerprint: null, event_id: event.id }).onConflict((oc) => oc.column('event_id').doNothing()).execute();
+            const first = await db.insertInto('payment_attempt').values({ kind: 'succeeded', order_id: row.order_id, session_id: row.session_id, fingerprint: null, event_id: event.id }).onConflict((oc) => oc.column('event_id').doNothing()).returning('id').executeTakeFirst();
+            if (first) recordSecurityEvent(ctx, { kind: 'payment.card_paid', outcome: 'success', detail: { session: sessionRef(row.session_id), order: row.order_id } });
           }
           outcome = (await reconcile(row)).status;
         } else outcome = 'unknown_payment';

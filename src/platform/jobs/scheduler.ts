@@ -22,6 +22,7 @@ export class Scheduler {
   private timers: NodeJS.Timeout[] = [];
   private tasks: ScheduledTask[] = [];
   private inFlight = new Set<Promise<void>>();
+  private listeners: Array<(run: TaskRun) => void> = [];
 
   constructor(
     private readonly database: DatabaseHandle,
@@ -40,6 +41,22 @@ export class Scheduler {
   /** The registered tasks (name, interval, single), e.g. to check them against src/app/schedules.ts. */
   list(): Array<Pick<ScheduledTask, 'name' | 'everyMs' | 'single'>> {
     return this.tasks.map(({ name, everyMs, single }) => ({ name, everyMs, single }));
+  }
+
+  /** Called after each run of a task on this instance (ok or failed): heartbeats for the silence check. */
+  onRun(listener: (run: TaskRun) => void) {
+    this.listeners.push(listener);
+  }
+
+  private async runTask(task: ScheduledTask): Promise<void> {
+    const at = new Date();
+    try {
+      await task.run();
+      for (const l of this.listeners) l({ name: task.name, everyMs: task.everyMs, at, error: null });
+    } catch (err) {
+      for (const l of this.listeners) l({ name: task.name, everyMs: task.everyMs, at, error: (err as Error)?.message ?? String(err) });
+      throw err;
+    }
   }
 
   /** Runs a task now (tests, and commands that want an immediate round). */
@@ -64,7 +81,7 @@ export class Scheduler {
   private readonly holder = randomUUID();
 
   private async execute(task: ScheduledTask): Promise<void> {
-    if (!task.single || this.database.kind === 'pglite') return task.run();
+    if (!task.single || this.database.kind === 'pglite') return this.runTask(task);
     const { db } = this.database;
     const got = await sql<{ name: string }>`
       insert into scheduler_lease (name, holder, expires_at) values (${task.name}, ${this.holder}, now() + make_interval(secs => ${LEASE_S}))
@@ -76,12 +93,20 @@ export class Scheduler {
     }, (LEASE_S * 1000) / 3);
     renew.unref();
     try {
-      await task.run();
+      await this.runTask(task);
     } finally {
       clearInterval(renew);
       await sql`delete from scheduler_lease where name = ${task.name} and holder = ${this.holder}`.execute(db).catch(() => undefined);
     }
   }
+}
+
+export interface TaskRun {
+  name: string;
+  everyMs: number;
+  at: Date;
+  /** null: the run finished; else why it failed. */
+  error: string | null;
 }
 
 /** Seconds a lease lasts without renewal (renewed every third of it while the task runs). */

@@ -22,6 +22,8 @@ export const securityEventKinds = [
   'payment.card_declined',
   'payment.3ds_failed',
   'payment.card_testing_limit',
+  'payment.card_started',
+  'payment.card_paid',
   'csp.report',
   'integrity.finding',
   'page_watch.finding',
@@ -35,6 +37,12 @@ export const securityEventKinds = [
   'ban.added',
   'ban.removed',
   'security_events.dropped',
+  'watchdog.silence',
+  'host.unexpected',
+  'auth.stuffing_distributed',
+  'auth.common_passwords',
+  'payment.card_testing',
+  'staff.anomaly',
 ] as const;
 export type SecurityEventKind = (typeof securityEventKinds)[number];
 export type SecuritySeverity = 'info' | 'low' | 'medium' | 'high' | 'critical';
@@ -83,6 +91,8 @@ const defaultSeverity: Partial<Record<SecurityEventKind, SecuritySeverity>> = {
   'payment.card_declined': 'low',
   'payment.3ds_failed': 'low',
   'payment.card_testing_limit': 'high',
+  'payment.card_started': 'info',
+  'payment.card_paid': 'info',
   'csp.report': 'low',
   'integrity.finding': 'critical',
   'page_watch.finding': 'critical',
@@ -96,6 +106,12 @@ const defaultSeverity: Partial<Record<SecurityEventKind, SecuritySeverity>> = {
   'ban.added': 'medium',
   'ban.removed': 'low',
   'security_events.dropped': 'high',
+  'watchdog.silence': 'high',
+  'host.unexpected': 'critical',
+  'auth.stuffing_distributed': 'high',
+  'auth.common_passwords': 'high',
+  'payment.card_testing': 'high',
+  'staff.anomaly': 'high',
 };
 
 /**
