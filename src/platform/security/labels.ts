@@ -1,4 +1,5 @@
 import type { Locale } from '../i18n/index.ts';
+import type { SecurityEventKind } from './event-stream.ts';
 
 /** A readable name and one line on what it means, for operators who read Japanese (or English), not codes. */
 export interface Label {
@@ -11,7 +12,8 @@ export interface Label {
 const l = (ja: string, en: string, jaHint: string, enHint: string): Label => ({ ja, en, jaHint, enHint });
 
 /** Every security-event kind of the stream (src/platform/security/event-stream.ts). */
-export const eventKindLabels: Record<string, Label> = {
+// A kind added to the stream without a label fails to compile (satisfies below).
+const kindLabels = {
   'auth.sign_in.success': l('ログイン成功', 'Signed in', 'お客様またはスタッフがログインしました。', 'A customer or staff member signed in.'),
   'auth.sign_in.failure': l('ログイン失敗', 'Sign-in failed', 'パスワードの誤りなどでログインできませんでした。続く場合は総当たり攻撃の可能性があります。', 'A wrong password or unknown account. Many in a row may be a password-guessing attack.'),
   'auth.lockout': l('アカウント一時ロック', 'Account locked', '失敗が続いたため、アカウントへのログインを一時的に止めました。', 'Too many failures: sign-ins to the account were paused.'),
@@ -37,8 +39,17 @@ export const eventKindLabels: Record<string, Label> = {
   'probe.not_found_burst': l('存在しないページへの連続アクセス', 'Burst of missing pages', '存在しないページを次々に探すアクセスです。弱点探しの可能性があります。', 'Many requests for pages that do not exist: likely someone probing for weaknesses.'),
   'ban.added': l('アクセス遮断', 'Client banned', '攻撃元からのアクセスを一定時間遮断しました。', 'A client was blocked for a while.'),
   'ban.removed': l('遮断の解除', 'Ban lifted', 'アクセス遮断を解除しました。', 'A ban was lifted.'),
+  'auth.stuffing_distributed': l('分散したなりすましログイン', 'Distributed credential stuffing', '多くの接続元から、少しずつ多くのアカウントへのログイン失敗が続いています。流出したパスワードの使い回しを試す攻撃の可能性があります。', 'Failed sign-ins against many accounts from many networks, a few tries each: likely leaked passwords being tried.'),
+  'auth.common_passwords': l('よく使われるパスワードでの試行', 'Common passwords tried', 'よく使われるパスワードでのログイン失敗が普段より多く起きています。', 'More failed sign-ins with well-known passwords than usual.'),
+  'payment.card_started': l('カード決済の開始', 'Card payment started', 'お客様がカード決済画面へ進みました（不正利用テストの検知に使います）。', 'A shopper went to the card payment page (used to spot card testing).'),
+  'payment.card_paid': l('カード決済の完了', 'Card payment completed', 'カード決済が完了しました。', 'A card payment succeeded.'),
+  'payment.card_testing': l('カードの不正利用テストの疑い', 'Card testing suspected', '同じ相手からカード決済の失敗が続いています。盗んだカードが使えるか試している可能性があり、接続元を遮断しました。', 'Repeated declines from one client: likely stolen cards being tested. The client was blocked.'),
+  'staff.anomaly': l('スタッフの普段と違う操作', 'Unusual staff activity', '見慣れない接続元からのログイン、営業時間外のログイン、個人情報の表示や出力の集中などがありました。本人の操作か確認してください。', 'A staff sign-in from a new network or outside usual hours, or a burst of data views or exports. Check it was them.'),
+  'host.unexpected': l('想定外の待ち受けポートやプロセス', 'Unexpected port or process', 'ストアが開いていない待ち受けポートや子プロセスが見つかりました。バックドアの可能性があります。すぐ確認してください。', 'A listening port or child process the store did not open: possibly a backdoor. Check it now.'),
+  'watchdog.silence': l('監視が止まっている', 'A protection stopped running', 'ファイル改ざん検知やバックアップなど、定期的に動くはずの保護が期限までに動いていません。', 'A protection that should run on a schedule (file check, backups...) has not run when due.'),
   'security_events.dropped': l('記録の取りこぼし', 'Events dropped', '負荷が高く、セキュリティ記録の一部を保存できませんでした。', 'Under load, some security events could not be stored.'),
-};
+} satisfies Record<SecurityEventKind, Label>;
+export const eventKindLabels: Record<string, Label> = kindLabels;
 
 /** Every audit action (src/audit/chain.ts) and the emergency actions. */
 export const auditActionLabels: Record<string, Label> = {
