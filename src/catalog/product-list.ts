@@ -131,13 +131,13 @@ function likePattern(term: string): string {
 
 /**
  * Every term as one index lookup: the words of 3+ characters together on the trigram index over names
- * and descriptions, the 1- and 2-character ones together on the gram arrays (product_search_gram).
+ * and descriptions, the 1- and 2-character ones together on the gram array.
  */
 function termsMatch(terms: string[]) {
   const long = terms.filter((term) => [...term].length >= 3);
   const short = terms.filter((term) => [...term].length < 3);
   const parts = long.map((term) => sql<boolean>`(p.search_text || ' ' || p.search_desc) like ${likePattern(term)}`);
-  if (short.length) parts.push(sql<boolean>`exists (select 1 from product_search_gram g where g.product_id = p.id and g.grams @> ${sql`array[${sql.join(short)}]::text[]`})`);
+  if (short.length) parts.push(sql<boolean>`p.search_grams @> ${sql`array[${sql.join(short)}]::text[]`}`);
   return parts.reduce((x, y) => sql<boolean>`${x} and ${y}`);
 }
 

@@ -56,14 +56,9 @@ async function refreshBatch(trx: Db, batch: number): Promise<number> {
     // Grams never hold a space (normalisation removes them), so one string per row carries the array.
     return { id: r.id, t: d.text, d: d.desc, g: d.grams.join(' ') };
   });
-  const json = JSON.stringify(docs);
   await sql`
-    update product p set search_text = x.t, search_desc = x.d
-    from jsonb_to_recordset(${json}::jsonb) as x(id int, t text, d text)
+    update product p set search_text = x.t, search_desc = x.d, search_grams = string_to_array(x.g, ' ')
+    from jsonb_to_recordset(${JSON.stringify(docs)}::jsonb) as x(id int, t text, d text, g text)
     where p.id = x.id`.execute(trx);
-  await sql`
-    insert into product_search_gram (product_id, grams)
-    select x.id, string_to_array(x.g, ' ') from jsonb_to_recordset(${json}::jsonb) as x(id int, g text)
-    on conflict (product_id) do update set grams = excluded.grams`.execute(trx);
   return rows.length;
 }

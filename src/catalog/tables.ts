@@ -21,11 +21,10 @@ export interface CatalogTables {
     /** Normalised names, variants, category, SKUs and JAN codes; null while stale (see search-index.ts). */
     search_text: ColumnType<string | null, string | null | undefined, string | null>;
     search_desc: ColumnType<string | null, string | null | undefined, string | null>;
+    search_grams: ColumnType<string[] | null, string[] | null | undefined, string[] | null>;
     /** False: published (reachable by its URL) but not shown in listings or search. */
     listed: Generated<boolean>;
   };
-  /** Each product's 1- and 2-character pieces (names and descriptions), kept apart so product rows stay narrow. */
-  product_search_gram: { product_id: number; grams: string[] };
   variant: {
     id: Generated<number>;
     product_id: number;
