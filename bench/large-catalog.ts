@@ -132,7 +132,7 @@ for (;;) {
 }
 const indexMs = performance.now() - tIndex;
 // What autovacuum does soon after a bulk load: merges the GIN pending lists and refreshes statistics.
-await db.query('vacuum analyze product, product_search_gram, variant');
+await db.query('vacuum analyze product, variant');
 const { rows: positions } = await db.query<{ position: number; id: number }>('select position, id from product order by position, id');
 const { rows: sizeRows } = await db.query<{ size: string }>(`select pg_size_pretty(pg_total_relation_size('product')) as size`);
 await db.end();
