@@ -1,10 +1,11 @@
 import { sql } from 'kysely';
-import type { Db, DbKind } from '../platform/db/database.ts';
+import type { Db } from '../platform/db/database.ts';
 import { AppError } from '../platform/http/errors.ts';
 import type { Locale } from '../platform/i18n/index.ts';
 import { encodeCursor, type Cursor } from './cursor.ts';
 import { imageUrl } from './images.ts';
 import { t } from './messages.ts';
+import type { SearchDb } from './search-db.ts';
 import { refreshSearchIndex } from './search-index.ts';
 import { searchTerms } from './search-normalize.ts';
 import type { ProductSummary } from './service.ts';
@@ -14,8 +15,6 @@ import { stockState } from './stock-state.ts';
 export const countBound = 1000;
 /** Search results are ranked and paged within the best `countBound`; offset pages of plain listings stop here too. */
 export const maxDepth = countBound;
-/** PostgreSQL stops a search after this long (SET LOCAL statement_timeout); PGlite bounds terms instead. */
-export const searchBudgetMs = 2000;
 
 export interface ListPage {
   items: ProductSummary[];
@@ -146,64 +145,69 @@ function termsMatch(terms: string[]) {
  * Ranked search within the best countBound matches: first products whose name or category is, or
  * starts with, the query (or whose SKU / JAN code is exactly it), then other name, variant, SKU or
  * category matches, then description-only matches; within a rank by trigram similarity, then shop order.
+ * One statement, one round trip: the page's summaries, the bounded count and whether any product awaits
+ * indexing (then it is indexed through `db`, the store's database, and the search runs again).
  */
-export async function loadSearch(db: Db, kind: DbKind, q: { locale: Locale; keyword: string; categorySlug?: string | undefined; perPage: number; page?: number | undefined }): Promise<ListPage> {
+export async function loadSearch(search: SearchDb, db: Db, q: { locale: Locale; keyword: string; categorySlug?: string | undefined; perPage: number; page?: number | undefined }): Promise<ListPage> {
   const perPage = Math.min(Math.max(1, Math.trunc(q.perPage)), 100);
   const page = Math.max(1, Math.trunc(q.page ?? 1) || 1);
   if ((page - 1) * perPage >= maxDepth) throw tooDeep(q.locale);
   const terms = searchTerms(q.keyword);
   const empty: ListPage = { items: [], total: 0, totalCapped: false, page, pages: 0, next: null, prev: null };
   if (!terms.length) return empty;
-  return withSearchBudget(db, kind, q.locale, async (trx, stale) => {
-    // Products written outside the catalog service (imports, fixtures) are indexed before they are searched.
-    if (stale) await refreshSearchIndex(trx);
-    let base = visible(trx, q.categorySlug);
-    base = base.where(termsMatch(terms));
-    const whole = terms.join('');
-    const first = terms[0]!;
-    const head = sql<boolean>`(${whole} = any(string_to_array(p.search_text, ' ')) or ${[1, 2, 3, 4].map((i) => sql`left(split_part(p.search_text, ' ', ${i}), ${[...first].length}) = ${first}`).reduce((a, b) => sql`${a} or ${b}`)})`;
-    const inNames = terms.map((term) => sql<boolean>`p.search_text like ${likePattern(term)}`).reduce((a, b) => sql<boolean>`${a} and ${b}`);
-    const rank = sql<number>`case when ${head} then 0 when ${inNames} then 1 else 2 end`;
-    // The ranking reads at most countBound + 1 matches, so a broad word ("豆" in a catalog of coffee)
-    // costs the same as a narrow one; past the bound the page says "1,000件以上" and asks to narrow.
-    const candidates = base.select(['p.id', 'p.search_text', 'p.position']).limit(countBound + 1);
-    // One statement: rank the candidates, keep the page, and read the page's summaries.
-    const { rows: ranked } = await sql<SummaryRow & { matches: number }>`
-      with p as (${candidates}),
-      r as (
-        select p.id, count(*) over () as matches,
-          row_number() over (order by ${rank}, similarity(p.search_text, ${whole}) desc, p.position, p.id) as ord
-        from p
-      )
-      select r.matches, q.id, q.slug, q.name_ja, q.name_en, q.tax_class, c.slug as category_slug,
-        (select min(v.price) from variant v where v.product_id = q.id) as price_from,
-        (select max(v.price) from variant v where v.product_id = q.id) as price_to,
-        (select max(v.stock) from variant v where v.product_id = q.id) as best_stock,
+  const run = () => withSearchBudget(search, q.locale, (sdb) => rankedPage(sdb, terms, q.categorySlug, page, perPage));
+  let found = await run();
+  // Products written outside the catalog service (imports, fixtures) are indexed before they are searched.
+  if (found.stale) {
+    await refreshSearchIndex(db);
+    found = await run();
+  }
+  const counted = { total: Math.min(found.matches, countBound), totalCapped: found.matches > countBound };
+  return { items: found.rows.map((r) => toSummary(q.locale, r)), ...counted, page, pages: Math.ceil(counted.total / perPage), next: null, prev: null };
+}
+
+async function rankedPage(db: Db, terms: string[], categorySlug: string | undefined, page: number, perPage: number): Promise<{ rows: SummaryRow[]; matches: number; stale: boolean }> {
+  const base = visible(db, categorySlug).where(termsMatch(terms));
+  const whole = terms.join('');
+  const first = terms[0]!;
+  const head = sql<boolean>`(${whole} = any(string_to_array(p.search_text, ' ')) or ${[1, 2, 3, 4].map((i) => sql`left(split_part(p.search_text, ' ', ${i}), ${[...first].length}) = ${first}`).reduce((a, b) => sql`${a} or ${b}`)})`;
+  const inNames = terms.map((term) => sql<boolean>`p.search_text like ${likePattern(term)}`).reduce((a, b) => sql<boolean>`${a} and ${b}`);
+  const rank = sql<number>`case when ${head} then 0 when ${inNames} then 1 else 2 end`;
+  // The ranking reads at most countBound + 1 matches, so a broad word ("豆" in a catalog of coffee)
+  // costs the same as a narrow one; past the bound the page says "1,000件以上" and asks to narrow.
+  const candidates = base.select(['p.id', 'p.search_text', 'p.position']).limit(countBound + 1);
+  // Always one row (the count and the stale flag), with the page's products when there are any.
+  const { rows } = await sql<Partial<SummaryRow> & { matches: number; stale: boolean; ord: number | null }>`
+    with p as (${candidates}),
+    r as (
+      select p.id, row_number() over (order by ${rank}, similarity(p.search_text, ${whole}) desc, p.position, p.id) as ord
+      from p
+    ),
+    page_rows as (
+      select r.ord, q.id, q.slug, q.name_ja, q.name_en, q.tax_class, c.slug as category_slug, s.price_from, s.price_to, s.best_stock,
         (select i.file_name from product_image i where i.product_id = q.id order by i.position, i.id limit 1) as image
       from r join product q on q.id = r.id left join category c on c.id = q.category_id
+      cross join lateral (select min(v.price) as price_from, max(v.price) as price_to, max(v.stock) as best_stock from variant v where v.product_id = q.id) s
       where r.ord > ${(page - 1) * perPage} and r.ord <= ${Math.min(page * perPage, maxDepth)}
-      order by r.ord`.execute(trx);
-    const rows = ranked;
-    const matches = Number(ranked[0]?.matches ?? 0);
-    const counted = ranked.length ? { total: Math.min(matches, countBound), totalCapped: matches > countBound } : await boundedCount(trx, base);
-    const pages = Math.ceil(counted.total / perPage);
-    return { items: rows.map((r) => toSummary(q.locale, r)), ...counted, page, pages, next: null, prev: null };
-  });
+    )
+    select (select count(*) from p)::int as matches, exists (select 1 from product where search_text is null) as stale, page_rows.*
+    from (select 1) as one left join page_rows on true
+    order by page_rows.ord`.execute(db);
+  return {
+    rows: rows.filter((r) => r.id != null) as SummaryRow[],
+    matches: Number(rows[0]?.matches ?? 0),
+    stale: Boolean(rows[0]?.stale),
+  };
 }
 
 /**
- * Availability (issue 19): a search may not hold the database for long. On PostgreSQL it runs in a
- * transaction with SET LOCAL statement_timeout; PGlite has no timer, so there the terms are bounded
- * (5 terms of 50 characters, searchTerms). Running out of time is the shopper's "narrow it" message.
+ * Availability (issue 19): a search may not hold the database for long. On PostgreSQL its connections
+ * carry statement_timeout (search-db.ts); PGlite has no timer, so there the terms are bounded (5 terms
+ * of 50 characters, searchTerms). Running out of time is the shopper's "narrow it" message.
  */
-export async function withSearchBudget<T>(db: Db, kind: DbKind, locale: Locale, fn: (trx: Db, stale: boolean) => Promise<T>, budgetMs = searchBudgetMs): Promise<T> {
+export async function withSearchBudget<T>(search: SearchDb, locale: Locale, fn: (db: Db) => Promise<T>): Promise<T> {
   try {
-    return await db.transaction().execute(async (trx) => {
-      // One round trip: the budget (set_config local = SET LOCAL) and whether any product awaits indexing.
-      const budget = kind === 'postgres' ? sql`set_config('statement_timeout', ${String(Math.max(1, Math.trunc(budgetMs)))}, true)` : sql`''`;
-      const { rows } = await sql<{ stale: boolean }>`select ${budget} as budget, exists (select 1 from product where search_text is null) as stale`.execute(trx);
-      return fn(trx, Boolean(rows[0]?.stale));
-    });
+    return await fn(search.db);
   } catch (err) {
     if ((err as { code?: string }).code === '57014') throw new AppError('validation', { message: t(locale, 'searchTooSlow'), fields: { q: t(locale, 'searchTooSlow') } });
     throw err;

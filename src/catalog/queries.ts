@@ -21,20 +21,36 @@ export async function loadCategories(db: Db, locale: Locale) {
   return rows.map((r) => ({ slug: r.slug, name: locale === 'en' ? r.name_en : r.name_ja }));
 }
 
+type ProductRow = {
+  id: number;
+  slug: string;
+  name_ja: string;
+  name_en: string;
+  description_ja: string;
+  description_en: string;
+  tax_class: ProductDetail['taxClass'];
+  category_slug: string | null;
+  category_ja: string | null;
+  category_en: string | null;
+  variants: Array<[number, string, string, string, number, number]> | string;
+  images: Array<[string, string, string]> | string;
+};
+
 export async function loadProduct(db: Db, slug: string, locale: Locale): Promise<ProductDetail | null> {
   const en = locale === 'en';
-  const p = await db
-    .selectFrom('product as p')
-    .leftJoin('category as c', 'c.id', 'p.category_id')
-    .select(['p.id', 'p.slug', 'p.name_ja', 'p.name_en', 'p.description_ja', 'p.description_en', 'p.tax_class', 'c.slug as category_slug', 'c.name_ja as category_ja', 'c.name_en as category_en'])
-    .where('p.slug', '=', slug)
-    .where('p.published', '=', true)
-    .executeTakeFirst();
+  // One statement (one round trip): the product with its variants and images as JSON arrays.
+  const { rows } = await sql<ProductRow>`
+    select p.id, p.slug, p.name_ja, p.name_en, p.description_ja, p.description_en, p.tax_class,
+      c.slug as category_slug, c.name_ja as category_ja, c.name_en as category_en,
+      coalesce((select json_agg(json_build_array(v.id, v.sku, v.name_ja, v.name_en, v.price, v.stock) order by v.position, v.id) from variant v where v.product_id = p.id), '[]') as variants,
+      coalesce((select json_agg(json_build_array(i.file_name, i.alt_ja, i.alt_en) order by i.position, i.id) from product_image i where i.product_id = p.id), '[]') as images
+    from product p left join category c on c.id = p.category_id
+    where p.slug = ${slug} and p.published = true`.execute(db);
+  const p = rows[0];
   if (!p) return null;
-  const [variants, images] = await Promise.all([
-    db.selectFrom('variant').select(['id', 'sku', 'name_ja', 'name_en', 'price', 'stock']).where('product_id', '=', p.id).orderBy('position').orderBy('id').execute(),
-    db.selectFrom('product_image').select(['file_name', 'alt_ja', 'alt_en']).where('product_id', '=', p.id).orderBy('position').orderBy('id').execute(),
-  ]);
+  const json = <T>(v: T | string): T => (typeof v === 'string' ? (JSON.parse(v) as T) : v);
+  const variants = json(p.variants).map(([id, sku, name_ja, name_en, price, stock]) => ({ id, sku, name_ja, name_en, price: Number(price), stock: Number(stock) }));
+  const images = json(p.images).map(([file_name, alt_ja, alt_en]) => ({ file_name, alt_ja, alt_en }));
   if (!variants.length) return null;
   const name = en ? p.name_en : p.name_ja;
   const prices = variants.map((v) => v.price);

@@ -8,6 +8,7 @@ import { CatalogCache } from './cache.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import { withCheckDigit } from './jan.ts';
 import { withSearchBudget } from './product-list.ts';
+import { openSearchDb } from './search-db.ts';
 import { addProduct } from './test-helpers.ts';
 
 // Search and paging as a shopper meets them, on the demo catalog (issues 16 and 19).
@@ -215,14 +216,26 @@ test('searches have a rate per network: 429 with a localized message; browsing i
 
 test('a search that runs past its time budget is stopped with a "narrow it" message (PostgreSQL); terms are bounded everywhere', async () => {
   const kind = store.ctx.database.kind;
-  if (kind === 'postgres') {
-    await assert.rejects(
-      withSearchBudget(store.ctx.db, kind, 'ja', (trx) => sql`select pg_sleep(2)`.execute(trx), 50),
-      (err: unknown) => err instanceof AppError && err.status === 422 && /検索に時間がかかりすぎました/.test(err.localized('ja')),
-    );
-  } else {
-    // PGlite has no statement timer: the budget there is the bound on terms (5 of at most 50 characters).
-    assert.deepEqual(await withSearchBudget(store.ctx.db, kind, 'ja', async () => 'ok', 50), 'ok');
+  const { config } = store.ctx;
+  // Search connections of their own, with a 50 ms budget instead of 2 s.
+  const search = openSearchDb({ kind, db: store.ctx.db, databaseUrl: config.databaseUrl, poolSize: 2, acquireTimeoutMs: 5000, budgetMs: 50 });
+  try {
+    if (kind === 'postgres') {
+      await assert.rejects(
+        withSearchBudget(search, 'ja', (db) => sql`select pg_sleep(2)`.execute(db)),
+        (err: unknown) => err instanceof AppError && err.status === 422 && /検索に時間がかかりすぎました/.test(err.localized('ja')),
+      );
+      // No transaction: the budget is the connection's own, and the store's other connections keep theirs.
+      const { rows } = await sql<{ budget: string }>`select current_setting('statement_timeout') as budget`.execute(search.db);
+      assert.equal(rows[0]?.budget, '50ms');
+      const { rows: main } = await sql<{ budget: string }>`select current_setting('statement_timeout') as budget`.execute(store.ctx.db);
+      assert.notEqual(main[0]?.budget, '50ms');
+    } else {
+      // PGlite has no statement timer: the budget there is the bound on terms (5 of at most 50 characters).
+      assert.deepEqual(await withSearchBudget(search, 'ja', async () => 'ok'), 'ok');
+    }
+  } finally {
+    await search.close();
   }
   const long = Array.from({ length: 20 }, (_, i) => `コーヒー${i}`.repeat(10)).join(' ');
   const res = await store.services.catalog.listProducts({ locale: 'ja', keyword: long, page: 1, perPage: 12 });

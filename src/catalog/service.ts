@@ -6,6 +6,7 @@ import { CatalogCache } from './cache.ts';
 import type { Cursor } from './cursor.ts';
 import { loadListing, loadSearch, type ListPage } from './product-list.ts';
 import { loadCategories, loadProduct } from './queries.ts';
+import { openSearchDb, searchPoolSize } from './search-db.ts';
 import { refreshSearchIndex } from './search-index.ts';
 import { SearchLimiter } from './search-limit.ts';
 import { searchTerms } from './search-normalize.ts';
@@ -87,6 +88,8 @@ export interface CatalogService {
    * (NOTIFY at commit), and drops this instance's cache as soon as it commits.
    */
   write<T>(fn: (trx: Db) => Promise<T>): Promise<T>;
+  /** Closes the search connections (PostgreSQL); idempotent. */
+  close(): Promise<void>;
 }
 
 export const catalogChannel = 'catalog_changed';
@@ -99,6 +102,7 @@ const cacheTtlMs = 60_000;
  * receives at commit and answers by dropping its cache.
  */
 export function createCatalog(ctx: AppContext): CatalogService {
+  const search = openSearchDb({ kind: ctx.database.kind, db: ctx.db, databaseUrl: ctx.config.databaseUrl, poolSize: searchPoolSize(ctx.config.databasePoolSize), acquireTimeoutMs: ctx.config.dbAcquireTimeoutMs });
   const cache = new CatalogCache(cacheEntries, ctx.config.catalogCacheTtlMs ?? cacheTtlMs);
   ctx.database.listen(catalogChannel, () => cache.clear()).then(
     () => {
@@ -116,7 +120,7 @@ export function createCatalog(ctx: AppContext): CatalogService {
       const terms = searchTerms(q.keyword);
       if (terms.length) {
         const key = JSON.stringify(['search', q.locale, q.categorySlug ?? '', terms, q.page ?? 1, q.perPage]);
-        return cache.through(key, () => loadSearch(ctx.db, ctx.database.kind, { ...q, keyword: terms.join(' ') }));
+        return cache.through(key, () => loadSearch(search, ctx.db, { ...q, keyword: terms.join(' ') }));
       }
       const key = JSON.stringify(['list', q.locale, q.categorySlug ?? '', q.cursor ?? null, q.cursor ? 0 : (q.page ?? 1), q.perPage]);
       return cache.through(key, () => loadListing(ctx.db, q, (count) => cache.through(JSON.stringify(['count', q.categorySlug ?? '']), count)));
@@ -127,6 +131,7 @@ export function createCatalog(ctx: AppContext): CatalogService {
     reserveStock,
     checkStock,
     releaseStock,
+    close: () => search.close(),
     async write(fn) {
       const result = await ctx.db.transaction().execute(async (trx) => {
         const out = await fn(trx);

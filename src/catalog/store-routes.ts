@@ -30,6 +30,8 @@ function keywordParam(req: FastifyRequest): string {
 }
 
 export const catalogStoreRoutes: RouteModule = (app, s) => {
+  // The search connections (PostgreSQL) close with the storefront.
+  app.addHook('onClose', async () => s.catalog.close());
   app.get('/', async (req, reply) => {
     const l = req.locale;
     const [chrome, settings] = await Promise.all([s.chrome(req), s.shop.get()]);
