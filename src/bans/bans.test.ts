@@ -86,6 +86,17 @@ describe('detectors and bans (one instance)', () => {
     assert.equal((await shell.get('/')).status, 403);
   });
 
+  test('protocol anomalies alone (numeric Host, no Accept: monitors and scripts) are recorded but never ban', async () => {
+    const monitor = new TestClient(store.url.replace('localhost', '127.0.0.1'), { 'x-forwarded-for': '198.51.100.60' });
+    for (let i = 0; i < 12; i++) assert.equal((await monitor.get(`/products?q=%E3%82%B1%E3%83%8B%E3%82%A2&n=${i}`)).status, 200, `request ${i}`);
+    await settle();
+    assert.equal(bansOf(store.ctx).match('198.51.100.60'), null);
+    await securityEventsOf(store.ctx).flush();
+    const seen = (await querySecurityEvents(store.ctx.db, { kind: 'request.attack', unmasked: true })).filter((e) => e.ip === '198.51.100.60');
+    assert.ok(seen.length >= 12, `signals recorded: ${seen.length}`);
+    assert.ok(seen.every((e) => e.severity === 'low' && (e.detail.classes as string[]).join() === 'protocol'));
+  });
+
   test('attack-shaped requests are signals: the first few pass, the fifth bans; repeat offenders get twice as long', async () => {
     const bans = bansOf(store.ctx);
     const sqlmap = from(store, '198.51.100.40', 'sqlmap/1.7.2#stable (https://sqlmap.org)');

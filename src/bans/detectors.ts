@@ -75,7 +75,9 @@ export function createDetectors(ctx: AppContext, bans: BanService, stream: Secur
       const path = String(e.detail.path ?? '');
       if (classes.includes('backdoor') && cfg.backdoor.count > 0) track(count(c.backdoor, ip).then((n) => (n >= cfg.backdoor.count ? banFor(ip, 'backdoor_probe', { probes: n }) : undefined)));
       else if (classes.includes('sensitive_file') && cfg.sensitiveFiles.count > 0) track(distinct(c.sensitiveSeen, c.sensitive, ip, path).then((n) => (n >= cfg.sensitiveFiles.count ? banFor(ip, 'sensitive_file_probe', { files: n }) : undefined)));
-      const attackClasses = classes.filter((k) => k !== 'sensitive_file' && k !== 'backdoor');
+      // A protocol anomaly alone (a numeric Host, no Accept header: what monitors, health checks and scripts send) is a
+      // signal, not an attack: counting it banned ordinary clients that reached the store by its address.
+      const attackClasses = classes.filter((k) => k !== 'sensitive_file' && k !== 'backdoor' && k !== 'protocol');
       if (attackClasses.length && cfg.attacks.count > 0) track(count(c.attacks, ip).then((n) => (n >= cfg.attacks.count ? banFor(ip, 'attack_requests', { requests: n }) : undefined)));
     }
   });

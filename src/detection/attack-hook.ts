@@ -7,7 +7,7 @@ type Marked = FastifyRequest & { [headClasses]?: Set<AttackClass> };
 
 function record(req: FastifyRequest, classes: Set<AttackClass>, part: 'head' | 'body') {
   const path = req.url.split('?')[0]!.slice(0, 160);
-  recordRequestEvent(req, { kind: 'request.attack', severity: classes.has('backdoor') ? 'high' : 'medium', outcome: 'detected', detail: { classes: [...classes].sort(), part, method: req.method.slice(0, 16), path } });
+  recordRequestEvent(req, { kind: 'request.attack', severity: classes.has('backdoor') ? 'high' : classes.size === 1 && classes.has('protocol') ? 'low' : 'medium', outcome: 'detected', detail: { classes: [...classes].sort(), part, method: req.method.slice(0, 16), path } });
 }
 
 /**
