@@ -147,15 +147,21 @@ describe('detectors and bans (one instance)', () => {
 });
 
 async function twoInstances(label: string, redisUrl: string | undefined) {
+  // The periodic refresh is set to a minute, so only the push (Redis publish or NOTIFY) can deliver the ban within
+  // the wait below. The latency is printed, not asserted: timing belongs to benchmarks, not to a loaded CI machine.
+  const refresh = process.env.BAN_REFRESH_MS;
+  process.env.BAN_REFRESH_MS = '60000';
   const a = await startTestStore({ config: { trustProxy: true, redisUrl } });
   const b = await startTestStore({ config: { trustProxy: true, redisUrl }, sameDatabaseAs: a });
+  if (refresh === undefined) delete process.env.BAN_REFRESH_MS;
+  else process.env.BAN_REFRESH_MS = refresh;
   try {
     const attacker = '203.0.113.77';
     for (let i = 0; i < 5; i++) await from(a, attacker).postForm('/account/sign-in', { email: `${label}-victim@example.jp`, password: `guess-${i}` });
     await bansOf(a.ctx).detectors.settled();
     assert.equal((await from(a, attacker).get('/')).status, 403, 'banned where decided');
-    const ms = await waitFor403(from(b, attacker));
-    assert.ok(ms >= 0 && ms < 1000, `enforced on the other instance within 1 s (took ${ms} ms)`);
+    const ms = await waitFor403(from(b, attacker), 15_000);
+    assert.ok(ms >= 0, 'enforced on the other instance by the push, long before its periodic refresh');
     console.log(`# ${label}: ban decided on instance A enforced on instance B after ${ms} ms`);
     assert.equal(bansOf(b.ctx).store.kind, redisUrl ? 'redis' : 'database');
   } finally {
