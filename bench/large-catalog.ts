@@ -3,7 +3,8 @@
 // the same run as the baseline (bare Fastify + 1 SELECT, bench/baseline.ts): search with varied terms
 // (every request a cache miss), a first and a deep listing page (keyset cursors, each request a miss),
 // and the product page; req/s, p50, p99 and the ratio to the baseline.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
+import { dropDatabase, resetDatabase, startNode, waitFor } from './support.ts';
 import autocannon from 'autocannon';
 import pg from 'pg';
 import { encodeCursor } from '../src/catalog/cursor.ts';
@@ -25,38 +26,6 @@ const categories = [['coffee-beans', 'コーヒー豆', 'Coffee beans'], ['drip-
 
 const pick = <T>(xs: readonly T[]) => xs[Math.floor(Math.random() * xs.length)]!;
 
-async function resetDatabase(): Promise<string> {
-  const admin = new pg.Client({ connectionString: serverUrl });
-  await admin.connect();
-  await admin.query(`drop database if exists ${dbName} with (force)`);
-  await admin.query(`create database ${dbName}`);
-  await admin.end();
-  const url = new URL(serverUrl);
-  url.pathname = `/${dbName}`;
-  return url.toString();
-}
-
-async function dropDatabase(): Promise<void> {
-  const admin = new pg.Client({ connectionString: serverUrl });
-  await admin.connect();
-  await admin.query(`drop database if exists ${dbName} with (force)`);
-  await admin.end();
-}
-
-function start(args: string[], env: Record<string, string>): ChildProcess {
-  return spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
-}
-
-async function waitFor(url: string, timeoutMs = 60_000): Promise<void> {
-  const t0 = performance.now();
-  while (performance.now() - t0 < timeoutMs) {
-    try {
-      if ((await fetch(url)).ok) return;
-    } catch {}
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`${url} did not come up`);
-}
 
 async function stop(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null) return;
@@ -104,15 +73,15 @@ async function generate(db: pg.Client): Promise<void> {
 }
 
 const t0 = performance.now();
-const databaseUrl = await resetDatabase();
+const databaseUrl = await resetDatabase(serverUrl, dbName);
 const storeEnv = {
   DATABASE_URL: databaseUrl, PORT: String(storePort), SEED_DEMO: '0', NODE_ENV: 'production', LOG_LEVEL: 'warn', TRUST_PROXY: 'true',
   PAYMENT_PROVIDER: 'stripe', STRIPE_SECRET_KEY: 'sk_test_bench_unused', STRIPE_WEBHOOK_SECRET: 'whsec_bench_unused', DATA_DIR: '/tmp/omamori-bench-catalog',
 };
 spawnSync(process.execPath, ['scripts/build.mjs'], { stdio: 'inherit' });
 // First start: migrations only.
-let store = start(['dist/main.js'], storeEnv);
-await waitFor(`http://127.0.0.1:${storePort}/healthz`);
+let store = startNode(['dist/main.js'], storeEnv);
+await waitFor(`http://127.0.0.1:${storePort}/healthz`, 60_000);
 await stop(store);
 
 const db = new pg.Client({ connectionString: databaseUrl });
@@ -123,8 +92,8 @@ const genMs = performance.now() - tGen;
 
 // Second start: the start step indexes the 100,000 new products for search.
 const tIndex = performance.now();
-store = start(['dist/main.js'], storeEnv);
-await waitFor(`http://127.0.0.1:${storePort}/healthz`);
+store = startNode(['dist/main.js'], storeEnv);
+await waitFor(`http://127.0.0.1:${storePort}/healthz`, 60_000);
 for (;;) {
   const { rows } = await db.query<{ n: number }>('select count(*)::int as n from product where search_text is null');
   if (rows[0]!.n === 0) break;
@@ -137,7 +106,7 @@ const { rows: positions } = await db.query<{ position: number; id: number }>('se
 const { rows: sizeRows } = await db.query<{ size: string }>(`select pg_size_pretty(pg_total_relation_size('product')) as size`);
 await db.end();
 
-const baseline = start(['--import', 'tsx', 'bench/baseline.ts'], { DATABASE_URL: databaseUrl, PORT: String(baselinePort) });
+const baseline = startNode(['--import', 'tsx', 'bench/baseline.ts'], { DATABASE_URL: databaseUrl, PORT: String(baselinePort) });
 await waitFor(`http://127.0.0.1:${baselinePort}/baseline/1`);
 const base = `http://127.0.0.1:${storePort}`;
 
@@ -165,7 +134,7 @@ results.push(await load('product page           GET /p/…', base, () => `/p/p-$
 const single = await autocannon({ url: `${base}/products?q=${encodeURIComponent('ケニア 深煎り')}`, connections: 5, amount: 300, headers: { 'x-forwarded-for': '192.0.2.7' } });
 await stop(store);
 await stop(baseline);
-if (!process.env.BENCH_KEEP) await dropDatabase();
+if (!process.env.BENCH_KEEP) await dropDatabase(serverUrl, dbName);
 
 const baselineRps = results[0]!.rps;
 console.log(`\nomamori large catalog — ${n.toLocaleString('en')} products (${(n * 3).toLocaleString('en')} variants, product table ${sizeRows[0]!.size}), ${connections} connections, ${duration} s per route, PostgreSQL\n`);

@@ -2,7 +2,8 @@
 // process with autocannon, and prints req/s, p50, p99 and each route's ratio to the baseline,
 // plus start-up time, memory (RSS) and the size of the installed dependencies; then a flash sale (issue 18): N buyers
 // check out the last M units of one variant through the API at the same moment.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
+import { resetDatabase, startNode, waitFor } from './support.ts';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import autocannon from 'autocannon';
@@ -17,32 +18,6 @@ const dbName = 'omamori_bench';
 const flashBuyers = Number(process.env.BENCH_FLASH_BUYERS ?? 500);
 const flashUnits = Number(process.env.BENCH_FLASH_UNITS ?? 100);
 
-async function resetDatabase(): Promise<string> {
-  const admin = new pg.Client({ connectionString: serverUrl });
-  await admin.connect();
-  await admin.query(`drop database if exists ${dbName} with (force)`);
-  await admin.query(`create database ${dbName}`);
-  await admin.end();
-  const url = new URL(serverUrl);
-  url.pathname = `/${dbName}`;
-  return url.toString();
-}
-
-function start(args: string[], env: Record<string, string>): ChildProcess {
-  return spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
-}
-
-async function waitFor(url: string, timeoutMs = 30_000): Promise<number> {
-  const t0 = performance.now();
-  while (performance.now() - t0 < timeoutMs) {
-    try {
-      const res = await fetch(url);
-      if (res.ok) return performance.now() - t0;
-    } catch {}
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error(`${url} did not come up`);
-}
 
 function rssMiB(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -73,21 +48,21 @@ function dependencySize(): { allMiB: number; prodMiB: number } {
   return { allMiB: du(['node_modules']), prodMiB: du(top) };
 }
 
-const databaseUrl = await resetDatabase();
+const databaseUrl = await resetDatabase(serverUrl, dbName);
 const storeEnv = { DATABASE_URL: databaseUrl, PORT: String(storePort), SEED_DEMO: '1', NODE_ENV: 'production', LOG_LEVEL: 'warn',
   // production refuses the sandbox gateway; the bench exercises no card payment, so Stripe is configured with unused test keys
   PAYMENT_PROVIDER: 'stripe', STRIPE_SECRET_KEY: 'sk_test_bench_unused', STRIPE_WEBHOOK_SECRET: 'whsec_bench_unused', DATA_DIR: '/tmp/omamori-bench' };
 
 // The store runs as `npm start` runs it: the bundle. First start migrates and seeds; the second measures a normal start.
 spawnSync(process.execPath, ['scripts/build.mjs'], { stdio: 'inherit' });
-let store = start(['dist/main.js'], storeEnv);
+let store = startNode(['dist/main.js'], storeEnv, 'pipe');
 await waitFor(`http://127.0.0.1:${storePort}/healthz`, 60_000);
 store.kill('SIGTERM');
 await new Promise((r) => store.once('exit', r));
 const flashVariantId = await addFlashSaleItem(databaseUrl);
-store = start(['dist/main.js'], storeEnv);
+store = startNode(['dist/main.js'], storeEnv, 'pipe');
 const startupMs = await waitFor(`http://127.0.0.1:${storePort}/healthz`);
-const baseline = start(['--import', 'tsx', 'bench/baseline.ts'], { DATABASE_URL: databaseUrl, PORT: String(baselinePort) });
+const baseline = startNode(['--import', 'tsx', 'bench/baseline.ts'], { DATABASE_URL: databaseUrl, PORT: String(baselinePort) }, 'pipe');
 await waitFor(`http://127.0.0.1:${baselinePort}/baseline/1`);
 await new Promise((r) => setTimeout(r, 1000));
 const rssIdle = rssMiB(store.pid!);
