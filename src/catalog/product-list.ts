@@ -159,7 +159,8 @@ export async function loadSearch(search: SearchDb, db: Db, q: { locale: Locale; 
   let found = await run();
   // Products written outside the catalog service (imports, fixtures) are indexed before they are searched.
   if (found.stale) {
-    await refreshSearchIndex(db);
+    // Wait for rows another indexer holds (the start step right after boot): skipping them searched a half-built index.
+    await refreshSearchIndex(db, 500, { waitForOthers: true });
     found = await run();
   }
   const counted = { total: Math.min(found.matches, countBound), totalCapped: found.matches > countBound };

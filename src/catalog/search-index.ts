@@ -32,16 +32,16 @@ export function searchDocument(r: Omit<SourceRow, 'id'>): { text: string; desc: 
  * change committed meanwhile marks its product stale again instead of being overwritten.
  * Returns how many products were indexed.
  */
-export async function refreshSearchIndex(db: Db, batch = 500): Promise<number> {
+export async function refreshSearchIndex(db: Db, batch = 500, opts: { waitForOthers?: boolean } = {}): Promise<number> {
   let total = 0;
   for (;;) {
-    const n = db.isTransaction ? await refreshBatch(db, batch) : await db.transaction().execute((trx) => refreshBatch(trx, batch));
+    const n = db.isTransaction ? await refreshBatch(db, batch, opts.waitForOthers) : await db.transaction().execute((trx) => refreshBatch(trx, batch, opts.waitForOthers));
     total += n;
     if (n < batch) return total;
   }
 }
 
-async function refreshBatch(trx: Db, batch: number): Promise<number> {
+async function refreshBatch(trx: Db, batch: number, waitForOthers = false): Promise<number> {
   const { rows } = await sql<SourceRow>`
     select p.id, p.name_ja, p.name_en, p.description_ja, p.description_en, c.name_ja as category_ja, c.name_en as category_en,
       coalesce((select json_agg(json_build_array(v.sku, v.name_ja, v.name_en, v.jan_code) order by v.position, v.id) from variant v where v.product_id = p.id), '[]') as variants
@@ -49,7 +49,7 @@ async function refreshBatch(trx: Db, batch: number): Promise<number> {
     where p.search_text is null
     order by p.id
     limit ${batch}
-    for update of p skip locked`.execute(trx);
+    for update of p ${waitForOthers ? sql`` : sql`skip locked`}`.execute(trx);
   if (!rows.length) return 0;
   const docs = rows.map((r) => {
     const d = searchDocument({ ...r, variants: typeof r.variants === 'string' ? JSON.parse(r.variants) : r.variants });
