@@ -122,7 +122,7 @@ export function findCardNumbers(text: string, accept?: (digits: string) => boole
           if (j > i && gLoose[j]) loose = true;
           if (len < 13) continue;
           // Across a line break, list punctuation, a wave dash or a wide gap, and glued to a Latin letter
-          // (`LOT36361724-744424`), only card-like groupings: lists of numbers and identifiers are not cards.
+          // (`LOT` + 8 digits + `-` + 6 digits), only card-like groupings: lists of numbers and identifiers are not cards.
           const gluedBefore = i === 0 && latinLetter(before);
           if ((loose || gluedBefore) && !regular(i, j)) continue;
           // Latin letters on both sides: part of an identifier (a hex digest, a token), not a card.
