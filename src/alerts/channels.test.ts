@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
-import { SMTPServer } from 'smtp-server';
 import { startTestStore, type TestStore } from '../../test/harness.ts';
+import { SmtpPeer } from '../../test/smtp-peer.ts';
 import { allMails } from '../../test/outbox.ts';
 import { staffClient } from '../../test/sessions.ts';
 import { alertChannelConfig } from './channels-config.ts';
@@ -19,8 +19,7 @@ let attempts = 0;
 let failNext = 0;
 let badSignatures = 0;
 let receiver: Server;
-const mails: Array<{ to: string[]; raw: string }> = [];
-let smtp: SMTPServer;
+let smtp: SmtpPeer;
 let store: TestStore;
 
 before(async () => {
@@ -45,29 +44,17 @@ before(async () => {
     });
   });
   await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
-  smtp = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS'],
-    onData(stream, session, callback) {
-      let raw = '';
-      stream.on('data', (c: Buffer) => (raw += c.toString('utf8')));
-      stream.on('end', () => {
-        mails.push({ to: session.envelope.rcptTo.map((r) => r.address), raw });
-        callback();
-      });
-    },
-  });
-  await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', () => resolve()));
+  smtp = await SmtpPeer.start();
   process.env.ALERT_WEBHOOK_URL = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks/omamori`;
   process.env.ALERT_WEBHOOK_SECRET = secret;
-  store = await startTestStore({ config: { smtpUrl: `smtp://127.0.0.1:${(smtp.server.address() as AddressInfo).port}`, mailFrom: 'omamori <shop@example.jp>', jobRetryBaseMs: 20, jobRetryMaxMs: 200 } });
+  store = await startTestStore({ config: { smtpUrl: smtp.url, mailFrom: 'omamori <shop@example.jp>', jobRetryBaseMs: 20, jobRetryMaxMs: 200 } });
 });
 after(async () => {
   delete process.env.ALERT_WEBHOOK_URL;
   delete process.env.ALERT_WEBHOOK_SECRET;
   await store.close();
   await new Promise<void>((resolve) => receiver.close(() => resolve()));
-  await new Promise<void>((resolve) => smtp.close(() => resolve()));
+  await smtp.stop();
 });
 
 async function until(what: string, done: () => boolean, ms = 15_000) {
@@ -118,10 +105,10 @@ test('signatures: a tampered body, another secret or an old timestamp does not v
 
 test('the daily digest reaches every owner over SMTP, once a day at the digest hour', async () => {
   const { email } = await staffClient(store, 'owner');
-  mails.length = 0;
+  smtp.received.length = 0;
   const n = await sendAlertDigest(store.ctx);
   assert.ok(n >= 1);
-  await until('the digest mail', () => mails.some((m) => m.to.includes(email) && /security digest/.test(m.raw)));
+  await until('the digest mail', () => smtp.received.some((m) => m.to.includes(email) && /security digest/.test(m.raw)));
   const digest = (await allMails(store, 'security_digest')).find((m) => m.to_address === email)!;
   assert.match(digest.text_body, /未確認のアラート \/ open alerts: [1-9]/);
   assert.match(digest.text_body, /\/admin\/security\/alerts\/\d+/);

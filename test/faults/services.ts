@@ -4,10 +4,9 @@ import net, { type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { SMTPServer } from 'smtp-server';
 
 /**
- * Private services for fault tests: a PostgreSQL cluster, a Redis server and an SMTP peer of the test's
+ * Private services for fault tests: a PostgreSQL cluster, a Redis server (and, in test/smtp-peer.ts, an SMTP peer) of the test's
  * own, each on a free port of 127.0.0.1, that the test may stop and start again. The shared PostgreSQL
  * (5432) and Redis (6379) are never touched.
  */
@@ -138,50 +137,5 @@ export class PrivateRedis {
     proc.kill('SIGTERM');
     await exited;
     await waitForPort(this.port, false);
-  }
-}
-
-/** An SMTP peer on a fixed port that can be closed (connections refused) and opened again. */
-export class SmtpPeer {
-  readonly received: Array<{ to: string[]; subject: string; raw: string }> = [];
-  private server: SMTPServer | undefined;
-  private constructor(readonly port: number) {}
-
-  get url(): string {
-    return `smtp://127.0.0.1:${this.port}`;
-  }
-
-  static async start(): Promise<SmtpPeer> {
-    const peer = new SmtpPeer(await freePort());
-    await peer.resume();
-    return peer;
-  }
-
-  async resume(): Promise<void> {
-    const server = new SMTPServer({
-      authOptional: true,
-      disabledCommands: ['STARTTLS'],
-      logger: false,
-      onData: (stream, session, callback) => {
-        let raw = '';
-        stream.on('data', (c: Buffer) => (raw += c.toString('utf8')));
-        stream.on('end', () => {
-          const subject = /^Subject: (.*)$/m.exec(raw)?.[1] ?? '';
-          this.received.push({ to: session.envelope.rcptTo.map((r) => r.address), subject, raw });
-          callback();
-        });
-      },
-    });
-    await new Promise<void>((resolve, reject) => {
-      server.server.once('error', reject);
-      server.listen(this.port, '127.0.0.1', () => resolve());
-    });
-    this.server = server;
-  }
-
-  async stop(): Promise<void> {
-    const server = this.server;
-    this.server = undefined;
-    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 }

@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { createTestVariant } from '../../src/cart/test-products.ts';
 import { queueMail } from '../../src/platform/mail/mailer.ts';
 import { startTestStore, testDbKind, type TestStore } from '../harness.ts';
-import { SmtpPeer } from './services.ts';
+import { SmtpPeer } from '../smtp-peer.ts';
 import { shopOnce } from './shoppers.ts';
 
 // Issue 18: the mail server cannot be reached for a while. Mail waits in the outbox, retried with backoff (driven
