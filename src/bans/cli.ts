@@ -5,10 +5,12 @@ import type { AppContext } from '../platform/context.ts';
 import { openDatabase } from '../platform/db/database.ts';
 import { migrate } from '../platform/db/migrate.ts';
 import { closeRedis } from '../platform/redis.ts';
-import { expandV6, networkOf, normalizeIp, type SecurityEvent } from '../platform/security/event-stream.ts';
+import { expandV6, plainAddress } from '../platform/http/networks.ts';
+import { networkOf, type SecurityEvent } from '../platform/security/event-stream.ts';
 import { parseArgs, table } from '../security-events/cli-args.ts';
 import { insertSecurityEvents } from '../security-events/store.ts';
-import { banConfig, validCidr, type BanConfig } from './config.ts';
+import { banConfig, type BanConfig } from './config.ts';
+import { validIpOrCidr } from '../platform/http/networks.ts';
 import { openBanStore } from './service.ts';
 import type { BanStore } from './store.ts';
 import type { BanScope } from './tables.ts';
@@ -24,7 +26,7 @@ const usage = [
 /** An address bans as `ip`; a /24 (IPv4) or /64 (IPv6) as `network`, in the form the enforcement compares. */
 export function parseBanTarget(text: string): { scope: BanScope; value: string } | null {
   const t = text.trim().toLowerCase();
-  if (isIP(t)) return { scope: 'ip', value: normalizeIp(t) };
+  if (isIP(t)) return { scope: 'ip', value: plainAddress(t) };
   const [addr = '', bits] = t.split('/');
   if (isIP(addr) === 4 && bits === '24') return { scope: 'network', value: networkOf(addr)! };
   if (isIP(addr) === 6 && bits === '64') return { scope: 'network', value: `${expandV6(addr).slice(0, 4).join(':')}::/64` };
@@ -71,7 +73,7 @@ export async function runBans(args: string[], store: BanStore, db: Parameters<ty
     else out.log(`banned ${ban.scope} ${ban.value} until ${ban.until.toISOString()} (ref ${ban.ref})`);
     return 0;
   }
-  if (sub === 'allow' && p.words.length === 1 && validCidr(p.words[0]!)) {
+  if (sub === 'allow' && p.words.length === 1 && validIpOrCidr(p.words[0]!)) {
     await store.allow(p.words[0]!, (p.options.note ?? '').slice(0, 200));
     out.log(json ? JSON.stringify({ allowed: p.words[0] }) : `${p.words[0]} is never banned`);
     return 0;

@@ -1,4 +1,4 @@
-import { isIP } from 'node:net';
+import { validIpOrCidr } from '../platform/http/networks.ts';
 import { z } from 'zod';
 
 const int = (min: number, max: number, dflt: number) => z.coerce.number().int().min(min).max(max).default(dflt);
@@ -10,7 +10,7 @@ const envSchema = z.object({
   BAN_ALLOWLIST: z
     .string()
     .transform((v) => v.split(',').map((x) => x.trim()).filter(Boolean))
-    .refine((l) => l.every(validCidr), { message: 'must be comma-separated IP addresses or CIDR ranges' })
+    .refine((l) => l.every(validIpOrCidr), { message: 'must be comma-separated IP addresses or CIDR ranges' })
     .default([]),
   // Behind a reverse proxy without TRUST_PROXY every client is the proxy: loopback and private networks are not banned unless told.
   BAN_ALLOW_LOCAL: z.enum(['0', '1']).default('1'),
@@ -51,15 +51,6 @@ const envSchema = z.object({
 });
 
 export const localNetworks = ['127.0.0.0/8', '::1/128', '10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', 'fc00::/7'];
-
-export function validCidr(entry: string): boolean {
-  const [address, bits, ...rest] = entry.split('/');
-  const family = isIP(address ?? '');
-  if (!family || rest.length) return false;
-  if (bits === undefined) return true;
-  const n = Number(bits);
-  return /^\d{1,3}$/.test(bits) && n >= 0 && n <= (family === 4 ? 32 : 128);
-}
 
 export interface Threshold {
   /** 0 turns the detector off. */

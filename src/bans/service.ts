@@ -1,8 +1,8 @@
-import { BlockList, isIP } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../platform/context.ts';
 import { redisFor } from '../platform/redis.ts';
-import { networkOf, normalizeIp, recordSecurityEvent } from '../platform/security/event-stream.ts';
+import { addressMatcher, plainAddress } from '../platform/http/networks.ts';
+import { networkOf, recordSecurityEvent } from '../platform/security/event-stream.ts';
 import { securityEventsOf } from '../security-events/service.ts';
 import { registerAttackClassifier } from '../detection/attack-hook.ts';
 import { banConfig, type BanConfig } from './config.ts';
@@ -41,23 +41,12 @@ const offenceWindowMs = 30 * 86_400_000;
 
 /** The value a ban of this scope takes for an address: the address itself, or its /24 (IPv4) or /64 (IPv6). */
 export function banValue(scope: BanScope, ip: string): string | null {
-  return scope === 'ip' ? normalizeIp(ip) : networkOf(ip);
+  return scope === 'ip' ? plainAddress(ip) : networkOf(ip);
 }
 
 export function openBanStore(ctx: Pick<AppContext, 'config' | 'database' | 'log'> & object, cfg: BanConfig): BanStore {
   const redis = redisFor(ctx as AppContext);
   return redis ? new RedisBanStore(redis, cfg.redisPrefix, ctx.database) : new DatabaseBanStore(ctx.database);
-}
-
-function allowBlockList(entries: string[]): BlockList {
-  const list = new BlockList();
-  for (const e of entries) {
-    const [addr, bits] = e.split('/');
-    const type = isIP(addr!) === 6 ? 'ipv6' : 'ipv4';
-    if (bits === undefined) list.addAddress(addr!, type);
-    else list.addSubnet(addr!, Number(bits), type);
-  }
-  return list;
 }
 
 /**
@@ -71,7 +60,7 @@ export function createBans(ctx: AppContext, cfg: BanConfig = banConfig()): BanSe
   const store = openBanStore(ctx, cfg);
   let byIp = new Map<string, Ban>();
   let byNetwork = new Map<string, Ban>();
-  let allow = allowBlockList(cfg.allowlist);
+  let allow = addressMatcher(cfg.allowlist);
   let loaded: Promise<void> | null = null;
   let unlisten: (() => Promise<void>) | null = null;
   const stats = { refused: 0, refreshes: 0 };
@@ -85,7 +74,7 @@ export function createBans(ctx: AppContext, cfg: BanConfig = banConfig()): BanSe
     for (const b of bans) (b.scope === 'ip' ? ip : net).set(b.value, b);
     byIp = ip;
     byNetwork = net;
-    allow = allowBlockList([...cfg.allowlist, ...allowed.map((a) => a.cidr)]);
+    allow = addressMatcher([...cfg.allowlist, ...allowed.map((a) => a.cidr)]);
     stats.refreshes++;
   }
 
@@ -95,15 +84,11 @@ export function createBans(ctx: AppContext, cfg: BanConfig = banConfig()): BanSe
   const timer = setInterval(() => void safeRefresh(), cfg.refreshMs);
   timer.unref();
 
-  const allowed = (ip: string) => {
-    const a = normalizeIp(ip);
-    const family = isIP(a);
-    return family !== 0 && allow.check(a, family === 6 ? 'ipv6' : 'ipv4');
-  };
+  const allowed = (ip: string) => allow(ip);
 
   const match = (ip: string): Ban | null => {
     if (!byIp.size && !byNetwork.size) return null;
-    const a = normalizeIp(ip);
+    const a = plainAddress(ip);
     const now = Date.now();
     const hit = byIp.get(a) ?? (byNetwork.size ? byNetwork.get(networkOf(a) ?? '') : undefined);
     if (!hit || hit.until.getTime() <= now || allowed(a)) return null;

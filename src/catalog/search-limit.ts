@@ -1,7 +1,7 @@
 import { AppError } from '../platform/http/errors.ts';
 import type { Locale } from '../platform/i18n/index.ts';
 import { MemoryCounterStore } from '../platform/throttle/counter-store.ts';
-import { ipBucket } from '../platform/throttle/login-throttle.ts';
+import { ipBucket } from '../platform/http/networks.ts';
 import { t } from './messages.ts';
 
 /**

@@ -7,7 +7,7 @@ import { startTestStore, type TestStore } from '../../test/harness.ts';
 import { customerClient } from '../../test/sessions.ts';
 import { createTestVariant } from '../cart/test-products.ts';
 import { loadConfig } from '../platform/config.ts';
-import { clientNetwork } from './pipeline/unpaid-order-limit.ts';
+import { ipBucket as clientNetwork } from '../platform/http/networks.ts';
 import { reviewAndPlace, validForm } from './test-helpers.ts';
 
 /**

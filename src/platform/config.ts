@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import { validIpOrCidr } from './http/networks.ts';
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import { z } from 'zod';
@@ -126,15 +127,6 @@ function isHttpOrigin(value: string): boolean {
   } catch {
     return false;
   }
-}
-
-function validIpOrCidr(entry: string): boolean {
-  const [address, bits, ...rest] = entry.split('/');
-  const family = isIP(address ?? '');
-  if (!family || rest.length) return false;
-  if (bits === undefined) return true;
-  const n = Number(bits);
-  return /^\d{1,3}$/.test(bits) && n >= 0 && n <= (family === 4 ? 32 : 128);
 }
 
 export type Config = {

@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import { expandV6 } from '../platform/security/event-stream.ts';
+import { expandV6 } from '../platform/http/networks.ts';
 
 /**
  * T3/T4: an address is personal data for many customers. Views for staff without

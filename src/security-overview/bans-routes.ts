@@ -3,7 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { adminPage } from '../admin/layout.ts';
 import { recordStaffAction } from '../audit/record.ts';
-import { validCidr } from '../bans/config.ts';
+import { validIpOrCidr } from '../platform/http/networks.ts';
 import { banValue, bansOf } from '../bans/service.ts';
 import type { Ban } from '../bans/store.ts';
 import { can } from '../identity/permissions.ts';
@@ -116,7 +116,7 @@ export const bansAdminRoutes: RouteModule = (app, s) => {
     const values = strings(req.body);
     const parsed = parseInput(allowSchema, values, l);
     if (!parsed.ok) return renderBans(s, req, reply, { allowValues: values, allowErrors: parsed.errors }, 422);
-    if (!validCidr(parsed.data.cidr)) return renderBans(s, req, reply, { allowValues: values, allowErrors: { cidr: tb(l, 'badCidr') } }, 422);
+    if (!validIpOrCidr(parsed.data.cidr)) return renderBans(s, req, reply, { allowValues: values, allowErrors: { cidr: tb(l, 'badCidr') } }, 422);
     const bans = bansOf(s.ctx);
     await bans.store.allow(parsed.data.cidr, parsed.data.note);
     await bans.refresh();
@@ -127,7 +127,7 @@ export const bansAdminRoutes: RouteModule = (app, s) => {
 
   app.post('/security/bans/unallow', { config: { permission: 'security.read', stepUp: true } }, async (req, reply) => {
     const { cidr = '' } = strings(req.body);
-    if (!validCidr(cidr)) throw new AppError('not_found');
+    if (!validIpOrCidr(cidr)) throw new AppError('not_found');
     const bans = bansOf(s.ctx);
     const n = await bans.store.unallow(cidr);
     if (!n) throw new AppError('not_found');

@@ -1,4 +1,4 @@
-import { BlockList, isIP } from 'node:net';
+import { addressMatcher, ipBucket } from '../../platform/http/networks.ts';
 import { sql } from 'kysely';
 import { raiseAlert } from '../../alerts/raise.ts';
 import type { CartOwner } from '../../cart/service.ts';
@@ -20,40 +20,13 @@ import { t } from '../messages.ts';
 
 export type LimitDimension = 'email' | 'customer' | 'cart' | 'network';
 
-/** The client network an order is counted under: an IPv4 address, or an IPv6 /64 (one subscriber's prefix). */
-export function clientNetwork(ip: string): string {
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip);
-  const address = mapped ? mapped[1]! : ip;
-  if (isIP(address) !== 6) return address;
-  const [head, tail = ''] = address.split('::');
-  const left = head ? head.split(':') : [];
-  const right = tail ? tail.split(':') : [];
-  const groups = address.includes('::') ? [...left, ...Array(8 - left.length - right.length).fill('0'), ...right] : left;
-  return `${groups.slice(0, 4).map((g) => parseInt(g || '0', 16).toString(16)).join(':')}::/64`;
-}
-
-function exemptList(entries: string[]): BlockList {
-  const list = new BlockList();
-  for (const entry of entries) {
-    const [address, bits] = entry.split('/') as [string, string | undefined];
-    const type = isIP(address) === 6 ? 'ipv6' : 'ipv4';
-    if (bits === undefined) list.addAddress(address, type);
-    else list.addSubnet(address, Number(bits), type);
-  }
-  return list;
-}
-
-let exemptCache: { key: string; list: BlockList } | null = null;
+let exemptCache: { key: string; matches: (ip: string) => boolean } | null = null;
 
 function isExempt(limits: UnpaidOrderLimits, ip: string): boolean {
   if (!limits.exemptNetworks.length) return false;
   const key = limits.exemptNetworks.join(',');
-  if (exemptCache?.key !== key) exemptCache = { key, list: exemptList(limits.exemptNetworks) };
-  const list = exemptCache.list;
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip);
-  const address = mapped ? mapped[1]! : ip;
-  const family = isIP(address);
-  return family !== 0 && list.check(address, family === 6 ? 'ipv6' : 'ipv4');
+  if (exemptCache?.key !== key) exemptCache = { key, matches: addressMatcher(limits.exemptNetworks) };
+  return exemptCache.matches(ip);
 }
 
 const unpaid = (db: Db) => db.selectFrom('orders').select(sql<number>`count(*)::int`.as('n')).where('status', '=', 'awaiting_payment');
@@ -80,7 +53,7 @@ async function countsFor(ctx: AppContext, owner: CartOwner, email: string, netwo
 
 function networkIndex(ctx: AppContext, ip: string | undefined): string | null {
   if (!ip || isExempt(ctx.config.unpaidOrderLimits, ip)) return null;
-  return ctx.vault.blindIndex('network', clientNetwork(ip));
+  return ctx.vault.blindIndex('network', ipBucket(ip)) // an IPv4 address, or an IPv6 /64 (one subscriber's prefix);
 }
 
 /**

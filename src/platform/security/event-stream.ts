@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import type { FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
+import { expandV6, plainAddress } from '../http/networks.ts';
 import { maskCardNumbers } from './card-numbers.ts';
 
 /**
@@ -125,19 +126,6 @@ export function networkOf(ip: string): string | null {
   return `${expandV6(ip).slice(0, 4).join(':')}::/64`;
 }
 
-export function normalizeIp(ip: string): string {
-  const m = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip);
-  return m ? m[1]! : ip.toLowerCase();
-}
-
-export function expandV6(ip: string): string[] {
-  const [head = '', tail = ''] = ip.toLowerCase().split('::');
-  const h = head ? head.split(':') : [];
-  const t = tail ? tail.split(':') : [];
-  const groups = ip.includes('::') ? [...h, ...Array(Math.max(0, 8 - h.length - t.length)).fill('0'), ...t] : h;
-  return groups.map((g) => g.replace(/^0+(?=.)/, ''));
-}
-
 const maxDetailChars = 2000;
 
 /** T2/T3: detail is cut to a small size and any card-number-shaped digits are masked before it is queued. */
@@ -213,7 +201,7 @@ export class SecurityEventStream {
   }
 
   record(input: SecurityEventInput): SecurityEvent {
-    const ip = input.ip ? normalizeIp(input.ip) : null;
+    const ip = input.ip ? plainAddress(input.ip) : null;
     const event: SecurityEvent = {
       at: new Date(),
       kind: input.kind,

@@ -5,7 +5,8 @@ import pino from 'pino';
 import type { AppContext } from '../context.ts';
 import { closeRedis, redisFor } from '../redis.ts';
 import { MemoryCounterStore } from './counter-store.ts';
-import { createLoginThrottle, ipBucket, LoginThrottledError, throttlePolicy, type LoginThrottle, type SignInAttempt, type ThrottlePolicy } from './login-throttle.ts';
+import { ipBucket } from '../http/networks.ts';
+import { createLoginThrottle, LoginThrottledError, throttlePolicy, type LoginThrottle, type SignInAttempt, type ThrottlePolicy } from './login-throttle.ts';
 
 const log = pino({ level: 'silent' });
 const fakeCtx = (redisUrl?: string) => ({ config: { redisUrl }, log }) as unknown as AppContext;

@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { isIP } from 'node:net';
+import { ipBucket } from '../http/networks.ts';
 import type { AppContext } from '../context.ts';
 import { AppError } from '../http/errors.ts';
 import { defineMessages, type Locale } from '../i18n/index.ts';
@@ -109,20 +109,6 @@ export function throttledMessage(locale: Locale, seconds: number): string {
   return messages(locale, 'throttled', { wait });
 }
 
-/**
- * The address an attacker pays for: an IPv4 address, or an IPv6 /64 (one subscriber gets a whole
- * /64, so counting single IPv6 addresses would be no limit at all).
- */
-export function ipBucket(ip: string): string {
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip);
-  if (mapped) return mapped[1]!;
-  if (isIP(ip) !== 6) return ip;
-  const [head = '', tail = ''] = ip.toLowerCase().split('::');
-  const h = head ? head.split(':') : [];
-  const t = tail ? tail.split(':') : [];
-  const groups = ip.includes('::') ? [...h, ...Array(Math.max(0, 8 - h.length - t.length)).fill('0'), ...t] : h;
-  return `${groups.slice(0, 4).map((g) => g.replace(/^0+(?=.)/, '')).join(':')}::/64`;
-}
 
 function accountClass(realm: SignInAttempt['realm']): 'customer' | 'staff' {
   return realm === 'admin' ? 'staff' : 'customer';
