@@ -97,6 +97,14 @@ describe('detectors and bans (one instance)', () => {
     assert.ok(seen.every((e) => e.severity === 'low' && (e.detail.classes as string[]).join() === 'protocol'));
   });
 
+  test('behind the proxy the client is the address the proxy appended, not one the client wrote: nobody can frame another address', async () => {
+    const framer = new TestClient(store.url, { 'x-forwarded-for': '192.0.2.201, 198.51.100.71', 'user-agent': 'Mozilla/5.0 (test browser)', accept: 'text/html' });
+    for (let i = 0; i < 5; i++) await framer.postForm('/account/sign-in', { email: 'framed@example.jp', password: `guess-${i}` });
+    await settle();
+    assert.ok(bansOf(store.ctx).match('198.51.100.71'), 'the sender (last hop) is banned');
+    assert.equal(bansOf(store.ctx).match('192.0.2.201'), null, 'the address the client wrote is not');
+  });
+
   test('attack-shaped requests are signals: the first few pass, the fifth bans; repeat offenders get twice as long', async () => {
     const bans = bansOf(store.ctx);
     const sqlmap = from(store, '198.51.100.40', 'sqlmap/1.7.2#stable (https://sqlmap.org)');

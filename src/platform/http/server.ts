@@ -38,7 +38,9 @@ export const localeCookie = 'lang';
 export function createHttpServer(opts: HttpOptions): FastifyInstance {
   const app = Fastify({
     loggerInstance: opts.logger as FastifyBaseLogger,
-    trustProxy: opts.trustProxy,
+    // T4, issue 12: trust one hop only, the address our proxy appended. The leftmost X-Forwarded-For entry is whatever
+    // the client wrote: trusting it let anyone frame another address for a ban or dodge every per-address limit.
+    trustProxy: opts.trustProxy ? (_address: string, hop: number) => hop === 0 : false,
     bodyLimit: opts.bodyLimit ?? 256 * 1024,
     // Access logs come from the reverse proxy; per-request log lines would only cost throughput.
     logController: new LogController({ disableRequestLogging: true }),
