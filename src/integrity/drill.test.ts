@@ -134,7 +134,11 @@ test('a legitimate change is cleared by acknowledging it and taking a new baseli
   assert.equal((await owner.postForm(`/admin/security/integrity/findings/${finding.id}/acknowledge`, { note: 'デザイン変更のデプロイ' })).status, 303);
   await createBaseline(integrityConfig({ dataDir: data })); // `npx omamori integrity baseline`
   await waitFor('checkout enabled', async () => (await health()).cardCheckout === 'enabled', 10_000);
-  const replaced = await store.ctx.db.selectFrom('alert').selectAll().where('kind', '=', 'integrity_baseline').execute();
+  // Acknowledging alone reopens checkout; the new baseline is picked up by the next round, so wait for its alert.
+  const replaced = await waitFor('the baseline alert', async () => {
+    const rows = await store.ctx.db.selectFrom('alert').selectAll().where('kind', '=', 'integrity_baseline').execute();
+    return rows.length ? rows : undefined;
+  }, 10_000);
   assert.equal(replaced.length, 1, 'a new baseline is visible to the owners');
 });
 
