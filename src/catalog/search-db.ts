@@ -1,4 +1,5 @@
-import { Kysely, PostgresDialect } from 'kysely';
+import { createHash } from 'node:crypto';
+import { Kysely, PostgresDialect, type PostgresPool } from 'kysely';
 import pg from 'pg';
 import type { Db, DbKind } from '../platform/db/database.ts';
 import type { Database } from '../platform/db/schema.ts';
@@ -31,9 +32,30 @@ export function openSearchDb(opts: { kind: DbKind; db: Db; databaseUrl?: string 
     allowExitOnIdle: true,
   });
   pool.on('error', () => {}); // an idle client's error must not crash the process; the next search reports it
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: preparedStatements(pool) }) });
   let closed: Promise<void> | undefined;
   return { db, kind: 'postgres', close: () => (closed ??= db.destroy()) };
+}
+
+/**
+ * Planning a search costs more than running it (measured on 100,000 products: about 3 ms to plan, 2 to
+ * run). Search statements have a handful of shapes (the number of words decides the text; the words are
+ * parameters), so each connection prepares each shape once, by a name derived from its text, and
+ * PostgreSQL reuses the plan.
+ */
+function preparedStatements(pool: pg.Pool): PostgresPool {
+  const wrapped = new WeakSet<pg.PoolClient>();
+  const named = (client: pg.PoolClient): pg.PoolClient => {
+    if (wrapped.has(client)) return client;
+    wrapped.add(client);
+    const plain = client.query.bind(client) as (...args: unknown[]) => Promise<unknown>;
+    (client as { query: unknown }).query = (text: unknown, ...rest: unknown[]) =>
+      typeof text === 'string' && rest.length === 1 && Array.isArray(rest[0])
+        ? plain({ name: `search_${createHash('sha256').update(text).digest('hex').slice(0, 24)}`, text, values: rest[0] })
+        : plain(text, ...rest);
+    return client;
+  };
+  return { connect: async () => named(await pool.connect()), end: () => pool.end() };
 }
 
 /** Search connections: half the store's pool, at least 2 and at most 8 (a search is one short statement). */
