@@ -64,8 +64,20 @@ test('invalid input re-renders the form with messages next to each field (ja and
 
   const card = await c.postForm('/checkout/review', { ...validForm, note: '4111-1111-1111-1111 で決済して' });
   assert.equal(card.status, 422);
-  // T2: the inbound guard answers before the checkout handler runs.
-  assert.match(card.text, /カード番号のような数字は入力できません/);
+  // T2: the inbound guard answers before the checkout handler runs, and the form comes back with the
+  // message next to the field that held the number; that field is emptied, the rest is kept.
+  assert.match(card.text, /<p class="field-error" id="note-error">カード番号のような数字は入力できません/);
+  assert.match(card.text, /id="note"[^>]*aria-invalid="true"/);
+  assert.doesNotMatch(card.text, /4111/);
+  assert.match(card.text, /value="渋谷区"/, 'the rest of what was typed is kept');
+  assert.match(card.text, /<form[^>]*action="\/checkout\/review"/, 'the checkout form is shown again, in the site frame');
+  const placed = await c.postForm('/checkout/place', { ...validForm, name: '4111 1111 1111 1111' });
+  assert.equal(placed.status, 422);
+  assert.match(placed.text, /<p class="field-error" id="name-error">カード番号のような数字は入力できません/);
+  const api = await c.postForm('/checkout/review', { ...validForm, note: '4111-1111-1111-1111' }, { accept: 'application/json' });
+  assert.equal(api.status, 422, 'a JSON client still gets the plain refusal');
+  // Back (or a reload) onto the review step lands on the form, not a 404.
+  assert.equal((await c.get('/checkout/review')).location, '/checkout');
 
   assert.equal(await orderCount(), before);
   assert.match((await c.get('/cart')).text, /value="2"/, 'the cart is untouched');

@@ -25,6 +25,14 @@ interface Buyer {
 }
 
 export const checkoutStoreRoutes: RouteModule = (app, s) => {
+  // T2: a card number typed into the form shows the form again with the message next to that field.
+  const cardGuardForm = async (req: FastifyRequest, reply: FastifyReply, errors: FieldErrors) => {
+    const buyer = await buyerOf(req, s);
+    if (!buyer.cart.lines.length) return redirectAfterPost(reply, '/cart');
+    return renderForm(req, reply, s, buyer, formValues(req.body), errors, 422);
+  };
+  const formRoute = { config: { cardGuardForm } };
+
   app.get('/checkout', async (req, reply) => {
     const buyer = await buyerOf(req, s);
     if (!buyer.cart.lines.length || buyer.cart.blocked) return reply.redirect('/cart', 303);
@@ -32,14 +40,18 @@ export const checkoutStoreRoutes: RouteModule = (app, s) => {
     return renderForm(req, reply, s, buyer, values, {});
   });
 
+  // The browser's Back (or a reload) onto a page that answered a POST: the form, filled from the cart again.
+  app.get('/checkout/review', async (_req, reply) => reply.redirect('/checkout', 303));
+  app.get('/checkout/place', async (_req, reply) => reply.redirect('/checkout', 303));
+
   // Back from the review page with what was entered; changes nothing.
-  app.post('/checkout/edit', async (req, reply) => {
+  app.post('/checkout/edit', formRoute, async (req, reply) => {
     const buyer = await buyerOf(req, s);
     if (!buyer.cart.lines.length) return redirectAfterPost(reply, '/cart');
     return renderForm(req, reply, s, buyer, formValues(req.body), {});
   });
 
-  app.post('/checkout/review', async (req, reply) => {
+  app.post('/checkout/review', formRoute, async (req, reply) => {
     const buyer = await buyerOf(req, s);
     if (!buyer.cart.lines.length || buyer.cart.blocked) return redirectAfterPost(reply, '/cart');
     const checked = await checkedInput(req, buyer);
@@ -52,7 +64,7 @@ export const checkoutStoreRoutes: RouteModule = (app, s) => {
     return renderReview(req, reply, s, priced.quote);
   });
 
-  app.post('/checkout/place', async (req, reply) => {
+  app.post('/checkout/place', formRoute, async (req, reply) => {
     const buyer = await buyerOf(req, s);
     const checked = await checkedInput(req, buyer);
     if (!checked.ok) return renderForm(req, reply, s, buyer, checked.values, checked.errors, 422);

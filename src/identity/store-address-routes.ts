@@ -47,7 +47,13 @@ export const storeAddressRoutes: RouteModule = (app, s) => {
     return renderStore(s, req, reply, t(l, 'addAddress'), addressForm(l, { action: '/account/addresses', title: t(l, 'addAddress'), values: {}, errors: {}, alert: null }));
   });
 
-  app.post('/account/addresses', async (req, reply) => {
+  // T2: a card number typed into the form shows the form again with the message next to that field.
+  const addAgain = (req: FastifyRequest, reply: FastifyReply, errors: Record<string, string>) => {
+    const l = req.locale;
+    if (!signedIn(req, reply)) return reply;
+    return renderStore(s, req, reply, t(l, 'addAddress'), addressForm(l, { action: '/account/addresses', title: t(l, 'addAddress'), values: formValues(req.body), errors, alert: errorMessage('validation', l) }), 422);
+  };
+  app.post('/account/addresses', { config: { cardGuardForm: addAgain } }, async (req, reply) => {
     const customer = author(req);
     const l = req.locale;
     const parsed = parseInput(addressFormSchema, req.body, l);
