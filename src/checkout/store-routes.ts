@@ -7,6 +7,7 @@ import { newToken } from '../platform/crypto/tokens.ts';
 import { AppError } from '../platform/http/errors.ts';
 import type { FieldErrors } from '../platform/http/forms.ts';
 import { redirectAfterPost, sendHtml } from '../platform/http/reply.ts';
+import { fillFromPostalCode, wantsPostalLookup } from '../platform/http/postal-lookup.ts';
 import type { RouteModule, Services } from '../services.ts';
 import { formValues, idempotencyKeySchema, parseCheckoutForm, type FormValues } from './form.ts';
 import { t } from './messages.ts';
@@ -48,7 +49,10 @@ export const checkoutStoreRoutes: RouteModule = (app, s) => {
   app.post('/checkout/edit', formRoute, async (req, reply) => {
     const buyer = await buyerOf(req, s);
     if (!buyer.cart.lines.length) return redirectAfterPost(reply, '/cart');
-    return renderForm(req, reply, s, buyer, formValues(req.body), {});
+    const values = formValues(req.body);
+    // The "address from postal code" button without script: the form again, filled in (nothing is kept).
+    if (wantsPostalLookup(req.body)) return renderForm(req, reply, s, buyer, values, {}, 200, { ok: fillFromPostalCode(values) });
+    return renderForm(req, reply, s, buyer, values, {});
   });
 
   app.post('/checkout/review', formRoute, async (req, reply) => {
@@ -118,9 +122,9 @@ async function checkedInput(req: FastifyRequest, buyer: Buyer) {
   return { ok: true as const, values, input: parsed.input };
 }
 
-async function renderForm(req: FastifyRequest, reply: FastifyReply, s: Services, buyer: Buyer, values: FormValues, errors: FieldErrors, status = 200) {
+async function renderForm(req: FastifyRequest, reply: FastifyReply, s: Services, buyer: Buyer, values: FormValues, errors: FieldErrors, status = 200, postalLookup: { ok: boolean } | null = null) {
   const [chrome, settings] = await Promise.all([s.chrome(req), s.shop.get()]);
-  const page = checkoutFormPage(req, chrome, { cart: buyer.cart, settings, values, errors, fixedEmail: buyer.fixedEmail, savedAddresses: buyer.savedAddresses, methodsOff: paymentMethodsOff(s.ctx, req.locale) });
+  const page = checkoutFormPage(req, chrome, { cart: buyer.cart, settings, values, errors, fixedEmail: buyer.fixedEmail, savedAddresses: buyer.savedAddresses, methodsOff: paymentMethodsOff(s.ctx, req.locale), postalLookup });
   return sendHtml(reply, page, status);
 }
 

@@ -71,8 +71,12 @@ for (const vp of viewports) {
 
     await visit(page, '/checkout', 'checkout', w);
     await page.getByLabel('お名前', { exact: true }).fill('佐藤 花子');
-    await page.getByLabel('郵便番号').fill('150-0001');
-    await page.getByLabel('都道府県').selectOption('東京都');
+    // 郵便番号から住所入力: the first-party script (SRI-pinned, CSP 'self') fills the rest as the digits are typed.
+    await page.getByLabel('郵便番号').pressSequentially('1500001');
+    await page.waitForFunction(() => (document.getElementById('city') as HTMLInputElement).value === '渋谷区', null, { timeout: 20_000 });
+    assert.equal(await page.getByLabel('都道府県').inputValue(), '東京都');
+    assert.equal(await page.getByLabel('番地').inputValue(), '神宮前');
+    assert.equal(await page.getByLabel('郵便番号').inputValue(), '150-0001');
     await page.getByLabel('市区町村').fill('渋谷区神宮前');
     await page.getByLabel('番地').fill('1-2-3');
     await page.getByLabel('電話番号').fill('03-1234-5678');
