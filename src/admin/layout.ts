@@ -63,7 +63,9 @@ ${assetTag('css/admin.css')}
 </header>
 <div class="admin-shell">
   ${staff
-    ? html`<nav class="admin-nav" aria-label="${t(l, 'console')}"><ul>
+    ? html`<nav class="admin-nav" aria-label="${t(l, 'console')}">
+      <input type="checkbox" id="admin-nav-open" class="nav-toggle"><label for="admin-nav-open" class="nav-toggle-label btn btn-secondary">${t(l, 'menu')}</label>
+      <ul>
         ${nav
           .filter((n) => can(staff.role, n.permission))
           .map((n) => html`<li><a href="${n.href}" ${page.section === n.href ? html`aria-current="page"` : ''}>${t(l, n.key)}</a></li>`)}

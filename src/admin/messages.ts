@@ -3,6 +3,7 @@ import { defineMessages } from '../platform/i18n/index.ts';
 export const t = defineMessages({
   ja: {
     console: '管理画面',
+    menu: 'メニュー',
     skip: 'メインコンテンツへ移動',
     signOut: 'サインアウト',
     viewStore: 'ストアを表示',
@@ -36,6 +37,7 @@ export const t = defineMessages({
   },
   en: {
     console: 'Admin console',
+    menu: 'Menu',
     skip: 'Skip to main content',
     signOut: 'Sign out',
     viewStore: 'View store',

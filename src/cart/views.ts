@@ -36,7 +36,7 @@ function filledCart(l: Locale, cart: CartView, settings: ShopSettings, state: Ca
   const left = threshold === null ? 0 : threshold - cart.itemsTotal;
   return html`<div class="two-col">
 <div class="table-scroll cart-lines">
-<table class="table">
+<table class="table stacked">
 <caption class="visually-hidden">${t(l, 'caption')}</caption>
 <thead><tr><th scope="col">${t(l, 'product')}</th><th scope="col" class="num">${t(l, 'unitPrice')}</th><th scope="col">${t(l, 'quantity')}</th><th scope="col" class="num">${t(l, 'lineTotal')}</th><th scope="col"><span class="visually-hidden">${t(l, 'actions')}</span></th></tr></thead>
 <tbody>${cart.lines.map((line) => lineRow(l, line, state))}</tbody>
@@ -63,15 +63,15 @@ function lineRow(l: Locale, line: CartLine, state: CartPageState): SafeHtml {
 <td><a href="/p/${line.productSlug}">${line.productName}</a><br><span class="small">${line.variantName}</span> <span class="small muted">${line.sku}</span>
 ${line.taxRate === 8 ? html`<br><span class="small muted">${t(l, 'reducedRate')}</span>` : ''}
 ${problem ? html`<p class="stock-out small" id="problem-${id}">${problem}</p>` : ''}</td>
-<td class="num">${formatYen(line.unitPrice, l)}</td>
-<td><form method="post" action="/cart/items/${id}" class="cluster qty-form">
+<td class="num" data-label="${t(l, 'unitPrice')}">${formatYen(line.unitPrice, l)}</td>
+<td data-label="${t(l, 'quantity')}"><form method="post" action="/cart/items/${id}" class="cluster qty-form">
 <label class="visually-hidden" for="qty-${id}">${t(l, 'quantityOf', { name: line.productName })}</label>
 <input type="number" id="qty-${id}" name="quantity" min="0" max="99" step="1" inputmode="numeric" value="${err ? err.value : line.quantity}"${err ? html` aria-invalid="true"` : ''}${describedBy ? html` aria-describedby="${describedBy}"` : ''}>
 <button type="submit" class="btn-secondary">${t(l, 'update')}</button>
 ${err ? html`<p class="field-error" id="qty-${id}-error">${err.message}</p>` : ''}
 </form></td>
-<td class="num">${formatYen(line.lineTotal, l)}</td>
-<td><form method="post" action="/cart/items/${id}/delete"><button type="submit" class="btn-link" aria-label="${t(l, 'removeLabel', { name: line.productName })}">${t(l, 'remove')}</button></form></td>
+<td class="num" data-label="${t(l, 'lineTotal')}">${formatYen(line.lineTotal, l)}</td>
+<td class="row-actions"><form method="post" action="/cart/items/${id}/delete"><button type="submit" class="btn-link" aria-label="${t(l, 'removeLabel', { name: line.productName })}">${t(l, 'remove')}</button></form></td>
 </tr>`;
 }
 

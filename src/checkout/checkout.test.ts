@@ -64,8 +64,20 @@ test('invalid input re-renders the form with messages next to each field (ja and
 
   const card = await c.postForm('/checkout/review', { ...validForm, note: '4111-1111-1111-1111 で決済して' });
   assert.equal(card.status, 422);
-  // T2: the inbound guard answers before the checkout handler runs.
-  assert.match(card.text, /カード番号のような数字は入力できません/);
+  // T2: the inbound guard answers before the checkout handler runs, and the form comes back with the
+  // message next to the field that held the number; that field is emptied, the rest is kept.
+  assert.match(card.text, /<p class="field-error" id="note-error">カード番号のような数字は入力できません/);
+  assert.match(card.text, /id="note"[^>]*aria-invalid="true"/);
+  assert.doesNotMatch(card.text, /4111/);
+  assert.match(card.text, /value="渋谷区"/, 'the rest of what was typed is kept');
+  assert.match(card.text, /<form[^>]*action="\/checkout\/review"/, 'the checkout form is shown again, in the site frame');
+  const placed = await c.postForm('/checkout/place', { ...validForm, name: '4111 1111 1111 1111' });
+  assert.equal(placed.status, 422);
+  assert.match(placed.text, /<p class="field-error" id="name-error">カード番号のような数字は入力できません/);
+  const api = await c.postForm('/checkout/review', { ...validForm, note: '4111-1111-1111-1111' }, { accept: 'application/json' });
+  assert.equal(api.status, 422, 'a JSON client still gets the plain refusal');
+  // Back (or a reload) onto the review step lands on the form, not a 404.
+  assert.equal((await c.get('/checkout/review')).location, '/checkout');
 
   assert.equal(await orderCount(), before);
   assert.match((await c.get('/cart')).text, /value="2"/, 'the cart is untouched');
@@ -88,7 +100,7 @@ test('the review page shows lines, fees, and tax per rate as on a qualified invo
   assert.match(fields.idempotency_key!, /^[A-Za-z0-9_-]{43}$/);
   assert.notEqual(placeFormFields(await c.postForm('/checkout/review', validForm)).idempotency_key, fields.idempotency_key, 'a fresh key per review');
 
-  const cod = await c.postForm('/checkout/review', { ...validForm, payment_method: 'cod', prefecture: '沖縄県' });
+  const cod = await c.postForm('/checkout/review', { ...validForm, payment_method: 'cod', prefecture: '沖縄県', postal_code: '900-0001' });
   // free shipping (≥ ¥5,000); COD: ¥10,900 + ¥330 > ¥10,000, so ¥440
   assert.match(cod.text, /10%対象 ¥5,940（うち消費税 ¥540）/);
   assert.match(cod.text, /id="order-total">¥11,340</);
@@ -177,4 +189,45 @@ test('a signed-in customer: e-mail fixed to the account, saved address, order bo
   assert.equal(order.email, 'taro@example.jp');
   assert.equal(order.ship_prefecture, '北海道');
   assert.equal(order.shipping_fee, 1_200);
+});
+
+test('postal code and prefecture must agree (060-0001 is 北海道): refused next to the field; the address fills from the postal code', async () => {
+  const v = await createTestVariant(store.ctx.db);
+  const c = await guestWith([[v, 1]]);
+  const before = await orderCount();
+  const wrong = await c.postForm('/checkout/review', { ...validForm, postal_code: '060-0001', prefecture: '沖縄県' });
+  assert.equal(wrong.status, 422);
+  assert.match(wrong.text, /<p class="field-error" id="prefecture-error">郵便番号 060-0001 は北海道の番号です/);
+  const placed = await c.postForm('/checkout/place', { ...validForm, postal_code: '060-0001', prefecture: '沖縄県', idempotency_key: 'k'.repeat(32), expected_total: '0' });
+  assert.equal(placed.status, 422, 'placing is refused too');
+  const en = await c.postForm('/checkout/review', { ...validForm, postal_code: '060-0001', prefecture: '沖縄県' }, { 'accept-language': 'en' });
+  assert.match(en.text, /id="prefecture-error">Postal code 060-0001 is in 北海道/);
+  assert.equal(await orderCount(), before);
+  // A large office's own code is not in the postal data: nothing to check against, accepted.
+  assert.equal((await c.postForm('/checkout/review', { ...validForm, postal_code: '100-8111', prefecture: '東京都' })).status, 200);
+
+  // The form: autocomplete on every address field, the lookup button (works without script), the SRI-pinned script.
+  const form = await c.get('/checkout');
+  for (const [name, token] of [['name', 'shipping name'], ['postal_code', 'shipping postal-code'], ['prefecture', 'shipping address-level1'], ['city', 'shipping address-level2'], ['line1', 'shipping address-line1'], ['line2', 'shipping address-line2'], ['phone', 'shipping tel']]) {
+    assert.match(form.text, new RegExp(`id="${name}" name="${name}"[^>]*autocomplete="${token}"`), name);
+  }
+  assert.match(form.text, /<button type="submit" class="btn-secondary" name="postal_lookup" value="1" formaction="\/checkout\/edit" formnovalidate/);
+  assert.match(form.text, /<script src="\/static\/js\/postal-code\.js\?v=[0-9a-f]{12}" integrity="sha384-[^"]+" crossorigin="anonymous" defer><\/script>/);
+
+  // Without script: the button sends the form, which comes back filled in; nothing is kept.
+  const filled = await c.postForm('/checkout/edit', { ...validForm, postal_code: '０６０ー０００１', prefecture: '', city: '', line1: '', postal_lookup: '1' });
+  assert.equal(filled.status, 200);
+  assert.match(filled.text, /<option value="北海道" selected>/);
+  assert.match(filled.text, /id="city" name="city" type="text" value="札幌市中央区"/);
+  assert.match(filled.text, /id="line1" name="line1" type="text" value="北一条西"/);
+  assert.match(filled.text, /id="postal_code" name="postal_code" type="text" value="060-0001"/);
+  const unknown = await c.postForm('/checkout/edit', { ...validForm, postal_code: '000-0000', postal_lookup: '1' });
+  assert.match(unknown.text, /この郵便番号の住所が見つかりませんでした/);
+
+  // The script's lookup: the store's own data, cacheable.
+  const json = await c.get('/postal-code/0600001');
+  assert.equal(json.status, 200);
+  assert.deepEqual(JSON.parse(json.text), { postal_code: '060-0001', prefecture: '北海道', city: '札幌市中央区', town: '北一条西' });
+  assert.equal((await c.get('/postal-code/0000000')).status, 404);
+  assert.equal(await orderCount(), before);
 });

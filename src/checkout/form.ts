@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { addressFields, email, optionalText } from '../platform/http/fields.ts';
+import { addressFields, email, optionalText, postalCodeMatchesPrefecture } from '../platform/http/fields.ts';
 import { parseInput, type FieldErrors } from '../platform/http/forms.ts';
 import type { Locale } from '../platform/i18n/index.ts';
 import { paymentMethodIds } from '../payments/registry.ts';
@@ -17,7 +17,7 @@ export const noteField = optionalText(1000);
 /** A client-made random key per order attempt (the review page's is 256-bit). */
 export const idempotencyKeySchema = z.string().regex(/^[A-Za-z0-9_-]{16,100}$/);
 
-const checkoutFormSchema = z.object({ email, ...addressFields, shipping_method: shippingMethodField, payment_method: paymentMethodField, note: noteField });
+const checkoutFormSchema = z.object({ email, ...addressFields, shipping_method: shippingMethodField, payment_method: paymentMethodField, note: noteField }).superRefine(postalCodeMatchesPrefecture);
 
 /** The submitted strings, kept to re-render the form as typed (anything else in the body is ignored). */
 export function formValues(body: unknown): FormValues {

@@ -7,6 +7,7 @@ import { newToken } from '../platform/crypto/tokens.ts';
 import { AppError } from '../platform/http/errors.ts';
 import type { FieldErrors } from '../platform/http/forms.ts';
 import { redirectAfterPost, sendHtml } from '../platform/http/reply.ts';
+import { fillFromPostalCode, wantsPostalLookup } from '../platform/http/postal-lookup.ts';
 import type { RouteModule, Services } from '../services.ts';
 import { formValues, idempotencyKeySchema, parseCheckoutForm, type FormValues } from './form.ts';
 import { t } from './messages.ts';
@@ -25,6 +26,14 @@ interface Buyer {
 }
 
 export const checkoutStoreRoutes: RouteModule = (app, s) => {
+  // T2: a card number typed into the form shows the form again with the message next to that field.
+  const cardGuardForm = async (req: FastifyRequest, reply: FastifyReply, errors: FieldErrors) => {
+    const buyer = await buyerOf(req, s);
+    if (!buyer.cart.lines.length) return redirectAfterPost(reply, '/cart');
+    return renderForm(req, reply, s, buyer, formValues(req.body), errors, 422);
+  };
+  const formRoute = { config: { cardGuardForm } };
+
   app.get('/checkout', async (req, reply) => {
     const buyer = await buyerOf(req, s);
     if (!buyer.cart.lines.length || buyer.cart.blocked) return reply.redirect('/cart', 303);
@@ -32,14 +41,21 @@ export const checkoutStoreRoutes: RouteModule = (app, s) => {
     return renderForm(req, reply, s, buyer, values, {});
   });
 
+  // The browser's Back (or a reload) onto a page that answered a POST: the form, filled from the cart again.
+  app.get('/checkout/review', async (_req, reply) => reply.redirect('/checkout', 303));
+  app.get('/checkout/place', async (_req, reply) => reply.redirect('/checkout', 303));
+
   // Back from the review page with what was entered; changes nothing.
-  app.post('/checkout/edit', async (req, reply) => {
+  app.post('/checkout/edit', formRoute, async (req, reply) => {
     const buyer = await buyerOf(req, s);
     if (!buyer.cart.lines.length) return redirectAfterPost(reply, '/cart');
-    return renderForm(req, reply, s, buyer, formValues(req.body), {});
+    const values = formValues(req.body);
+    // The "address from postal code" button without script: the form again, filled in (nothing is kept).
+    if (wantsPostalLookup(req.body)) return renderForm(req, reply, s, buyer, values, {}, 200, { ok: fillFromPostalCode(values) });
+    return renderForm(req, reply, s, buyer, values, {});
   });
 
-  app.post('/checkout/review', async (req, reply) => {
+  app.post('/checkout/review', formRoute, async (req, reply) => {
     const buyer = await buyerOf(req, s);
     if (!buyer.cart.lines.length || buyer.cart.blocked) return redirectAfterPost(reply, '/cart');
     const checked = await checkedInput(req, buyer);
@@ -52,7 +68,7 @@ export const checkoutStoreRoutes: RouteModule = (app, s) => {
     return renderReview(req, reply, s, priced.quote);
   });
 
-  app.post('/checkout/place', async (req, reply) => {
+  app.post('/checkout/place', formRoute, async (req, reply) => {
     const buyer = await buyerOf(req, s);
     const checked = await checkedInput(req, buyer);
     if (!checked.ok) return renderForm(req, reply, s, buyer, checked.values, checked.errors, 422);
@@ -106,9 +122,9 @@ async function checkedInput(req: FastifyRequest, buyer: Buyer) {
   return { ok: true as const, values, input: parsed.input };
 }
 
-async function renderForm(req: FastifyRequest, reply: FastifyReply, s: Services, buyer: Buyer, values: FormValues, errors: FieldErrors, status = 200) {
+async function renderForm(req: FastifyRequest, reply: FastifyReply, s: Services, buyer: Buyer, values: FormValues, errors: FieldErrors, status = 200, postalLookup: { ok: boolean } | null = null) {
   const [chrome, settings] = await Promise.all([s.chrome(req), s.shop.get()]);
-  const page = checkoutFormPage(req, chrome, { cart: buyer.cart, settings, values, errors, fixedEmail: buyer.fixedEmail, savedAddresses: buyer.savedAddresses, methodsOff: paymentMethodsOff(s.ctx, req.locale) });
+  const page = checkoutFormPage(req, chrome, { cart: buyer.cart, settings, values, errors, fixedEmail: buyer.fixedEmail, savedAddresses: buyer.savedAddresses, methodsOff: paymentMethodsOff(s.ctx, req.locale), postalLookup });
   return sendHtml(reply, page, status);
 }
 

@@ -1,12 +1,12 @@
 import { sql } from 'kysely';
 import { z } from 'zod';
 import type { Db } from '../platform/db/database.ts';
-import { addressFields, checkbox, type Address } from '../platform/http/fields.ts';
+import { addressFields, checkbox, postalCodeMatchesPrefecture, type Address } from '../platform/http/fields.ts';
 import { decryptAddress, sealAddress, type PersonalData } from './customer-data.ts';
 
 export const maxAddresses = 20;
 
-export const addressFormSchema = z.object({ ...addressFields, is_default: checkbox });
+export const addressFormSchema = z.object({ ...addressFields, is_default: checkbox }).superRefine(postalCodeMatchesPrefecture);
 export type AddressInput = z.output<typeof addressFormSchema>;
 export type SavedAddress = Address & { id: number; isDefault: boolean };
 

@@ -1,3 +1,4 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { formValues } from '../platform/http/form-fields.ts';
 import { AppError, errorMessage } from '../platform/http/errors.ts';
 import { parseInput } from '../platform/http/forms.ts';
@@ -32,7 +33,10 @@ export const storeAccountRoutes: RouteModule = (app, s) => {
     return renderStore(s, req, reply, t(req.locale, 'registerTitle'), registerForm(req.locale, {}, {}, null));
   });
 
-  app.post('/account/register', async (req, reply) => {
+  // T2: a card number typed into the form shows the form again with the message next to that field.
+  const registerAgain = (req: FastifyRequest, reply: FastifyReply, errors: Record<string, string>) =>
+    renderStore(s, req, reply, t(req.locale, 'registerTitle'), registerForm(req.locale, formValues(req.body), errors, errorMessage('validation', req.locale)), 422);
+  app.post('/account/register', { config: { cardGuardForm: registerAgain } }, async (req, reply) => {
     const l = req.locale;
     const parsed = parseAccountInput(registrationSchema, req.body, l);
     if (!parsed.ok) return renderStore(s, req, reply, t(l, 'registerTitle'), registerForm(l, formValues(req.body), parsed.errors, errorMessage('validation', l)), 422);

@@ -162,7 +162,7 @@ describe('address book', () => {
     assert.equal((await mine()).length, 0);
 
     assert.equal((await client.postForm('/account/addresses', address)).location, '/account/addresses?done=added');
-    assert.equal((await client.postForm('/account/addresses', { ...address, name: '山田 太郎', city: '大阪市北区', prefecture: '大阪府', is_default: 'on' })).status, 303);
+    assert.equal((await client.postForm('/account/addresses', { ...address, name: '山田 太郎', city: '大阪市北区', prefecture: '大阪府', postal_code: '530-0001', is_default: 'on' })).status, 303);
     let rows = await mine();
     assert.equal(rows[0]?.postal_code, '150-0001');
     assert.deepEqual(rows.map((r) => r.is_default), [false, true], 'the new default replaces the old one');

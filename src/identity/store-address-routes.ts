@@ -2,6 +2,7 @@ import { formValues } from '../platform/http/form-fields.ts';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, errorMessage } from '../platform/http/errors.ts';
 import { parseInput } from '../platform/http/forms.ts';
+import { fillFromPostalCode, wantsPostalLookup } from '../platform/http/postal-lookup.ts';
 import { redirectAfterPost } from '../platform/http/reply.ts';
 import type { RouteModule } from '../services.ts';
 import { addAddress, addressFormSchema, deleteAddress, findAddress, listAddresses, maxAddresses, setDefaultAddress, updateAddress } from './addresses.ts';
@@ -47,9 +48,21 @@ export const storeAddressRoutes: RouteModule = (app, s) => {
     return renderStore(s, req, reply, t(l, 'addAddress'), addressForm(l, { action: '/account/addresses', title: t(l, 'addAddress'), values: {}, errors: {}, alert: null }));
   });
 
-  app.post('/account/addresses', async (req, reply) => {
+  // T2: a card number typed into the form shows the form again with the message next to that field.
+  const addAgain = (req: FastifyRequest, reply: FastifyReply, errors: Record<string, string>) => {
+    const l = req.locale;
+    if (!signedIn(req, reply)) return reply;
+    return renderStore(s, req, reply, t(l, 'addAddress'), addressForm(l, { action: '/account/addresses', title: t(l, 'addAddress'), values: formValues(req.body), errors, alert: errorMessage('validation', l) }), 422);
+  };
+  app.post('/account/addresses', { config: { cardGuardForm: addAgain } }, async (req, reply) => {
     const customer = author(req);
     const l = req.locale;
+    if (wantsPostalLookup(req.body)) {
+      // The "address from postal code" button without script: the form again, filled in (nothing is saved).
+      const values = formValues(req.body);
+      const postalLookup = { ok: fillFromPostalCode(values) };
+      return renderStore(s, req, reply, t(l, 'addAddress'), addressForm(l, { action: '/account/addresses', title: t(l, 'addAddress'), values, errors: {}, alert: null, postalLookup }));
+    }
     const parsed = parseInput(addressFormSchema, req.body, l);
     const form = (alert: string, errors = {}) => addressForm(l, { action: '/account/addresses', title: t(l, 'addAddress'), values: formValues(req.body), errors, alert });
     if (!parsed.ok) return renderStore(s, req, reply, t(l, 'addAddress'), form(errorMessage('validation', l), parsed.errors), 422);
@@ -72,6 +85,12 @@ export const storeAddressRoutes: RouteModule = (app, s) => {
     const customer = author(req);
     const l = req.locale;
     const id = addressId(req);
+    if (wantsPostalLookup(req.body)) {
+      if (!(await findAddress(s.ctx, customer.id, id))) throw new AppError('not_found');
+      const values = formValues(req.body);
+      const postalLookup = { ok: fillFromPostalCode(values) };
+      return renderStore(s, req, reply, t(l, 'editAddress'), addressForm(l, { action: `/account/addresses/${id}`, title: t(l, 'editAddress'), values, errors: {}, alert: null, postalLookup }));
+    }
     const parsed = parseInput(addressFormSchema, req.body, l);
     if (!parsed.ok) {
       if (!(await findAddress(s.ctx, customer.id, id))) throw new AppError('not_found');

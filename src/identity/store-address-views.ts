@@ -1,3 +1,5 @@
+import { assetTag } from '../platform/http/assets.ts';
+import { defaultSubmitButton, postalLookupButton } from '../platform/http/postal-lookup.ts';
 import type { Locale } from '../platform/i18n/index.ts';
 import { prefectures } from '../platform/jp/prefectures.ts';
 import { html, type SafeHtml } from '../platform/http/html.ts';
@@ -37,13 +39,14 @@ ${addresses.map(
 </section>`;
 }
 
-export function addressForm(l: Locale, opts: { action: string; title: string; values: Record<string, string>; errors: FieldErrors; alert: string | null }): SafeHtml {
+export function addressForm(l: Locale, opts: { action: string; title: string; values: Record<string, string>; errors: FieldErrors; alert: string | null; postalLookup?: { ok: boolean } | null }): SafeHtml {
   const { values: v, errors } = opts;
   return html`<section class="narrow stack">
 <nav class="breadcrumbs" aria-label="${t(l, 'breadcrumbs')}"><a href="/account">${t(l, 'accountTitle')}</a> › <a href="/account/addresses">${t(l, 'addressesTitle')}</a></nav>
 <h1>${opts.title}</h1>
 ${formProblems(opts.alert, errors)}
 <form method="post" action="${opts.action}" novalidate>
+  ${defaultSubmitButton(t(l, 'save'))}
   <div class="form-row">
     ${inputField({ name: 'name', label: t(l, 'recipientName'), value: v.name, autocomplete: 'name', required: true, maxlength: 100, errors })}
     ${inputField({ name: 'name_kana', label: optionalLabel(l, t(l, 'nameKana')), value: v.name_kana, maxlength: 100, errors })}
@@ -52,6 +55,7 @@ ${formProblems(opts.alert, errors)}
     ${inputField({ name: 'postal_code', label: t(l, 'postalCode'), value: v.postal_code, autocomplete: 'postal-code', inputmode: 'numeric', required: true, hint: t(l, 'postalCodeHint'), maxlength: 10, errors })}
     ${selectField({ name: 'prefecture', label: t(l, 'prefecture'), value: v.prefecture, options: prefectureOptions(l), placeholder: t(l, 'choose'), autocomplete: 'address-level1', required: true, errors })}
   </div>
+  ${postalLookupButton(l, opts.action, opts.postalLookup)}
   ${inputField({ name: 'city', label: t(l, 'city'), value: v.city, autocomplete: 'address-level2', required: true, maxlength: 100, hint: t(l, 'cityHint'), errors })}
   ${inputField({ name: 'line1', label: t(l, 'line1'), value: v.line1, autocomplete: 'address-line1', required: true, maxlength: 200, hint: t(l, 'line1Hint'), errors })}
   ${inputField({ name: 'line2', label: optionalLabel(l, t(l, 'line2')), value: v.line2, autocomplete: 'address-line2', maxlength: 200, errors })}
@@ -62,7 +66,8 @@ ${formProblems(opts.alert, errors)}
     <a href="/account/addresses">${t(l, 'cancel')}</a>
   </div>
 </form>
-</section>`;
+</section>
+${assetTag('js/postal-code.js')}`;
 }
 
 export function addressValues(a: SavedAddress): Record<string, string> {

@@ -16,6 +16,14 @@ export function shippingLabel(methodId: string, locale: Locale): string {
   return shippingMethod(methodId)?.label(locale) ?? methodId;
 }
 
+/**
+ * Methods paid online at a provider (card): the order is confirmed to the shopper, and announced to the shop,
+ * when the provider confirms the payment, never for a declined, failed or abandoned attempt.
+ */
+export function confirmedOnPayment(methodId: string): boolean {
+  return methodId === 'card';
+}
+
 export function termsOf(methodId: string): PaymentTerms {
   return { shipsBeforePayment: paymentMethod(methodId)?.shipsBeforePayment ?? false };
 }

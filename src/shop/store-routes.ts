@@ -1,4 +1,5 @@
 import { html } from '../platform/http/html.ts';
+import { addressToFill } from '../platform/jp/postal-codes.ts';
 import { sendHtml } from '../platform/http/reply.ts';
 import { formatYen } from '../platform/i18n/index.ts';
 import type { RouteModule } from '../services.ts';
@@ -7,6 +8,14 @@ import { shippingFeeRange } from './shipping-summary.ts';
 import { t } from './messages.ts';
 
 export const shopStoreRoutes: RouteModule = (app, s) => {
+  // 郵便番号 → 住所 for static/js/postal-code.js, from the postal data shipped with the store (no outside call).
+  app.get('/postal-code/:code', async (req, reply) => {
+    const found = addressToFill((req.params as { code: string }).code);
+    reply.header('cache-control', 'public, max-age=86400');
+    if (!found) return reply.code(404).type('application/json').send({ error: { code: 'not_found' } });
+    return reply.type('application/json').send({ postal_code: found.postalCode, prefecture: found.prefecture, city: found.city, town: found.town });
+  });
+
   app.get('/legal/tokushoho', async (req, reply) => {
     const l = req.locale;
     const shop = await s.shop.get();

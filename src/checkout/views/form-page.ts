@@ -8,6 +8,7 @@ import type { FieldErrors } from '../../platform/http/forms.ts';
 import { html, type SafeHtml } from '../../platform/http/html.ts';
 import { formatYen, type Locale } from '../../platform/i18n/index.ts';
 import { prefectures } from '../../platform/jp/prefectures.ts';
+import { defaultSubmitButton, postalLookupButton } from '../../platform/http/postal-lookup.ts';
 import { shippingMethods } from '../../shipping/registry.ts';
 import type { ShopSettings } from '../../shop/settings.ts';
 import { storePage, type StoreChrome } from '../../storefront/layout.ts';
@@ -27,6 +28,8 @@ export interface CheckoutFormState {
   savedAddresses: SavedAddress[];
   /** T1: methods switched off by an integrity finding, shown as temporarily unavailable (never selectable). */
   methodsOff?: Record<string, { label: string; message: string }>;
+  /** the outcome of the "address from postal code" button pressed without script */
+  postalLookup?: { ok: boolean } | null;
 }
 
 export function checkoutFormPage(req: FastifyRequest, chrome: StoreChrome, s: CheckoutFormState): SafeHtml {
@@ -37,6 +40,7 @@ export function checkoutFormPage(req: FastifyRequest, chrome: StoreChrome, s: Ch
 ${errorSummary(errors, t(l, 'errorSummary'))}
 <div class="two-col">
 <form method="post" action="/checkout/review" novalidate>
+${defaultSubmitButton(t(l, 'toReview'))}
 <fieldset><legend>${t(l, 'contact')}</legend>
 ${s.fixedEmail !== null
   ? html`<div class="field"><label for="email">${t(l, 'email')}</label><input id="email" name="email" type="email" value="${s.fixedEmail}" readonly aria-describedby="email-hint"><p class="hint" id="email-hint">${t(l, 'emailFixedHint')}</p></div>`
@@ -50,8 +54,9 @@ ${inputField({ name: 'name_kana', label: t(l, 'nameKana'), value: v.name_kana, e
 </div>
 <div class="form-row">
 ${inputField({ name: 'postal_code', label: t(l, 'postalCode'), type: 'text', inputmode: 'numeric', value: v.postal_code, errors, hint: t(l, 'postalCodeHint'), required: true, autocomplete: 'shipping postal-code', maxlength: 10 })}
-${selectField({ name: 'prefecture', label: t(l, 'prefecture'), value: v.prefecture, errors, required: true, placeholder: t(l, 'choosePrefecture'), options: prefectures.map((p) => ({ value: p.ja, label: l === 'ja' ? p.ja : p.en })) })}
+${selectField({ name: 'prefecture', label: t(l, 'prefecture'), value: v.prefecture, errors, required: true, placeholder: t(l, 'choosePrefecture'), autocomplete: 'shipping address-level1', options: prefectures.map((p) => ({ value: p.ja, label: l === 'ja' ? p.ja : p.en })) })}
 </div>
+${postalLookupButton(l, '/checkout/edit', s.postalLookup)}
 ${inputField({ name: 'city', label: t(l, 'city'), value: v.city, errors, required: true, autocomplete: 'shipping address-level2', maxlength: 100 })}
 ${inputField({ name: 'line1', label: t(l, 'line1'), value: v.line1, errors, required: true, autocomplete: 'shipping address-line1', maxlength: 200 })}
 ${inputField({ name: 'line2', label: t(l, 'line2'), value: v.line2, errors, autocomplete: 'shipping address-line2', maxlength: 200 })}
@@ -64,7 +69,7 @@ ${textareaField({ name: 'note', label: t(l, 'note'), value: v.note, errors, hint
 </form>
 ${cartAside(l, s.cart)}
 </div>`;
-  return storePage(req, chrome, { title: t(l, 'title'), body });
+  return storePage(req, chrome, { title: t(l, 'title'), body, scripts: ['js/postal-code.js'] });
 }
 
 function savedAddressChoice(l: Locale, s: CheckoutFormState): SafeHtml {

@@ -42,11 +42,11 @@ export function cartAside(l: Locale, cart: CartView): SafeHtml {
 /** Lines, fees, the qualified-invoice breakdown per tax rate, and the total. */
 export function quoteSummary(l: Locale, q: Quote): SafeHtml {
   const hasReduced = q.lines.some((x) => x.taxRate === 8);
-  return html`<div class="table-scroll cart-lines"><table class="table">
+  return html`<div class="table-scroll cart-lines"><table class="table stacked">
 <caption class="visually-hidden">${t(l, 'items')}</caption>
 <thead><tr><th scope="col">${t(l, 'items')}</th><th scope="col" class="num">${t(l, 'unitPrice')}</th><th scope="col" class="num">${t(l, 'quantity')}</th><th scope="col" class="num">${t(l, 'lineTotal')}</th></tr></thead>
 <tbody>${q.lines.map(
-    (x) => html`<tr><td>${x.productName}（${x.variantName}）${x.taxRate === 8 ? html` <span aria-hidden="true">${t(l, 'reducedMark')}</span><span class="visually-hidden">${t(l, 'reducedNote')}</span>` : ''}</td><td class="num">${formatYen(x.unitPrice, l)}</td><td class="num">${x.quantity}</td><td class="num">${formatYen(x.lineTotal, l)}</td></tr>`,
+    (x) => html`<tr><td>${x.productName}（${x.variantName}）${x.taxRate === 8 ? html` <span aria-hidden="true">${t(l, 'reducedMark')}</span><span class="visually-hidden">${t(l, 'reducedNote')}</span>` : ''}</td><td class="num" data-label="${t(l, 'unitPrice')}">${formatYen(x.unitPrice, l)}</td><td class="num" data-label="${t(l, 'quantity')}">${x.quantity}</td><td class="num" data-label="${t(l, 'lineTotal')}">${formatYen(x.lineTotal, l)}</td></tr>`,
   )}</tbody>
 </table></div>
 ${hasReduced ? html`<p class="small muted">${t(l, 'reducedNote')}</p>` : ''}

@@ -1,3 +1,4 @@
+import { formatPhone } from '../../platform/privacy/masking.ts';
 import type { FastifyRequest } from 'fastify';
 import { purchaseSteps } from '../../cart/steps.ts';
 import { paymentMethod } from '../../payments/registry.ts';
@@ -33,7 +34,7 @@ ${quoteSummary(l, q)}
 <div class="stack">
 <section class="summary" aria-labelledby="review-address">
 <h2 id="review-address">${t(l, 'shippingAddress')}</h2>
-<p>${a.name}${a.name_kana ? html`（${a.name_kana}）` : ''}<br>〒${a.postal_code}<br>${prefectureName(a.prefecture, l)}${a.city}${a.line1}${a.line2 ? html`<br>${a.line2}` : ''}<br>${t(l, 'phone')}: ${a.phone}</p>
+<p>${a.name}${a.name_kana ? html`（${a.name_kana}）` : ''}<br>〒${a.postal_code}<br>${prefectureName(a.prefecture, l)}${a.city}${a.line1}${a.line2 ? html`<br>${a.line2}` : ''}<br>${t(l, 'phone')}: ${formatPhone(a.phone)}</p>
 <p>${t(l, 'email')}: ${q.input.email}</p>
 </section>
 <section class="summary" aria-labelledby="review-methods">

@@ -7,7 +7,8 @@ import { queueMail } from '../../platform/mail/mailer.ts';
 import type { ShopSettings } from '../../shop/settings.ts';
 import { maskCardNumbers } from '../../platform/security/card-numbers.ts';
 import { jstIsoDay } from '../format.ts';
-import { confirmationMail } from '../mail/order-mails.ts';
+import { confirmationMail, newOrderNoticeMail } from '../mail/order-mails.ts';
+import { confirmedOnPayment } from '../method-views.ts';
 import type { OrderView } from '../model.ts';
 import type { OrderDraft, PlacedOrder } from '../service.ts';
 import { ownsOrder } from '../policy.ts';
@@ -50,7 +51,11 @@ export async function placeOrder(db: Db, deps: PlaceDeps, draft: OrderDraft, aft
       const number = await nextOrderNumber(trx, placedAt);
       const order = await insertOrder(trx, deps.vault, draft, number, placedAt);
       await afterInsert?.(trx, order.id);
-      await queueMail(trx, confirmationMail(order, deps.shop, deps.publicUrl));
+      // A card order is confirmed (and announced to the shop) when the provider confirms the payment (transition-order).
+      if (!confirmedOnPayment(draft.paymentMethod)) {
+        await queueMail(trx, confirmationMail(order, deps.shop, deps.publicUrl));
+        await queueMail(trx, newOrderNoticeMail(order, deps.shop, deps.publicUrl));
+      }
       // Issue 18: the stock update comes last. Buyers of a hot item serialize on its variant row from this UPDATE to
       // COMMIT, so everything slow (encryption, the order's rows, the mail) is done before the lock is taken, and
       // the lock is held for one UPDATE and the commit. Sold out: everything above rolls back with it.

@@ -5,10 +5,10 @@ import type { Locale } from '../../platform/i18n/index.ts';
 import { queueMail } from '../../platform/mail/mailer.ts';
 import type { ShopSettings } from '../../shop/settings.ts';
 import { refusalMessage, statusLabel } from '../format.ts';
-import { statusMail } from '../mail/order-mails.ts';
+import { confirmationMail, newOrderNoticeMail, paymentReceivedMail, statusMail } from '../mail/order-mails.ts';
 import { t } from '../messages.ts';
 import type { OrderView } from '../model.ts';
-import { termsOf } from '../method-views.ts';
+import { confirmedOnPayment, termsOf } from '../method-views.ts';
 import { sealEventNote } from '../encrypted-fields.ts';
 import { orderById } from '../queries.ts';
 import { checkTransition } from '../state-machine.ts';
@@ -70,7 +70,18 @@ export async function transitionOrder(db: Db, deps: TransitionDeps, input: Trans
       const lines = order.lines.flatMap((x) => (x.variantId === null ? [] : [{ variantId: x.variantId, quantity: x.quantity }]));
       if (lines.length) await deps.catalog.releaseStock(trx, lines);
     }
-    if (check.effects.mail) await queueMail(trx, statusMail(check.effects.mail, order, deps.shop, deps.publicUrl));
+    const online = confirmedOnPayment(row.payment_method);
+    if (row.status === 'awaiting_payment' && input.to === 'paid') {
+      // Card: the provider confirmed the payment, so the order is now confirmed to the shopper and announced to the
+      // shop. Bank transfer: the shopper hears that the money arrived.
+      if (online) {
+        await queueMail(trx, confirmationMail(order, deps.shop, deps.publicUrl));
+        await queueMail(trx, newOrderNoticeMail(order, deps.shop, deps.publicUrl));
+      } else await queueMail(trx, paymentReceivedMail(order, deps.shop, deps.publicUrl));
+    }
+    // An unpaid card order was never confirmed to the shopper (they saw the decline on screen): no cancellation mail.
+    const unconfirmed = online && row.status === 'awaiting_payment' && input.to === 'cancelled';
+    if (check.effects.mail && !unconfirmed) await queueMail(trx, statusMail(check.effects.mail, order, deps.shop, deps.publicUrl));
     return order;
   });
 }

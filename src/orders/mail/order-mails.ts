@@ -6,7 +6,7 @@ import { t } from '../messages.ts';
 import type { OrderView } from '../model.ts';
 import type { PaymentInstructions } from '../../payments/method.ts';
 import { instructionsText } from '../../payments/registry.ts';
-import { paymentLabel, pendingInstructions } from '../method-views.ts';
+import { confirmedOnPayment, paymentLabel, pendingInstructions } from '../method-views.ts';
 import { addressLines, taxRows } from '../views/order-parts.ts';
 
 export type StatusMailKind = 'shipped' | 'cancelled' | 'refunded';
@@ -17,13 +17,45 @@ export function confirmationMail(order: OrderView, shop: ShopSettings, publicUrl
   const intro = t(l, 'mailConfirmIntro', { shop: shop.name });
   const method = paymentLabel(order.paymentMethod, l);
   const pending = pendingInstructions(order, shop, l);
-  const payText = [`■ ${t(l, 'paymentMethod')}: ${method}`, ...(pending ? ['', instructionsText(pending)] : [])];
+  const paidOnline = confirmedOnPayment(order.paymentMethod) && order.paidAt !== null;
+  const payText = [`■ ${t(l, 'paymentMethod')}: ${method}`, ...(paidOnline ? [t(l, 'mailCardPaidNote')] : []), ...(pending ? ['', instructionsText(pending)] : [])];
   return {
     kind: 'order.confirmation',
     to: order.email,
     subject: t(l, 'mailConfirmSubject', { shop: shop.name, number: order.number }),
     text: textMail(order, shop, publicUrl, [intro], payText, true),
-    html: htmlMail(order, shop, publicUrl, html`<p>${intro}</p>`, html`<h2>${t(l, 'paymentMethod')}</h2><p><strong>${method}</strong></p>${pending ? instructionsMailHtml(pending) : ''}`, true),
+    html: htmlMail(order, shop, publicUrl, html`<p>${intro}</p>`, html`<h2>${t(l, 'paymentMethod')}</h2><p><strong>${method}</strong>${paidOnline ? html`<br>${t(l, 'mailCardPaidNote')}` : ''}</p>${pending ? instructionsMailHtml(pending) : ''}`, true),
+  };
+}
+
+/** Bank transfer: the money arrived (staff recorded it). */
+export function paymentReceivedMail(order: OrderView, shop: ShopSettings, publicUrl: string): MailMessage {
+  const l = order.locale;
+  const intro = t(l, 'mailPaidIntro', { amount: formatYen(order.total, l) });
+  return {
+    kind: 'order.payment_received',
+    to: order.email,
+    subject: t(l, 'mailPaidSubject', { shop: shop.name, number: order.number }),
+    text: textMail(order, shop, publicUrl, [intro], [], false),
+    html: htmlMail(order, shop, publicUrl, html`<p>${intro}</p>`, html``, false),
+  };
+}
+
+/**
+ * To the shop's own address: a new order to prepare. T4: the number, amount, method and lines, no address or
+ * contact details (those stay behind the console's sign-in).
+ */
+export function newOrderNoticeMail(order: OrderView, shop: ShopSettings, publicUrl: string): MailMessage {
+  const l = 'ja';
+  const url = `${publicUrl}/admin/orders/${order.id}`;
+  const lines = order.lines.map((x) => `${x.productName}${x.variantName ? ` ${x.variantName}` : ''} × ${x.quantity}`);
+  const facts = [`${t(l, 'orderNumber')}: ${order.number}`, `${t(l, 'placedAt')}: ${formatDateTime(order.placedAt, l)}`, `${t(l, 'paymentMethod')}: ${paymentLabel(order.paymentMethod, l)}`, `${t(l, 'total')}: ${formatYen(order.total, l)}`];
+  return {
+    kind: 'order.new_order_notice',
+    to: shop.email,
+    subject: t(l, 'mailShopNewSubject', { shop: shop.name, number: order.number }),
+    text: [t(l, 'mailShopNewBody'), '', ...facts, '', ...lines, '', url].join('\n') + '\n',
+    html: String(html`<!doctype html><html lang="ja"><head><meta charset="utf-8"></head><body style="font-family:sans-serif;line-height:1.7"><p>${t(l, 'mailShopNewBody')}</p><p>${facts.map((f, i) => html`${i ? html`<br>` : ''}${f}`)}</p><ul>${lines.map((x) => html`<li>${x}</li>`)}</ul><p><a href="${url}">${url}</a></p></body></html>`),
   };
 }
 

@@ -21,12 +21,12 @@ export function taxRows(o: Money): Array<{ rate: 10 | 8; taxable: number; tax: n
 
 export function linesTable(order: Pick<OrderView, 'lines'>, l: Locale): SafeHtml {
   const anyReduced = order.lines.some((x) => x.taxRate === 8);
-  return html`<div class="table-scroll"><table class="table order-lines">
+  return html`<div class="table-scroll"><table class="table stacked order-lines">
 <thead><tr><th scope="col">${t(l, 'product')}</th><th scope="col" class="num">${t(l, 'unitPrice')}</th><th scope="col" class="num">${t(l, 'quantity')}</th><th scope="col" class="num">${t(l, 'amount')}</th></tr></thead>
 <tbody>${order.lines.map(
     (x) => html`<tr${x.taxRate === 8 ? html` data-reduced="true"` : ''}>
 <td>${x.productName}${x.variantName ? html` <span class="muted">${x.variantName}</span>` : ''}${x.taxRate === 8 ? html` <span aria-hidden="true">※</span><span class="visually-hidden">（${t(l, 'reducedMark')}）</span>` : ''}<br><span class="small muted">SKU ${x.sku}</span></td>
-<td class="num">${formatYen(x.unitPrice, l)}</td><td class="num">${x.quantity}</td><td class="num">${formatYen(x.lineTotal, l)}</td></tr>`,
+<td class="num" data-label="${t(l, 'unitPrice')}">${formatYen(x.unitPrice, l)}</td><td class="num" data-label="${t(l, 'quantity')}">${x.quantity}</td><td class="num" data-label="${t(l, 'amount')}">${formatYen(x.lineTotal, l)}</td></tr>`,
   )}</tbody>
 </table></div>
 ${anyReduced ? html`<p class="small muted reduced-legend">${t(l, 'reducedLegend')}</p>` : ''}`;

@@ -71,10 +71,10 @@ ${totalsSummary(order, l)}
 
 export function historyPage(result: Page<OrderSummary>, l: Locale): SafeHtml {
   if (!result.items.length) return html`<p>${t(l, 'noOrders')}</p><p><a class="btn btn-primary" href="/products">${t(l, 'continueShopping')}</a></p>`;
-  return html`<div class="table-scroll"><table class="table order-history">
+  return html`<div class="table-scroll"><table class="table stacked order-history">
 <thead><tr><th scope="col">${t(l, 'orderNumber')}</th><th scope="col">${t(l, 'placedAt')}</th><th scope="col">${t(l, 'status')}</th><th scope="col" class="num">${t(l, 'quantity')}</th><th scope="col" class="num">${t(l, 'total')}</th></tr></thead>
 <tbody>${result.items.map(
-    (o) => html`<tr><td><a href="/orders/${o.number}">${o.number}</a></td><td>${formatDateTime(o.placedAt, l)}</td><td>${statusBadge(o, l)}</td><td class="num">${o.itemCount}</td><td class="num">${formatYen(o.total, l)}</td></tr>`,
+    (o) => html`<tr><td><a href="/orders/${o.number}">${o.number}</a></td><td data-label="${t(l, 'placedAt')}">${formatDateTime(o.placedAt, l)}</td><td data-label="${t(l, 'status')}">${statusBadge(o, l)}</td><td class="num" data-label="${t(l, 'quantity')}">${o.itemCount}</td><td class="num" data-label="${t(l, 'total')}">${formatYen(o.total, l)}</td></tr>`,
   )}</tbody>
 </table></div>
 ${pager(result, '/account/orders', l)}`;

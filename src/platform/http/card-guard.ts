@@ -104,10 +104,11 @@ export class CardGuard {
     } catch (err) {
       req.log.error({ err: { message: safeMessage(err) }, route }, 'T2: card guard event not recorded');
     }
+    clearRefusedFields(req, hits);
     const message = cardGuardMessages(req.locale as Locale, 'refused');
     const fields: Record<string, string> = {};
     for (const h of hits.slice(0, maxEventsPerRequest)) fields[h.field.length > 200 ? `${h.field.slice(0, 200)}…` : h.field] = message;
-    throw new AppError('validation', { message, fields });
+    throw new AppError('validation', { message, fields, cardGuard: true });
   }
 
   private async record(req: FastifyRequest, route: string, hits: Hit[]) {
@@ -125,6 +126,20 @@ export class CardGuard {
       ip_hmac: ipHmac,
     }]));
     if (rows.length) await this.deps.db.insertInto('guard_event').values(rows).execute();
+  }
+}
+
+/**
+ * T2: a form shown again after a refusal must not echo the number back: each top-level body field that
+ * held one is emptied (the shopper types it again without the number).
+ */
+function clearRefusedFields(req: FastifyRequest, hits: Hit[]) {
+  const body = req.body;
+  if (!body || typeof body !== 'object' || Array.isArray(body)) return;
+  for (const h of hits) {
+    if (h.source !== 'body') continue;
+    const top = h.field.split('.')[0]!;
+    if (Object.hasOwn(body, top)) (body as Record<string, unknown>)[top] = '';
   }
 }
 

@@ -50,7 +50,7 @@ export class AppError extends Error {
   readonly status: number;
   constructor(
     readonly code: ErrorCode,
-    readonly detail: { message?: string; fields?: Record<string, string>; headers?: Record<string, string> } = {},
+    readonly detail: { message?: string; fields?: Record<string, string>; headers?: Record<string, string>; cardGuard?: true } = {},
   ) {
     super(code);
     this.status = catalogue[code].status;

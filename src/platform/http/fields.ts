@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { prefectures } from '../jp/prefectures.ts';
+import { prefecturesOfPostalCode } from '../jp/postal-codes.ts';
 
 /** Reusable, Japanese-aware field schemas. Text is trimmed; digits typed full-width are accepted (NFKC). */
 const nfkc = (v: unknown) => (typeof v === 'string' ? v.normalize('NFKC').trim() : v);
@@ -60,5 +61,16 @@ export const addressFields = {
   line2: optionalText(200),
   phone,
 };
-export const addressSchema = z.object(addressFields);
+/**
+ * The postal code and the prefecture must agree (060-0001 is in 北海道, never 沖縄県): the prefecture sets
+ * the shipping fee. A code the postal data does not know (a large office's own code) is not refused.
+ */
+export function postalCodeMatchesPrefecture(a: { postal_code: string; prefecture: string }, ctx: z.RefinementCtx) {
+  const expected = prefecturesOfPostalCode(a.postal_code);
+  if (expected.length && !expected.includes(a.prefecture)) {
+    ctx.addIssue({ code: 'custom', path: ['prefecture'], message: 'postal_prefecture', params: { postal: a.postal_code, expected: expected.join('・') } });
+  }
+}
+
+export const addressSchema = z.object(addressFields).superRefine(postalCodeMatchesPrefecture);
 export type Address = z.output<typeof addressSchema>;

@@ -47,7 +47,7 @@ export function selectField(o: FieldOptions & { options: Array<{ value: string; 
   const current = o.value === null || o.value === undefined ? '' : String(o.value);
   return html`<div class="field">
 <label for="${o.name}">${o.label}</label>
-<select id="${o.name}" name="${o.name}"${o.required ? html` required` : ''}${error ? html` aria-invalid="true"` : ''}${by ? html` aria-describedby="${by}"` : ''}>
+<select id="${o.name}" name="${o.name}"${o.required ? html` required` : ''}${o.autocomplete ? html` autocomplete="${o.autocomplete}"` : ''}${error ? html` aria-invalid="true"` : ''}${by ? html` aria-describedby="${by}"` : ''}>
 ${o.placeholder !== undefined ? html`<option value="">${o.placeholder}</option>` : ''}
 ${o.options.map((opt) => html`<option value="${opt.value}"${opt.value === current ? html` selected` : ''}>${opt.label}</option>`)}
 </select>

@@ -11,6 +11,7 @@ export const validationMessages = defineMessages({
     email: 'メールアドレスの形式が正しくありません（例: hanako@example.jp）。',
     postal_code: '郵便番号は7桁の数字で入力してください（例: 150-0001）。',
     prefecture: '都道府県を選んでください。',
+    postal_prefecture: '郵便番号 {postal} は{expected}の番号です。郵便番号か都道府県をご確認ください。',
     phone: '電話番号は10桁か11桁の数字で入力してください（例: 03-1234-5678）。',
     kana: 'フリガナはカタカナかひらがなで入力してください。',
     integer: '整数で入力してください。',
@@ -31,6 +32,7 @@ export const validationMessages = defineMessages({
     email: 'Please enter a valid e-mail address (e.g. hanako@example.jp).',
     postal_code: 'Please enter a 7-digit postal code (e.g. 150-0001).',
     prefecture: 'Please choose a prefecture.',
+    postal_prefecture: 'Postal code {postal} is in {expected}. Please check the postal code or the prefecture.',
     phone: 'Please enter a 10- or 11-digit phone number (e.g. 03-1234-5678).',
     kana: 'Please write the reading in katakana or hiragana.',
     integer: 'Please enter a whole number.',
@@ -61,7 +63,8 @@ export function fieldErrors(issues: readonly z.core.$ZodIssue[], locale: Locale)
 function messageFor(issue: z.core.$ZodIssue, locale: Locale): string {
   const keyed = issue.message as ValidationKey;
   if (keyed in knownKeys) {
-    const params: Record<string, number> = {};
+    const params: Record<string, number | string> = {};
+    if (issue.code === 'custom') for (const [k, v] of Object.entries(issue.params ?? {})) if (typeof v === 'string') params[k] = v;
     if ('minimum' in issue) params.min = Number(issue.minimum);
     if ('maximum' in issue) params.max = Number(issue.maximum);
     return validationMessages(locale, keyed, params);
@@ -85,7 +88,7 @@ function messageFor(issue: z.core.$ZodIssue, locale: Locale): string {
 }
 
 const knownKeys = Object.fromEntries(
-  ['required', 'too_short', 'too_long', 'invalid', 'email', 'postal_code', 'prefecture', 'phone', 'kana', 'integer', 'number_min', 'number_max', 'choice', 'slug', 'jan', 'password_length', 'invoice_number', 'password_common'].map((k) => [k, true]),
+  ['required', 'too_short', 'too_long', 'invalid', 'email', 'postal_code', 'prefecture', 'postal_prefecture', 'phone', 'kana', 'integer', 'number_min', 'number_max', 'choice', 'slug', 'jan', 'password_length', 'invoice_number', 'password_common'].map((k) => [k, true]),
 );
 
 export type ParseResult<T> = { ok: true; data: T } | { ok: false; errors: FieldErrors };

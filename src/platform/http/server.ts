@@ -88,6 +88,12 @@ export function createHttpServer(opts: HttpOptions): FastifyInstance {
 
   app.setNotFoundHandler((req, reply) => sendError(req, reply, new AppError('not_found'), opts));
   app.setErrorHandler((err, req, reply) => {
+    // T2: a form route shows its form again, the refused fields emptied, with the message next to each.
+    const showForm = req.routeOptions?.config?.cardGuardForm;
+    if (err instanceof AppError && err.detail.cardGuard && err.detail.fields && showForm && !wantsJson(req)) {
+      reply.code(422);
+      return showForm(req, reply, err.detail.fields);
+    }
     if (err instanceof AppError) return sendError(req, reply, err, opts);
     if (hasZodFastifySchemaValidationErrors(err)) {
       // The type provider flattens each zod issue into { keyword: code, message, params: rest }.

@@ -22,5 +22,11 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** T2: fields exempt from card-number screening when they hold a valid value of the named format. */
     cardGuard?: CardGuardConfig;
+    /**
+     * T2: an HTML form route that shows its form again when the guard refuses a field: called instead of
+     * the bare error page, with the body already cleared of the refused fields and a message per field.
+     * The route's own handler still never runs.
+     */
+    cardGuardForm?: (req: import('fastify').FastifyRequest, reply: import('fastify').FastifyReply, errors: Record<string, string>) => unknown;
   }
 }
