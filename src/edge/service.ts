@@ -63,7 +63,7 @@ const unguardedPaths = new Set(['/healthz', '/readyz']);
 
 /**
  * T1: with EDGE_REQUIRED=1 a request that did not come through the proxy + WAF (no or wrong secret header) is
- * refused with 421 and recorded as `edge.bypass`. The header is removed before any handler or log sees it.
+ * refused with 403 (not 421: clients retry a 421 on their own) and recorded as `edge.bypass`. The header is removed before any handler or log sees it.
  * Health checks stay reachable for local monitoring (they reveal nothing without HEALTH_TOKEN).
  */
 export function registerEdgeGuard(app: FastifyInstance, ctx: AppContext): void {
