@@ -15,7 +15,7 @@ const src = resolve(import.meta.dirname, '../src');
  */
 const floors = ['main.ts', 'cli', 'app', 'services.ts', 'security-overview', 'watchdog', 'retention', 'exports', 'backup', 'bans', 'detection', 'integrity',
   'checkout', 'payments', 'orders', 'identity', 'cart', 'mailbox', 'tax', 'catalog', 'shipping', 'shop', 'storefront',
-  'admin', 'alerts', 'audit', 'security-events', 'vault', 'platform'];
+  'admin', 'alerts', 'audit', 'edge', 'security-events', 'vault', 'platform'];
 
 /**
  * Upward imports still allowed while the house is rebuilt (issue 11). Each is a debt: remove lines, never add.

@@ -20,6 +20,7 @@ import { checkoutApiRoutes } from '../checkout/api-routes.ts';
 import { checkoutStoreRoutes } from '../checkout/store-routes.ts';
 import { registerSecurityEventHooks } from '../security-events/service.ts';
 import { registerBanHooks } from '../bans/service.ts';
+import { registerEdgeGuard } from '../edge/service.ts';
 import { identityAdminRoutes } from '../identity/admin-routes.ts';
 import { identityApiRoutes } from '../identity/api-routes.ts';
 import { identityStoreRoutes } from '../identity/store-routes.ts';
@@ -65,6 +66,7 @@ export async function buildApp(ctx: AppContext, services: Services, surface: 'al
     renderErrorPage: (req, status, message) => (req.url.startsWith('/admin') ? adminErrorPage(req, status, message) : storeErrorPage(req, status, message)),
   });
   registerSecurityEventHooks(app, ctx);
+  registerEdgeGuard(app, ctx); // T1, issue 14: with EDGE_REQUIRED only requests through the proxy + WAF are served
   registerBanHooks(app, ctx); // banned clients get a 403 first; then the attack classifier
   registerHostHooks(app, ctx); // the host check expects the ports the store listens on
 

@@ -19,6 +19,7 @@ import { cookiePolicy } from '../platform/http/cookies.ts';
 import { scheduleGuardEventRetention } from '../platform/security/guard-retention.ts';
 import { createRetention } from '../retention/service.ts';
 import { createSecurityEvents } from '../security-events/service.ts';
+import { createEdge } from '../edge/service.ts';
 import type { Services } from '../services.ts';
 import { createShopSettings } from '../shop/settings.ts';
 
@@ -26,6 +27,7 @@ import { createShopSettings } from '../shop/settings.ts';
 export function createServices(ctx: AppContext): Services {
   const cookies = cookiePolicy(ctx.config.publicUrl);
   createSecurityEvents(ctx); // issue 12: one stream of security events (table security_event, detectors subscribe)
+  createEdge(ctx); // issue 14: the edge secret (read at start), the WAF heartbeat and ModSecurity's audit log
   createBans(ctx); // issue 12: detectors and bans every instance enforces (Redis with REDIS_URL, else the database)
   const shop = createShopSettings(ctx);
   const catalog = createCatalog(ctx);

@@ -41,6 +41,13 @@ const envSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   NODE_ENV: z.string().default('development'),
   TRUST_PROXY: bool.default(false),
+  // Issue 14 (README "Production"): the reverse proxy + WAF in front proves itself with a secret header read from a file;
+  // with EDGE_REQUIRED=1 a request without it is refused (T1: nobody reaches the store around the WAF).
+  EDGE_REQUIRED: bool.default(false),
+  EDGE_SECRET_FILE: z.string().optional(),
+  EDGE_HEADER: z.string().regex(/^x-[a-z0-9-]+$/i, { message: 'must be a header name starting with X-' }).transform((v) => v.toLowerCase()).default('x-omamori-edge'),
+  // ModSecurity's JSON audit log (SecAuditLogFormat JSON, serial): its blocks become security events.
+  WAF_AUDIT_LOG: z.string().optional(),
   UPLOAD_MAX_BYTES: z.coerce.number().int().min(1024).default(5 * 1024 * 1024),
   // T4: who may reach the admin console. Comma-separated IPs/CIDRs, evaluated on req.ip (TRUST_PROXY aware).
   ADMIN_IP_ALLOWLIST: z
@@ -165,6 +172,12 @@ export type Config = {
   production: boolean;
   trustProxy: boolean;
   uploadMaxBytes: number;
+  /** Issue 14: refuse requests that did not come through the proxy (the secret header); the header and its secret's file. */
+  edgeRequired: boolean;
+  edgeSecretFile: string | undefined;
+  edgeHeader: string;
+  /** ModSecurity's JSON audit log, read into the security events; unset: not read. */
+  wafAuditLog: string | undefined;
   /** IPs/CIDRs allowed to reach /admin; empty: no restriction. */
   adminIpAllowlist: string[];
   /** When set, /admin answers only on this host name (lower case, optional :port). */
@@ -247,6 +260,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   if (e.PAYMENT_PROVIDER === 'sandbox' && e.NODE_ENV === 'production') {
     throw new Error('Invalid configuration:\n  PAYMENT_PROVIDER=sandbox accepts test cards only; set PAYMENT_PROVIDER=stripe in production');
   }
+  if (e.EDGE_REQUIRED && !e.EDGE_SECRET_FILE) throw new Error('Invalid configuration:\n  EDGE_REQUIRED=1 needs EDGE_SECRET_FILE (the file holding the secret the proxy sends)');
   const keyProvider = e.MASTER_KEY_PROVIDER ?? (e.OMAMORI_MASTER_KEY ? 'env' : 'file');
   if (keyProvider === 'env' && !e.OMAMORI_MASTER_KEY) throw new Error('Invalid configuration:\n  MASTER_KEY_PROVIDER=env needs OMAMORI_MASTER_KEY');
   if (keyProvider === 'vault-transit' && (!e.VAULT_ADDR || !env.VAULT_TOKEN)) throw new Error('Invalid configuration:\n  MASTER_KEY_PROVIDER=vault-transit needs VAULT_ADDR and VAULT_TOKEN');
@@ -280,6 +294,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     production: e.NODE_ENV === 'production',
     trustProxy: e.TRUST_PROXY,
     uploadMaxBytes: e.UPLOAD_MAX_BYTES,
+    edgeRequired: e.EDGE_REQUIRED,
+    edgeSecretFile: e.EDGE_SECRET_FILE === undefined ? undefined : resolve(e.EDGE_SECRET_FILE),
+    edgeHeader: e.EDGE_HEADER,
+    wafAuditLog: e.WAF_AUDIT_LOG === undefined ? undefined : resolve(e.WAF_AUDIT_LOG),
     adminIpAllowlist: e.ADMIN_IP_ALLOWLIST ?? [],
     adminHost: e.ADMIN_HOST,
     adminPort: e.ADMIN_PORT,

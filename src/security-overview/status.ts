@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { sql } from 'kysely';
 import { auditOf } from '../audit/service.ts';
 import { bansOf } from '../bans/service.ts';
+import { edgeHeartbeat } from '../edge/service.ts';
 import { integrityOf } from '../integrity/service.ts';
 import { panScanIntervalMs } from '../detection/service.ts';
 import type { AppContext } from '../platform/context.ts';
@@ -103,7 +104,13 @@ export async function protections(ctx: AppContext, now = new Date()): Promise<Pr
   const bans = await bansOf(ctx).store.active(now);
   out.push({ key: 'bans', light: 'green', state: bans.length ? 'bans_some' : 'bans_none', params: { n: bans.length }, href: '/admin/security/bans' });
 
-  // Placeholder until the WAF issue lands: a heartbeat from the WAF in front of the store.
-  out.push({ key: 'waf', light: 'grey', state: 'waf_none' });
+  // Issue 14: the WAF's heartbeat: requests arrive with the proxy's secret, its audit log is read, nothing goes around it.
+  const edge = await edgeHeartbeat(ctx, now);
+  const wafParams = { blocked: edge.blocked24h, bypass: edge.bypass24h };
+  if (!edge.configured) out.push({ key: 'waf', light: 'grey', state: 'waf_none' });
+  else if (edge.wafLog?.error) out.push({ key: 'waf', light: 'red', state: 'waf_log_error', params: { ...wafParams, error: edge.wafLog.error }, at: edge.wafLog.readAt });
+  else if (!edge.lastEdgeAt || now.getTime() - edge.lastEdgeAt.getTime() > 15 * 60_000) out.push({ key: 'waf', light: 'amber', state: 'waf_quiet', params: wafParams, at: edge.lastEdgeAt });
+  else if (edge.bypass24h > 0) out.push({ key: 'waf', light: 'amber', state: 'waf_bypass', params: wafParams, at: edge.lastEdgeAt });
+  else out.push({ key: 'waf', light: 'green', state: 'waf_ok', params: wafParams, at: edge.lastEdgeAt });
   return out;
 }

@@ -10,6 +10,8 @@ const catalogue = {
     ja: 'リクエストの送信元を確認できませんでした。ページを再読み込みしてもう一度お試しください。',
     en: 'We could not verify where this request came from. Please reload the page and try again.',
   },
+  // Issue 14: the request did not come through the shop's proxy + WAF (EDGE_REQUIRED).
+  edge_required: { status: 403, ja: 'このアドレスには直接アクセスできません。お店の URL からご利用ください。', en: 'This address cannot be used directly. Please use the shop’s own URL.' },
   bad_request: { status: 400, ja: 'リクエストを処理できませんでした。', en: 'The request could not be processed.' },
   validation: { status: 422, ja: '入力内容を確認してください。', en: 'Please check what you entered.' },
   conflict: { status: 409, ja: 'この操作は現在の状態では行えません。', en: 'This cannot be done in the current state.' },

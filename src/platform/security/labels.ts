@@ -48,6 +48,8 @@ const kindLabels = {
   'host.unexpected': l('想定外の待ち受けポートやプロセス', 'Unexpected port or process', 'ストアが開いていない待ち受けポートや子プロセスが見つかりました。バックドアの可能性があります。すぐ確認してください。', 'A listening port or child process the store did not open: possibly a backdoor. Check it now.'),
   'watchdog.silence': l('監視が止まっている', 'A protection stopped running', 'ファイル改ざん検知やバックアップなど、定期的に動くはずの保護が期限までに動いていません。', 'A protection that should run on a schedule (file check, backups...) has not run when due.'),
   'security_events.dropped': l('記録の取りこぼし', 'Events dropped', '負荷が高く、セキュリティ記録の一部を保存できませんでした。', 'Under load, some security events could not be stored.'),
+  'edge.bypass': l('WAF を通らないアクセス', 'Request around the WAF', 'お店の前段の防御装置（WAF）を通らずに直接届いたアクセスを拒否しました。ファイアウォールの設定を確認してください。', 'A request reached the store without passing the WAF in front, and was refused. Check the firewall.'),
+  'waf.blocked': l('WAF が止めたアクセス', 'Blocked by the WAF', '前段の防御装置（WAF）が攻撃の形をしたアクセスを止めました。お店には届いていません。', 'The WAF in front blocked an attack-shaped request; it never reached the store.'),
 } satisfies Record<SecurityEventKind, Label>;
 export const eventKindLabels: Record<string, Label> = kindLabels;
 

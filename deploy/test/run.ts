@@ -1,0 +1,275 @@
+// deploy/test/run's orchestrator, run inside the network namespace (see ./run). Figures go to stdout and to
+// $EDGE_WORK/report.json; a missed target makes the exit code 1.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import pg from 'pg';
+import { PrivatePostgres, PrivateRedis } from '../../test/faults/services.ts';
+import { byCategory, readCorpus, replay } from './replay.mjs';
+
+const root = resolve(import.meta.dirname, '../..');
+const work = process.env.EDGE_WORK!;
+const only = new Set(process.argv.slice(2)); // e.g. `deploy/test/run waf load` runs those parts only
+const want = (part: string) => only.size === 0 || only.has(part);
+const report: Record<string, unknown> = {};
+const failures: string[] = [];
+const check = (ok: boolean, what: string) => {
+  console.log(`${ok ? 'ok  ' : 'FAIL'} ${what}`);
+  if (!ok) failures.push(what);
+};
+process.env.NODE_TLS_REJECT_UNAUTHORIZED = '0'; // the run's own self-signed certificate
+process.removeAllListeners('warning');
+
+const shop = 'https://127.0.0.1';
+const ports = { http: 80, https: 443 };
+const instances = [1, 2, 3].map((i) => ({ i, port: 3100 + i, adminPort: 3200 + i, proc: null as ChildProcess | null }));
+
+// --- certificate, edge secret, rendered config -------------------------------------------------------------------
+function sh(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv } = {}) {
+  const res = spawnSync(cmd, args, { encoding: 'utf8', env: { ...process.env, ...opts.env } });
+  if (res.status !== 0) throw new Error(`${cmd} ${args.join(' ')}: ${res.stderr || res.stdout}`);
+  return res.stdout;
+}
+mkdirSync(join(work, 'tmp'), { recursive: true });
+mkdirSync(join(work, 'logs'), { recursive: true });
+// A test certificate made at run time (never committed): ECDSA P-256, both host names.
+sh('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '2', '-subj', '/CN=shop.test', '-addext', 'subjectAltName=DNS:shop.test,DNS:admin.shop.test', '-keyout', join(work, 'key.pem'), '-out', join(work, 'cert.pem')]);
+sh(join(root, 'deploy/install-edge-secret'), [join(work, 'edge-secret'), join(work, 'edge-secret.conf'), 'nogroup']);
+writeFileSync(join(work, 'store-upstreams.conf'), instances.map((x) => `server 127.0.0.1:${x.port} max_fails=1 fail_timeout=3s;\n`).join(''));
+writeFileSync(join(work, 'console-upstreams.conf'), instances.map((x) => `server 127.0.0.1:${x.adminPort} max_fails=1 fail_timeout=3s;\n`).join(''));
+writeFileSync(join(work, 'console-allow.conf'), 'allow 127.0.0.1;\ndeny all;\n');
+const auditLog = join(work, 'logs/modsec_audit.json');
+sh(join(root, 'deploy/render'), [], {
+  env: {
+    OUT: join(work, 'nginx'), SHOP_HOST: 'shop.test', ADMIN_HOST: 'admin.shop.test', TLS_CERT: join(work, 'cert.pem'), TLS_KEY: join(work, 'key.pem'),
+    STORE_UPSTREAMS: join(work, 'store-upstreams.conf'), CONSOLE_UPSTREAMS: join(work, 'console-upstreams.conf'), CONSOLE_ALLOW: join(work, 'console-allow.conf'),
+    EDGE_SECRET_CONF: join(work, 'edge-secret.conf'), MODSEC_TMP: join(work, 'tmp'), MODSEC_AUDIT_LOG: auditLog,
+    HTTP_PORT: String(ports.http), HTTPS_PORT: String(ports.https),
+    // One client address runs every shopper here; production keeps deploy/render's 20 r/s per client.
+    REQ_RATE: '5000r/s', REQ_BURST: '5000',
+  },
+});
+// nginx's main file: Debian's /etc/nginx/nginx.conf includes sites-enabled/ the same way.
+writeFileSync(join(work, 'nginx.conf'), `load_module /usr/lib/nginx/modules/ngx_http_modsecurity_module.so;
+worker_processes 2;
+pid ${work}/nginx.pid;
+error_log ${work}/logs/nginx-error.log warn;
+events { worker_connections 1024; }
+http {
+  include /etc/nginx/mime.types;
+  access_log ${work}/logs/access.log;
+  client_body_temp_path ${work}/tmp/body; proxy_temp_path ${work}/tmp/proxy;
+  fastcgi_temp_path ${work}/tmp/fcgi; uwsgi_temp_path ${work}/tmp/uwsgi; scgi_temp_path ${work}/tmp/scgi;
+  include ${work}/nginx/omamori.conf;
+}
+`);
+
+// --- services ----------------------------------------------------------------------------------------------------
+const started: { close(): Promise<void> }[] = [];
+async function main() {
+  const postgres = await PrivatePostgres.start();
+  started.push({ close: () => postgres.destroy() });
+  const redis = await PrivateRedis.start();
+  started.push({ close: () => redis.stop() });
+  const db = new pg.Pool({ connectionString: postgres.url, max: 2 });
+  started.push({ close: () => db.end() });
+
+  sh('node', [join(root, 'scripts/build.mjs')]);
+  const dataDir = join(work, 'data');
+  const env = {
+    ...process.env,
+    NODE_ENV: 'test', LOG_LEVEL: 'warn', DATA_DIR: dataDir, DATABASE_URL: postgres.url, REDIS_URL: redis.url, DATABASE_POOL_SIZE: '8',
+    PUBLIC_URL: 'https://shop.test', ADMIN_URL: 'https://admin.shop.test', HOST: '127.0.0.1', ADMIN_BIND: '127.0.0.1',
+    TRUST_PROXY: '1', EDGE_REQUIRED: '1', EDGE_SECRET_FILE: join(work, 'edge-secret'), WAF_AUDIT_LOG: auditLog,
+    // Keys outside the database, the same for every instance (README "Production": from the service's environment file).
+    OMAMORI_MASTER_KEY: randomBytes(32).toString('base64'), AUDIT_JSONL: '0', SHUTDOWN_GRACE_MS: '8000', SEED_DEMO: '1',
+    NODE_TLS_REJECT_UNAUTHORIZED: '1',
+  };
+  const startInstance = async (x: (typeof instances)[number]) => {
+    const log = join(work, `logs/store-${x.i}.log`);
+    x.proc = spawn('node', ['--enable-source-maps', join(root, 'dist/main.js')], { env: { ...env, PORT: String(x.port), ADMIN_PORT: String(x.adminPort), SANDBOX_GATEWAY_PORT: String(x.port + 1000) }, stdio: ['ignore', 'ignore', 'pipe'] });
+    x.proc.stderr!.on('data', (c) => writeFileSync(log, c, { flag: 'a' }));
+    await waitFor(async () => (await fetch(`http://127.0.0.1:${x.port}/readyz`).catch(() => null))?.status === 200, 60_000, `instance ${x.i} ready`);
+  };
+  const stopInstance = async (x: (typeof instances)[number], signal: NodeJS.Signals) => {
+    const proc = x.proc!;
+    const exited = new Promise((r) => proc.once('exit', r));
+    proc.kill(signal);
+    await exited;
+    x.proc = null;
+  };
+  started.push({ close: async () => { for (const x of instances) if (x.proc) await stopInstance(x, 'SIGKILL'); } });
+  await startInstance(instances[0]!); // migrates and seeds first
+  await Promise.all(instances.slice(1).map(startInstance));
+
+  sh('nginx', ['-c', join(work, 'nginx.conf'), '-p', work]);
+  started.push({ close: async () => { spawnSync('nginx', ['-c', join(work, 'nginx.conf'), '-p', work, '-s', 'quit']); await sleep(300); } });
+  await waitFor(async () => (await fetch(`${shop}/products`).catch(() => null))?.status === 200, 20_000, 'nginx serves the shop');
+
+  // --- the edge: secret header, forwarded address, console allow-list -----------------------------------------------
+  if (want('edge')) {
+    const direct = await fetch(`http://127.0.0.1:${instances[0]!.port}/products`);
+    check(direct.status === 403, `a request around the proxy is refused by the store (EDGE_REQUIRED): ${direct.status}`);
+    const through = await fetch(`${shop}/products`);
+    check(through.status === 200 && (through.headers.get('strict-transport-security') ?? '').includes('max-age=63072000'), 'through nginx: 200 with one HSTS header');
+    const http = await fetch(`http://127.0.0.1:${ports.http}/products`, { redirect: 'manual' });
+    check(http.status === 301 && http.headers.get('location') === 'https://127.0.0.1/products', `plain HTTP redirects to HTTPS: ${http.status}`);
+    const adminOnShop = await fetch(`${shop}/admin/sign-in`);
+    check(adminOnShop.status === 404, `the console is not served on the shop's host name: ${adminOnShop.status}`);
+  }
+
+  // --- WAF figures ------------------------------------------------------------------------------------------------
+  if (want('waf')) {
+    const benign = await replay(readCorpus(join(root, 'deploy/test/fixtures/benign-ecommerce.jsonl')), { port: ports.https });
+    const refused = benign.filter((r: { wafBlocked: boolean }) => r.wafBlocked);
+    const unanswered = benign.filter((r: { status: number }) => !r.status).length;
+    report.benign = { total: benign.length, refused: refused.length, unanswered, refusedIds: refused.slice(0, 20).map((r: { record: { id: string } }) => r.record.id) };
+    check(refused.length === 0 && unanswered === 0, `benign corpus: ${refused.length} of ${benign.length} refused by the WAF (target 0), ${unanswered} unanswered`);
+    const attacks = await replay(readCorpus(join(root, 'deploy/test/fixtures/crs-v3.3.4-pl1-attacks.jsonl')), { port: ports.https });
+    const blocked = attacks.filter((r: { wafBlocked: boolean }) => r.wafBlocked).length;
+    const categories = byCategory(attacks);
+    report.attacks = { total: attacks.length, blocked, share: blocked / attacks.length, byCategory: categories };
+    console.log('CRS 3.3.4 PL1 attacks blocked, per category:');
+    for (const [c, v] of Object.entries(categories) as [string, { blocked: number; total: number }][]) console.log(`  ${c.padEnd(48)} ${String(v.blocked).padStart(4)}/${String(v.total).padEnd(4)} ${((100 * v.blocked) / v.total).toFixed(0)}%`);
+    check(blocked / attacks.length >= 0.8, `attacks: ${blocked} of ${attacks.length} blocked (${((100 * blocked) / attacks.length).toFixed(1)} %, target ≥ 80 %)`);
+    // The blocks reach the store's security events (one instance reads the audit log every 10 s).
+    await waitFor(async () => Number((await db.query(`select count(*) from security_event where kind = 'waf.blocked'`)).rows[0].count) >= blocked * 0.9, 90_000, 'WAF blocks in the security events');
+    const events = Number((await db.query(`select count(*) from security_event where kind = 'waf.blocked'`)).rows[0].count);
+    report.wafEvents = events;
+    check(events >= blocked * 0.9, `WAF blocks read into security_event: ${events} (blocked ${blocked})`);
+  }
+
+  // --- TLS --------------------------------------------------------------------------------------------------------
+  if (want('tls')) {
+    const out = join(work, 'testssl.json');
+    spawnSync('testssl', ['--warnings', 'off', '--color', '0', '--nodns', 'min', '--quiet', '--jsonfile', out, `127.0.0.1:${ports.https}`], { encoding: 'utf8', timeout: 300_000 });
+    const findings = existsSync(out) ? (JSON.parse(readFileSync(out, 'utf8')) as { id: string; severity: string; finding: string }[]) : [];
+    const serious = findings.filter((f) => ['MEDIUM', 'HIGH', 'CRITICAL'].includes(f.severity));
+    // The test certificate's own findings (self-signed, short-lived, no revocation info) are expected here.
+    const ours = serious.filter((f) => !/^cert_|^OCSP|chain_of_trust/i.test(f.id));
+    report.testssl = { findings: findings.length, seriousCertOnly: serious.length - ours.length, serious: ours.map((f) => `${f.id} ${f.severity}: ${f.finding}`) };
+    const protocols = findings.filter((f) => /^(SSLv2|SSLv3|TLS1|TLS1_1|TLS1_2|TLS1_3)$/.test(f.id)).map((f) => `${f.id}=${f.finding}`);
+    console.log(`testssl: ${findings.length} findings; protocols ${protocols.join(', ')}`);
+    check(findings.length > 0 && ours.length === 0, `testssl.sh: no MEDIUM+ finding besides the test certificate's own (${ours.map((f) => f.id).join(', ') || 'none'})`);
+  }
+
+  // --- ports ------------------------------------------------------------------------------------------------------
+  if (want('ports')) {
+    const res = spawnSync('nmap', ['-Pn', '-sT', '-p-', '-T4', '--host-timeout', '120s', '-oG', '-', '10.203.0.1'], { encoding: 'utf8', timeout: 180_000 });
+    const open = [...res.stdout.matchAll(/(\d+)\/open\//g)].map((m) => Number(m[1])).sort((a, b) => a - b);
+    report.nmapOpen = open;
+    check(open.join(',') === `${ports.http},${ports.https}`, `nmap of the host's address: open ${open.join(', ') || 'none'} (expected ${ports.http}, ${ports.https} only)`);
+  }
+
+  // --- shoppers, one SIGKILL, a rolling restart ------------------------------------------------------------------
+  if (want('load')) {
+    const variant = (await db.query(`select id from variant where stock > 0 order by id limit 1`)).rows[0].id as number;
+    const initialStock = 100_000;
+    await db.query(`update variant set stock = $1 where id = $2`, [initialStock, variant]);
+    const slug = (await db.query(`select p.slug from product p join variant v on v.product_id = p.id where v.id = $1`, [variant])).rows[0]?.slug as string | undefined;
+    const results: Attempt[] = [];
+    let phase: 'before' | 'kill' | 'rolling' | 'after' = 'before';
+    let stop = false;
+    const shopper = async (n: number) => {
+      while (!stop) {
+        const r = await shopOnce(variant, 1 + (n % 2), slug);
+        r.phase = phase;
+        results.push(r);
+        if (!r.ok) await sleep(50);
+      }
+    };
+    const faults = async () => {
+      await sleep(3000);
+      phase = 'kill';
+      await stopInstance(instances[1]!, 'SIGKILL'); // a crash: its in-flight requests are lost mid-way
+      await sleep(3000);
+      await startInstance(instances[1]!);
+      await sleep(1000);
+      phase = 'rolling';
+      for (const x of [instances[0]!, instances[2]!, instances[1]!]) { // an upgrade: one at a time, SIGTERM drains
+        await stopInstance(x, 'SIGTERM');
+        await startInstance(x);
+      }
+      phase = 'after';
+      await sleep(2000);
+      stop = true;
+    };
+    await Promise.all([...Array.from({ length: 6 }, (_, n) => shopper(n)), faults()]);
+    const byPhase: Record<string, Record<string, number>> = {};
+    for (const r of results) {
+      const k = r.ok ? 'ok' : `${r.step} ${r.status}`;
+      (byPhase[r.phase!] ??= {})[k] = ((byPhase[r.phase!] ??= {})[k] ?? 0) + 1;
+    }
+    const success = results.filter((r) => r.ok);
+    const numbers = success.map((r) => r.number!);
+    const rows = (await db.query(`select o.number, count(*) over (partition by o.number) as n from orders o where o.number = any($1)`, [numbers])).rows as { number: string; n: string }[];
+    const once = new Set(rows.filter((r) => Number(r.n) === 1).map((r) => r.number));
+    const missingOrTwice = numbers.filter((n) => !once.has(n));
+    const sold = Number((await db.query(`select coalesce(sum(l.quantity), 0) as q from order_line l join orders o on o.id = l.order_id where l.variant_id = $1 and o.status <> 'cancelled'`, [variant])).rows[0].q);
+    const stock = Number((await db.query(`select stock from variant where id = $1`, [variant])).rows[0].stock);
+    const ordersInDb = Number((await db.query(`select count(*) from orders`)).rows[0].count);
+    report.load = { attempts: results.length, orders: success.length, ordersInDb, byPhase, stock, sold, initialStock };
+    console.log(`shoppers: ${results.length} attempts, ${success.length} orders answered, ${ordersInDb} orders stored; by phase ${JSON.stringify(byPhase)}`);
+    check(success.length > 20, `orders placed under load: ${success.length}`);
+    check(missingOrTwice.length === 0 && new Set(numbers).size === numbers.length, `every success-answered order exists exactly once (${missingOrTwice.length} not)`);
+    check(stock + sold === initialStock, `stock consistent: ${stock} left + ${sold} sold = ${stock + sold} (started ${initialStock})`);
+    const rollingFailures = results.filter((r) => r.phase === 'rolling' && !r.ok).length;
+    check(rollingFailures === 0, `the rolling restart (SIGTERM, drain, start; three instances) failed no request: ${rollingFailures} failed`);
+    report.loadKillFailures = results.filter((r) => r.phase === 'kill' && !r.ok).length;
+  }
+}
+
+interface Attempt { ok: boolean; step: string; status: number; number?: string; phase?: string }
+
+/** One shopper through nginx: product page, a guest cart, add one item, place a bank-transfer order (Idempotency-Key). */
+async function shopOnce(variantId: number, quantity: number, slug?: string): Promise<Attempt> {
+  const call = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
+    try {
+      const res = await fetch(shop + path, { method, headers: { accept: 'application/json', 'accept-language': 'ja', ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers }, body: body === undefined ? undefined : JSON.stringify(body), signal: AbortSignal.timeout(15_000) });
+      const text = await res.text();
+      let json: any;
+      try { json = JSON.parse(text); } catch {}
+      return { status: res.status, json };
+    } catch {
+      return { status: 0, json: undefined };
+    }
+  };
+  if (slug) {
+    const page = await call('GET', `/p/${encodeURIComponent(slug)}`);
+    if (page.status !== 200) return { ok: false, step: 'browse', status: page.status };
+  }
+  const cart = await call('POST', '/api/store/carts');
+  if (cart.status !== 201 && cart.status !== 200) return { ok: false, step: 'cart', status: cart.status };
+  const headers = { 'x-cart-token': String(cart.json.token) };
+  const added = await call('POST', '/api/store/cart/items', { variant_id: variantId, quantity }, headers);
+  if (added.status !== 200) return { ok: false, step: 'add', status: added.status };
+  const body = { email: `shopper-${randomUUID().slice(0, 8)}@example.jp`, shipping_address: { name: '佐藤 一郎', name_kana: 'サトウ イチロウ', postal_code: '530-0001', prefecture: '大阪府', city: '大阪市北区', line1: '梅田1-1-1', phone: '06-1234-5678' }, shipping_method: 'standard', payment_method: 'bank_transfer' };
+  const placed = await call('POST', '/api/store/checkout', body, { ...headers, 'idempotency-key': randomUUID() });
+  const ok = (placed.status === 201 || placed.status === 200) && typeof placed.json?.number === 'string';
+  return { ok, step: 'checkout', status: placed.status, number: placed.json?.number };
+}
+
+async function waitFor(cond: () => Promise<boolean>, timeoutMs: number, what: string) {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    if (await cond().catch(() => false)) return;
+    await sleep(250);
+  }
+  throw new Error(`timed out waiting for: ${what}`);
+}
+
+let code = 0;
+try {
+  await main();
+} catch (err) {
+  console.error(err);
+  failures.push(String(err));
+} finally {
+  for (const s of started.reverse()) await s.close().catch(() => {});
+  writeFileSync(join(work, 'report.json'), JSON.stringify({ ...report, failures }, null, 1));
+  console.log(JSON.stringify({ ...report, failures }, null, 1));
+  code = failures.length ? 1 : 0;
+}
+process.exit(code);

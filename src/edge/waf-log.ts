@@ -1,0 +1,102 @@
+import { open, stat } from 'node:fs/promises';
+import type { AppContext } from '../platform/context.ts';
+import { recordSecurityEvent, type SecurityEventInput } from '../platform/security/event-stream.ts';
+
+/** One round reads at most this much of the log (a flood is caught up over the following rounds). */
+const maxBytesPerRound = 4 * 1024 * 1024;
+
+/**
+ * ModSecurity v3's JSON audit log (SecAuditLogFormat JSON, SecAuditLogType Serial): one JSON object per line.
+ * Each refused transaction becomes a `waf.blocked` security event. Parsed as JSON, never matched by regex;
+ * only codes go into the event (path without query, rule ids, status), never the request's body or headers.
+ */
+export function wafEventOf(line: string): SecurityEventInput | null {
+  let entry: unknown;
+  try {
+    entry = JSON.parse(line);
+  } catch {
+    return null;
+  }
+  const tx = (entry as { transaction?: WafTransaction } | null)?.transaction;
+  if (!tx || typeof tx !== 'object') return null;
+  const status = Number(tx.response?.http_code ?? 0);
+  if (!(status >= 400)) return null; // detection-only or passed: not a block
+  const rules = (Array.isArray(tx.messages) ? tx.messages : [])
+    .map((m) => String(m?.details?.ruleId ?? ''))
+    .filter((id) => /^\d{3,7}$/.test(id))
+    .slice(0, 20);
+  const uri = typeof tx.request?.uri === 'string' ? tx.request.uri : '';
+  const path = uri.split('?')[0]!.slice(0, 200);
+  const ip = typeof tx.client_ip === 'string' ? tx.client_ip : null;
+  return {
+    kind: 'waf.blocked',
+    outcome: 'refused',
+    ip,
+    requestId: typeof tx.unique_id === 'string' ? tx.unique_id.slice(0, 64) : null,
+    detail: { status, method: String(tx.request?.method ?? '').slice(0, 16), path, rules },
+  };
+}
+
+interface WafTransaction {
+  client_ip?: unknown;
+  unique_id?: unknown;
+  request?: { method?: unknown; uri?: unknown };
+  response?: { http_code?: unknown };
+  messages?: Array<{ details?: { ruleId?: unknown } } | null>;
+}
+
+/**
+ * Reads the log from where the last round stopped (edge_status) to its last complete line. A rotated or
+ * truncated log (another inode, or shorter than the offset) is read from its start.
+ */
+export async function ingestWafLog(ctx: AppContext, file: string): Promise<{ events: number; bytes: number }> {
+  const db = ctx.database.db;
+  const row = await db.selectFrom('edge_status').selectAll().where('id', '=', 1).executeTakeFirstOrThrow();
+  const now = new Date();
+  let info;
+  try {
+    info = await stat(file);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? 'unreadable';
+    await db.updateTable('edge_status').set({ waf_log_path: file, waf_log_error: code, waf_log_read_at: now }).where('id', '=', 1).execute();
+    return { events: 0, bytes: 0 };
+  }
+  const inode = `${info.dev}:${info.ino}`;
+  const previous = Number(row.waf_log_offset);
+  const offset = row.waf_log_path === file && row.waf_log_inode === inode && previous <= info.size ? previous : 0;
+  let consumed = 0;
+  let events = 0;
+  try {
+    const length = Math.min(info.size - offset, maxBytesPerRound);
+    if (length > 0) {
+      const handle = await open(file, 'r');
+      try {
+        const buf = Buffer.alloc(length);
+        const { bytesRead } = await handle.read(buf, 0, length, offset);
+        const chunk = buf.subarray(0, bytesRead);
+        const end = chunk.lastIndexOf(0x0a);
+        // No line end in a full round: one oversized entry; skip it rather than stall for ever.
+        consumed = end >= 0 ? end + 1 : bytesRead === maxBytesPerRound ? bytesRead : 0;
+        for (const line of chunk.subarray(0, end >= 0 ? end : 0).toString('utf8').split('\n')) {
+          if (!line.trim()) continue;
+          const event = wafEventOf(line);
+          if (!event) continue;
+          recordSecurityEvent(ctx, event);
+          events++;
+        }
+      } finally {
+        await handle.close();
+      }
+    }
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? 'unreadable';
+    await db.updateTable('edge_status').set({ waf_log_path: file, waf_log_error: code, waf_log_read_at: now }).where('id', '=', 1).execute();
+    return { events, bytes: consumed };
+  }
+  await db
+    .updateTable('edge_status')
+    .set({ waf_log_path: file, waf_log_inode: inode, waf_log_offset: offset + consumed, waf_log_read_at: now, waf_log_error: null })
+    .where('id', '=', 1)
+    .execute();
+  return { events, bytes: consumed };
+}
