@@ -40,7 +40,7 @@ export async function startStore(
   opts: { memoryDb?: boolean; logger?: Logger; listen?: boolean; /** tests: a second app instance on an already open embedded database */ database?: DatabaseHandle } = {},
 ): Promise<RunningStore> {
   const log = opts.logger ?? createLogger(config.logLevel);
-  const database = opts.database ?? (await openDatabase(config, { memory: opts.memoryDb ?? false }));
+  const database = opts.database ?? (await openDatabase(config, { memory: opts.memoryDb ?? false, role: 'store' }));
   await migrate(database);
   // T1/T3: a wrong or missing master key stops the start here, before any personal data is read or written.
   const vault = await openVault(config, database, { refreshMs: config.vaultKeyRefreshMs });

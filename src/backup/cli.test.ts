@@ -3,9 +3,11 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { once } from 'node:events';
 import { test } from 'node:test';
 import { createTestDatabase, startTestStore, testDbKind } from '../../test/harness.ts';
 import { verifyBackup } from './verify.ts';
+import { lockFile } from '../platform/db/data-dir-lock.ts';
 
 /** Runs the real command line (bin/omamori.js) without blocking the event loop. */
 function omamori(args: string[], env: NodeJS.ProcessEnv): Promise<{ status: number | null; stdout: string; stderr: string }> {
@@ -45,11 +47,20 @@ test(`omamori backup create / verify / restore from the command line on ${testDb
     assert.equal((await omamori(['backup'], env)).status, 2);
 
     if (testDbKind === 'pglite') {
-      // PGlite admits one process: a running store (its postmaster.pid) makes the command refuse rather than corrupt.
-      writeFileSync(path.join(dataDir, 'pgdata', 'postmaster.pid'), '-42\n');
-      const busy = await omamori(['backup', 'create', '--out', out], env);
-      assert.equal(busy.status, 1);
-      assert.match(busy.stderr, /open in another process .* stop the store first/);
+      // PGlite admits one process: a running store (its DATA_DIR/omamori.lock, here a live stand-in process) makes the
+      // command refuse rather than corrupt; a lock left by a process that is gone does not.
+      const standIn = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], { stdio: 'ignore' });
+      try {
+        writeFileSync(lockFile(dataDir), JSON.stringify({ pid: standIn.pid, role: 'store' }));
+        const busy = await omamori(['backup', 'create', '--out', out], env);
+        assert.equal(busy.status, 1);
+        assert.match(busy.stderr, /running store \(process \d+\) holds the embedded database/);
+      } finally {
+        standIn.kill();
+      }
+      await once(standIn, 'exit');
+      const stale = await omamori(['backup', 'create', '--out', out, '--keep', '1'], env);
+      assert.equal(stale.status, 0, stale.stderr);
     }
   } finally {
     await pg?.drop();

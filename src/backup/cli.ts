@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { loadConfig, type Config } from '../platform/config.ts';
 import { openDatabase } from '../platform/db/database.ts';
+import { dataDirHolder } from '../platform/db/data-dir-lock.ts';
 import { migrate } from '../platform/db/migrate.ts';
 import { createKeyProvider, openVault } from '../vault/index.ts';
 import { createBackup } from './create.ts';
@@ -29,9 +30,10 @@ function mib(n: number): string {
   return `${(n / 1048576).toFixed(2)} MiB`;
 }
 
-/** PGlite admits one process: while the store has DATA_DIR/pgdata open, another process must not open it. */
-function embeddedInUse(config: Config): boolean {
-  return !config.databaseUrl && existsSync(path.join(config.dataDir, 'pgdata', 'postmaster.pid'));
+/** The embedded database's tarball can only be taken inside the process that holds it: the running store does that itself. */
+function heldByStore(config: Config): number | null {
+  const holder = config.databaseUrl ? null : dataDirHolder(config.dataDir);
+  return holder?.role === 'store' ? holder.pid : null;
 }
 
 /** The master key provider for verify/restore, never creating a key (a new key could not open an old backup). */
@@ -45,8 +47,9 @@ function restoreProvider(config: Config) {
 export async function runBackup(args: string[], config: Config, out: Out = console): Promise<number> {
   const [sub, ...rest] = args;
   if (sub === 'create') {
-    if (embeddedInUse(config)) {
-      out.error(`the embedded database ${path.join(config.dataDir, 'pgdata')} is open in another process (postmaster.pid): stop the store first, or let the store back itself up (BACKUP_INTERVAL_HOURS); after a crash, remove the stale postmaster.pid`);
+    const storePid = heldByStore(config);
+    if (storePid) {
+      out.error(`the running store (process ${storePid}) holds the embedded database ${path.join(config.dataDir, 'pgdata')}: it backs itself up (BACKUP_INTERVAL_HOURS, into BACKUP_DIR); for a backup on demand, stop the store or use PostgreSQL`);
       return 1;
     }
     const outDir = path.resolve(flag(rest, '--out') ?? config.backupDir);

@@ -1,5 +1,3 @@
-import { existsSync } from 'node:fs';
-import path from 'node:path';
 import { loadConfig, type Config } from '../platform/config.ts';
 import { openDatabase } from '../platform/db/database.ts';
 import { migrate } from '../platform/db/migrate.ts';
@@ -20,10 +18,6 @@ export async function runRetentionCommand(args: string[], config: Config, out: O
   if (sub !== 'run' || rest.some((a) => a !== '--dry-run')) {
     out.error(usage);
     return 2;
-  }
-  if (!config.databaseUrl && existsSync(path.join(config.dataDir, 'pgdata', 'postmaster.pid'))) {
-    out.error('the embedded database is open in another process (postmaster.pid): stop the store first (the store runs retention daily by itself)');
-    return 1;
   }
   if (!config.retentionCustomerInactiveDays && !config.retentionOrderDeleteYears) out.log('retention is off: set RETENTION_CUSTOMER_INACTIVE_DAYS (and optionally RETENTION_ORDER_DELETE_YEARS)');
   const handle = await openDatabase(config);

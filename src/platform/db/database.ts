@@ -6,6 +6,8 @@ import type { Config } from '../config.ts';
 import type { Database } from './schema.ts';
 import { PGlitePool } from './pglite-pool.ts';
 import { PgNotificationListener } from './pg-listener.ts';
+import { dataDirHolder, lockDataDir } from './data-dir-lock.ts';
+import { controlSocketPort, serveControlSocket } from './pglite-control-socket.ts';
 
 export type Db = Kysely<Database>;
 export type DbKind = 'pglite' | 'postgres';
@@ -29,12 +31,54 @@ export interface DatabaseHandle {
 type Timeouts = Pick<Config, 'dbAcquireTimeoutMs' | 'dbStatementTimeoutMs' | 'dbIdleInTransactionTimeoutMs'>;
 const defaultTimeouts: Timeouts = { dbAcquireTimeoutMs: 5000, dbStatementTimeoutMs: 30_000, dbIdleInTransactionTimeoutMs: 30_000 };
 
-export async function openDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir' | 'databasePoolSize'> & Partial<Timeouts>, opts: { memory?: boolean } = {}): Promise<DatabaseHandle> {
+/**
+ * Opens the store's database. On the embedded database (no DATABASE_URL) a data directory has one holder at a time
+ * (DATA_DIR/omamori.lock): the store (`role: 'store'`) serves it to commands over DATA_DIR/control, and a command
+ * started while the store runs goes through that socket instead of opening the directory.
+ */
+export async function openDatabase(
+  config: Pick<Config, 'databaseUrl' | 'dataDir' | 'databasePoolSize'> & Partial<Timeouts>,
+  opts: { memory?: boolean; role?: 'store' | 'command' } = {},
+): Promise<DatabaseHandle> {
   const given = Object.fromEntries(Object.entries(config).filter(([k, v]) => k in defaultTimeouts && v !== undefined)) as Partial<Timeouts>;
   // The embedded database has one connection that every query queues for: a longer default wait there.
   const timeouts: Timeouts = { ...defaultTimeouts, ...(config.databaseUrl ? {} : { dbAcquireTimeoutMs: 30_000 }), ...given };
   if (config.databaseUrl) return openPostgres(config.databaseUrl, config.databasePoolSize, timeouts);
-  return openPGlite(opts.memory ? undefined : join(config.dataDir, 'pgdata'), timeouts);
+  if (opts.memory) return openPGlite(undefined, timeouts);
+  const role = opts.role ?? 'command';
+  const holder = dataDirHolder(config.dataDir);
+  if (holder?.role === 'store' && holder.socketDir && role === 'command') return openControlSocket(holder.socketDir, timeouts);
+  mkdirSync(config.dataDir, { recursive: true });
+  const lock = lockDataDir(config.dataDir, { role }); // throws DataDirBusy when another live process holds it
+  try {
+    return await openPGlite(join(config.dataDir, 'pgdata'), timeouts, { lock, serveFrom: role === 'store' ? config.dataDir : undefined });
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
+}
+
+/** A command's connection to the running store's embedded database, through the store's control socket. */
+async function openControlSocket(socketDir: string, t: Timeouts): Promise<DatabaseHandle> {
+  const pg = (await import('pg')).default;
+  pg.types.setTypeParser(20, (v: string) => Number(v));
+  // One connection: the store's database has one session, and the socket queues each statement behind the store's.
+  // No session settings are sent (they would change the store's own session).
+  const pool = new pg.Pool({ host: socketDir, port: controlSocketPort, user: 'postgres', database: 'template1', max: 1, connectionTimeoutMillis: t.dbAcquireTimeoutMs });
+  pool.on('error', () => {});
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return {
+    db,
+    kind: 'pglite',
+    async exec(script) {
+      await pool.query(script);
+    },
+    // LISTEN on the store's one session would be the store's; a command gets no notifications (none needs one).
+    listen: async () => async () => {},
+    async close() {
+      await db.destroy();
+    },
+  };
 }
 
 async function openPostgres(url: string, max: number, t: Timeouts): Promise<DatabaseHandle> {
@@ -80,11 +124,33 @@ export async function createPGlite(opts: { dataDir?: string; loadDataDir?: Blob 
   return PGlite.create({ ...opts, extensions: { pg_trgm } });
 }
 
-async function openPGlite(dir: string | undefined, t: Timeouts): Promise<DatabaseHandle> {
+async function openPGlite(
+  dir: string | undefined,
+  t: Timeouts,
+  opts: { lock?: ReturnType<typeof lockDataDir>; serveFrom?: string } = {},
+): Promise<DatabaseHandle> {
   if (dir) mkdirSync(dir, { recursive: true });
   const pglite = await createPGlite(dir ? { dataDir: dir } : {});
   const pool = new PGlitePool(pglite, { acquireTimeoutMs: t.dbAcquireTimeoutMs });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: pool as never }) });
+  // NOTIFYs sent by a command's transaction on the control socket reach the store's listeners through here.
+  const listeners = new Map<string, Set<Listener>>();
+  let control: Awaited<ReturnType<typeof serveControlSocket>> | null = null;
+  if (opts.serveFrom) {
+    try {
+      control = await serveControlSocket({
+        dataDir: opts.serveFrom,
+        pglite,
+        pool,
+        idleInTransactionMs: t.dbIdleInTransactionTimeoutMs || 30_000,
+        notify: (channel, payload) => listeners.get(channel)?.forEach((fn) => fn(payload)),
+      });
+      opts.lock?.update({ role: 'store', socketDir: control.dir });
+    } catch (err) {
+      await pglite.close();
+      throw new Error(`could not serve the embedded database to omamori commands in ${opts.serveFrom}/control: ${(err as Error).message}`);
+    }
+  }
   return {
     db,
     kind: 'pglite',
@@ -98,11 +164,19 @@ async function openPGlite(dir: string | undefined, t: Timeouts): Promise<Databas
       }
     },
     async listen(channel, fn) {
-      return pglite.listen(channel, fn);
+      const set = listeners.get(channel) ?? new Set<Listener>();
+      listeners.set(channel, set.add(fn));
+      const unlisten = await pglite.listen(channel, fn);
+      return async () => {
+        set.delete(fn);
+        await unlisten();
+      };
     },
     stats: () => pool.stats(),
     async close() {
+      await control?.close();
       await db.destroy();
+      opts.lock?.release();
     },
   };
 }
