@@ -6,7 +6,7 @@ import { luhn } from '../src/platform/security/card-numbers.ts';
  * with real cards. The sandbox never stores a number: it looks the outcome up and forgets the digits.
  */
 
-export type Decline = 'generic_decline' | 'insufficient_funds' | 'lost_card' | 'stolen_card' | 'expired_card' | 'incorrect_cvc' | 'processing_error' | 'live_card_in_test_mode';
+export type Decline = 'fraudulent' | 'generic_decline' | 'insufficient_funds' | 'lost_card' | 'stolen_card' | 'expired_card' | 'incorrect_cvc' | 'processing_error' | 'live_card_in_test_mode';
 
 export interface CardBehaviour {
   /** 3-D Secure: frictionless (issuer approves without the shopper) or a challenge page. */

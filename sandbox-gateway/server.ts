@@ -81,6 +81,7 @@ export interface StripeEvent { id: string; object: 'event'; type: string; api_ve
 interface PendingChallenge { pm: PaymentMethodObj; result: { ok: true } | { ok: false; decline: Decline }; expiresAt: number }
 
 const declineMessages: Record<Decline, string> = {
+  fraudulent: 'Your card was declined.',
   generic_decline: 'Your card was declined.',
   insufficient_funds: 'Your card has insufficient funds.',
   lost_card: 'Your card was declined.',
@@ -109,6 +110,11 @@ export async function startSandboxGateway(opts: GatewayOptions): Promise<Sandbox
   const formTokens = new Map<string, string>();
   const idempotent = new Map<string, { fingerprint: string; status: number; body: unknown }>();
   const events: StripeEvent[] = [];
+  // Radar value lists (item_type card_fingerprint): a card in any of them is blocked, as Stripe does with the rule
+  // `Block if :card_fingerprint: in @<list alias>`.
+  const valueLists = new Map<string, { id: string; object: 'radar.value_list'; alias: string; name: string; item_type: string; created: number; livemode: false }>();
+  const valueListItems = new Map<string, { id: string; object: 'radar.value_list_item'; value: string; value_list: string; created: number; livemode: false }>();
+  const blockedCard = (fingerprint: string) => [...valueListItems.values()].some((i) => i.value === fingerprint && valueLists.get(i.value_list)?.item_type === 'card_fingerprint');
   const deliveries = new Set<Promise<void>>();
   const retryDelays = opts.retryDelaysMs ?? [200, 500, 1000, 2000, 5000];
   let origin = '';
@@ -320,6 +326,42 @@ export async function startSandboxGateway(opts: GatewayOptions): Promise<Sandbox
     return intentOut(pi, []);
   });
 
+  // ---- API: Radar value lists (the subset a block list needs) ----
+  const listOut = <T>(data: T[], url: string) => ({ object: 'list', data, has_more: false, url });
+  app.post('/v1/radar/value_lists', async (req, reply) => {
+    const p = (req.body ?? {}) as Params;
+    const alias = str(p.alias);
+    const name = str(p.name);
+    if (!alias || !name) return fail(reply, 400, 'Missing required param: alias / name.', 'parameter_missing');
+    if ([...valueLists.values()].some((l) => l.alias === alias)) return fail(reply, 400, 'A value list with this alias already exists.', 'parameter_invalid');
+    const list_ = { id: newId('rsl'), object: 'radar.value_list' as const, alias, name, item_type: str(p.item_type) ?? 'string', created: now(), livemode: false as const };
+    valueLists.set(list_.id, list_);
+    return { ...list_, list_items: listOut([], '/v1/radar/value_list_items') };
+  });
+  app.get('/v1/radar/value_lists', async (req) => {
+    const alias = str(queryOf(req).alias);
+    return listOut([...valueLists.values()].filter((l) => !alias || l.alias === alias), '/v1/radar/value_lists');
+  });
+  app.post('/v1/radar/value_list_items', async (req, reply) => {
+    const p = (req.body ?? {}) as Params;
+    const listId = str(p.value_list) ?? '';
+    const value = str(p.value);
+    if (!valueLists.has(listId)) return fail(reply, 404, `No such value list: '${listId}'`, 'resource_missing');
+    if (!value || value.length > 800) return fail(reply, 400, 'Missing required param: value.', 'parameter_missing');
+    const item = { id: newId('rsli'), object: 'radar.value_list_item' as const, value, value_list: listId, created: now(), livemode: false as const };
+    valueListItems.set(item.id, item);
+    return item;
+  });
+  app.get('/v1/radar/value_list_items', async (req, reply) => {
+    const listId = str(queryOf(req).value_list) ?? '';
+    if (!valueLists.has(listId)) return fail(reply, 404, `No such value list: '${listId}'`, 'resource_missing');
+    return listOut([...valueListItems.values()].filter((i) => i.value_list === listId), '/v1/radar/value_list_items');
+  });
+  app.delete<{ Params: { id: string } }>('/v1/radar/value_list_items/:id', async (req, reply) => {
+    if (!valueListItems.delete(req.params.id)) return fail(reply, 404, `No such value list item: '${req.params.id}'`, 'resource_missing');
+    return { id: req.params.id, object: 'radar.value_list_item', deleted: true };
+  });
+
   // ---- API: Refunds ----
   app.post('/v1/refunds', async (req, reply) => {
     const p = (req.body ?? {}) as Params;
@@ -399,6 +441,8 @@ export async function startSandboxGateway(opts: GatewayOptions): Promise<Sandbox
     methods.set(pm.id, pm);
     const pi = intents.get(s.payment_intent)!;
     pi.payment_method = pm.id;
+    // Radar: a blocked card is refused before authentication or authorization.
+    if (blockedCard(card.fingerprint)) return finish(reply, s, pi, pm, { ok: false, decline: 'fraudulent' });
     if (behaviour.threeDs === 'challenge') {
       // EMV 3-D Secure: the issuer wants the shopper to authenticate.
       pi.status = 'requires_action';

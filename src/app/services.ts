@@ -28,7 +28,7 @@ export function createServices(ctx: AppContext): Services {
   const cookies = cookiePolicy(ctx.config.publicUrl);
   createSecurityEvents(ctx); // issue 12: one stream of security events (table security_event, detectors subscribe)
   createEdge(ctx); // issue 14: the edge secret (read at start), the WAF heartbeat and ModSecurity's audit log
-  createBans(ctx); // issue 12: detectors and bans every instance enforces (Redis with REDIS_URL, else the database)
+  const bans = createBans(ctx); // issue 12: detectors and bans every instance enforces (Redis with REDIS_URL, else the database)
   const shop = createShopSettings(ctx);
   const catalog = createCatalog(ctx);
   const cart = createCart(ctx, { catalog });
@@ -38,6 +38,8 @@ export function createServices(ctx: AppContext): Services {
   const scripts = scriptInventoryOf(ctx); // T6: approved third-party scripts
   const audit = auditOf(ctx); // the hash-chained audit trail, its checkpoints and sink
   const payments = createPayments(ctx, { orders, cardCheckoutAllowed: () => integrity.cardCheckoutAllowed().allowed }); // T1: card checkout only while files verify
+  // T2: banned card fingerprints go to the provider's block list, so a banned card is refused on the payment page.
+  if (ctx.config.paymentProvider === 'stripe' || ctx.config.sandboxGatewayUrl) bans.onCards((fingerprints) => payments.card.blockCards(fingerprints));
   const checkout = createCheckout(ctx, { cart, orders, shop, catalog, payments });
   createDetection(ctx); // T5: scheduled card-number scan of the database and DATA_DIR
   scheduleGuardEventRetention(ctx); // T2: refused card-number events are kept GUARD_EVENT_RETENTION_DAYS (90)

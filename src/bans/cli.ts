@@ -1,91 +1,137 @@
-import { isIP } from 'node:net';
 import pino from 'pino';
 import { loadConfig } from '../platform/config.ts';
 import type { AppContext } from '../platform/context.ts';
 import { openDatabase } from '../platform/db/database.ts';
 import { migrate } from '../platform/db/migrate.ts';
 import { closeRedis } from '../platform/redis.ts';
-import { expandV6, plainAddress } from '../platform/http/networks.ts';
 import { networkOf, type SecurityEvent } from '../platform/security/event-stream.ts';
 import { parseArgs, table } from '../security-events/cli-args.ts';
 import { insertSecurityEvents } from '../security-events/store.ts';
 import { banConfig, type BanConfig } from './config.ts';
 import { validIpOrCidr } from '../platform/http/networks.ts';
 import { openBanStore } from './service.ts';
-import type { BanStore } from './store.ts';
-import type { BanScope } from './tables.ts';
+import type { Ban, BanStore } from './store.ts';
+import type { AllowScope, BanScope } from './tables.ts';
+import { maskBanValue, operatorScopes, parseBanTarget, parseScopedValue, type OperatorScope } from './values.ts';
+import { openVault } from '../vault/open.ts';
+import { accountSubject } from '../platform/security/event-stream.ts';
 
 type Out = Pick<Console, 'log' | 'error'>;
 const usage = [
   'usage: omamori bans list [--json]',
   '       omamori bans add <address | a.b.c.0/24 | x:x:x:x::/64> [--reason TEXT] [--hours N] [--json]',
-  '       omamori bans remove <address | network> [--json]',
-  '       omamori bans allow <address | CIDR> [--note TEXT] | unallow <CIDR> | allowed [--json]',
+  '       omamori bans add --scope account|card|session|network <value> [--reason TEXT] [--hours N] [--json]',
+  '         account: the sign-in e-mail (stored as its blind index); card: the provider card fingerprint;',
+  '         session: the shopper key c:<customer id> or g:<cart token hash>; network: an address or its /24 or /64',
+  '       omamori bans remove <address | network> | --scope SCOPE <value> | --ref REF [--json]',
+  '       omamori bans allow [--scope SCOPE] <address | CIDR | value> [--note TEXT] | unallow [--scope SCOPE] <...> | allowed [--json]',
 ].join('\n');
 
-/** An address bans as `ip`; a /24 (IPv4) or /64 (IPv6) as `network`, in the form the enforcement compares. */
-export function parseBanTarget(text: string): { scope: BanScope; value: string } | null {
-  const t = text.trim().toLowerCase();
-  if (isIP(t)) return { scope: 'ip', value: plainAddress(t) };
-  const [addr = '', bits] = t.split('/');
-  if (isIP(addr) === 4 && bits === '24') return { scope: 'network', value: networkOf(addr)! };
-  if (isIP(addr) === 6 && bits === '64') return { scope: 'network', value: `${expandV6(addr).slice(0, 4).join(':')}::/64` };
-  return null;
-}
+export { parseBanTarget };
 
 function event(kind: 'ban.added' | 'ban.removed', scope: BanScope, value: string, detail: Record<string, string | number>): SecurityEvent {
-  return { at: new Date(), kind, severity: 'medium', outcome: 'done', ip: scope === 'ip' ? value : null, network: scope === 'ip' ? networkOf(value) : value, actorKind: null, actorId: null, subject: null, requestId: null, detail: { scope, by: 'cli', ...detail } };
+  const address = scope === 'ip' || scope === 'network';
+  return { at: new Date(), kind, severity: 'medium', outcome: 'done', ip: scope === 'ip' ? value : null, network: scope === 'ip' ? networkOf(value) : scope === 'network' ? value : null, actorKind: null, actorId: null, subject: scope === 'account' ? value : null, requestId: null, detail: { scope, by: 'cli', ...(address ? {} : { value: maskBanValue(scope, value) }), ...detail } };
+}
+
+export interface BansCliDeps {
+  /** The blind index of a sign-in name (needs the vault; only `--scope account` asks for it). */
+  accountValue?: (name: string) => string;
+}
+
+/** Each ban as scripts read it: `{scope, value, reason, until}` (+ ref, createdAt, createdBy, offences); personal values masked. */
+export function banJson(b: Ban) {
+  return { scope: b.scope, value: maskBanValue(b.scope, b.value), reason: b.reason, until: b.until.toISOString(), ref: b.ref, createdAt: b.createdAt.toISOString(), createdBy: b.createdBy, offences: b.offences };
 }
 
 /** `omamori bans ...` against a store's ban store (Redis or database) and its database for the audit events. */
-export async function runBans(args: string[], store: BanStore, db: Parameters<typeof insertSecurityEvents>[0], cfg: BanConfig, out: Out = console): Promise<number> {
+export async function runBans(args: string[], store: BanStore, db: Parameters<typeof insertSecurityEvents>[0], cfg: BanConfig, out: Out = console, deps: BansCliDeps = {}): Promise<number> {
   const [sub, ...rest] = args;
-  const p = parseArgs(rest, ['reason', 'hours', 'note']);
+  const p = parseArgs(rest, ['reason', 'hours', 'note', 'scope', 'ref']);
   const json = p.switches.has('json');
   const bad = () => (out.error(usage), 2);
   if (p.unknown.length || [...p.switches].some((s) => s !== 'json')) return bad();
+  const scopeOpt = p.options.scope;
+  if (scopeOpt !== undefined && !(operatorScopes as readonly string[]).includes(scopeOpt)) {
+    out.error(`--scope must be one of ${operatorScopes.join(', ')}`);
+    return 2;
+  }
+  const accountValue = (name: string) => {
+    if (!deps.accountValue) throw new Error('the vault is needed to ban an account');
+    return deps.accountValue(name);
+  };
+  const target = (text: string) => (scopeOpt ? parseScopedValue(scopeOpt as OperatorScope, text, accountValue) : parseBanTarget(text));
   if (sub === 'list' && !p.words.length) {
     const bans = await store.active();
-    if (json) out.log(JSON.stringify(bans.map((b) => ({ scope: b.scope, value: b.value, reason: b.reason, until: b.until.toISOString(), ref: b.ref, createdAt: b.createdAt.toISOString(), createdBy: b.createdBy, offences: b.offences })), null, 2));
+    if (json) out.log(JSON.stringify(bans.map(banJson), null, 2));
     else if (!bans.length) out.log(`no active bans (${store.kind})`);
-    else out.log(table(['scope', 'value', 'reason', 'until (UTC)', 'ref', 'by', 'offences'], bans.map((b) => [b.scope, b.value, b.reason, b.until.toISOString().slice(0, 16).replace('T', ' '), b.ref, b.createdBy, String(b.offences)])));
+    else out.log(table(['scope', 'value', 'reason', 'until (UTC)', 'ref', 'by', 'offences'], bans.map((b) => [b.scope, maskBanValue(b.scope, b.value), b.reason, b.until.toISOString().slice(0, 16).replace('T', ' '), b.ref, b.createdBy, String(b.offences)])));
+    return 0;
+  }
+  if (sub === 'remove' && p.options.ref && !p.words.length) {
+    const ban = (await store.active()).find((b) => b.ref === p.options.ref!.trim().toUpperCase());
+    if (!ban) {
+      out.error(`no active ban with reference ${p.options.ref}`);
+      return 1;
+    }
+    const n = await store.remove(ban.scope, ban.value);
+    await insertSecurityEvents(db, [event('ban.removed', ban.scope, ban.value, { lifted: n, ref: ban.ref })]);
+    out.log(json ? JSON.stringify({ scope: ban.scope, value: maskBanValue(ban.scope, ban.value), ref: ban.ref, removed: n }) : `ban ${ban.ref} lifted`);
     return 0;
   }
   if ((sub === 'add' || sub === 'remove') && p.words.length === 1) {
-    const target = parseBanTarget(p.words[0]!);
-    if (!target) {
-      out.error(`not an address, /24 or /64 network: ${p.words[0]}`);
+    const t = target(p.words[0]!);
+    if (!t) {
+      out.error(scopeOpt ? `not a valid ${scopeOpt}: ${p.words[0]}` : `not an address, /24 or /64 network: ${p.words[0]}`);
       return 2;
     }
+    const shown = maskBanValue(t.scope, t.value);
     if (sub === 'remove') {
-      const n = await store.remove(target.scope, target.value);
-      await insertSecurityEvents(db, [event('ban.removed', target.scope, target.value, { lifted: n })]);
-      if (json) out.log(JSON.stringify({ scope: target.scope, value: target.value, removed: n }));
-      else out.log(n ? `ban on ${target.value} lifted` : `no active ban on ${target.value}`);
+      const n = await store.remove(t.scope, t.value);
+      await insertSecurityEvents(db, [event('ban.removed', t.scope, t.value, { lifted: n })]);
+      if (json) out.log(JSON.stringify({ scope: t.scope, value: shown, removed: n }));
+      else out.log(n ? `ban on ${t.scope} ${shown} lifted` : `no active ban on ${t.scope} ${shown}`);
       return n ? 0 : 1;
     }
-    const hours = Number(p.options.hours ?? cfg.banMinutes / 60);
-    if (!(hours > 0 && hours <= 8760)) return bad();
+    const allowed = await store.allowList();
+    if (t.scope !== 'ip' && t.scope !== 'network' && allowed.some((a) => a.scope === t.scope && a.cidr === t.value)) {
+      out.error(`${t.scope} ${shown} is on the allow-list: not banned`);
+      return 1;
+    }
     const reason = (p.options.reason ?? 'manual').slice(0, 200);
-    const ban = await store.add({ scope: target.scope, value: target.value, reason, createdBy: 'cli', until: new Date(Date.now() + hours * 3600_000) }, 30 * 86_400_000);
-    await insertSecurityEvents(db, [event('ban.added', target.scope, target.value, { reason, minutes: Math.round(hours * 60), ref: ban.ref })]);
-    if (json) out.log(JSON.stringify({ scope: ban.scope, value: ban.value, reason: ban.reason, until: ban.until.toISOString(), ref: ban.ref }));
-    else out.log(`banned ${ban.scope} ${ban.value} until ${ban.until.toISOString()} (ref ${ban.ref})`);
+    // Escalation as for the detectors' bans: without --hours, BAN_MINUTES doubled per earlier ban of the same value in 30 days.
+    const offenceWindowMs = 30 * 86_400_000;
+    const previous = await store.offences(t.scope, t.value, offenceWindowMs);
+    const hours = p.options.hours !== undefined ? Number(p.options.hours) : Math.min(cfg.banMinutes * 2 ** previous, cfg.maxHours * 60) / 60;
+    if (!(hours > 0 && hours <= 8760)) return bad();
+    const ban = await store.add({ scope: t.scope, value: t.value, reason, createdBy: 'cli', until: new Date(Date.now() + hours * 3600_000) }, offenceWindowMs);
+    await insertSecurityEvents(db, [event('ban.added', t.scope, t.value, { reason, minutes: Math.round(hours * 60), ref: ban.ref, offences: ban.offences })]);
+    if (json) out.log(JSON.stringify(banJson(ban)));
+    else out.log(`banned ${ban.scope} ${shown} until ${ban.until.toISOString()} (ref ${ban.ref})`);
     return 0;
   }
-  if (sub === 'allow' && p.words.length === 1 && validIpOrCidr(p.words[0]!)) {
-    await store.allow(p.words[0]!, (p.options.note ?? '').slice(0, 200));
-    out.log(json ? JSON.stringify({ allowed: p.words[0] }) : `${p.words[0]} is never banned`);
-    return 0;
-  }
-  if (sub === 'unallow' && p.words.length === 1) {
-    const n = await store.unallow(p.words[0]!);
-    out.log(json ? JSON.stringify({ removed: n }) : n ? `${p.words[0]} removed from the allow-list` : `${p.words[0]} was not on the allow-list`);
+  if ((sub === 'allow' || sub === 'unallow') && p.words.length === 1) {
+    const word = p.words[0]!;
+    let entry: { scope: AllowScope; value: string } | null;
+    if (!scopeOpt || scopeOpt === 'network') entry = validIpOrCidr(word) ? { scope: 'network', value: word } : null;
+    else {
+      const t = parseScopedValue(scopeOpt as OperatorScope, word, accountValue);
+      entry = t ? { scope: t.scope as AllowScope, value: t.value } : null;
+    }
+    if (!entry) return bad();
+    const shown = entry.scope === 'network' ? entry.value : maskBanValue(entry.scope, entry.value);
+    if (sub === 'allow') {
+      await store.allow(entry.value, (p.options.note ?? '').slice(0, 200), entry.scope);
+      out.log(json ? JSON.stringify({ allowed: shown, scope: entry.scope }) : `${entry.scope} ${shown} is never banned`);
+      return 0;
+    }
+    const n = await store.unallow(entry.value, entry.scope);
+    out.log(json ? JSON.stringify({ removed: n }) : n ? `${shown} removed from the allow-list` : `${shown} was not on the allow-list`);
     return n ? 0 : 1;
   }
   if (sub === 'allowed' && !p.words.length) {
-    const entries = [...cfg.allowlist.map((cidr) => ({ cidr, note: '(configuration)' })), ...(await store.allowList())];
-    out.log(json ? JSON.stringify(entries, null, 2) : table(['network', 'note'], entries.map((e) => [e.cidr, e.note])));
+    const entries = [...cfg.allowlist.map((cidr) => ({ scope: 'network' as AllowScope, cidr, note: '(configuration)' })), ...(await store.allowList())].map((e) => ({ scope: e.scope, value: e.scope === 'network' ? e.cidr : maskBanValue(e.scope, e.cidr), note: e.note }));
+    out.log(json ? JSON.stringify(entries, null, 2) : table(['scope', 'value', 'note'], entries.map((e) => [e.scope, e.value, e.note])));
     return 0;
   }
   return bad();
@@ -101,9 +147,12 @@ export const bansCommand = {
     try {
       await migrate(handle);
       const store = openBanStore(ctx, cfg);
+      // The vault only when an account is named: its blind index is what an account ban stores.
+      const vault = args.some((a, i) => a === '--scope=account' || (a === '--scope' && args[i + 1] === 'account')) ? await openVault(config, handle) : null;
       try {
-        return await runBans(args, store, handle.db, cfg);
+        return await runBans(args, store, handle.db, cfg, console, vault ? { accountValue: (name) => accountSubject((n) => vault.emailIndex(n), name) } : {});
       } finally {
+        await vault?.close();
         await store.close();
       }
     } finally {

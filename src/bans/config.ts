@@ -18,6 +18,9 @@ const envSchema = z.object({
   BAN_REFRESH_MS: int(200, 60_000, 2000),
   DETECT_BRUTE_FORCE_FAILURES: int(0, 1000, 5),
   DETECT_BRUTE_FORCE_WINDOW_SECONDS: int(10, 86_400, 600),
+  BAN_ACCOUNTS: z.enum(['0', '1']).default('1'),
+  BAN_CARDS: z.enum(['0', '1']).default('1'),
+  BAN_SESSIONS: z.enum(['0', '1']).default('1'),
   DETECT_STUFFING_ACCOUNTS: int(0, 1000, 5),
   DETECT_STUFFING_WINDOW_SECONDS: int(10, 86_400, 600),
   DETECT_NOT_FOUND_PATHS: int(0, 10_000, 10),
@@ -65,6 +68,11 @@ export interface BanConfig {
   allowlist: string[];
   redisPrefix: string;
   refreshMs: number;
+  /** Brute force on one account bans the account (its blind index; a browser the customer signed in with before still gets in). */
+  banAccounts: boolean;
+  /** Card testing per card bans the card fingerprint (pushed to the provider's block list); per session bans the shopper session. */
+  banCards: boolean;
+  banSessions: boolean;
   bruteForce: Threshold;
   stuffing: Threshold;
   notFound: Threshold;
@@ -109,6 +117,9 @@ export function banConfig(env: NodeJS.ProcessEnv = process.env): BanConfig {
     allowlist: [...(e.BAN_ALLOW_LOCAL === '1' ? localNetworks : []), ...e.BAN_ALLOWLIST],
     redisPrefix: e.BAN_REDIS_PREFIX,
     refreshMs: e.BAN_REFRESH_MS,
+    banAccounts: e.BAN_ACCOUNTS === '1',
+    banCards: e.BAN_CARDS === '1',
+    banSessions: e.BAN_SESSIONS === '1',
     bruteForce: { count: e.DETECT_BRUTE_FORCE_FAILURES, windowSeconds: e.DETECT_BRUTE_FORCE_WINDOW_SECONDS },
     stuffing: { count: e.DETECT_STUFFING_ACCOUNTS, windowSeconds: e.DETECT_STUFFING_WINDOW_SECONDS },
     notFound: { count: e.DETECT_NOT_FOUND_PATHS, windowSeconds: e.DETECT_NOT_FOUND_WINDOW_SECONDS },

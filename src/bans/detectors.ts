@@ -62,12 +62,23 @@ export function createDetectors(ctx: AppContext, bans: BanService, stream: Secur
   createRateDetectors(ctx, bans, stream, { track, ban: (ip, reason, detail) => banFor(ip, reason, detail) });
   createStaffDetectors(ctx, cfg, stream, track);
 
+  /** Brute force on one account: the account (its blind index) is banned, and the client too when it has one to ban. */
+  const bruteForce = async (subject: string, ip: string | null) => {
+    const n = await count(c.bruteForce, subject);
+    if (n < cfg.bruteForce.count) return;
+    // T4: many addresses guessing one account's password are stopped at the account, not per address.
+    if (cfg.banAccounts && !bans.matchValue('account', subject)) await bans.ban({ scope: 'account', value: subject, reason: 'brute_force', createdBy: 'detector:brute_force' });
+    if (ip && !bans.match(ip) && !bans.allowed(ip)) await banFor(ip, 'brute_force', { failures: n });
+  };
+
   stream.subscribe((e: SecurityEvent) => {
+    if ((e.kind === 'auth.sign_in.failure' || e.kind === 'auth.2fa.failure') && e.subject && cfg.bruteForce.count > 0) {
+      track(bruteForce(e.subject, e.ip));
+    }
     if (!e.ip || bans.match(e.ip) || bans.allowed(e.ip)) return;
     const ip = e.ip;
     if ((e.kind === 'auth.sign_in.failure' || e.kind === 'auth.2fa.failure') && e.subject) {
       const subject = e.subject;
-      if (cfg.bruteForce.count > 0) track(count(c.bruteForce, subject).then((n) => (n >= cfg.bruteForce.count ? banFor(ip, 'brute_force', { failures: n }) : undefined)));
       if (cfg.stuffing.count > 0 && e.kind === 'auth.sign_in.failure') track(distinct(c.stuffingSeen, c.stuffing, ip, subject).then((n) => (n >= cfg.stuffing.count ? banFor(ip, 'credential_stuffing', { accounts: n }) : undefined)));
     }
     if (e.kind === 'request.attack') {

@@ -7,6 +7,9 @@ export const t = defineMessages({
     until: '制限は {until} (UTC) に自動的に解除されます。',
     contact: 'お心当たりのない場合は、お手数ですがショップまで次の参照番号をお知らせください。',
     reference: '参照番号',
+    contactTo: '{shop} へのお問い合わせ先:',
+    email: 'メール',
+    phone: '電話',
   },
   en: {
     title: 'Access restricted',
@@ -14,5 +17,8 @@ export const t = defineMessages({
     until: 'The restriction ends automatically at {until} (UTC).',
     contact: 'If you think this is a mistake, please contact the shop and quote this reference.',
     reference: 'Reference',
+    contactTo: 'How to reach {shop}:',
+    email: 'E-mail',
+    phone: 'Phone',
   },
 });

@@ -6,6 +6,7 @@ import type { SecurityEvent, SecurityEventStream } from '../platform/security/ev
 import { baselineFromEvents, HourOfWeekBaseline, type BaselineOptions } from './baseline.ts';
 import { count, counter, oncePer } from './counters.ts';
 import type { BanService } from './service.ts';
+import { declinedCardClient } from '../payments/card/service.ts';
 
 export const BASELINE_TASK = 'detector-baselines';
 
@@ -120,6 +121,14 @@ export function createRateDetectors(ctx: AppContext, bans: BanService, stream: S
       // T2: card testing uses the shop as an oracle for stolen cards; the client that drives it is banned.
       await alert('card_testing', `カードテスティングの疑い / card testing (${hit.reason})`, { by: hit.reason, declines: hit.n, windowMinutes: Math.round(t.windowSeconds / 60) }, `card_testing:${hit.reason}`, ip ?? undefined);
       if (ip && !bans.allowed(ip) && !bans.match(ip)) await h.ban(ip, 'card_testing', { by: hit.reason, declines: hit.n });
+    }
+    // T2: the card itself (its provider fingerprint, refused on the payment page from now on) and the shopper session behind it.
+    const byCard = hits.some((x) => x.reason === 'card') && cfg.banCards;
+    const bySession = hits.some((x) => x.reason === 'session') && cfg.banSessions;
+    if ((byCard || bySession) && typeof e.detail.order === 'number') {
+      const client = await declinedCardClient(ctx.db, e.detail.order);
+      if (byCard && client.fingerprint && !bans.matchValue('card', client.fingerprint)) await bans.ban({ scope: 'card', value: client.fingerprint, reason: 'card_testing', createdBy: 'detector:card_testing' });
+      if (bySession && client.cartKey && !bans.matchValue('session', client.cartKey)) await bans.ban({ scope: 'session', value: client.cartKey, reason: 'card_testing', createdBy: 'detector:card_testing' });
     }
     const r = cfg.declineRatio;
     if (r.min > 0) {

@@ -7,9 +7,11 @@ import { securityEventsOf } from '../security-events/service.ts';
 import { registerAttackClassifier } from '../detection/attack-hook.ts';
 import { banConfig, type BanConfig } from './config.ts';
 import { createDetectors, type Detectors } from './detectors.ts';
-import { sendBanned } from './page.ts';
+import { sendBanned, type ShopContact } from './page.ts';
+import { createShopSettings } from '../shop/settings.ts';
 import { DatabaseBanStore, RedisBanStore, type Ban, type BanStore } from './store.ts';
-import type { BanScope } from './tables.ts';
+import type { AllowScope, BanScope } from './tables.ts';
+import { attachBanGate, detachBanGate, type BanGate } from '../platform/security/ban-gate.ts';
 
 export interface BanRequest {
   scope: BanScope;
@@ -27,12 +29,22 @@ export interface BanService {
   /** The ban covering this address, if any (in-memory; allow-listed addresses are never banned). */
   match(ip: string): Ban | null;
   allowed(ip: string): boolean;
+  /** The ban on an account (its blind index), a card fingerprint or a cart owner key, if any (in-memory). */
+  matchValue(scope: 'account' | 'card' | 'session', value: string): Ban | null;
+  /** Allow-listed: an address for ip/network, else the value as bans of that scope store it. */
+  allowedValue(scope: BanScope, value: string): boolean;
+  /** The blind index an account ban stores for a sign-in name (the security-event subject). */
+  accountValue(name: string): string;
+  /** Called after each reload with the card fingerprints banned now (the provider's block list follows). */
+  onCards(fn: (fingerprints: string[]) => Promise<void>): void;
   /** Bans unless allow-listed or already banned; escalates for repeat offenders. */
   ban(req: BanRequest): Promise<Ban | null>;
   unban(scope: BanScope, value: string, by: string): Promise<number>;
   /** Reloads bans and the allow-list now (also done on every change notification and periodically). */
   refresh(): Promise<void>;
   stats: { refused: number; refreshes: number };
+  /** The shop's name, e-mail and phone for the 403 page (kept in memory; reloaded when staff save the shop settings). */
+  contact(): ShopContact | null;
   close(): Promise<void>;
 }
 
@@ -58,24 +70,63 @@ export function createBans(ctx: AppContext, cfg: BanConfig = banConfig()): BanSe
   const existing = services.get(ctx);
   if (existing) return existing;
   const store = openBanStore(ctx, cfg);
+  const stream = securityEventsOf(ctx);
   let byIp = new Map<string, Ban>();
   let byNetwork = new Map<string, Ban>();
+  let byValue = new Map<string, Ban>();
+  let allowedValues = new Set<string>();
   let allow = addressMatcher(cfg.allowlist);
+  const shop = createShopSettings(ctx);
+  let contact: ShopContact | null = null;
+  let cardListeners: Array<(fingerprints: string[]) => Promise<void>> = [];
+  let lastCards = '';
   let loaded: Promise<void> | null = null;
   let unlisten: (() => Promise<void>) | null = null;
   const stats = { refused: 0, refreshes: 0 };
 
-  const put = (b: Ban) => (b.scope === 'ip' ? byIp : byNetwork).set(b.value, b);
+  const key = (scope: BanScope, value: string) => `${scope}:${value}`;
+  const mapOf = (scope: BanScope) => (scope === 'ip' ? byIp : scope === 'network' ? byNetwork : byValue);
+  const mapKey = (scope: BanScope, value: string) => (scope === 'ip' || scope === 'network' ? value : key(scope, value));
+  const put = (b: Ban) => mapOf(b.scope).set(mapKey(b.scope, b.value), b);
 
   async function refresh() {
     const [bans, allowed] = await Promise.all([store.active(), store.allowList()]);
     const ip = new Map<string, Ban>();
     const net = new Map<string, Ban>();
-    for (const b of bans) (b.scope === 'ip' ? ip : net).set(b.value, b);
+    const values = new Map<string, Ban>();
+    for (const b of bans) (b.scope === 'ip' ? ip : b.scope === 'network' ? net : values).set(mapKey(b.scope, b.value), b);
     byIp = ip;
     byNetwork = net;
-    allow = addressMatcher([...cfg.allowlist, ...allowed.map((a) => a.cidr)]);
+    byValue = values;
+    allow = addressMatcher([...cfg.allowlist, ...allowed.filter((a) => a.scope === 'network').map((a) => a.cidr)]);
+    allowedValues = new Set(allowed.filter((a) => a.scope !== 'network').map((a) => key(a.scope, a.cidr)));
     stats.refreshes++;
+    // The settings are cached (a save on any instance drops the cache): this is a database read only after a change.
+    const settings = await shop.get().catch(() => null);
+    if (settings) contact = { name: settings.name, email: settings.email, phone: settings.phone };
+    await syncCards().catch((err: unknown) => ctx.log.warn({ err: (err as Error).message }, 'bans: the provider card block list not updated yet; retried on the next refresh'));
+  }
+
+  async function syncCards() {
+    if (!cardListeners.length) return;
+    const cards = [...byValue.values()].filter((b) => b.scope === 'card' && !allowedValues.has(key('card', b.value))).map((b) => b.value).sort();
+    const signature = cards.join(',');
+    if (signature === lastCards) return;
+    for (const fn of cardListeners) await fn(cards);
+    lastCards = signature;
+  }
+
+  const gate: BanGate = {
+    account: (name) => hit('account', stream.subjectHash(name)),
+    card: (fingerprint) => hit('card', fingerprint),
+    session: (k) => hit('session', k),
+    cards: () => [...byValue.values()].filter((b) => b.scope === 'card' && b.until.getTime() > Date.now()).map((b) => b.value),
+  };
+  function hit(scope: 'account' | 'card' | 'session', value: string): Ban | null {
+    if (!byValue.size) return null;
+    const b = byValue.get(key(scope, value));
+    if (!b || b.until.getTime() <= Date.now() || allowedValues.has(key(scope, value))) return null;
+    return b;
   }
 
   const safeRefresh = () => refresh().catch((err: unknown) => ctx.log.warn({ err: (err as Error).message }, 'bans: refresh failed; keeping the last copy'));
@@ -85,6 +136,10 @@ export function createBans(ctx: AppContext, cfg: BanConfig = banConfig()): BanSe
   timer.unref();
 
   const allowed = (ip: string) => allow(ip);
+  const allowedValue = (scope: BanScope, value: string) => {
+    if (scope === 'ip' || scope === 'network') return allowed(scope === 'ip' ? value : value.replace(/\/\d+$/, '').replace(/::$/, '::1'));
+    return allowedValues.has(key(scope, value));
+  };
 
   const match = (ip: string): Ban | null => {
     if (!byIp.size && !byNetwork.size) return null;
@@ -101,30 +156,41 @@ export function createBans(ctx: AppContext, cfg: BanConfig = banConfig()): BanSe
     detectors: null as unknown as Detectors,
     match,
     allowed,
+    matchValue: hit,
+    allowedValue,
+    accountValue: (name) => stream.subjectHash(name),
+    contact: () => contact,
+    onCards(fn) {
+      cardListeners.push(fn);
+      lastCards = '\u0000';
+    },
     stats,
     refresh,
     async ban(r) {
       // T2/T4: the shop's own networks, the payment provider's webhooks and monitoring are never banned.
-      const probe = r.scope === 'ip' ? r.value : r.value.replace(/\/\d+$/, '').replace(/::$/, '::1');
-      if (allowed(probe)) return null;
-      const current = (r.scope === 'ip' ? byIp : byNetwork).get(r.value);
+      if (allowedValue(r.scope, r.value)) return null;
+      const current = mapOf(r.scope).get(mapKey(r.scope, r.value));
       if (current && current.until.getTime() > Date.now() && r.minutes === undefined) return null;
       const previous = await store.offences(r.scope, r.value, offenceWindowMs);
       const minutes = r.minutes ?? Math.min(cfg.banMinutes * 2 ** previous, cfg.maxHours * 60);
       const ban = await store.add({ scope: r.scope, value: r.value, reason: r.reason.slice(0, 200), createdBy: r.createdBy.slice(0, 80), until: new Date(Date.now() + minutes * 60_000) }, offenceWindowMs);
       put(ban);
+      if (r.scope === 'card') void syncCards().catch((err: unknown) => ctx.log.warn({ err: (err as Error).message }, 'bans: card block list not updated yet'));
       recordSecurityEvent(ctx, { kind: 'ban.added', outcome: 'done', ip: r.scope === 'ip' ? r.value : null, detail: { scope: r.scope, value: r.scope === 'network' ? r.value : null, reason: ban.reason, minutes, offences: ban.offences, by: ban.createdBy, ref: ban.ref } });
       ctx.log.warn({ scope: r.scope, reason: ban.reason, minutes, offences: ban.offences, ref: ban.ref }, 'ban added');
       return ban;
     },
     async unban(scope, value, by) {
       const n = await store.remove(scope, value);
-      (scope === 'ip' ? byIp : byNetwork).delete(value);
+      mapOf(scope).delete(mapKey(scope, value));
+      if (scope === 'card') void syncCards().catch(() => {});
       recordSecurityEvent(ctx, { kind: 'ban.removed', outcome: 'done', ip: scope === 'ip' ? value : null, detail: { scope, value: scope === 'network' ? value : null, by: by.slice(0, 80), lifted: n } });
       return n;
     },
     async close() {
       clearInterval(timer);
+      detachBanGate(gate);
+      cardListeners = [];
       await loaded;
       await unlisten?.().catch(() => {});
       await store.close();
@@ -133,6 +199,7 @@ export function createBans(ctx: AppContext, cfg: BanConfig = banConfig()): BanSe
   };
   (service as { detectors: Detectors }).detectors = createDetectors(ctx, service, securityEventsOf(ctx));
   services.set(ctx, service);
+  attachBanGate(gate);
   return service;
 }
 
@@ -150,7 +217,7 @@ export function registerBanHooks(app: FastifyInstance, ctx: AppContext): void {
     const ban = bans.match(req.ip);
     if (!ban) return;
     bans.stats.refused++;
-    return sendBanned(req, reply, ban);
+    return sendBanned(req, reply, ban, bans.contact());
   });
   registerAttackClassifier(app);
   app.addHook('onResponse', async (req, reply) => {

@@ -3,11 +3,11 @@ import type { Redis } from 'ioredis';
 import { sql } from 'kysely';
 import type { DatabaseHandle } from '../platform/db/database.ts';
 import { notify } from '../platform/db/database.ts';
-import type { BanScope } from './tables.ts';
+import type { AllowScope, BanScope } from './tables.ts';
 
 export interface Ban {
   scope: BanScope;
-  /** An address (ip) or a /24 or /64 network in CIDR form (network). */
+  /** An address (ip), a /24 or /64 network in CIDR form (network), an account's blind index, a card fingerprint, a cart owner key. */
   value: string;
   reason: string;
   /** Shown on the 403 page: a blocked shopper can quote it to the shop. */
@@ -21,6 +21,8 @@ export interface Ban {
 export interface AllowEntry {
   cidr: string;
   note: string;
+  /** network (cidr is a CIDR or address) or a scope beyond the network (cidr is the value as bans store it). */
+  scope: AllowScope;
 }
 
 /** Where bans live: Redis with REDIS_URL (every instance sees a ban at once), else the database. */
@@ -34,8 +36,8 @@ export interface BanStore {
   /** Called when any instance changed the bans; returns an unsubscribe function. */
   onChange(fn: () => void): Promise<() => Promise<void>>;
   allowList(): Promise<AllowEntry[]>;
-  allow(cidr: string, note: string): Promise<void>;
-  unallow(cidr: string): Promise<number>;
+  allow(cidr: string, note: string, scope?: AllowScope): Promise<void>;
+  unallow(cidr: string, scope?: AllowScope): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -82,16 +84,16 @@ export class DatabaseBanStore implements BanStore {
   }
 
   async allowList(): Promise<AllowEntry[]> {
-    return (await this.db.selectFrom('security_allow').select(['cidr', 'note']).orderBy('cidr').execute()).map((r) => ({ cidr: r.cidr, note: r.note }));
+    return (await this.db.selectFrom('security_allow').select(['cidr', 'note', 'scope']).orderBy('scope').orderBy('cidr').execute()).map((r) => ({ cidr: r.cidr, note: r.note, scope: r.scope }));
   }
 
-  async allow(cidr: string, note: string) {
-    await this.db.insertInto('security_allow').values({ cidr, note }).onConflict((oc) => oc.column('cidr').doUpdateSet({ note })).execute();
+  async allow(cidr: string, note: string, scope: AllowScope = 'network') {
+    await this.db.insertInto('security_allow').values({ cidr, note, scope }).onConflict((oc) => oc.columns(['scope', 'cidr']).doUpdateSet({ note })).execute();
     await notify(this.db, channel, 'allow');
   }
 
-  async unallow(cidr: string) {
-    const r = await this.db.deleteFrom('security_allow').where('cidr', '=', cidr).executeTakeFirst();
+  async unallow(cidr: string, scope: AllowScope = 'network') {
+    const r = await this.db.deleteFrom('security_allow').where('scope', '=', scope).where('cidr', '=', cidr).executeTakeFirst();
     await notify(this.db, channel, 'allow');
     return Number(r.numDeletedRows);
   }
@@ -170,13 +172,13 @@ export class RedisBanStore implements BanStore {
     return this.db.allowList();
   }
 
-  async allow(cidr: string, note: string) {
-    await this.db.allow(cidr, note);
+  async allow(cidr: string, note: string, scope: AllowScope = 'network') {
+    await this.db.allow(cidr, note, scope);
     await this.redis.publish(this.key('changed'), 'allow');
   }
 
-  async unallow(cidr: string) {
-    const n = await this.db.unallow(cidr);
+  async unallow(cidr: string, scope: AllowScope = 'network') {
+    const n = await this.db.unallow(cidr, scope);
     await this.redis.publish(this.key('changed'), 'allow');
     return n;
   }

@@ -1,6 +1,11 @@
 import type { ColumnType, Generated } from 'kysely';
 
-export type BanScope = 'ip' | 'network';
+/** ip and network: the client's address or its /24 or /64; account: the blind index of a sign-in name; card: the
+ * payment provider's card fingerprint; session: a shopper's cart owner key (`c:<customer>` or `g:<token hash>`). */
+export type BanScope = 'ip' | 'network' | 'account' | 'card' | 'session';
+export const banScopes: readonly BanScope[] = ['ip', 'network', 'account', 'card', 'session'];
+/** The allow-list's scopes: addresses and networks (as CIDR) and the scopes beyond the network. */
+export type AllowScope = 'network' | 'account' | 'card' | 'session';
 
 export interface BanTables {
   security_ban: {
@@ -17,7 +22,9 @@ export interface BanTables {
   };
   security_allow: {
     id: Generated<number>;
+    /** A CIDR (scope network) or the value as bans of that scope store it. */
     cidr: string;
+    scope: Generated<AllowScope>;
     note: Generated<string>;
     created_at: ColumnType<Date, Date | undefined, never>;
   };

@@ -11,6 +11,7 @@ import type { CardPaymentStatus } from '../tables.ts';
 import { t } from './messages.ts';
 import { hostedPageOrigin, stripeClient } from './provider.ts';
 import { recordSecurityEvent } from '../../platform/security/event-stream.ts';
+import { banGate } from '../../platform/security/ban-gate.ts';
 
 /** Who is paying, for the card-testing limits: the cart owner's key and the client IP (hashed before storage). */
 export interface PaymentClient {
@@ -85,6 +86,21 @@ export interface CardPayments {
   refund(orderId: number, amount: number | null, staffId: number | null, locale: Locale): Promise<{ amount: number; replayed: boolean }>;
   capture(orderId: number, locale: Locale): Promise<void>;
   void(orderId: number, locale: Locale): Promise<void>;
+  /**
+   * Makes the provider's card block list (a Radar value list, alias `omamori_banned_cards`) hold exactly these
+   * card fingerprints: a banned card is then refused on the payment page, before authorization.
+   */
+  blockCards(fingerprints: string[]): Promise<void>;
+}
+
+/** The provider's block list of banned card fingerprints (with Stripe, add the Radar rule `Block if :card_fingerprint: in @omamori_banned_cards`). */
+export const cardBlockListAlias = 'omamori_banned_cards';
+
+/** The card fingerprint and the shopper (cart owner key) behind an order's last declined card payment, for card-testing bans. */
+export async function declinedCardClient(db: AppContext['db'], orderId: number): Promise<{ fingerprint: string | null; cartKey: string | null }> {
+  const failed = await db.selectFrom('payment_attempt').select(['fingerprint', 'session_id']).where('order_id', '=', orderId).where('kind', '=', 'failed').orderBy('id', 'desc').executeTakeFirst();
+  const started = await db.selectFrom('payment_attempt').select('cart_key').where('order_id', '=', orderId).where('kind', '=', 'started').where('cart_key', 'is not', null).orderBy('id', 'desc').executeTakeFirst();
+  return { fingerprint: failed?.fingerprint ?? null, cartKey: started?.cart_key ?? null };
 }
 
 type Row = {
@@ -286,15 +302,29 @@ export function createCardPayments(ctx: AppContext, deps: { orders: OrdersServic
 
   const handled = new Set(['checkout.session.completed', 'checkout.session.expired', 'checkout.session.async_payment_succeeded', 'checkout.session.async_payment_failed', 'payment_intent.succeeded', 'payment_intent.payment_failed', 'payment_intent.amount_capturable_updated', 'payment_intent.canceled', 'charge.refunded', 'charge.captured']);
 
+  async function blockCards(fingerprints: string[]) {
+    const radar = stripe().radar;
+    const lists = await radar.valueLists.list({ alias: cardBlockListAlias, limit: 1 });
+    const list = lists.data[0] ?? (await radar.valueLists.create({ alias: cardBlockListAlias, name: 'omamori: banned cards', item_type: 'card_fingerprint' }));
+    const items = await radar.valueListItems.list({ value_list: list.id, limit: 100 }).autoPagingToArray({ limit: 10_000 });
+    const want = new Set(fingerprints);
+    const have = new Set(items.map((i) => i.value));
+    for (const i of items) if (!want.has(i.value)) await radar.valueListItems.del(i.id);
+    for (const f of want) if (!have.has(f)) await radar.valueListItems.create({ value_list: list.id, value: f });
+  }
+
   return {
     hostedOrigin: () => hostedPageOrigin(config),
+    blockCards,
 
     async admit(c) {
       if (deps.cardCheckoutAllowed && !deps.cardCheckoutAllowed()) return 'unavailable';
       const hourAgo = new Date(Date.now() - 3600_000);
       const ipHash = hashIp(c.ip);
       let reason: string | null = null;
-      if (c.cartKey && (await countAttempts({ kind: 'started', since: hourAgo, cartKey: c.cartKey })) >= cardLimits.startsPerCartPerHour) reason = 'cart_starts';
+      // T2: a shopper session banned for card testing is refused at payment start (in-memory check, no I/O).
+      if (c.cartKey && banGate()?.session(c.cartKey)) reason = 'session_banned';
+      else if (c.cartKey && (await countAttempts({ kind: 'started', since: hourAgo, cartKey: c.cartKey })) >= cardLimits.startsPerCartPerHour) reason = 'cart_starts';
       else if ((await countAttempts({ kind: 'started', since: hourAgo, ipHash })) >= cardLimits.startsPerIpPerHour) reason = 'ip_starts';
       else if (c.cartKey && (await failuresOfCart(c.cartKey, hourAgo)) >= cardLimits.failuresPerCartPerHour) reason = 'cart_failures';
       if (!reason) return 'ok';

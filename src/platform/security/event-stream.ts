@@ -150,6 +150,11 @@ function cleanDetail(detail: Record<string, DetailValue> | undefined): Record<st
   return out;
 }
 
+/** The subject of an account name (events, account bans): its keyed hash (the vault's blind index), never the name. */
+export function accountSubject(index: (normalized: string) => string, account: string): string {
+  return index(account.normalize('NFKC').trim().toLowerCase()).slice(0, 32);
+}
+
 export type SecurityEventSubscriber = (event: SecurityEvent) => void;
 
 export interface StreamStats {
@@ -201,7 +206,7 @@ export class SecurityEventStream {
   }
 
   subjectHash(account: string): string {
-    return this.opts.subjectHash(account.normalize('NFKC').trim().toLowerCase()).slice(0, 32);
+    return accountSubject(this.opts.subjectHash, account);
   }
 
   record(input: SecurityEventInput): SecurityEvent {

@@ -6,6 +6,7 @@ import { defineMessages, type Locale } from '../i18n/index.ts';
 import { redisFor } from '../redis.ts';
 import { MemoryCounterStore, RedisCounterStore, type CounterStore } from './counter-store.ts';
 import { recordSecurityEvent } from '../security/event-stream.ts';
+import { banGate, type BanHit } from '../security/ban-gate.ts';
 
 /** Who is trying to sign in: the realm, the account identifier as typed (normalized), and the client IP. */
 export interface SignInAttempt {
@@ -104,6 +105,22 @@ export class LoginThrottledError extends AppError {
   }
 }
 
+const banned = defineMessages({
+  ja: { account: 'このアカウントは不正なサインインの疑いにより一時的にロックされています。{until} (UTC) に解除されます。お心当たりのない場合は、参照番号 {ref} をショップまでお知らせください。' },
+  en: { account: 'This account is temporarily locked because of suspicious sign-in attempts, until {until} (UTC). If you think this is a mistake, please contact the shop and quote reference {ref}.' },
+});
+
+/** T4: a sign-in to a banned account is refused before any password work, the way a throttled one is (same forms, 429). */
+export class AccountBannedError extends LoginThrottledError {
+  constructor(readonly hit: BanHit) {
+    super(Math.max(1, Math.ceil((hit.until.getTime() - Date.now()) / 1000)));
+  }
+
+  override localized(locale: Locale): string {
+    return banned(locale, 'account', { until: this.hit.until.toISOString().slice(0, 16).replace('T', ' '), ref: this.hit.ref });
+  }
+}
+
 export function throttledMessage(locale: Locale, seconds: number): string {
   const wait = seconds < 90 ? messages(locale, 'seconds', { n: seconds }) : messages(locale, 'minutes', { n: Math.ceil(seconds / 60) });
   return messages(locale, 'throttled', { wait });
@@ -173,6 +190,10 @@ export function createLoginThrottle(ctx: AppContext, opts: LoginThrottleOptions 
     async check(a) {
       const k = await keys(a);
       const trusted = accountClass(a.realm) === 'customer' && k.device !== '';
+      // T4: a banned account (brute force on it, or staff's decision); a browser the customer has signed in with before
+      // still gets in (an attacker elsewhere must not be able to lock the owner out).
+      const ban = banGate()?.account(a.account);
+      if (ban && !trusted) throw new AccountBannedError(ban);
       const [block, alarm, device, ...ips] = await store.read([k.block, k.alarm, trusted ? k.device : k.block, ...k.ipTiers]);
       // A browser the account has used before, with few failures of its own, is not held up by the account's delay.
       const accountWait = trusted && device!.count < policy.customer.freeFailures ? 0 : block!.ttlMs;
