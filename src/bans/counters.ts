@@ -10,7 +10,8 @@ import type { Threshold } from './config.ts';
 export function counter(ctx: AppContext, prefix: string, name: string, t: Threshold): RateLimiterAbstract {
   const redis = redisFor(ctx);
   const opts = { keyPrefix: `${prefix}c:${name}`, points: 1_000_000_000, duration: t.windowSeconds };
-  return redis ? new RateLimiterRedis({ ...opts, storeClient: redis }) : new RateLimiterMemory(opts);
+  // A Redis command that times out (1 s) falls back to this instance's memory rather than losing the count.
+  return redis ? new RateLimiterRedis({ ...opts, storeClient: redis, insuranceLimiter: new RateLimiterMemory(opts) }) : new RateLimiterMemory(opts);
 }
 
 export async function count(limiter: RateLimiterAbstract, key: string): Promise<number> {
@@ -29,5 +30,23 @@ export function oncePer(intervalMs: number): (key: string) => boolean {
     if (last.size > 10_000) last.clear();
     last.set(key, now);
     return true;
+  };
+}
+
+/**
+ * Like oncePer, but across every instance when they share Redis (SET NX with the interval as expiry): two
+ * instances past the same site-wide threshold raise one alert between them, not one each.
+ */
+export function oncePerShared(ctx: AppContext, prefix: string, intervalMs: number): (key: string) => Promise<boolean> {
+  const local = oncePer(intervalMs);
+  return async (key) => {
+    if (!local(key)) return false;
+    const redis = redisFor(ctx);
+    if (!redis) return true;
+    try {
+      return (await redis.set(`${prefix}once:${key}`, '1', 'PX', intervalMs, 'NX')) === 'OK';
+    } catch {
+      return true; // Redis unreachable: better a second alert than none
+    }
   };
 }

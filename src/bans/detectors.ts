@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
+import { raiseAlert } from '../alerts/raise.ts';
 import { count, counter } from './counters.ts';
 import type { AppContext } from '../platform/context.ts';
 import { recordSecurityEvent, type SecurityEvent, type SecurityEventStream } from '../platform/security/event-stream.ts';
@@ -14,6 +15,15 @@ export interface Detectors {
   /** Resolves when every detector decision started so far has finished (tests, shutdown). */
   settled(): Promise<void>;
 }
+
+const attackLabel: Record<string, string> = {
+  brute_force: '同じアカウントへのパスワード総当たり',
+  credential_stuffing: '多数のアカウントへのリスト型攻撃',
+  not_found_scan: '存在しないページの探索',
+  sensitive_file_probe: '設定ファイルなどの探索',
+  backdoor_probe: 'バックドアの探索',
+  attack_requests: '攻撃の形をしたアクセス',
+};
 
 const short = (s: string) => createHash('sha256').update(s).digest('base64url').slice(0, 16);
 
@@ -50,6 +60,11 @@ export function createDetectors(ctx: AppContext, bans: BanService, stream: Secur
     if (!value) return;
     const ban = await bans.ban({ scope: cfg.scope, value, reason, createdBy: `detector:${reason}` });
     if (ban && reason === 'not_found_scan') recordSecurityEvent(ctx, { kind: 'probe.not_found_burst', outcome: 'detected', ip, detail: { ...detail, ref: ban.ref } });
+    // Issue 12: a person hears of an attack in progress once per kind of attack while the alert is open (20 networks
+    // stuffing credentials are one alert with 20 occurrences, not 20 mails); card testing raises its own alert.
+    if (ban && reason !== 'card_testing') {
+      await raiseAlert(ctx.db, { kind: 'attack_banned', severity: 'high', title: `攻撃元を自動で遮断しました (${attackLabel[reason] ?? reason}) / attack source banned (${reason})`, detail: { reason, ...detail }, fingerprint: `attack_banned:${reason}`, ip });
+    }
   };
 
   /** Counts an item once per address (distinct) and returns how many distinct items the address has. */
@@ -77,6 +92,12 @@ export function createDetectors(ctx: AppContext, bans: BanService, stream: Secur
     }
     if (!e.ip || bans.match(e.ip) || bans.allowed(e.ip)) return;
     const ip = e.ip;
+    // A try the login throttle refused is still a try at that account: under the site-wide alarm the throttle answers
+    // most of a stuffing run with 429, and counting failures only kept each network below the distinct-account floor.
+    if (e.kind === 'auth.throttled' && e.subject && cfg.stuffing.count > 0) {
+      const subject = e.subject;
+      track(distinct(c.stuffingSeen, c.stuffing, ip, subject).then((n) => (n >= cfg.stuffing.count ? banFor(ip, 'credential_stuffing', { accounts: n }) : undefined)));
+    }
     if ((e.kind === 'auth.sign_in.failure' || e.kind === 'auth.2fa.failure') && e.subject) {
       const subject = e.subject;
       if (cfg.stuffing.count > 0 && e.kind === 'auth.sign_in.failure') track(distinct(c.stuffingSeen, c.stuffing, ip, subject).then((n) => (n >= cfg.stuffing.count ? banFor(ip, 'credential_stuffing', { accounts: n }) : undefined)));

@@ -4,7 +4,7 @@ import { raiseAlert } from '../alerts/raise.ts';
 import type { AppContext } from '../platform/context.ts';
 import type { SecurityEvent, SecurityEventStream } from '../platform/security/event-stream.ts';
 import { baselineFromEvents, HourOfWeekBaseline, type BaselineOptions } from './baseline.ts';
-import { count, counter, oncePer } from './counters.ts';
+import { count, counter, oncePerShared } from './counters.ts';
 import type { BanService } from './service.ts';
 import { declinedCardClient } from '../payments/card/service.ts';
 
@@ -60,9 +60,9 @@ export function createRateDetectors(ctx: AppContext, bans: BanService, stream: S
     { single: false, runAtStart: true },
   );
 
-  const due = oncePer(60_000);
+  const due = oncePerShared(ctx, cfg.redisPrefix, 60_000);
   const alert = async (kind: string, title: string, detail: Record<string, string | number>, fingerprint: string, ip?: string) => {
-    if (due(fingerprint)) await raiseAlert(ctx.db, { kind, severity: 'high', title, detail, fingerprint, ip: ip ?? null });
+    if (await due(fingerprint)) await raiseAlert(ctx.db, { kind, severity: 'high', title, detail, fingerprint, ip: ip ?? null });
   };
 
   async function ipOfSession(session: string): Promise<string | null> {

@@ -6,6 +6,7 @@ import { networkOf, recordSecurityEvent } from '../platform/security/event-strea
 import { securityEventsOf } from '../security-events/service.ts';
 import { registerAttackClassifier } from '../detection/attack-hook.ts';
 import { banConfig, type BanConfig } from './config.ts';
+import { oncePerShared } from './counters.ts';
 import { createDetectors, type Detectors } from './detectors.ts';
 import { sendBanned, type ShopContact } from './page.ts';
 import { createShopSettings } from '../shop/settings.ts';
@@ -88,6 +89,8 @@ export function createBans(ctx: AppContext, cfg: BanConfig = banConfig()): BanSe
   const mapOf = (scope: BanScope) => (scope === 'ip' ? byIp : scope === 'network' ? byNetwork : byValue);
   const mapKey = (scope: BanScope, value: string) => (scope === 'ip' || scope === 'network' ? value : key(scope, value));
   const put = (b: Ban) => mapOf(b.scope).set(mapKey(b.scope, b.value), b);
+  const decidedOnce = oncePerShared(ctx, `${cfg.redisPrefix}decide:`, 10_000);
+  const firstDecision = (key: string) => decidedOnce(key);
 
   async function refresh() {
     const [bans, allowed] = await Promise.all([store.active(), store.allowList()]);
@@ -131,7 +134,23 @@ export function createBans(ctx: AppContext, cfg: BanConfig = banConfig()): BanSe
 
   const safeRefresh = () => refresh().catch((err: unknown) => ctx.log.warn({ err: (err as Error).message }, 'bans: refresh failed; keeping the last copy'));
   loaded = safeRefresh();
-  void store.onChange(() => void safeRefresh()).then((u) => (unlisten = u)).catch((err: unknown) => ctx.log.warn({ err: (err as Error).message }, 'bans: change notifications unavailable; polling only'));
+  // Without the push another instance's ban waits for the next poll (BAN_REFRESH_MS): a subscription that failed (Redis
+  // slow or away at start: its commands time out after 1 s) is tried again until it holds, then the copy is reloaded.
+  let closed = false;
+  let retry: NodeJS.Timeout | undefined;
+  const subscribe = () =>
+    void store
+      .onChange(() => void safeRefresh())
+      .then((u) => {
+        if (closed) return void u().catch(() => {});
+        unlisten = u;
+        void safeRefresh();
+      })
+      .catch((err: unknown) => {
+        ctx.log.warn({ err: (err as Error).message }, 'bans: change notifications unavailable; polling, and subscribing again in 2 s');
+        if (!closed) retry = setTimeout(subscribe, 2000).unref();
+      });
+  subscribe();
   const timer = setInterval(() => void safeRefresh(), cfg.refreshMs);
   timer.unref();
 
@@ -171,6 +190,9 @@ export function createBans(ctx: AppContext, cfg: BanConfig = banConfig()): BanSe
       if (allowedValue(r.scope, r.value)) return null;
       const current = mapOf(r.scope).get(mapKey(r.scope, r.value));
       if (current && current.until.getTime() > Date.now() && r.minutes === undefined) return null;
+      // Issue 12: several detectors (and instances) past their thresholds for the same client at once decide one ban
+      // between them (a scanner's concurrent requests made seven bans and seven alert occurrences).
+      if (r.createdBy.startsWith('detector:') && !(await firstDecision(`${r.scope}:${r.value}`))) return null;
       const previous = await store.offences(r.scope, r.value, offenceWindowMs);
       const minutes = r.minutes ?? Math.min(cfg.banMinutes * 2 ** previous, cfg.maxHours * 60);
       const ban = await store.add({ scope: r.scope, value: r.value, reason: r.reason.slice(0, 200), createdBy: r.createdBy.slice(0, 80), until: new Date(Date.now() + minutes * 60_000) }, offenceWindowMs);
@@ -188,6 +210,8 @@ export function createBans(ctx: AppContext, cfg: BanConfig = banConfig()): BanSe
       return n;
     },
     async close() {
+      closed = true;
+      clearTimeout(retry);
       clearInterval(timer);
       detachBanGate(gate);
       cardListeners = [];

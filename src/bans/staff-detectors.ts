@@ -2,7 +2,7 @@ import { raiseAlert } from '../alerts/raise.ts';
 import type { AppContext } from '../platform/context.ts';
 import type { SecurityEvent, SecurityEventStream } from '../platform/security/event-stream.ts';
 import { maskIp } from '../security-events/ip-mask.ts';
-import { count, counter, oncePer } from './counters.ts';
+import { count, counter, oncePerShared } from './counters.ts';
 import type { BanConfig } from './config.ts';
 
 /** The hour (0-23) of `at` in a time zone. */
@@ -34,9 +34,9 @@ export function createStaffDetectors(ctx: AppContext, cfg: BanConfig, stream: Se
   const t = { count: 1, windowSeconds: s.windowSeconds };
   const c = { reveals: counter(ctx, cfg.redisPrefix, 'st-rev', t), exports: counter(ctx, cfg.redisPrefix, 'st-exp', t), changes: counter(ctx, cfg.redisPrefix, 'st-chg', t), denials: counter(ctx, cfg.redisPrefix, 'st-den', t) };
 
-  const due = oncePer(60_000);
+  const due = oncePerShared(ctx, cfg.redisPrefix, 60_000);
   const alert = async (title: string, detail: Record<string, string | number>, fingerprint: string, ip: string | null) => {
-    if (due(fingerprint)) await raiseAlert(ctx.db, { kind: 'staff_anomaly', severity: 'high', title, detail, fingerprint, ip });
+    if (await due(fingerprint)) await raiseAlert(ctx.db, { kind: 'staff_anomaly', severity: 'high', title, detail, fingerprint, ip });
   };
 
   async function signIn(e: SecurityEvent, staffId: number): Promise<void> {

@@ -157,9 +157,15 @@ export class RedisBanStore implements BanStore {
 
   async onChange(fn: () => void) {
     const sub = this.redis.duplicate();
-    this.subscriber = sub;
     sub.on('error', () => {});
-    await sub.subscribe(this.key('changed'));
+    try {
+      await sub.subscribe(this.key('changed'));
+    } catch (err) {
+      sub.disconnect(); // the caller tries again with a new connection
+      throw err;
+    }
+    this.subscriber?.disconnect();
+    this.subscriber = sub;
     sub.on('message', () => fn());
     const unlisten = await this.db.onChange(fn);
     return async () => {
