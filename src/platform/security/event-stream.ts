@@ -44,6 +44,7 @@ export const securityEventKinds = [
   'auth.common_passwords',
   'payment.card_testing',
   'staff.anomaly',
+  'csp.spike',
 ] as const;
 export type SecurityEventKind = (typeof securityEventKinds)[number];
 export type SecuritySeverity = 'info' | 'low' | 'medium' | 'high' | 'critical';
@@ -113,6 +114,7 @@ const defaultSeverity: Partial<Record<SecurityEventKind, SecuritySeverity>> = {
   'auth.common_passwords': 'high',
   'payment.card_testing': 'high',
   'staff.anomaly': 'high',
+  'csp.spike': 'high',
 };
 
 /**
