@@ -32,6 +32,7 @@ export const schedules: readonly ScheduleEntry[] = [
   { name: 'backup', every: 'BACKUP_INTERVAL_HOURS', single: true, registeredIn: 'backup/service.ts', when: 'BACKUP_INTERVAL_HOURS' },
   { name: 'retention', every: 24 * HOUR, single: true, registeredIn: 'retention/service.ts', when: 'a retention period' },
   { name: 'alert-digest', every: HOUR, single: true, registeredIn: 'security-overview/alert-channels.ts' },
+  { name: 'crowdsec-decisions', every: 'CROWDSEC_POLL_SECONDS (10 s)', single: false, registeredIn: 'bans/service.ts', when: 'CROWDSEC_LAPI_URL and CROWDSEC_BOUNCER_KEY' },
   { name: 'detector-baselines', every: HOUR, single: false, registeredIn: 'bans/rate-detectors.ts' },
   { name: 'host-check', every: 'HOST_CHECK_SECONDS (60 s)', single: false, registeredIn: 'watchdog/host-check.ts', when: 'Linux (/proc) and HOST_CHECK_SECONDS > 0' },
   { name: 'waf-audit-log', every: 10_000, single: true, registeredIn: 'edge/service.ts', when: 'WAF_AUDIT_LOG' },

@@ -58,7 +58,7 @@ export class HourOfWeekBaseline {
  * A baseline from the stored security events: counts per hour over the last `weeks` weeks (hours
  * without events count as 0), oldest first. `where` narrows the events (e.g. common passwords only).
  */
-export async function baselineFromEvents(db: Db, kinds: string[], opts: { weeks?: number; now?: Date; onlyCommonPasswords?: boolean; options?: BaselineOptions } = {}): Promise<HourOfWeekBaseline> {
+export async function baselineFromEvents(db: Db, kinds: string[], opts: { weeks?: number; now?: Date; onlyCommonPasswords?: boolean; onlyPaymentPages?: boolean; options?: BaselineOptions } = {}): Promise<HourOfWeekBaseline> {
   const now = opts.now ?? new Date();
   const weeks = opts.weeks ?? 8;
   const end = new Date(Math.floor(now.getTime() / 3600_000) * 3600_000); // the current hour is not finished
@@ -70,6 +70,7 @@ export async function baselineFromEvents(db: Db, kinds: string[], opts: { weeks?
     .where('at', '>=', start)
     .where('at', '<', end);
   if (opts.onlyCommonPasswords) q = q.where(sql<boolean>`detail->>'commonPassword' = 'true'`);
+  if (opts.onlyPaymentPages) q = q.where(sql<boolean>`detail->>'paymentPage' = 'true'`);
   const rows = await q.groupBy(sql`date_trunc('hour', at)`).execute();
   const byHour = new Map(rows.map((r) => [new Date(r.hour).getTime(), Number(r.n)]));
   // Hours before the first event ever recorded are not "zero": the store was not counting yet.

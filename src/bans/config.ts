@@ -41,6 +41,8 @@ const envSchema = z.object({
   DETECT_CARD_WINDOW_SECONDS: int(60, 86_400, 3600),
   DETECT_DECLINE_RATIO: z.coerce.number().min(0).max(1).default(0.5),
   DETECT_DECLINE_RATIO_MIN: int(0, 1_000_000, 20),
+  DETECT_CSP_PAYMENT_REPORTS: int(0, 1_000_000, 20),
+  DETECT_CSP_PAYMENT_WINDOW_SECONDS: int(60, 86_400, 600),
   DETECT_BASELINE_FACTOR: z.coerce.number().min(1).max(1000).default(3),
   DETECT_BASELINE_WEEKS: int(1, 52, 8),
   DETECT_STAFF_NEW_NETWORK: z.enum(['0', '1']).default('1'),
@@ -87,6 +89,8 @@ export interface BanConfig {
   cardTesting: { perNetwork: number; perSession: number; perCard: number; windowSeconds: number };
   /** Site-wide: declines / (declines + payments) above `ratio`, with at least `min` declines (and above the baseline). */
   declineRatio: { ratio: number; min: number; windowSeconds: number };
+  /** CSP violation reports from payment pages (cart, checkout, review, payment, order pages) in the window (and above the baseline). */
+  cspPaymentPages: Threshold;
   /** Rate detectors fire only above `factor` times the usual volume for that hour of the week (`weeks` of history). */
   baseline: { factor: number; weeks: number };
   staff: {
@@ -130,6 +134,7 @@ export function banConfig(env: NodeJS.ProcessEnv = process.env): BanConfig {
     commonPasswords: { count: e.DETECT_COMMON_PASSWORDS, windowSeconds: e.DETECT_COMMON_PASSWORDS_WINDOW_SECONDS },
     cardTesting: { perNetwork: e.DETECT_CARD_DECLINES_NETWORK, perSession: e.DETECT_CARD_DECLINES_SESSION, perCard: e.DETECT_CARD_DECLINES_CARD, windowSeconds: e.DETECT_CARD_WINDOW_SECONDS },
     declineRatio: { ratio: e.DETECT_DECLINE_RATIO, min: e.DETECT_DECLINE_RATIO_MIN, windowSeconds: e.DETECT_CARD_WINDOW_SECONDS },
+    cspPaymentPages: { count: e.DETECT_CSP_PAYMENT_REPORTS, windowSeconds: e.DETECT_CSP_PAYMENT_WINDOW_SECONDS },
     baseline: { factor: e.DETECT_BASELINE_FACTOR, weeks: e.DETECT_BASELINE_WEEKS },
     staff: {
       newNetwork: e.DETECT_STAFF_NEW_NETWORK === '1',

@@ -15,6 +15,7 @@ process.env.DETECT_DISTRIBUTED_FAILURES = '8';
 process.env.DETECT_DISTRIBUTED_NETWORKS = '6';
 process.env.DETECT_COMMON_PASSWORDS = '3';
 process.env.DETECT_DECLINE_RATIO_MIN = '6';
+process.env.DETECT_CSP_PAYMENT_REPORTS = '5';
 
 let store: TestStore;
 before(async () => {
@@ -24,7 +25,7 @@ before(async () => {
 });
 after(async () => {
   await store?.close();
-  for (const k of ['DETECT_DISTRIBUTED_FAILURES', 'DETECT_DISTRIBUTED_NETWORKS', 'DETECT_COMMON_PASSWORDS', 'DETECT_DECLINE_RATIO_MIN']) delete process.env[k];
+  for (const k of ['DETECT_CSP_PAYMENT_REPORTS', 'DETECT_DISTRIBUTED_FAILURES', 'DETECT_DISTRIBUTED_NETWORKS', 'DETECT_COMMON_PASSWORDS', 'DETECT_DECLINE_RATIO_MIN']) delete process.env[k];
 });
 
 const from = (ip: string) => new TestClient(store.url, { 'x-forwarded-for': ip, 'user-agent': 'Mozilla/5.0 (test browser)', accept: 'text/html' });
@@ -87,4 +88,20 @@ test('card testing: declines per checkout session ban the client that started it
   await securityEventsOf(ctx).flush();
   const bans = await querySecurityEvents(ctx.db, { kind: 'ban.added', unmasked: true });
   assert.ok(bans.some((b) => b.detail.reason === 'card_testing'));
+});
+
+test('CSP spike on payment pages: reports from cart/checkout/payment pages above the floor raise one alert; other pages do not count', async () => {
+  const ctx = store.ctx;
+  const report = (page: string, paymentPage: boolean) => recordSecurityEvent(ctx, { kind: 'csp.report', outcome: 'detected', detail: { page, directive: 'script-src-elem', blocked: 'https://evil.example', paymentPage } });
+  for (let i = 0; i < 10; i++) report('/products/:id', false);
+  for (let i = 0; i < 4; i++) report('/checkout/review', true);
+  await settle();
+  assert.equal((await alertsOf('csp_spike')).length, 0, '4 on payment pages: below the floor of 5');
+  for (let i = 0; i < 3; i++) report('/cart', true);
+  await settle();
+  const alerts = await alertsOf('csp_spike');
+  assert.equal(alerts.length, 1);
+  assert.equal(alerts[0]!.occurrences, 1, 'once, not once per report');
+  await securityEventsOf(ctx).flush();
+  assert.equal((await querySecurityEvents(ctx.db, { kind: 'csp.spike', unmasked: true })).length, 1);
 });

@@ -31,7 +31,7 @@ export function createRateDetectors(ctx: AppContext, bans: BanService, stream: S
   const cfg = bans.config;
   const p = cfg.redisPrefix;
   const opts: BaselineOptions = { alpha: 0.3, factor: cfg.baseline.factor, minWeeks: 2 };
-  const base = { signIn: new HourOfWeekBaseline(opts), common: new HourOfWeekBaseline(opts), declines: new HourOfWeekBaseline(opts) };
+  const base = { signIn: new HourOfWeekBaseline(opts), common: new HourOfWeekBaseline(opts), declines: new HourOfWeekBaseline(opts), csp: new HourOfWeekBaseline(opts) };
   const dist = { count: cfg.distributed.count, windowSeconds: cfg.distributed.windowSeconds };
   const card = { count: 1, windowSeconds: cfg.cardTesting.windowSeconds };
   const c = {
@@ -44,6 +44,7 @@ export function createRateDetectors(ctx: AppContext, bans: BanService, stream: S
     perCard: counter(ctx, p, 'ct-card', card),
     declines: counter(ctx, p, 'ct-declines', card),
     paid: counter(ctx, p, 'ct-paid', card),
+    csp: counter(ctx, p, 'csp-pay', cfg.cspPaymentPages),
   };
   // A started checkout's client address by session reference (the decline arrives later, as a webhook without it).
   const sessionIps = new Map<string, string>();
@@ -56,6 +57,7 @@ export function createRateDetectors(ctx: AppContext, bans: BanService, stream: S
       base.signIn = await baselineFromEvents(ctx.db, signInFailures, { weeks, options: opts });
       base.common = await baselineFromEvents(ctx.db, signInFailures, { weeks, options: opts, onlyCommonPasswords: true });
       base.declines = await baselineFromEvents(ctx.db, cardFailures, { weeks, options: opts });
+      base.csp = await baselineFromEvents(ctx.db, ['csp.report'], { weeks, options: opts, onlyPaymentPages: true });
     },
     { single: false, runAtStart: true },
   );
@@ -140,7 +142,17 @@ export function createRateDetectors(ctx: AppContext, bans: BanService, stream: S
     }
   }
 
+  async function cspReport(): Promise<void> {
+    const t = cfg.cspPaymentPages;
+    const n = await count(c.csp, 'all');
+    // T1/T6: a burst of blocked loads on the pages that take payment is a skimmer trying, or a broken release, either way a person looks now.
+    if (base.csp.unusual(new Date(), n, t.windowSeconds, t.count)) {
+      await alert('csp_spike', '決済関連ページで CSP 違反が急増 / spike of CSP violations on payment pages', { reports: n, windowMinutes: Math.round(t.windowSeconds / 60), usualPerHour: Math.round(base.csp.expected(new Date()) ?? 0) }, 'csp_spike');
+    }
+  }
+
   stream.subscribe((e: SecurityEvent) => {
+    if (e.kind === 'csp.report' && e.detail.paymentPage === true && cfg.cspPaymentPages.count > 0) return h.track(cspReport());
     if (e.kind === 'payment.card_started' && e.ip && typeof e.detail.session === 'string') {
       if (sessionIps.size >= 10_000) sessionIps.delete(sessionIps.keys().next().value!);
       sessionIps.set(e.detail.session, e.ip);

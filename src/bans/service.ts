@@ -10,6 +10,9 @@ import { oncePerShared } from './counters.ts';
 import { createDetectors, type Detectors } from './detectors.ts';
 import { sendBanned, type ShopContact } from './page.ts';
 import { createShopSettings } from '../shop/settings.ts';
+import { crowdSecConfig, CrowdSecDecisions, CrowdSecSignals } from './crowdsec.ts';
+
+export const CROWDSEC_TASK = 'crowdsec-decisions';
 import { DatabaseBanStore, RedisBanStore, type Ban, type BanStore } from './store.ts';
 import type { AllowScope, BanScope } from './tables.ts';
 import { attachBanGate, detachBanGate, type BanGate } from '../platform/security/ban-gate.ts';
@@ -27,6 +30,12 @@ export interface BanService {
   readonly store: BanStore;
   readonly config: BanConfig;
   readonly detectors: Detectors;
+  /** CrowdSec's decisions (bouncer) when CROWDSEC_LAPI_URL and CROWDSEC_BOUNCER_KEY are set; enforced with the bans. */
+  readonly crowdsec: CrowdSecDecisions;
+  /** omamori's address and network bans sent to CrowdSec as alerts (CROWDSEC_MACHINE_ID/PASSWORD); resolves when sent. */
+  readonly signals: CrowdSecSignals;
+  /** Signals still being sent (tests, shutdown). */
+  signalled(): Promise<void>;
   /** The ban covering this address, if any (in-memory; allow-listed addresses are never banned). */
   match(ip: string): Ban | null;
   allowed(ip: string): boolean;
@@ -78,6 +87,11 @@ export function createBans(ctx: AppContext, cfg: BanConfig = banConfig()): BanSe
   let allowedValues = new Set<string>();
   let allow = addressMatcher(cfg.allowlist);
   const shop = createShopSettings(ctx);
+  const cs = crowdSecConfig();
+  const crowdsec = new CrowdSecDecisions(cs, ctx.log);
+  const signals = new CrowdSecSignals(cs, ctx.log);
+  const sending = new Set<Promise<unknown>>();
+  if (crowdsec.enabled) ctx.scheduler.every(CROWDSEC_TASK, cs.pollSeconds * 1000, () => crowdsec.poll(), { single: false, runAtStart: true });
   let contact: ShopContact | null = null;
   let cardListeners: Array<(fingerprints: string[]) => Promise<void>> = [];
   let lastCards = '';
@@ -161,11 +175,12 @@ export function createBans(ctx: AppContext, cfg: BanConfig = banConfig()): BanSe
   };
 
   const match = (ip: string): Ban | null => {
-    if (!byIp.size && !byNetwork.size) return null;
+    if (!byIp.size && !byNetwork.size && !crowdsec.enabled) return null;
     const a = plainAddress(ip);
     const now = Date.now();
-    const hit = byIp.get(a) ?? (byNetwork.size ? byNetwork.get(networkOf(a) ?? '') : undefined);
-    if (!hit || hit.until.getTime() <= now || allowed(a)) return null;
+    const own = byIp.get(a) ?? (byNetwork.size ? byNetwork.get(networkOf(a) ?? '') : undefined);
+    const hit = own && own.until.getTime() > now ? own : crowdsec.match(a);
+    if (!hit || allowed(a)) return null;
     return hit;
   };
 
@@ -175,6 +190,11 @@ export function createBans(ctx: AppContext, cfg: BanConfig = banConfig()): BanSe
     detectors: null as unknown as Detectors,
     match,
     allowed,
+    crowdsec,
+    signals,
+    async signalled() {
+      while (sending.size) await Promise.allSettled([...sending]);
+    },
     matchValue: hit,
     allowedValue,
     accountValue: (name) => stream.subjectHash(name),
@@ -197,6 +217,10 @@ export function createBans(ctx: AppContext, cfg: BanConfig = banConfig()): BanSe
       const minutes = r.minutes ?? Math.min(cfg.banMinutes * 2 ** previous, cfg.maxHours * 60);
       const ban = await store.add({ scope: r.scope, value: r.value, reason: r.reason.slice(0, 200), createdBy: r.createdBy.slice(0, 80), until: new Date(Date.now() + minutes * 60_000) }, offenceWindowMs);
       put(ban);
+      if (signals.enabled && (r.scope === 'ip' || r.scope === 'network')) {
+        const sent = signals.send(ban).finally(() => sending.delete(sent));
+        sending.add(sent);
+      }
       if (r.scope === 'card') void syncCards().catch((err: unknown) => ctx.log.warn({ err: (err as Error).message }, 'bans: card block list not updated yet'));
       recordSecurityEvent(ctx, { kind: 'ban.added', outcome: 'done', ip: r.scope === 'ip' ? r.value : null, detail: { scope: r.scope, value: r.scope === 'network' ? r.value : null, reason: ban.reason, minutes, offences: ban.offences, by: ban.createdBy, ref: ban.ref } });
       ctx.log.warn({ scope: r.scope, reason: ban.reason, minutes, offences: ban.offences, ref: ban.ref }, 'ban added');

@@ -46,6 +46,7 @@ export const securityEventKinds = [
   'staff.anomaly',
   'edge.bypass',
   'waf.blocked',
+  'csp.spike',
 ] as const;
 export type SecurityEventKind = (typeof securityEventKinds)[number];
 export type SecuritySeverity = 'info' | 'low' | 'medium' | 'high' | 'critical';
@@ -117,6 +118,7 @@ const defaultSeverity: Partial<Record<SecurityEventKind, SecuritySeverity>> = {
   'staff.anomaly': 'high',
   'edge.bypass': 'high',
   'waf.blocked': 'medium',
+  'csp.spike': 'high',
 };
 
 /**
