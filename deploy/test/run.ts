@@ -45,7 +45,7 @@ sh(join(root, 'deploy/render'), [], {
   env: {
     OUT: join(work, 'nginx'), SHOP_HOST: 'shop.test', ADMIN_HOST: 'admin.shop.test', TLS_CERT: join(work, 'cert.pem'), TLS_KEY: join(work, 'key.pem'),
     STORE_UPSTREAMS: join(work, 'store-upstreams.conf'), CONSOLE_UPSTREAMS: join(work, 'console-upstreams.conf'), CONSOLE_ALLOW: join(work, 'console-allow.conf'),
-    EDGE_SECRET_CONF: join(work, 'edge-secret.conf'), MODSEC_TMP: join(work, 'tmp'), MODSEC_AUDIT_LOG: auditLog,
+    EDGE_SECRET_CONF: join(work, 'edge-secret.conf'), ACME_ROOT: join(work, 'acme'), MODSEC_TMP: join(work, 'tmp'), MODSEC_AUDIT_LOG: auditLog,
     HTTP_PORT: String(ports.http), HTTPS_PORT: String(ports.https),
     // One client address runs every shopper here; production keeps deploy/render's 20 r/s per client.
     REQ_RATE: '5000r/s', REQ_BURST: '5000',
