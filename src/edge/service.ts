@@ -4,6 +4,7 @@ import type { AppContext } from '../platform/context.ts';
 import { AppError } from '../platform/http/errors.ts';
 import { recordRequestEvent } from '../platform/security/event-stream.ts';
 import { edgeSecretMatches, readEdgeSecret } from './secret.ts';
+import { readEdgeStatus, writeEdgeSeen } from './status-row.ts';
 import { ingestWafLog } from './waf-log.ts';
 
 export const WAF_LOG_TASK = 'waf-audit-log';
@@ -36,13 +37,7 @@ export function createEdge(ctx: AppContext): Edge {
       const now = Date.now();
       if (now - lastWritten < heartbeatWriteMs) return;
       lastWritten = now;
-      ctx.database.db
-        .updateTable('edge_status')
-        .set({ last_edge_at: new Date(now) })
-        .where('id', '=', 1)
-        .where((eb) => eb.or([eb('last_edge_at', 'is', null), eb('last_edge_at', '<', new Date(now))]))
-        .execute()
-        .catch((err) => ctx.log.warn({ err }, 'edge heartbeat not written'));
+      writeEdgeSeen(ctx.database.db, new Date(now)).catch((err) => ctx.log.warn({ err }, 'edge heartbeat not written'));
     },
   };
   edges.set(ctx, edge);
@@ -97,7 +92,7 @@ export interface EdgeHeartbeat {
 
 /** What the security overview's WAF light reads: the last request through the proxy, the audit log reader, 24 h counts. */
 export async function edgeHeartbeat(ctx: AppContext, now = new Date()): Promise<EdgeHeartbeat> {
-  const row = await ctx.database.db.selectFrom('edge_status').selectAll().where('id', '=', 1).executeTakeFirst();
+  const row = await readEdgeStatus(ctx.database.db);
   const since = new Date(now.getTime() - 24 * 3600_000);
   const counts = await ctx.database.db
     .selectFrom('security_event')
@@ -108,8 +103,8 @@ export async function edgeHeartbeat(ctx: AppContext, now = new Date()): Promise<
   const file = ctx.config.wafAuditLog;
   return {
     configured: Boolean(ctx.config.edgeSecretFile || file),
-    lastEdgeAt: row?.last_edge_at ? new Date(row.last_edge_at) : null,
-    wafLog: file ? { path: file, readAt: row?.waf_log_path === file && row.waf_log_read_at ? new Date(row.waf_log_read_at) : null, error: row?.waf_log_path === file ? (row.waf_log_error ?? null) : null } : null,
+    lastEdgeAt: row?.last_edge_at ?? null,
+    wafLog: file ? { path: file, readAt: row?.waf_log_path === file ? row.waf_log_read_at : null, error: row?.waf_log_path === file ? row.waf_log_error : null } : null,
     blocked24h: Number(counts.blocked),
     bypass24h: Number(counts.bypass),
   };

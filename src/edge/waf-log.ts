@@ -1,6 +1,7 @@
 import { open, stat } from 'node:fs/promises';
 import type { AppContext } from '../platform/context.ts';
 import { recordSecurityEvent, type SecurityEventInput } from '../platform/security/event-stream.ts';
+import { readEdgeStatus, writeWafLogState } from './status-row.ts';
 
 /** One round reads at most this much of the log (a flood is caught up over the following rounds). */
 const maxBytesPerRound = 4 * 1024 * 1024;
@@ -51,18 +52,18 @@ interface WafTransaction {
  */
 export async function ingestWafLog(ctx: AppContext, file: string): Promise<{ events: number; bytes: number }> {
   const db = ctx.database.db;
-  const row = await db.selectFrom('edge_status').selectAll().where('id', '=', 1).executeTakeFirstOrThrow();
+  const row = (await readEdgeStatus(db))!;
   const now = new Date();
   let info;
   try {
     info = await stat(file);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? 'unreadable';
-    await db.updateTable('edge_status').set({ waf_log_path: file, waf_log_error: code, waf_log_read_at: now }).where('id', '=', 1).execute();
+    await writeWafLogState(db, { path: file, readAt: now, error: code });
     return { events: 0, bytes: 0 };
   }
   const inode = `${info.dev}:${info.ino}`;
-  const previous = Number(row.waf_log_offset);
+  const previous = row.waf_log_offset;
   const offset = row.waf_log_path === file && row.waf_log_inode === inode && previous <= info.size ? previous : 0;
   let consumed = 0;
   let events = 0;
@@ -90,13 +91,9 @@ export async function ingestWafLog(ctx: AppContext, file: string): Promise<{ eve
     }
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? 'unreadable';
-    await db.updateTable('edge_status').set({ waf_log_path: file, waf_log_error: code, waf_log_read_at: now }).where('id', '=', 1).execute();
+    await writeWafLogState(db, { path: file, readAt: now, error: code });
     return { events, bytes: consumed };
   }
-  await db
-    .updateTable('edge_status')
-    .set({ waf_log_path: file, waf_log_inode: inode, waf_log_offset: offset + consumed, waf_log_read_at: now, waf_log_error: null })
-    .where('id', '=', 1)
-    .execute();
+  await writeWafLogState(db, { path: file, inode, offset: offset + consumed, readAt: now, error: null });
   return { events, bytes: consumed };
 }
