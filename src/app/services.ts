@@ -21,6 +21,8 @@ import { createRetention } from '../retention/service.ts';
 import { createSecurityEvents } from '../security-events/service.ts';
 import type { Services } from '../services.ts';
 import { createShopSettings } from '../shop/settings.ts';
+import { responseSwitchesOf } from '../platform/switches.ts';
+import { createIncidents } from '../incidents/service.ts';
 
 /** The composition root's one place that builds every domain service from the platform context. */
 export function createServices(ctx: AppContext): Services {
@@ -35,7 +37,8 @@ export function createServices(ctx: AppContext): Services {
   const integrity = integrityOf(ctx); // T1: file integrity, CSP reports, the payment-page watcher
   const scripts = scriptInventoryOf(ctx); // T6: approved third-party scripts
   const audit = auditOf(ctx); // the hash-chained audit trail, its checkpoints and sink
-  const payments = createPayments(ctx, { orders, cardCheckoutAllowed: () => integrity.cardCheckoutAllowed().allowed }); // T1: card checkout only while files verify
+  const switches = responseSwitchesOf(ctx); // issue 13: stop card payments / close the store, on every instance
+  const payments = createPayments(ctx, { orders, cardCheckoutAllowed: () => integrity.cardCheckoutAllowed().allowed && !switches.engaged('card_payments_stopped') }); // T1: card checkout only while files verify
   const checkout = createCheckout(ctx, { cart, orders, shop, catalog, payments });
   createDetection(ctx); // T5: scheduled card-number scan of the database and DATA_DIR
   scheduleGuardEventRetention(ctx); // T2: refused card-number events are kept GUARD_EVENT_RETENTION_DAYS (90)
@@ -43,6 +46,7 @@ export function createServices(ctx: AppContext): Services {
   createRetention(ctx); // T3: daily erasure of personal data past the retention period (off by default)
   hostCheckOf(ctx); // issue 12: listening ports and child processes the store did not open (Linux /proc, every minute)
   watchdogOf(ctx); // issue 12, PCI DSS 10.7.2: a protection that stops running raises an alert (heartbeats, silence check)
+  createIncidents(ctx, async () => (await shop.get()).name); // issue 13: campaign and reset batches (queued jobs)
   createAlertChannels(ctx); // issue 12: alert webhook (ALERT_WEBHOOK_URL, retried through the job queue) and the daily digest
   return {
     ctx,
