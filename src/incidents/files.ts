@@ -15,7 +15,7 @@ export interface IncidentFile { filename: string; type: string; body: string | U
 const stamp = () => new Date().toISOString().slice(0, 19).replace(/[-:]/g, '');
 
 /** The incident's files; each one is a guarded export (recorded, audited, owners mailed) before it is made. */
-export function incidentFiles(ctx: AppContext, shopName: () => Promise<string>) {
+export function incidentFiles(ctx: Pick<AppContext, 'db' | 'vault' | 'config'>, shopName: () => Promise<string>) {
   const db = incidentDb(ctx.db);
 
   async function letterContacts(incidentId: number, campaignId: number): Promise<Contact[]> {

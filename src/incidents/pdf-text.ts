@@ -31,8 +31,11 @@ function loadSlices(): Slice[] {
   return slices;
 }
 
+const byCodePoint = new Map<number, Slice | null>();
 function sliceOf(cp: number): Slice | undefined {
-  return loadSlices().find((s) => s.ranges.some(([a, b]) => cp >= a && cp <= b));
+  let s = byCodePoint.get(cp);
+  if (s === undefined) byCodePoint.set(cp, (s = loadSlices().find((x) => x.ranges.some(([a, b]) => cp >= a && cp <= b)) ?? null));
+  return s ?? undefined;
 }
 
 /** Per document: the slices embedded so far. */

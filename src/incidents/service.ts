@@ -1,5 +1,4 @@
 import type { AppContext } from '../platform/context.ts';
-import { responseSwitchesOf } from '../platform/switches.ts';
 import { appiTriggers, ppcDeadlines } from './appi.ts';
 import { campaignStats, campaignsOf, refreshDeliveries, registerCampaignJob } from './campaign.ts';
 import { registerResetJob } from './containment.ts';
@@ -17,7 +16,7 @@ export function createIncidents(ctx: AppContext, shopName: () => Promise<string>
 }
 
 /** Everything the case page and `omamori incident show` display, read in one place. */
-export async function incidentCase(ctx: AppContext, id: number) {
+export async function incidentCase(ctx: Pick<AppContext, 'db'>, id: number) {
   const db = incidentDb(ctx.db);
   const inc = await getIncident(db, id);
   if (!inc) return null;
@@ -32,7 +31,7 @@ export async function incidentCase(ctx: AppContext, id: number) {
     Promise.all(campaigns.map(async (c) => ({ id: c.id, status: c.status, ...(await campaignStats(db, c.id)) }))),
   ]);
   const counts = (scope?.counts ?? {}) as Record<string, number>;
-  const switches = responseSwitchesOf(ctx);
+  const engaged = new Set((await db.selectFrom('response_switch').select('name').where('engaged', '=', true).execute()).map((r) => r.name));
   return {
     incident: inc,
     tasks,
@@ -43,7 +42,7 @@ export async function incidentCase(ctx: AppContext, id: number) {
     campaigns: stats,
     deadlines: ppcDeadlines(new Date(inc.known_at), inc.malicious),
     triggers: appiTriggers({ kind: inc.kind, malicious: inc.malicious, keysExposed: inc.keys_exposed, people: scope?.total ?? 0, cardPeople: counts.card ?? 0 }),
-    switches: { cardPaymentsStopped: switches.engaged('card_payments_stopped'), storeClosed: switches.engaged('store_closed') },
+    switches: { cardPaymentsStopped: engaged.has('card_payments_stopped'), storeClosed: engaged.has('store_closed') },
   };
 }
 export type IncidentCase = NonNullable<Awaited<ReturnType<typeof incidentCase>>>;
