@@ -4,6 +4,8 @@ import { freePort } from './faults/services.ts';
 /** A real SMTP peer on loopback (tests that mail), on a fixed port that can be closed (connections refused) and opened again. */
 export class SmtpPeer {
   readonly received: Array<{ to: string[]; subject: string; raw: string }> = [];
+  /** Recipients refused with 550 at RCPT TO (a bounce the sender sees at once). */
+  readonly rejectRecipients = new Set<string>();
   private server: SMTPServer | undefined;
   private constructor(readonly port: number) {}
 
@@ -22,6 +24,13 @@ export class SmtpPeer {
       authOptional: true,
       disabledCommands: ['STARTTLS'],
       logger: false,
+      onRcptTo: (address, _session, callback) => {
+        if (this.rejectRecipients.has(address.address.toLowerCase())) {
+          const err = Object.assign(new Error('5.1.1 mailbox unavailable'), { responseCode: 550 });
+          return callback(err);
+        }
+        callback();
+      },
       onData: (stream, session, callback) => {
         let raw = '';
         stream.on('data', (c: Buffer) => (raw += c.toString('utf8')));

@@ -26,6 +26,7 @@ const nav: Array<{ href: string; key: Parameters<typeof t>[1]; permission: Permi
   { href: '/admin/staff', key: 'navStaff', permission: 'staff.manage' },
   { href: '/admin/security', key: 'navSecurityOverview', permission: 'security.read' },
   { href: '/admin/security/alerts', key: 'navAlerts', permission: 'security.read' },
+  { href: '/admin/security/incidents', key: 'navIncidents', permission: 'incidents.read' },
   { href: '/admin/security/integrity', key: 'navIntegrity', permission: 'security.read' },
   { href: '/admin/security/csp-reports', key: 'navCsp', permission: 'security.read' },
   { href: '/admin/security/pages', key: 'navPageWatch', permission: 'security.read' },

@@ -91,6 +91,7 @@ async function renderDetail(s: Services, req: FastifyRequest, reply: FastifyRepl
   <dt>${t(l, 'notifications')}</dt><dd>${a.notifications}</dd>
 </dl>
 <details><summary>${t(l, 'rawDetail')}</summary><pre class="small">${JSON.stringify(a.detail, null, 2)}</pre></details>
+<form method="post" action="/admin/security/incidents/from-alert/${a.id}"><p class="muted small">${t(l, 'declareHint')}</p><button type="submit" class="btn-danger">${t(l, 'declareIncident')}</button></form>
 ${a.acknowledgedAt
   ? html`<p>${t(l, 'acknowledgedAt', { at: formatDateTime(a.acknowledgedAt, l), by: a.acknowledgedBy ?? '—' })}</p><p class="small">${a.note ?? ''}</p>`
   : html`<form method="post" action="${section}/${a.id}/acknowledge" class="stack">

@@ -43,9 +43,12 @@ import { shopAdminRoutes } from '../shop/admin-routes.ts';
 import { shopStoreRoutes } from '../shop/store-routes.ts';
 import type { RouteModule, Services } from '../services.ts';
 import { storeErrorPage } from '../storefront/layout.ts';
+import { registerStoreClosedHook } from '../storefront/store-closed.ts';
+import { incidentAdminRoutes } from '../incidents/admin-routes.ts';
+import { incidentPublicRoutes } from '../incidents/public-routes.ts';
 
-const storeRoutes: RouteModule[] = [catalogStoreRoutes, cartStoreRoutes, checkoutStoreRoutes, ordersStoreRoutes, identityStoreRoutes, shopStoreRoutes, integrityStoreRoutes, cardStoreRoutes];
-const adminRoutes: RouteModule[] = [adminDashboardRoutes, catalogAdminRoutes, ordersAdminRoutes, identityAdminRoutes, shopAdminRoutes, mailboxAdminRoutes, integrityAdminRoutes, cardAdminRoutes, auditAdminRoutes, exportsAdminRoutes, alertsAdminRoutes, securityOverviewAdminRoutes];
+const storeRoutes: RouteModule[] = [catalogStoreRoutes, cartStoreRoutes, checkoutStoreRoutes, ordersStoreRoutes, identityStoreRoutes, shopStoreRoutes, integrityStoreRoutes, cardStoreRoutes, incidentPublicRoutes];
+const adminRoutes: RouteModule[] = [adminDashboardRoutes, catalogAdminRoutes, ordersAdminRoutes, identityAdminRoutes, shopAdminRoutes, mailboxAdminRoutes, integrityAdminRoutes, cardAdminRoutes, auditAdminRoutes, exportsAdminRoutes, alertsAdminRoutes, securityOverviewAdminRoutes, incidentAdminRoutes];
 const apiRoutes: RouteModule[] = [catalogApiRoutes, cartApiRoutes, checkoutApiRoutes, ordersApiRoutes, identityApiRoutes];
 
 /**
@@ -100,6 +103,7 @@ export async function buildApp(ctx: AppContext, services: Services, surface: 'al
 
   if (surface === 'admin') await app.register(async (reports) => integrityStoreRoutes(reports, services)); // CSP reports of console pages
   if (surface !== 'admin') await app.register(async (store) => {
+    registerStoreClosedHook(store, ctx, 'html'); // issue 13: the incident console's "close the store"
     store.addHook('onRequest', async (req, reply) => services.identity.loadCustomer(req, reply));
     // CSP form-action: checkout's 303 leads to the card provider's hosted page (storefront only).
     const hosted = services.payments.card.hostedOrigin();
@@ -118,6 +122,7 @@ export async function buildApp(ctx: AppContext, services: Services, surface: 'al
 
   if (surface !== 'admin') await app.register(
     async (api) => {
+      registerStoreClosedHook(api, ctx, 'api');
       for (const register of apiRoutes) register(api, services);
       api.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
     },

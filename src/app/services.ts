@@ -22,6 +22,8 @@ import { createSecurityEvents } from '../security-events/service.ts';
 import { createEdge } from '../edge/service.ts';
 import type { Services } from '../services.ts';
 import { createShopSettings } from '../shop/settings.ts';
+import { responseSwitchesOf } from '../platform/switches.ts';
+import { createIncidents } from '../incidents/service.ts';
 
 /** The composition root's one place that builds every domain service from the platform context. */
 export function createServices(ctx: AppContext): Services {
@@ -37,7 +39,8 @@ export function createServices(ctx: AppContext): Services {
   const integrity = integrityOf(ctx); // T1: file integrity, CSP reports, the payment-page watcher
   const scripts = scriptInventoryOf(ctx); // T6: approved third-party scripts
   const audit = auditOf(ctx); // the hash-chained audit trail, its checkpoints and sink
-  const payments = createPayments(ctx, { orders, cardCheckoutAllowed: () => integrity.cardCheckoutAllowed().allowed }); // T1: card checkout only while files verify
+  const switches = responseSwitchesOf(ctx); // issue 13: stop card payments / close the store, on every instance
+  const payments = createPayments(ctx, { orders, cardCheckoutAllowed: () => integrity.cardCheckoutAllowed().allowed && !switches.engaged('card_payments_stopped') }); // T1: card checkout only while files verify
   // T2: banned card fingerprints go to the provider's block list, so a banned card is refused on the payment page.
   if (ctx.config.paymentProvider === 'stripe' || ctx.config.sandboxGatewayUrl) bans.onCards((fingerprints) => payments.card.blockCards(fingerprints));
   const checkout = createCheckout(ctx, { cart, orders, shop, catalog, payments });
@@ -47,6 +50,7 @@ export function createServices(ctx: AppContext): Services {
   createRetention(ctx); // T3: daily erasure of personal data past the retention period (off by default)
   hostCheckOf(ctx); // issue 12: listening ports and child processes the store did not open (Linux /proc, every minute)
   watchdogOf(ctx); // issue 12, PCI DSS 10.7.2: a protection that stops running raises an alert (heartbeats, silence check)
+  createIncidents(ctx, async () => (await shop.get()).name); // issue 13: campaign and reset batches (queued jobs)
   createAlertChannels(ctx); // issue 12: alert webhook (ALERT_WEBHOOK_URL, retried through the job queue) and the daily digest
   return {
     ctx,

@@ -45,10 +45,10 @@ export const auditActions = [
   'backup.restore',
   'retention.run',
 ] as const;
-export type AuditAction = (typeof auditActions)[number] | `emergency.${string}`;
+export type AuditAction = (typeof auditActions)[number] | `emergency.${string}` | `incident.${string}`;
 
 export function isAuditAction(v: string): v is AuditAction {
-  return (auditActions as readonly string[]).includes(v) || /^emergency\.[a-z_]{1,40}$/.test(v);
+  return (auditActions as readonly string[]).includes(v) || /^(emergency|incident)\.[a-z_]{1,40}$/.test(v);
 }
 
 /** Detail values: names of fields, ids, counts, codes. Never a personal data value, a secret or a query string. */

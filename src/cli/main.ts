@@ -11,6 +11,7 @@ import { retentionCommand } from '../retention/cli.ts';
 import { securityCommand } from '../security-events/cli.ts';
 import { bansCommand } from '../bans/cli.ts';
 import { alertsCommand } from '../alerts/cli.ts';
+import { incidentCommand } from '../incidents/cli.ts';
 import { watchdogCommand } from '../watchdog/cli.ts';
 
 type Command = { summary: string; run(args: string[]): Promise<number> };
@@ -35,6 +36,7 @@ const commands: Record<string, Command> = {
   security: securityCommand,
   bans: bansCommand,
   alerts: alertsCommand,
+  incident: incidentCommand,
   watchdog: watchdogCommand,
   migrate: {
     summary: 'apply pending database migrations',

@@ -2,7 +2,7 @@ import { activeOwnerEmails, listStaff } from '../identity/staff-accounts.ts';
 import type { Db } from '../platform/db/database.ts';
 import { queueMail } from '../platform/mail/mailer.ts';
 import { t } from './messages.ts';
-import type { ExportKind } from './tables.ts';
+import type { StoredExportKind as ExportKind } from './tables.ts';
 
 export interface ExportEvent {
   id: number;

@@ -1,12 +1,12 @@
 import { sql } from 'kysely';
 import type { Db } from '../platform/db/database.ts';
-import type { ExportFilter, ExportKind, ExportStatus } from './tables.ts';
+import type { ExportFilter, ExportStatus, StoredExportKind } from './tables.ts';
 
 const dayMs = 24 * 3600_000;
 
 export interface ExportRow {
   id: number;
-  kind: ExportKind;
+  kind: StoredExportKind;
   filter: ExportFilter;
   requestedBy: number;
   requestedByName: string | null;
@@ -41,7 +41,7 @@ export async function lockStaffExports(trx: Db, staffId: number): Promise<void> 
 
 export async function insertExport(
   trx: Db,
-  row: { kind: ExportKind; filter: ExportFilter; staffId: number; rowCount: number; status: 'exported' | 'pending'; overCaps: string[]; exportedRows?: number },
+  row: { kind: StoredExportKind; filter: ExportFilter; staffId: number; rowCount: number; status: 'exported' | 'pending'; overCaps: string[]; exportedRows?: number },
 ): Promise<number> {
   const now = new Date();
   const { id } = await trx

@@ -6,7 +6,9 @@ import { csvDocument } from './csv.ts';
 import { columns, countRows, loadRows } from './datasets.ts';
 import { mailOwnersExported, mailOwnersRequested, mailRequesterDecision } from './notify.ts';
 import { claimDownload, decideExport, exportsInLastDay, findExport, insertExport, lockStaffExports } from './requests.ts';
-import type { ExportFilter, ExportKind } from './tables.ts';
+import { exportKinds, type ExportFilter, type ExportKind } from './tables.ts';
+
+const isExportKind = (k: string): k is ExportKind => (exportKinds as readonly string[]).includes(k);
 import { adminBaseUrl } from '../platform/config.ts';
 
 export type Staff = Pick<SignedInStaff, 'id' | 'name' | 'role'>;
@@ -93,15 +95,17 @@ export function exportsOf(s: Services) {
     async download(staff: Staff, id: number, req: FastifyRequest): Promise<ExportFile | null> {
       const found = await findExport(db, id);
       if (!found || found.requestedBy !== staff.id || found.status !== 'approved' || !found.downloadUntil || found.downloadUntil <= new Date()) return null;
-      const rows = await loadRows(s, found.kind, found.filter, found.rowCount);
+      if (!isExportKind(found.kind)) return null; // incident files are never "requested": they go out at once (issue 13)
+      const kind = found.kind;
+      const rows = await loadRows(s, kind, found.filter, found.rowCount);
       const at = new Date();
       const ok = await db.transaction().execute(async (trx) => {
         if (!(await claimDownload(trx, id, staff.id, rows.length, at))) return false;
-        await recordExport(trx, { staff, kind: found.kind, format: 'csv', count: rows.length, filter: { export_id: id, approved_by: found.decidedBy, ...found.filter }, req });
+        await recordExport(trx, { staff, kind, format: 'csv', count: rows.length, filter: { export_id: id, approved_by: found.decidedBy, ...found.filter }, req });
         await mailOwnersExported(trx, { id, kind: found.kind, rows: rows.length, by: staff, at, ip: requestMeta(req).ip ?? null }, adminBaseUrl(config));
         return true;
       });
-      return ok ? fileOf(id, found.kind, staff, at, rows) : null;
+      return ok ? fileOf(id, kind, staff, at, rows) : null;
     },
   };
 }

@@ -2,6 +2,9 @@ import type { ColumnType, Generated } from 'kysely';
 
 export const exportKinds = ['customers', 'orders'] as const;
 export type ExportKind = (typeof exportKinds)[number];
+/** Files the incident console hands out through the same guard (issue 13): recorded, audited, owners mailed. */
+export const incidentExportKinds = ['incident_evidence', 'incident_letters', 'incident_report'] as const;
+export type StoredExportKind = ExportKind | (typeof incidentExportKinds)[number];
 export type ExportStatus = 'exported' | 'pending' | 'approved' | 'denied' | 'downloaded';
 
 /** The filter of an export as stored and audited: dates and codes only, never a personal data value. */
@@ -14,7 +17,7 @@ export interface ExportFilter {
 export interface ExportTables {
   data_export: {
     id: Generated<number>;
-    kind: ExportKind;
+    kind: StoredExportKind;
     filter: ColumnType<ExportFilter, string, string>;
     requested_by: number;
     requested_at: ColumnType<Date, Date | undefined, never>;

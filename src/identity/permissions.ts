@@ -22,6 +22,10 @@ export const permissions = [
   'security.read',
   // The tamper-evident audit trail (PCI DSS 10): owners only.
   'audit.read',
+  // Issue 13: the incident console. Read the case; write notes (an outside investigator); declare, contain, notify (owners).
+  'incidents.read',
+  'incidents.note',
+  'incidents.manage',
 ] as const;
 export type Permission = (typeof permissions)[number];
 
@@ -32,6 +36,8 @@ export const rolePermissions: Record<StaffRole, ReadonlySet<Permission>> = {
   order_operator: new Set<Permission>(['dashboard.view', 'catalog.read', 'orders.read', 'orders.write', 'customers.read']),
   customer_support: new Set<Permission>(['dashboard.view', 'orders.read', 'customers.read', 'mail.read']),
   content_editor: new Set<Permission>(['dashboard.view', 'catalog.read', 'catalog.write']),
+  // T4: an outside investigator sees the case and writes notes; nothing else (no customer pages, no exports).
+  incident: new Set<Permission>(['incidents.read', 'incidents.note']),
 };
 
 export function can(role: StaffRole, permission: Permission): boolean {

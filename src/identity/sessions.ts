@@ -126,6 +126,8 @@ export async function readStaffSession(db: Db, token: string | undefined): Promi
     .where('session.id_hash', '=', idHash)
     .where('session.realm', '=', 'admin')
     .where('staff.active', '=', true)
+    // Issue 13 (T4): time-limited access (an outside investigator) ends by itself, sessions included.
+    .where((eb) => eb.or([eb('staff.access_until', 'is', null), eb('staff.access_until', '>', new Date())]))
     .executeTakeFirst();
   if (!row || !(await stillValid(db, 'admin', row))) return null;
   return {

@@ -7,7 +7,7 @@ import { currentPasswordField, hashPassword, needsRehash, newPasswordField, veri
 import { deleteSessionsOf } from './sessions.ts';
 import type { StaffRole } from './tables.ts';
 
-export const staffRoles: readonly StaffRole[] = ['owner', 'administrator', 'order_operator', 'customer_support', 'content_editor'];
+export const staffRoles: readonly StaffRole[] = ['owner', 'administrator', 'order_operator', 'customer_support', 'content_editor', 'incident'];
 
 export const ownerSchema = z.object({ name: text(100), email, password: newPasswordField('staff') });
 export type OwnerInput = z.output<typeof ownerSchema>;

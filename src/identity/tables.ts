@@ -2,7 +2,7 @@ import type { ColumnType, Generated } from 'kysely';
 
 type Timestamp = ColumnType<Date, Date | undefined, Date>;
 type NullableColumn<T> = ColumnType<T | null, T | null | undefined, T | null>;
-export type StaffRole = 'owner' | 'administrator' | 'order_operator' | 'customer_support' | 'content_editor';
+export type StaffRole = 'owner' | 'administrator' | 'order_operator' | 'customer_support' | 'content_editor' | 'incident';
 export type Locale = 'ja' | 'en';
 
 export interface IdentityTables {
@@ -54,6 +54,8 @@ export interface IdentityTables {
     totp_enabled_at: NullableColumn<Date>;
     totp_last_step: NullableColumn<number>;
     password_reset_required: Generated<boolean>;
+    /** 0087: access ends at this time (an outside investigator with the `incident` role); null: no end. */
+    access_until: NullableColumn<Date>;
   };
   session: {
     id_hash: string;

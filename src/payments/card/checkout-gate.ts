@@ -2,6 +2,7 @@ import type { CartOwner } from '../../cart/service.ts';
 import { integrityOf } from '../../integrity/service.ts';
 import type { AppContext } from '../../platform/context.ts';
 import { defineMessages, type Locale } from '../../platform/i18n/index.ts';
+import { responseSwitchesOf } from '../../platform/switches.ts';
 import { paymentMethods } from '../registry.ts';
 import type { PaymentsService } from '../service.ts';
 import { t } from './messages.ts';
@@ -32,8 +33,10 @@ export function paymentClientOf(owner: CartOwner, ip: string): PaymentClient {
  */
 export function paymentMethodsOff(ctx: AppContext, locale: Locale): Record<string, { label: string; message: string }> {
   const integrity = integrityOf(ctx);
-  if (integrity.cardCheckoutAllowed().allowed) return {};
   const card = { label: tg(locale, 'cardOff'), message: tg(locale, 'cardOffBody') };
+  // Issue 13: an owner stopped card payments from the incident console (every instance, within seconds).
+  const stopped = responseSwitchesOf(ctx).engaged('card_payments_stopped');
+  if (integrity.cardCheckoutAllowed().allowed) return stopped ? { card } : {};
   if (integrity.config.keepOtherPaymentsOnFinding) return { card };
   const all = { label: tg(locale, 'cardOff'), message: tg(locale, 'allOff') };
   return Object.fromEntries(paymentMethods.map((m) => [m.id, all]));

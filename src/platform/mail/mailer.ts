@@ -17,7 +17,7 @@ export interface MailMessage {
  * Queues a mail in the caller's transaction; it is sent (or kept in the outbox) after commit. Recipient, subject
  * and bodies are encrypted with the vault bound to `trx` (ctx.db): a handle without it is refused (T1).
  */
-export async function queueMail(trx: Db, message: MailMessage): Promise<void> {
+export async function queueMail(trx: Db, message: MailMessage): Promise<number> {
   const vault = requireSealer(trx, 'queueMail');
   const id = await vault.nextRowId(trx, 'mail_outbox');
   await trx
@@ -33,6 +33,7 @@ export async function queueMail(trx: Db, message: MailMessage): Promise<void> {
     })
     .execute();
   await enqueueJob(trx, 'mail.send', { outboxId: id });
+  return id;
 }
 
 // Loaded only when SMTP_URL is set: the embedded default keeps mail in the outbox and needs no SMTP client in memory.
@@ -67,6 +68,12 @@ export function registerMailDelivery(db: Db, jobs: JobRunner, opts: { smtpUrl: s
       await db.updateTable('mail_outbox').set({ attempts: mail.attempts + 1, last_error: lastError }).where('id', '=', id).execute();
       // The server unreachable or "try again later" (4xx): the mail waits in the outbox however long that lasts.
       if (smtpTransient(err)) throw new TransientJobError(`SMTP unavailable: ${(err as Error).message}`, { cause: err });
+      // A permanent rejection of the recipient (5xx to RCPT TO: unknown user, mailbox gone) is a bounce: retrying
+      // cannot succeed, and the incident console sends those people a letter instead (issue 13).
+      if (smtpRejectedRecipient(err)) {
+        await db.updateTable('mail_outbox').set({ status: 'failed' }).where('id', '=', id).execute();
+        return;
+      }
       throw err;
     }
   });
@@ -80,6 +87,12 @@ export function smtpTransient(err: unknown): boolean {
   const e = err as { code?: unknown; responseCode?: unknown };
   if (typeof e.responseCode === 'number') return e.responseCode >= 400 && e.responseCode < 500;
   return typeof e.code === 'string' && transientCodes.has(e.code);
+}
+
+/** A 5xx reply naming the recipient (nodemailer: EENVELOPE, every recipient refused). */
+export function smtpRejectedRecipient(err: unknown): boolean {
+  const e = err as { code?: unknown; responseCode?: unknown };
+  return e.code === 'EENVELOPE' && typeof e.responseCode === 'number' && e.responseCode >= 500 && e.responseCode < 600;
 }
 
 function senderDomain(from: string): string {

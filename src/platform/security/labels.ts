@@ -100,6 +100,7 @@ export const mailKindLabels: Record<string, Label> = {
   'identity.welcome': l('会員登録のお知らせ', 'Welcome', '会員登録が済んだことを知らせるメールです。', 'Confirms a new customer account.'),
   'identity.register_attempt': l('登録済みアドレスへの登録', 'Sign-up with a known address', '登録済みのアドレスで再び登録が試みられたことを本人に知らせます。', 'Tells the owner of an address that someone tried to sign up with it.'),
   'identity.password_reset': l('パスワード再設定', 'Password reset', 'パスワード再設定のリンクを送るメールです。', 'Sends a password-reset link.'),
+  'incident.notice': l('事故のお詫びとお知らせ', 'Incident notice', '情報漏えい等の事故について、影響を受けたお客様に送るお知らせです。', 'Tells an affected customer about a security incident.'),
   password_reset_required: l('パスワード再設定のお願い', 'Password reset required', '緊急対応でパスワードの再設定をお願いするメールです。', 'Asks for a new password after an emergency action.'),
   security_alert: l('セキュリティアラート', 'Security alert', '攻撃や異常を検知したことをオーナーに知らせるメールです。', 'Tells the owners about a detected attack or anomaly.'),
   security_digest: l('セキュリティ日報', 'Security digest', '1日1回、未確認のアラートと記録の件数をオーナーに知らせます。', 'Once a day: open alerts and signal counts for the owners.'),
