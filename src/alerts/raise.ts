@@ -18,6 +18,7 @@ function alertEventKind(kind: string): SecurityEventKind | null {
     common_passwords: 'auth.common_passwords',
     card_testing: 'payment.card_testing',
     staff_anomaly: 'staff.anomaly',
+    malware: 'malware_scan.find',
   };
   return detectors[kind] ?? null;
 }

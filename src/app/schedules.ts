@@ -34,5 +34,6 @@ export const schedules: readonly ScheduleEntry[] = [
   { name: 'alert-digest', every: HOUR, single: true, registeredIn: 'security-overview/alert-channels.ts' },
   { name: 'detector-baselines', every: HOUR, single: false, registeredIn: 'bans/rate-detectors.ts' },
   { name: 'host-check', every: 'HOST_CHECK_SECONDS (60 s)', single: false, registeredIn: 'watchdog/host-check.ts', when: 'Linux (/proc) and HOST_CHECK_SECONDS > 0' },
+  { name: 'malware-scan', every: 'MALWARE_SCAN_INTERVAL_HOURS (1 h)', single: false, registeredIn: 'malware-scan/service.ts', when: 'MALWARE_SCAN_INTERVAL_HOURS > 0' },
   { name: 'silence-check', every: 'SILENCE_CHECK_SECONDS (60 s)', single: false, registeredIn: 'watchdog/service.ts', when: 'SILENCE_CHECK_SECONDS > 0' },
 ];

@@ -21,6 +21,7 @@ import { createRetention } from '../retention/service.ts';
 import { createSecurityEvents } from '../security-events/service.ts';
 import type { Services } from '../services.ts';
 import { createShopSettings } from '../shop/settings.ts';
+import { createMalwareScan } from '../malware-scan/service.ts';
 
 /** The composition root's one place that builds every domain service from the platform context. */
 export function createServices(ctx: AppContext): Services {
@@ -44,6 +45,8 @@ export function createServices(ctx: AppContext): Services {
   hostCheckOf(ctx); // issue 12: listening ports and child processes the store did not open (Linux /proc, every minute)
   watchdogOf(ctx); // issue 12, PCI DSS 10.7.2: a protection that stops running raises an alert (heartbeats, silence check)
   createAlertChannels(ctx); // issue 12: alert webhook (ALERT_WEBHOOK_URL, retried through the job queue) and the daily digest
+  // issue 15, T1/T3: YARA scan of unsigned files, uploads and stored content; a served file's finding stops card checkout
+  const malwareScan = createMalwareScan(ctx, { recordServedFindings: (files) => integrity.recordMalwareFindings(files) });
   return {
     ctx,
     cookies,
@@ -57,6 +60,7 @@ export function createServices(ctx: AppContext): Services {
     integrity,
     scripts,
     audit,
+    malwareScan,
     async chrome(req) {
       const owner = cartOwnerOf(req, cookies);
       const [settings, categories, cartCount] = await Promise.all([

@@ -44,6 +44,8 @@ export const securityEventKinds = [
   'auth.common_passwords',
   'payment.card_testing',
   'staff.anomaly',
+  'malware_scan.find',
+  'drill.run',
 ] as const;
 export type SecurityEventKind = (typeof securityEventKinds)[number];
 export type SecuritySeverity = 'info' | 'low' | 'medium' | 'high' | 'critical';
@@ -113,6 +115,8 @@ const defaultSeverity: Partial<Record<SecurityEventKind, SecuritySeverity>> = {
   'auth.common_passwords': 'high',
   'payment.card_testing': 'high',
   'staff.anomaly': 'high',
+  'malware_scan.find': 'critical',
+  'drill.run': 'info',
 };
 
 /**

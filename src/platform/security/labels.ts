@@ -45,6 +45,8 @@ const kindLabels = {
   'payment.card_paid': l('カード決済の完了', 'Card payment completed', 'カード決済が完了しました。', 'A card payment succeeded.'),
   'payment.card_testing': l('カードの不正利用テストの疑い', 'Card testing suspected', '同じ相手からカード決済の失敗が続いています。盗んだカードが使えるか試している可能性があり、接続元を遮断しました。', 'Repeated declines from one client: likely stolen cards being tested. The client was blocked.'),
   'staff.anomaly': l('スタッフの普段と違う操作', 'Unusual staff activity', '見慣れない接続元からのログイン、営業時間外のログイン、個人情報の表示や出力の集中などがありました。本人の操作か確認してください。', 'A staff sign-in from a new network or outside usual hours, or a burst of data views or exports. Check it was them.'),
+  'malware_scan.find': l('Web シェル・スキマーの検知', 'Web shell or skimmer found', '定期点検で、署名されていないファイルや保存された内容に、不正なプログラム(Web シェルやカード情報を盗むスクリプト)の特徴が見つかりました。公開ファイルならカード決済は自動で止まります。', 'The scheduled scan found the marks of a web shell or card skimmer in an unsigned file or stored content. If the file is served, card checkout stops automatically.'),
+  'drill.run': l('訓練(ドリル)の実施', 'Breach drill run', '攻撃の訓練が行われました。訓練で出たアラートは「訓練」と表示され、自動で閉じられます。', 'A breach drill ran. Its alerts are labelled as drills and closed automatically.'),
   'host.unexpected': l('想定外の待ち受けポートやプロセス', 'Unexpected port or process', 'ストアが開いていない待ち受けポートや子プロセスが見つかりました。バックドアの可能性があります。すぐ確認してください。', 'A listening port or child process the store did not open: possibly a backdoor. Check it now.'),
   'watchdog.silence': l('監視が止まっている', 'A protection stopped running', 'ファイル改ざん検知やバックアップなど、定期的に動くはずの保護が期限までに動いていません。', 'A protection that should run on a schedule (file check, backups...) has not run when due.'),
   'security_events.dropped': l('記録の取りこぼし', 'Events dropped', '負荷が高く、セキュリティ記録の一部を保存できませんでした。', 'Under load, some security events could not be stored.'),
