@@ -11,6 +11,7 @@ import { adminDashboardRoutes } from '../admin/dashboard-routes.ts';
 import { auditAdminRoutes } from '../audit/admin-routes.ts';
 import { alertsAdminRoutes } from '../alerts/admin-routes.ts';
 import { securityOverviewAdminRoutes } from '../security-overview/admin-routes.ts';
+import { doctorAdminRoutes } from '../doctor/admin-routes.ts';
 import { cartApiRoutes } from '../cart/api-routes.ts';
 import { cartStoreRoutes } from '../cart/store-routes.ts';
 import { catalogAdminRoutes } from '../catalog/admin-routes.ts';
@@ -44,7 +45,7 @@ import type { RouteModule, Services } from '../services.ts';
 import { storeErrorPage } from '../storefront/layout.ts';
 
 const storeRoutes: RouteModule[] = [catalogStoreRoutes, cartStoreRoutes, checkoutStoreRoutes, ordersStoreRoutes, identityStoreRoutes, shopStoreRoutes, integrityStoreRoutes, cardStoreRoutes];
-const adminRoutes: RouteModule[] = [adminDashboardRoutes, catalogAdminRoutes, ordersAdminRoutes, identityAdminRoutes, shopAdminRoutes, mailboxAdminRoutes, integrityAdminRoutes, cardAdminRoutes, auditAdminRoutes, exportsAdminRoutes, alertsAdminRoutes, securityOverviewAdminRoutes];
+const adminRoutes: RouteModule[] = [adminDashboardRoutes, catalogAdminRoutes, ordersAdminRoutes, identityAdminRoutes, shopAdminRoutes, mailboxAdminRoutes, integrityAdminRoutes, cardAdminRoutes, auditAdminRoutes, exportsAdminRoutes, alertsAdminRoutes, securityOverviewAdminRoutes, doctorAdminRoutes];
 const apiRoutes: RouteModule[] = [catalogApiRoutes, cartApiRoutes, checkoutApiRoutes, ordersApiRoutes, identityApiRoutes];
 
 /**

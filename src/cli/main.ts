@@ -13,6 +13,7 @@ import { bansCommand } from '../bans/cli.ts';
 import { alertsCommand } from '../alerts/cli.ts';
 import { watchdogCommand } from '../watchdog/cli.ts';
 import { scanMalwareCommand } from '../malware-scan/cli.ts';
+import { doctorCommand } from '../doctor/cli.ts';
 
 type Command = { summary: string; run(args: string[]): Promise<number> };
 
@@ -38,6 +39,7 @@ const commands: Record<string, Command> = {
   alerts: alertsCommand,
   watchdog: watchdogCommand,
   'scan-malware': scanMalwareCommand,
+  doctor: doctorCommand,
   migrate: {
     summary: 'apply pending database migrations',
     run: () =>
