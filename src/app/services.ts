@@ -38,7 +38,7 @@ export function createServices(ctx: AppContext): Services {
   const audit = auditOf(ctx); // the hash-chained audit trail, its checkpoints and sink
   const payments = createPayments(ctx, { orders, cardCheckoutAllowed: () => integrity.cardCheckoutAllowed().allowed }); // T1: card checkout only while files verify
   const checkout = createCheckout(ctx, { cart, orders, shop, catalog, payments });
-  createDetection(ctx); // T5: scheduled card-number scan of the database and DATA_DIR
+  const detection = createDetection(ctx); // T5: scheduled card-number scan of the database and DATA_DIR
   scheduleGuardEventRetention(ctx); // T2: refused card-number events are kept GUARD_EVENT_RETENTION_DAYS (90)
   createBackupSchedule(ctx); // scheduled encrypted backups (BACKUP_INTERVAL_HOURS, off by default)
   createRetention(ctx); // T3: daily erasure of personal data past the retention period (off by default)
@@ -61,6 +61,7 @@ export function createServices(ctx: AppContext): Services {
     scripts,
     audit,
     malwareScan,
+    detection,
     async chrome(req) {
       const owner = cartOwnerOf(req, cookies);
       const [settings, categories, cartCount] = await Promise.all([

@@ -14,6 +14,7 @@ import { alertsCommand } from '../alerts/cli.ts';
 import { watchdogCommand } from '../watchdog/cli.ts';
 import { scanMalwareCommand } from '../malware-scan/cli.ts';
 import { doctorCommand } from '../doctor/cli.ts';
+import { drillCommand } from '../drills/cli.ts';
 
 type Command = { summary: string; run(args: string[]): Promise<number> };
 
@@ -40,6 +41,7 @@ const commands: Record<string, Command> = {
   watchdog: watchdogCommand,
   'scan-malware': scanMalwareCommand,
   doctor: doctorCommand,
+  drill: drillCommand,
   migrate: {
     summary: 'apply pending database migrations',
     run: () =>
