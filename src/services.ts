@@ -12,6 +12,8 @@ import type { AuditService } from './audit/service.ts';
 import type { IntegrityService } from './integrity/service.ts';
 import type { ScriptInventory } from './integrity/script-inventory.ts';
 import type { StoreChrome } from './storefront/layout.ts';
+import type { MalwareScanService } from './malware-scan/service.ts';
+import type { DetectionService } from './detection/service.ts';
 
 /** The domain services, built once in src/app/services.ts and handed to every route module. */
 export interface Services {
@@ -28,6 +30,10 @@ export interface Services {
   integrity: IntegrityService;
   scripts: ScriptInventory;
   audit: AuditService;
+  /** Issue 15: the web-shell and skimmer scan (YARA). */
+  malwareScan: MalwareScanService;
+  /** T5: the card-number scan (its schedule, and a scan now for drills). */
+  detection: DetectionService;
   /** The storefront frame (shop name, categories, cart count, who is signed in) for a request. */
   chrome(req: FastifyRequest): Promise<StoreChrome>;
 }

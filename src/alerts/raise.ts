@@ -19,6 +19,7 @@ function alertEventKind(kind: string): SecurityEventKind | null {
     card_testing: 'payment.card_testing',
     staff_anomaly: 'staff.anomaly',
     csp_spike: 'csp.spike',
+    malware: 'malware_scan.find',
   };
   return detectors[kind] ?? null;
 }

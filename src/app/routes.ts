@@ -11,6 +11,8 @@ import { adminDashboardRoutes } from '../admin/dashboard-routes.ts';
 import { auditAdminRoutes } from '../audit/admin-routes.ts';
 import { alertsAdminRoutes } from '../alerts/admin-routes.ts';
 import { securityOverviewAdminRoutes } from '../security-overview/admin-routes.ts';
+import { doctorAdminRoutes } from '../doctor/admin-routes.ts';
+import { drillApiRoutes } from '../drills/api-routes.ts';
 import { cartApiRoutes } from '../cart/api-routes.ts';
 import { cartStoreRoutes } from '../cart/store-routes.ts';
 import { catalogAdminRoutes } from '../catalog/admin-routes.ts';
@@ -48,8 +50,8 @@ import { incidentAdminRoutes } from '../incidents/admin-routes.ts';
 import { incidentPublicRoutes } from '../incidents/public-routes.ts';
 
 const storeRoutes: RouteModule[] = [catalogStoreRoutes, cartStoreRoutes, checkoutStoreRoutes, ordersStoreRoutes, identityStoreRoutes, shopStoreRoutes, integrityStoreRoutes, cardStoreRoutes, incidentPublicRoutes];
-const adminRoutes: RouteModule[] = [adminDashboardRoutes, catalogAdminRoutes, ordersAdminRoutes, identityAdminRoutes, shopAdminRoutes, mailboxAdminRoutes, integrityAdminRoutes, cardAdminRoutes, auditAdminRoutes, exportsAdminRoutes, alertsAdminRoutes, securityOverviewAdminRoutes, incidentAdminRoutes];
-const apiRoutes: RouteModule[] = [catalogApiRoutes, cartApiRoutes, checkoutApiRoutes, ordersApiRoutes, identityApiRoutes];
+const adminRoutes: RouteModule[] = [adminDashboardRoutes, catalogAdminRoutes, ordersAdminRoutes, identityAdminRoutes, shopAdminRoutes, mailboxAdminRoutes, integrityAdminRoutes, cardAdminRoutes, auditAdminRoutes, exportsAdminRoutes, alertsAdminRoutes, securityOverviewAdminRoutes, incidentAdminRoutes, doctorAdminRoutes];
+const apiRoutes: RouteModule[] = [catalogApiRoutes, cartApiRoutes, checkoutApiRoutes, ordersApiRoutes, identityApiRoutes, drillApiRoutes];
 
 /**
  * The whole HTTP application: storefront at /, admin console at /admin, JSON API at /api. With

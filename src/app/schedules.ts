@@ -37,5 +37,6 @@ export const schedules: readonly ScheduleEntry[] = [
   { name: 'host-check', every: 'HOST_CHECK_SECONDS (60 s)', single: false, registeredIn: 'watchdog/host-check.ts', when: 'Linux (/proc) and HOST_CHECK_SECONDS > 0' },
   { name: 'waf-audit-log', every: 10_000, single: true, registeredIn: 'edge/service.ts', when: 'WAF_AUDIT_LOG' },
   { name: 'response-switches', every: 3_000, single: false, registeredIn: 'platform/switches.ts' },
+  { name: 'malware-scan', every: 'MALWARE_SCAN_INTERVAL_HOURS (1 h)', single: false, registeredIn: 'malware-scan/service.ts', when: 'MALWARE_SCAN_INTERVAL_HOURS > 0' },
   { name: 'silence-check', every: 'SILENCE_CHECK_SECONDS (60 s)', single: false, registeredIn: 'watchdog/service.ts', when: 'SILENCE_CHECK_SECONDS > 0' },
 ];

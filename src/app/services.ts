@@ -24,6 +24,7 @@ import type { Services } from '../services.ts';
 import { createShopSettings } from '../shop/settings.ts';
 import { responseSwitchesOf } from '../platform/switches.ts';
 import { createIncidents } from '../incidents/service.ts';
+import { createMalwareScan } from '../malware-scan/service.ts';
 
 /** The composition root's one place that builds every domain service from the platform context. */
 export function createServices(ctx: AppContext): Services {
@@ -44,7 +45,7 @@ export function createServices(ctx: AppContext): Services {
   // T2: banned card fingerprints go to the provider's block list, so a banned card is refused on the payment page.
   if (ctx.config.paymentProvider === 'stripe' || ctx.config.sandboxGatewayUrl) bans.onCards((fingerprints) => payments.card.blockCards(fingerprints));
   const checkout = createCheckout(ctx, { cart, orders, shop, catalog, payments });
-  createDetection(ctx); // T5: scheduled card-number scan of the database and DATA_DIR
+  const detection = createDetection(ctx); // T5: scheduled card-number scan of the database and DATA_DIR
   scheduleGuardEventRetention(ctx); // T2: refused card-number events are kept GUARD_EVENT_RETENTION_DAYS (90)
   createBackupSchedule(ctx); // scheduled encrypted backups (BACKUP_INTERVAL_HOURS, off by default)
   createRetention(ctx); // T3: daily erasure of personal data past the retention period (off by default)
@@ -52,6 +53,8 @@ export function createServices(ctx: AppContext): Services {
   watchdogOf(ctx); // issue 12, PCI DSS 10.7.2: a protection that stops running raises an alert (heartbeats, silence check)
   createIncidents(ctx, async () => (await shop.get()).name); // issue 13: campaign and reset batches (queued jobs)
   createAlertChannels(ctx); // issue 12: alert webhook (ALERT_WEBHOOK_URL, retried through the job queue) and the daily digest
+  // issue 15, T1/T3: YARA scan of unsigned files, uploads and stored content; a served file's finding stops card checkout
+  const malwareScan = createMalwareScan(ctx, { recordServedFindings: (files) => integrity.recordMalwareFindings(files) });
   return {
     ctx,
     cookies,
@@ -65,6 +68,8 @@ export function createServices(ctx: AppContext): Services {
     integrity,
     scripts,
     audit,
+    malwareScan,
+    detection,
     async chrome(req) {
       const owner = cartOwnerOf(req, cookies);
       const [settings, categories, cartCount] = await Promise.all([

@@ -13,6 +13,9 @@ import { bansCommand } from '../bans/cli.ts';
 import { alertsCommand } from '../alerts/cli.ts';
 import { incidentCommand } from '../incidents/cli.ts';
 import { watchdogCommand } from '../watchdog/cli.ts';
+import { scanMalwareCommand } from '../malware-scan/cli.ts';
+import { doctorCommand } from '../doctor/cli.ts';
+import { drillCommand } from '../drills/cli.ts';
 
 type Command = { summary: string; run(args: string[]): Promise<number> };
 
@@ -38,6 +41,9 @@ const commands: Record<string, Command> = {
   alerts: alertsCommand,
   incident: incidentCommand,
   watchdog: watchdogCommand,
+  'scan-malware': scanMalwareCommand,
+  doctor: doctorCommand,
+  drill: drillCommand,
   migrate: {
     summary: 'apply pending database migrations',
     run: () =>

@@ -78,6 +78,11 @@ export interface IntegrityService {
    * at once, and opens a finding only once `cspFindingMinClients` networks have reported the same origin.
    */
   cspReported(v: CspViolation, clientIp: string): Promise<'finding' | 'watching'>;
+  /**
+   * Issue 15: the malware scan found a web shell or skimmer in a served file. It becomes an open finding (card
+   * checkout fails closed at once); the scan raises its own alert, so none is raised here.
+   */
+  recordMalwareFindings(files: Array<{ path: string; sha256: string | null }>): Promise<void>;
 }
 
 const maxAlertsPerRound = 20;
@@ -97,6 +102,7 @@ const kindTitle: Record<FindingKind, string> = {
   manifest_missing: '整合性マニフェストの消失 / integrity manifest missing',
   page_changed: '決済ページの改ざん検知 / payment page changed',
   csp_violation: '決済ページでの CSP 違反 / CSP violation on a payment page',
+  malware: '不正プログラム(Web シェル・スキマー)の検知 / web shell or skimmer found',
 };
 
 export function createIntegrity(ctx: AppContext, cfg: IntegrityConfig = integrityConfig(ctx.config)): IntegrityService {
@@ -365,6 +371,11 @@ export function createIntegrity(ctx: AppContext, cfg: IntegrityConfig = integrit
         void pageWatch.runNow().catch(() => undefined);
       }
       return 'watching';
+    },
+    async recordMalwareFindings(files) {
+      // T1/T3: a served file carrying a web shell or skimmer stops card checkout until an owner acknowledges it.
+      await record(files.map((f) => ({ kind: 'malware' as const, path: f.path, expected: null, observed: f.sha256 })), { alert: false });
+      await countOpen();
     },
     cardCheckoutAllowed: state,
     status: () => ({ ...state(), lastRound, manifest: manifestInfo, openFindings, root: cfg.root, intervalSeconds: cfg.intervalSeconds, watching: treeWatch?.active ?? false }),

@@ -1,6 +1,6 @@
 import type { ColumnType, Generated } from 'kysely';
 
-export type FindingKind = 'modified' | 'added' | 'removed' | 'bad_signature' | 'manifest_missing' | 'page_changed' | 'csp_violation';
+export type FindingKind = 'modified' | 'added' | 'removed' | 'bad_signature' | 'manifest_missing' | 'page_changed' | 'csp_violation' | 'malware';
 
 export interface IntegrityTables {
   integrity_finding: {

@@ -47,6 +47,8 @@ export const securityEventKinds = [
   'edge.bypass',
   'waf.blocked',
   'csp.spike',
+  'malware_scan.find',
+  'drill.run',
 ] as const;
 export type SecurityEventKind = (typeof securityEventKinds)[number];
 export type SecuritySeverity = 'info' | 'low' | 'medium' | 'high' | 'critical';
@@ -119,6 +121,8 @@ const defaultSeverity: Partial<Record<SecurityEventKind, SecuritySeverity>> = {
   'edge.bypass': 'high',
   'waf.blocked': 'medium',
   'csp.spike': 'high',
+  'malware_scan.find': 'critical',
+  'drill.run': 'info',
 };
 
 /**

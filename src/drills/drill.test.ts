@@ -1,0 +1,81 @@
+import assert from 'node:assert/strict';
+import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { projectRoot } from '../platform/paths.ts';
+import { startTestStore, type TestStore } from '../../test/harness.ts';
+import { integrityConfig } from '../integrity/config.ts';
+import { createBaseline } from '../integrity/manifest.ts';
+import { drillReportHtml } from './report.ts';
+import { runDrills, targetAllowed } from './runner.ts';
+import { createDrillToken } from './tokens.ts';
+import { drillLabel } from './api-routes.ts';
+
+test('a drill refuses any target but loopback or a listed host', () => {
+  assert.ok(targetAllowed('http://127.0.0.1:3000/'));
+  assert.ok(targetAllowed('http://localhost:3000/'));
+  assert.ok(targetAllowed('http://[::1]:3000/'));
+  assert.ok(!targetAllowed('https://shop.example/'));
+  assert.ok(targetAllowed('https://staging.example/', ['staging.example']));
+  assert.ok(!targetAllowed('file:///etc/passwd'));
+  assert.ok(!targetAllowed('http://127.0.0.1.evil.example/'));
+});
+
+/** `omamori drill all` against a fresh store (on a copy of the code tree, never the repository itself). */
+const work = mkdtempSync(join(tmpdir(), 'omamori-drills-'));
+const tree = join(work, 'tree');
+const data = join(work, 'data');
+let store: TestStore;
+
+before(async () => {
+  for (const p of ['src', 'static', 'package.json']) cpSync(join(projectRoot, p), join(tree, p), { recursive: true });
+  process.env.INTEGRITY_ROOT = tree;
+  process.env.INTEGRITY_PATHS = 'src,static,package.json';
+  process.env.INTEGRITY_INTERVAL_SECONDS = '2';
+  await createBaseline(integrityConfig({ dataDir: data }));
+  store = await startTestStore({ seed: true, config: { dataDir: data } });
+});
+after(async () => {
+  await store?.close();
+  delete process.env.INTEGRITY_ROOT;
+  delete process.env.INTEGRITY_PATHS;
+  delete process.env.INTEGRITY_INTERVAL_SECONDS;
+  rmSync(work, { recursive: true, force: true });
+});
+
+test('drill all: every step stopped or caught within 60 s; alerts labelled as drills and closed; card checkout back on; the tree clean', async () => {
+  const t0 = Date.now();
+  while (!store.services.integrity.cardCheckoutAllowed().allowed && Date.now() - t0 < 60_000) await new Promise((r) => setTimeout(r, 200));
+  assert.equal(store.services.integrity.cardCheckoutAllowed().allowed, true, 'a clean start');
+
+  await assert.rejects(runDrills(['T2'], { target: store.url, token: 'omd_wrong', dataDir: data }), /token was refused/);
+  const { token } = await createDrillToken(store.ctx.db);
+  const lines: string[] = [];
+  const report = await runDrills(['T1', 'T2', 'T3', 'T4', 'T5', 'T6'], { target: store.url, token, dataDir: data, log: (l) => lines.push(l) });
+  console.log(lines.join('\n'));
+  const steps = report.drills.flatMap((d) => d.steps);
+  assert.ok(steps.length >= 15, `${steps.length} steps`);
+  assert.deepEqual(steps.filter((s) => s.result === 'missed'), []);
+  for (const s of steps.filter((x) => x.result === 'caught')) assert.ok(s.seconds <= 60, `${s.name}: ${s.seconds} s`);
+
+  // The drill's alerts are labelled and closed; none stays open.
+  const open = await store.ctx.db.selectFrom('alert').select(['title', 'kind']).where('resolved_at', 'is', null).execute();
+  assert.deepEqual(open.filter((a) => !a.title.startsWith(drillLabel) && ['integrity', 'malware', 'pan_found'].includes(a.kind)), []);
+  const labelled = await store.ctx.db.selectFrom('alert').select('title').where('title', 'like', `${drillLabel}%`).execute();
+  assert.ok(labelled.length >= 5, `${labelled.length} alerts labelled`);
+  // Cleaned up: no drill file left, card checkout back on.
+  assert.deepEqual(readdirSync(join(tree, 'static')).filter((n) => n.startsWith('omamori-drill')), []);
+  assert.ok(!existsSync(join(tree, 'static', 'js')) || readdirSync(join(tree, 'static', 'js')).every((n) => !n.startsWith('omamori-drill')));
+  const t1 = Date.now();
+  while (!store.services.integrity.cardCheckoutAllowed().allowed && Date.now() - t1 < 30_000) {
+    await store.services.integrity.verifyNow({ full: true });
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  assert.equal(store.services.integrity.cardCheckoutAllowed().allowed, true, JSON.stringify(store.services.integrity.cardCheckoutAllowed()));
+  const run = await store.ctx.db.selectNoFrom((eb) => eb.val(1).as('x')).execute();
+  assert.ok(run);
+  const html = drillReportHtml(report);
+  assert.match(html, /data-result="caught"/);
+  assert.doesNotMatch(html, /<script/);
+});
