@@ -71,16 +71,15 @@ test('in Chromium: a staff member adds a passkey after a step-up, signs in with 
   const mails = await db.selectFrom('mail_outbox').select('kind').where('kind', '=', 'identity.passkey_changed').execute();
   assert.equal(mails.length, 1, 'mailed to the staff member');
 
-  // Signed out, then in with the passkey alone: no e-mail, no password, no code.
+  // Signed out, then in with the passkey alone: no e-mail, no password, no code. The sign-in page asks for
+  // passkeys through the browser's autofill (conditional UI), which the virtual authenticator answers at once.
   await page.click('form[action="/admin/sign-out"] button');
-  await page.waitForURL(/\/admin\/sign-in/);
-  await page.getByRole('button', { name: 'パスキーでログイン' }).click();
   await page.waitForURL(`${store.url}/admin`);
   assert.match((await page.textContent('header')) ?? '', /スタッフ/);
   const used = await db.selectFrom('passkey').select(['last_used_at', 'sign_count']).where('staff_id', '=', owner.staffId).executeTakeFirstOrThrow();
   assert.ok(used.last_used_at, 'last use recorded');
 
-  // Step-up with the passkey.
+  // Step-up with the passkey (the button: no autofill on this page).
   await page.goto(`${store.url}/admin/passkeys/new`);
   await page.waitForURL(/\/admin\/step-up/);
   await page.getByRole('button', { name: 'パスキーで本人確認' }).click();
@@ -111,13 +110,16 @@ test('in Chromium: a staff member adds a passkey after a step-up, signs in with 
   try {
     await context.clearCookies();
     const sessionsBefore = (await db.selectFrom('session').select('id_hash').where('staff_id', '=', owner.staffId).execute()).length;
+    // The autofill request starts at once (as above); the button would run the same ceremony.
     await page.goto(`${proxy.url}/admin/sign-in`);
-    await page.getByRole('button', { name: 'パスキーでログイン' }).click();
     await page.locator('[data-passkey-error]:not([hidden])').first().waitFor();
     assert.match((await page.locator('[data-passkey-error]:not([hidden])').first().textContent()) ?? '', /受け付けられませんでした/);
     assert.match(page.url(), /\/admin\/sign-in/);
     const sessionsAfter = (await db.selectFrom('session').select('id_hash').where('staff_id', '=', owner.staffId).execute()).length;
     assert.equal(sessionsAfter, sessionsBefore, 'no session for the relayed ceremony');
+    // Refused by the signature check of the origin (not by the CSRF check: the proxy rewrote Origin).
+    const refusals = await db.selectFrom('audit_entry').select('detail').where('action', '=', 'staff.sign_in_failed').execute();
+    assert.ok(refusals.some((r) => r.detail.includes('passkey_invalid')), JSON.stringify(refusals));
     await screenshot(page, 'admin-passkeys-lookalike-refused');
   } finally {
     await proxy.close();
