@@ -39,8 +39,10 @@ function wireRegistration(form: HTMLFormElement): void {
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
     const name = (form.elements.namedItem('name') as HTMLInputElement | null)?.value.trim() ?? '';
+    // The storefront asks for the password again before adding a passkey (the console asks for a step-up instead).
+    const password = (form.elements.namedItem('password') as HTMLInputElement | null)?.value;
     try {
-      const begun = await post(form.dataset.options!, {});
+      const begun = await post(form.dataset.options!, password === undefined ? {} : { password });
       const response = await startRegistration({ optionsJSON: begun.options as Parameters<typeof startRegistration>[0]['optionsJSON'] });
       go(await post(form.dataset.verify!, { ceremony: begun.ceremony, name, response }));
     } catch (err) {
