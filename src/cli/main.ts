@@ -12,6 +12,7 @@ import { securityCommand } from '../security-events/cli.ts';
 import { bansCommand } from '../bans/cli.ts';
 import { alertsCommand } from '../alerts/cli.ts';
 import { watchdogCommand } from '../watchdog/cli.ts';
+import { mailCommand } from '../mailbox/cli.ts';
 
 type Command = { summary: string; run(args: string[]): Promise<number> };
 
@@ -36,6 +37,7 @@ const commands: Record<string, Command> = {
   bans: bansCommand,
   alerts: alertsCommand,
   watchdog: watchdogCommand,
+  mail: mailCommand,
   migrate: {
     summary: 'apply pending database migrations',
     run: () =>

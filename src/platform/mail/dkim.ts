@@ -117,7 +117,7 @@ export function mailDnsRecords(from: string, keys: DkimKeyInfo[], opts: { spfInc
     records.push({ purpose: 'dkim', name: `${k.selector}._domainkey.${k.domain}.`, type: 'TXT', value: `v=DKIM1; k=rsa; p=${k.publicKey}`, note: k.state === 'active' ? 'signing now' : k.state === 'next' ? 'publish before `omamori mail dkim activate`' : 'retired: keep a week for mail in transit', selector: k.selector });
   }
   const dmarc = (p: 'quarantine' | 'reject') => `v=DMARC1; p=${p}; rua=${rua}; adkim=s; aspf=s; pct=100`;
-  records.push({ purpose: 'dmarc', name: `_dmarc.${domain}.`, type: 'TXT', value: dmarc('quarantine'), note: 'stage 1: fakes go to spam; read the reports for a few weeks', stage: 1 });
-  records.push({ purpose: 'dmarc', name: `_dmarc.${domain}.`, type: 'TXT', value: dmarc('reject'), note: 'stage 2: once the reports show only your own mail passing, fakes are refused', stage: 2 });
+  records.push({ purpose: 'dmarc', name: `_dmarc.${domain}.`, type: 'TXT', value: dmarc('quarantine'), note: 'fakes go to spam; read the reports for a few weeks', stage: 1 });
+  records.push({ purpose: 'dmarc', name: `_dmarc.${domain}.`, type: 'TXT', value: dmarc('reject'), note: 'once the reports show only your own mail passing, fakes are refused', stage: 2 });
   return records;
 }
