@@ -26,6 +26,7 @@ import { identityStoreRoutes } from '../identity/store-routes.ts';
 import { integrityAdminRoutes } from '../integrity/admin-routes.ts';
 import { integrityStoreRoutes } from '../integrity/store-routes.ts';
 import { mailboxAdminRoutes } from '../mailbox/admin-routes.ts';
+import { mailboxStoreRoutes } from '../mailbox/store-routes.ts';
 import { exportsAdminRoutes } from '../exports/admin-routes.ts';
 import { ordersAdminRoutes } from '../orders/admin-routes.ts';
 import { ordersApiRoutes } from '../orders/api-routes.ts';
@@ -43,7 +44,7 @@ import { shopStoreRoutes } from '../shop/store-routes.ts';
 import type { RouteModule, Services } from '../services.ts';
 import { storeErrorPage } from '../storefront/layout.ts';
 
-const storeRoutes: RouteModule[] = [catalogStoreRoutes, cartStoreRoutes, checkoutStoreRoutes, ordersStoreRoutes, identityStoreRoutes, shopStoreRoutes, integrityStoreRoutes, cardStoreRoutes];
+const storeRoutes: RouteModule[] = [catalogStoreRoutes, cartStoreRoutes, checkoutStoreRoutes, ordersStoreRoutes, identityStoreRoutes, mailboxStoreRoutes, shopStoreRoutes, integrityStoreRoutes, cardStoreRoutes];
 const adminRoutes: RouteModule[] = [adminDashboardRoutes, catalogAdminRoutes, ordersAdminRoutes, identityAdminRoutes, shopAdminRoutes, mailboxAdminRoutes, integrityAdminRoutes, cardAdminRoutes, auditAdminRoutes, exportsAdminRoutes, alertsAdminRoutes, securityOverviewAdminRoutes];
 const apiRoutes: RouteModule[] = [catalogApiRoutes, cartApiRoutes, checkoutApiRoutes, ordersApiRoutes, identityApiRoutes];
 

@@ -1,3 +1,4 @@
+import { tc } from '../mailbox/customer-messages.ts';
 import { tp } from './passkeys/messages.ts';
 import { passkeyButton } from './passkeys/views.ts';
 import type { Locale } from '../platform/i18n/index.ts';
@@ -84,6 +85,7 @@ ${successAlert(notice)}
   <ul class="account-links stack">
     <li><a href="/account/orders">${t(l, 'ordersLink')}</a></li>
     <li><a href="/account/addresses">${t(l, 'addressesTitle')}</a></li>
+    <li><a href="/account/mail">${tc(l, 'accountLink')}</a></li>
   </ul>
 </nav>
 <div class="card stack">
