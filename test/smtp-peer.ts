@@ -1,20 +1,40 @@
+import { createRequire } from 'node:module';
 import { SMTPServer } from 'smtp-server';
 import { freePort } from './faults/services.ts';
 
+/** Looks up DNS TXT records the way node:dns does (`[['chunk', ...], ...]`); tests answer from their own keys. */
+export type TxtResolver = (name: string, type: string) => Promise<string[][]>;
+export type DkimOutcome = 'pass' | 'fail' | 'none';
+
+const { dkimVerify } = createRequire(import.meta.url)('mailauth/lib/dkim/verify') as {
+  dkimVerify: (input: Buffer, options: { resolver?: TxtResolver }) => Promise<{ results: Array<{ status: { result: string; comment?: string }; signingDomain?: string; selector?: string }> }>;
+};
+
+/** Verifies a mail's DKIM signatures with mailauth (a maintained verifier); 'pass' needs every signature to pass. */
+export async function verifyDkim(raw: string, resolver: TxtResolver): Promise<DkimOutcome> {
+  const { results } = await dkimVerify(Buffer.from(raw, 'utf8'), { resolver });
+  if (!results.length || results.every((r) => r.status.result === 'none')) return 'none';
+  return results.every((r) => r.status.result === 'pass') ? 'pass' : 'fail';
+}
+
 /** A real SMTP peer on loopback (tests that mail), on a fixed port that can be closed (connections refused) and opened again. */
 export class SmtpPeer {
-  readonly received: Array<{ to: string[]; subject: string; raw: string }> = [];
+  /** `dkim`: the signature check of each mail against `dkimResolver`'s records (when the peer was given one). */
+  readonly received: Array<{ to: string[]; subject: string; raw: string; dkim?: DkimOutcome }> = [];
   /** Recipients refused with 550 at RCPT TO (a bounce the sender sees at once). */
   readonly rejectRecipients = new Set<string>();
   private server: SMTPServer | undefined;
-  private constructor(readonly port: number) {}
+  private constructor(
+    readonly port: number,
+    private readonly dkimResolver?: TxtResolver,
+  ) {}
 
   get url(): string {
     return `smtp://127.0.0.1:${this.port}`;
   }
 
-  static async start(): Promise<SmtpPeer> {
-    const peer = new SmtpPeer(await freePort());
+  static async start(opts: { dkimResolver?: TxtResolver } = {}): Promise<SmtpPeer> {
+    const peer = new SmtpPeer(await freePort(), opts.dkimResolver);
     await peer.resume();
     return peer;
   }
@@ -36,8 +56,18 @@ export class SmtpPeer {
         stream.on('data', (c: Buffer) => (raw += c.toString('utf8')));
         stream.on('end', () => {
           const subject = /^Subject: (.*)$/m.exec(raw)?.[1] ?? '';
-          this.received.push({ to: session.envelope.rcptTo.map((r) => r.address), subject, raw });
-          callback();
+          const to = session.envelope.rcptTo.map((r) => r.address);
+          if (!this.dkimResolver) {
+            this.received.push({ to, subject, raw });
+            return callback();
+          }
+          verifyDkim(raw, this.dkimResolver).then(
+            (dkim) => {
+              this.received.push({ to, subject, raw, dkim });
+              callback();
+            },
+            (err: Error) => callback(err),
+          );
         });
       },
     });

@@ -11,7 +11,8 @@ import { JobRunner } from '../platform/jobs/queue.ts';
 import { Scheduler } from '../platform/jobs/scheduler.ts';
 import { createLogger } from '../platform/logger.ts';
 import { cookiePolicy } from '../platform/http/cookies.ts';
-import { registerMailDelivery } from '../platform/mail/mailer.ts';
+import { registerMailDelivery, setMailSiteUrl } from '../platform/mail/mailer.ts';
+import { ensureDkimKey } from '../platform/mail/dkim.ts';
 import { closeRedis } from '../platform/redis.ts';
 import type { Logger } from 'pino';
 import { encryptedTables, openVault } from '../vault/index.ts';
@@ -53,6 +54,9 @@ export async function startStore(
   const jobs = new JobRunner(database, log, { vault, retryBaseMs: config.jobRetryBaseMs, retryMaxMs: config.jobRetryMaxMs });
   const scheduler = new Scheduler(database, log);
   const ctx: AppContext = { config, database, db, log, jobs, scheduler, vault };
+  setMailSiteUrl(() => config.publicUrl);
+  // Issue 17: mail leaving the store is DKIM-signed; the first key is made at the first start with SMTP.
+  if (config.smtpUrl) await ensureDkimKey(db, config.mailFrom);
   const mail = registerMailDelivery(db, jobs, { smtpUrl: config.smtpUrl, from: config.mailFrom });
   if (config.seedDemo) {
     const created = await seedDemoCatalog(database.db);

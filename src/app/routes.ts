@@ -29,6 +29,7 @@ import { identityStoreRoutes } from '../identity/store-routes.ts';
 import { integrityAdminRoutes } from '../integrity/admin-routes.ts';
 import { integrityStoreRoutes } from '../integrity/store-routes.ts';
 import { mailboxAdminRoutes } from '../mailbox/admin-routes.ts';
+import { mailboxStoreRoutes } from '../mailbox/store-routes.ts';
 import { exportsAdminRoutes } from '../exports/admin-routes.ts';
 import { ordersAdminRoutes } from '../orders/admin-routes.ts';
 import { ordersApiRoutes } from '../orders/api-routes.ts';
@@ -49,7 +50,7 @@ import { registerStoreClosedHook } from '../storefront/store-closed.ts';
 import { incidentAdminRoutes } from '../incidents/admin-routes.ts';
 import { incidentPublicRoutes } from '../incidents/public-routes.ts';
 
-const storeRoutes: RouteModule[] = [catalogStoreRoutes, cartStoreRoutes, checkoutStoreRoutes, ordersStoreRoutes, identityStoreRoutes, shopStoreRoutes, integrityStoreRoutes, cardStoreRoutes, incidentPublicRoutes];
+const storeRoutes: RouteModule[] = [catalogStoreRoutes, cartStoreRoutes, checkoutStoreRoutes, ordersStoreRoutes, identityStoreRoutes, mailboxStoreRoutes, shopStoreRoutes, integrityStoreRoutes, cardStoreRoutes, incidentPublicRoutes];
 const adminRoutes: RouteModule[] = [adminDashboardRoutes, catalogAdminRoutes, ordersAdminRoutes, identityAdminRoutes, shopAdminRoutes, mailboxAdminRoutes, integrityAdminRoutes, cardAdminRoutes, auditAdminRoutes, exportsAdminRoutes, alertsAdminRoutes, securityOverviewAdminRoutes, incidentAdminRoutes, doctorAdminRoutes];
 const apiRoutes: RouteModule[] = [catalogApiRoutes, cartApiRoutes, checkoutApiRoutes, ordersApiRoutes, identityApiRoutes, drillApiRoutes];
 

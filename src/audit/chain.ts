@@ -15,6 +15,10 @@ export const auditActions = [
   'staff.sign_out',
   'staff.step_up',
   'staff.password_change',
+  // Issue 17: passkeys (src/identity/passkeys).
+  'passkey.add',
+  'passkey.remove',
+  'passkey.policy',
   'admin.request',
   'personal_data.view_unmasked',
   'export.customers',

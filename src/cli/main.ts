@@ -16,6 +16,7 @@ import { watchdogCommand } from '../watchdog/cli.ts';
 import { scanMalwareCommand } from '../malware-scan/cli.ts';
 import { doctorCommand } from '../doctor/cli.ts';
 import { drillCommand } from '../drills/cli.ts';
+import { mailCommand } from '../mailbox/cli.ts';
 
 type Command = { summary: string; run(args: string[]): Promise<number> };
 
@@ -44,6 +45,7 @@ const commands: Record<string, Command> = {
   'scan-malware': scanMalwareCommand,
   doctor: doctorCommand,
   drill: drillCommand,
+  mail: mailCommand,
   migrate: {
     summary: 'apply pending database migrations',
     run: () =>

@@ -25,12 +25,24 @@ import { confirmTotpEnrolment, consumeTotp, normalizeCode, pendingTotpSecret, to
 import { staffSubject } from './totp-store.ts';
 import { enrolForm, passwordChangeForm, recoveryCodesPage, stepUpForm, totpForm } from './totp-views.ts';
 import { recordRequestEvent } from '../platform/security/event-stream.ts';
+import { html } from '../platform/http/html.ts';
+import { countPasskeys } from './passkeys/ceremony.ts';
+import { tp } from './passkeys/messages.ts';
+import { staffPasskeysRequired } from './passkeys/policy.ts';
+import { passkeyButton, passkeyScript } from './passkeys/views.ts';
 
 const adminNext = (next: unknown) => safeNextPath(next, '/admin', '/admin');
 const passwordChangeSchema = z.object({ current_password: z.string().min(1).max(1024), new_password: newPasswordField('staff') });
 
-function page(req: FastifyRequest, reply: FastifyReply, title: string, body: SafeHtml, status = 200) {
-  return sendHtml(reply, adminPage(req, { title, body }), status);
+function page(req: FastifyRequest, reply: FastifyReply, title: string, body: SafeHtml, status = 200, scripts?: string[]) {
+  return sendHtml(reply, adminPage(req, { title, body, ...(scripts ? { scripts } : {}) }), status);
+}
+
+/** The sign-in form with the passkey button (shown when the browser can use one) and passkey autofill. */
+function signInPage(req: FastifyRequest, reply: FastifyReply, values: Record<string, string>, errors: Record<string, string>, alert: string | null, next: string, status = 200) {
+  const l = req.locale;
+  const passkey = passkeyButton(l, { label: tp(l, 'signInWithPasskey'), optionsUrl: '/admin/passkeys/sign-in/options', verifyUrl: '/admin/passkeys/sign-in/verify', next, autofill: true });
+  return page(req, reply, t(l, 'staffSignInTitle'), staffSignInForm(l, values, errors, alert, next, passkey), status, [passkeyScript]);
 }
 
 /**
@@ -57,6 +69,12 @@ export const adminAuthRoutes: RouteModule = (app, s) => {
     const shopName = (await s.shop.get()).name;
     await notifyTwoFactorChanged(db, { staffId }, change, { ip: req.ip, userAgent: req.headers['user-agent'] }, { shopName, publicUrl: s.ctx.config.publicUrl });
   };
+  /** T4: with passkeys required, a code is only the way back for a lost passkey (or a relayed phish): raise it. */
+  const passkeyFallback = async (req: FastifyRequest, staffId: number, via: 'totp' | 'recovery_code', step: 'sign_in' | 'step_up') => {
+    if (!(await staffPasskeysRequired(db))) return;
+    await db.insertInto('staff_security_event').values({ actor_staff_id: staffId, target_staff_id: staffId, action: 'passkey_fallback', detail: JSON.stringify({ via, step }) }).execute();
+    recordRequestEvent(req, { kind: 'auth.passkey.fallback', outcome: 'success', actor: { kind: 'staff', id: staffId }, detail: { realm: 'staff', via, step } });
+  };
   const secondFactorAccepted = async (req: FastifyRequest, reply: FastifyReply) => {
     const session = req.adminSession!;
     const token = await completeStaffSession(db, req, session.staff.id, session.idHash);
@@ -66,7 +84,7 @@ export const adminAuthRoutes: RouteModule = (app, s) => {
   app.get('/sign-in', { config: { public: true } }, async (req, reply) => {
     const next = adminNext((req.query as Record<string, unknown>).next);
     if (req.staff) return reply.redirect(next, 303);
-    return page(req, reply, t(req.locale, 'staffSignInTitle'), staffSignInForm(req.locale, {}, {}, null, next));
+    return signInPage(req, reply, {}, {}, null, next);
   });
 
   /** The throttle check, with a refusal recorded in the audit trail (PCI DSS 10.2.1.4). */
@@ -84,7 +102,7 @@ export const adminAuthRoutes: RouteModule = (app, s) => {
     const values = formValues(req.body);
     const next = adminNext(values.next);
     const parsed = parseInput(staffSignInSchema, req.body, l);
-    if (!parsed.ok) return page(req, reply, t(l, 'staffSignInTitle'), staffSignInForm(l, values, parsed.errors, errorMessage('validation', l), next), 422);
+    if (!parsed.ok) return signInPage(req, reply, values, parsed.errors, errorMessage('validation', l), next, 422);
     // T4: brute force and credential stuffing against staff accounts (429 with Retry-After when locked).
     const attempt = staffAttempt(req, parsed.data.email);
     await auditedCheck(attempt, req);
@@ -93,7 +111,7 @@ export const adminAuthRoutes: RouteModule = (app, s) => {
       await throttle().failure(attempt);
       await recordStaffSignIn(db, { ok: false, reason: 'bad_credentials', req });
       recordRequestEvent(req, { kind: 'auth.sign_in.failure', outcome: 'failure', actor: null, account: parsed.data.email, detail: { realm: 'staff', step: 'password', commonPassword: isCommonPassword(parsed.data.password) } });
-      return page(req, reply, t(l, 'staffSignInTitle'), staffSignInForm(l, values, {}, t(l, 'signInFailed'), next), 401);
+      return signInPage(req, reply, values, {}, t(l, 'signInFailed'), next, 401);
     }
     // The throttle's success is recorded only after the second factor.
     const enrolled = await db.selectFrom('staff').select('totp_enabled_at').where('id', '=', staff.id).executeTakeFirstOrThrow();
@@ -133,6 +151,7 @@ export const adminAuthRoutes: RouteModule = (app, s) => {
       recordRequestEvent(req, { kind: 'auth.recovery_code.used', outcome: 'success', actor: { kind: 'staff', id: session.staff.id }, detail: { realm: 'staff' } });
     }
     await throttle().success(attempt);
+    await passkeyFallback(req, session.staff.id, byTotp ? 'totp' : 'recovery_code', 'sign_in');
     await secondFactorAccepted(req, reply);
     await recordStaffSignIn(db, { ok: true, staff: session.staff, step: byTotp ? 'second_factor' : 'recovery_code', req });
     recordRequestEvent(req, { kind: 'auth.sign_in.success', outcome: 'success', actor: { kind: 'staff', id: session.staff.id }, detail: { realm: 'staff', step: byTotp ? 'totp' : 'recovery_code' } });
@@ -182,9 +201,17 @@ export const adminAuthRoutes: RouteModule = (app, s) => {
     return page(req, reply, t2(l, 'recoveryTitle'), recoveryCodesPage(l, codes, next));
   });
 
+  /** Password + code, and a passkey button above it when the staff member has one. */
+  const stepUpPage = async (req: FastifyRequest, reply: FastifyReply, next: string, alert: string | null, status: number) => {
+    const l = req.locale;
+    const hasPasskey = (await countPasskeys(db, { staffId: req.adminSession!.staff.id })) > 0;
+    const passkey = hasPasskey ? passkeyButton(l, { label: tp(l, 'stepUpWithPasskey'), optionsUrl: '/admin/passkeys/step-up/options', verifyUrl: '/admin/passkeys/step-up/verify', next }) : '';
+    return page(req, reply, t2(l, 'stepUpTitle'), html`${passkey}${stepUpForm(l, { next, alert, passwordLabel: t(l, 'password') })}`, status, hasPasskey ? [passkeyScript] : undefined);
+  };
+
   app.get('/step-up', { config: { staff: 'any' } }, async (req, reply) => {
     const next = adminNext((req.query as Record<string, unknown>).next);
-    return page(req, reply, t2(req.locale, 'stepUpTitle'), stepUpForm(req.locale, { next, alert: null, passwordLabel: t(req.locale, 'password') }));
+    return stepUpPage(req, reply, next, null, 200);
   });
 
   app.post('/step-up', { config: { staff: 'any' } }, async (req, reply) => {
@@ -201,9 +228,10 @@ export const adminAuthRoutes: RouteModule = (app, s) => {
     if (!ok) {
       await throttle().failure(attempt);
       recordRequestEvent(req, { kind: 'auth.step_up.failure', outcome: 'failure', actor: { kind: 'staff', id: session.staff.id }, detail: { realm: 'staff' } });
-      return page(req, reply, t2(l, 'stepUpTitle'), stepUpForm(l, { next, alert: t2(l, 'stepUpFailed'), passwordLabel: t(l, 'password') }), 401);
+      return stepUpPage(req, reply, next, t2(l, 'stepUpFailed'), 401);
     }
     await throttle().success(attempt);
+    await passkeyFallback(req, session.staff.id, 'totp', 'step_up');
     await markStepUp(db, session.idHash);
     return redirectAfterPost(reply, next);
   });

@@ -6,12 +6,13 @@ import { formProblems } from './form-ui.ts';
 import { t } from './messages.ts';
 import { passwordLength } from './passwords.ts';
 
-export function staffSignInForm(l: Locale, values: Record<string, string>, errors: FieldErrors, alert: string | null, next: string): SafeHtml {
+export function staffSignInForm(l: Locale, values: Record<string, string>, errors: FieldErrors, alert: string | null, next: string, passkey: SafeHtml | string = ''): SafeHtml {
   return html`<div class="narrow">
 ${formProblems(alert, errors)}
+${passkey}
 <form method="post" action="/admin/sign-in" novalidate>
   <input type="hidden" name="next" value="${next}">
-  ${inputField({ name: 'email', label: t(l, 'email'), type: 'email', value: values.email, autocomplete: 'username', required: true, maxlength: 254, errors })}
+  ${inputField({ name: 'email', label: t(l, 'email'), type: 'email', value: values.email, autocomplete: 'username webauthn', required: true, maxlength: 254, errors })}
   ${inputField({ name: 'password', label: t(l, 'password'), type: 'password', autocomplete: 'current-password', required: true, errors })}
   <button type="submit" class="btn-primary">${t(l, 'signInSubmit')}</button>
 </form>

@@ -3,6 +3,7 @@ import { adminAuthRoutes } from './admin-auth-routes.ts';
 import { adminCustomerRoutes } from './admin-customer-routes.ts';
 import { adminStaffRoutes } from './admin-staff-routes.ts';
 import { emergencyRoutes } from './emergency-routes.ts';
+import { passkeyAdminRoutes } from './passkeys/admin-routes.ts';
 
 /** Staff sign-in, 2FA and setup, staff management, the customer directory and emergency actions. */
 export const identityAdminRoutes: RouteModule = (app, s) => {
@@ -10,4 +11,5 @@ export const identityAdminRoutes: RouteModule = (app, s) => {
   adminStaffRoutes(app, s);
   adminCustomerRoutes(app, s);
   emergencyRoutes(app, s);
+  passkeyAdminRoutes(app, s);
 };

@@ -18,6 +18,7 @@ import { parseAccountInput, isCommonPassword } from './passwords.ts';
 import { resetRequired } from './store-password-views.ts';
 import { accountOverview, registeredNotice, registerForm, signInForm } from './store-account-views.ts';
 import { recordRequestEvent } from '../platform/security/event-stream.ts';
+import { passkeyScript } from './passkeys/views.ts';
 
 
 
@@ -58,7 +59,7 @@ export const storeAccountRoutes: RouteModule = (app, s) => {
   app.get('/account/sign-in', async (req, reply) => {
     const next = (req.query as Record<string, unknown>).next;
     if (req.customer) return reply.redirect(afterSignIn(next), 303);
-    return renderStore(s, req, reply, t(req.locale, 'signInTitle'), signInForm(req.locale, {}, {}, null, afterSignIn(next)));
+    return renderStore(s, req, reply, t(req.locale, 'signInTitle'), signInForm(req.locale, {}, {}, null, afterSignIn(next)), 200, [passkeyScript]);
   });
 
   app.post('/account/sign-in', async (req, reply) => {
@@ -66,7 +67,7 @@ export const storeAccountRoutes: RouteModule = (app, s) => {
     const values = formValues(req.body);
     const next = afterSignIn(values.next);
     const parsed = parseInput(signInSchema, req.body, l);
-    if (!parsed.ok) return renderStore(s, req, reply, t(l, 'signInTitle'), signInForm(l, values, parsed.errors, errorMessage('validation', l), next), 422);
+    if (!parsed.ok) return renderStore(s, req, reply, t(l, 'signInTitle'), signInForm(l, values, parsed.errors, errorMessage('validation', l), next), 422, [passkeyScript]);
     // Brute force / credential stuffing: refused before any argon2 work, the same way whether or not the account exists.
     const attempt = { ...customerAttempt(req, 'store', parsed.data.email), knownDevice: await knownDeviceFor(s.ctx, req, s.cookies, parsed.data.email) };
     try {
@@ -75,14 +76,14 @@ export const storeAccountRoutes: RouteModule = (app, s) => {
       if (!(err instanceof LoginThrottledError)) throw err;
       reply.header('retry-after', String(err.retryAfterSeconds));
       recordRequestEvent(req, { kind: 'auth.throttled', outcome: 'refused', account: parsed.data.email, detail: { realm: 'customer', retryAfterSeconds: err.retryAfterSeconds } });
-      return renderStore(s, req, reply, t(l, 'signInTitle'), signInForm(l, values, {}, err.localized(l), next), 429);
+      return renderStore(s, req, reply, t(l, 'signInTitle'), signInForm(l, values, {}, err.localized(l), next), 429, [passkeyScript]);
     }
     const customer = await authenticateCustomer(s.ctx, parsed.data.email, parsed.data.password);
     // One message and status for an unknown e-mail and a wrong password (user enumeration).
     if (!customer) {
       await s.identity.throttle.failure(attempt);
       recordRequestEvent(req, { kind: 'auth.sign_in.failure', outcome: 'failure', account: parsed.data.email, detail: { realm: 'customer', step: 'password', commonPassword: isCommonPassword(parsed.data.password) } });
-      return renderStore(s, req, reply, t(l, 'signInTitle'), signInForm(l, values, {}, t(l, 'signInFailed'), next), 401);
+      return renderStore(s, req, reply, t(l, 'signInTitle'), signInForm(l, values, {}, t(l, 'signInFailed'), next), 401, [passkeyScript]);
     }
     await s.identity.throttle.success(attempt);
     recordRequestEvent(req, { kind: 'auth.sign_in.success', outcome: 'success', actor: { kind: 'customer', id: customer.id }, account: parsed.data.email, detail: { realm: 'customer', step: 'password' } });

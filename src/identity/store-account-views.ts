@@ -1,3 +1,6 @@
+import { tc } from '../mailbox/customer-messages.ts';
+import { tp } from './passkeys/messages.ts';
+import { passkeyButton } from './passkeys/views.ts';
 import type { Locale } from '../platform/i18n/index.ts';
 import { formatDateTime } from '../platform/i18n/index.ts';
 import { html, type SafeHtml } from '../platform/http/html.ts';
@@ -38,12 +41,15 @@ export function registeredNotice(l: Locale): SafeHtml {
 }
 
 export function signInForm(l: Locale, values: Values, errors: FieldErrors, alert: string | null, next: string): SafeHtml {
+  // Issue 17: a passkey (button, or the browser's autofill on the e-mail field) besides the password.
+  const passkey = passkeyButton(l, { label: tp(l, 'signInWithPasskey'), optionsUrl: '/account/passkeys/sign-in/options', verifyUrl: '/account/passkeys/sign-in/verify', next, autofill: true });
   return html`<section class="narrow stack">
 <h1>${t(l, 'signInTitle')}</h1>
 ${formProblems(alert, errors)}
+${passkey}
 <form method="post" action="/account/sign-in" novalidate>
   <input type="hidden" name="next" value="${next}">
-  ${inputField({ name: 'email', label: t(l, 'email'), type: 'email', value: values.email, autocomplete: 'username', required: true, maxlength: 254, errors })}
+  ${inputField({ name: 'email', label: t(l, 'email'), type: 'email', value: values.email, autocomplete: 'username webauthn', required: true, maxlength: 254, errors })}
   ${inputField({ name: 'password', label: t(l, 'password'), type: 'password', autocomplete: 'current-password', required: true, errors })}
   <button type="submit" class="btn-primary">${t(l, 'signInSubmit')}</button>
 </form>
@@ -79,6 +85,7 @@ ${successAlert(notice)}
   <ul class="account-links stack">
     <li><a href="/account/orders">${t(l, 'ordersLink')}</a></li>
     <li><a href="/account/addresses">${t(l, 'addressesTitle')}</a></li>
+    <li><a href="/account/mail">${tc(l, 'accountLink')}</a></li>
   </ul>
 </nav>
 <div class="card stack">
@@ -87,6 +94,7 @@ ${successAlert(notice)}
     <li><a href="/account/password">${t(l, 'changePasswordTitle')}</a></li>
     <li><a href="/account/email">${t(l, 'changeEmailTitle')}</a></li>
     <li><a href="/account/2fa">${tf(l, 'accountLink')}</a></li>
+    <li><a href="/account/passkeys">${tp(l, 'title')}</a></li>
   </ul>
 </div>
 <form method="post" action="/account/sign-out"><button type="submit" class="btn-secondary">${t(l, 'signOut')}</button></form>

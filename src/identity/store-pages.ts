@@ -14,8 +14,8 @@ import { deviceHashOf, startCustomerSession } from './sign-in.ts';
 
 // What the customer-account route modules share (route files export only their RouteModule).
 
-export async function renderStore(s: Services, req: FastifyRequest, reply: FastifyReply, title: string, body: SafeHtml, status = 200) {
-  return sendHtml(reply, storePage(req, await s.chrome(req), { title, body }), status);
+export async function renderStore(s: Services, req: FastifyRequest, reply: FastifyReply, title: string, body: SafeHtml, status = 200, scripts?: string[]) {
+  return sendHtml(reply, storePage(req, await s.chrome(req), { title, body, ...(scripts ? { scripts } : {}) }), status);
 }
 
 /** The signed-in customer, or a redirect to sign-in that comes back here afterwards. */

@@ -3,6 +3,7 @@ import { storeAccountRoutes } from './store-account-routes.ts';
 import { storeAddressRoutes } from './store-address-routes.ts';
 import { storePasswordRoutes } from './store-password-routes.ts';
 import { store2faRoutes } from './store-2fa-routes.ts';
+import { passkeyStoreRoutes } from './passkeys/store-routes.ts';
 
 /** Customer accounts on the storefront: registration, sign-in/out, profile, password reset and change, address book, two-step verification. */
 export const identityStoreRoutes: RouteModule = (app, s) => {
@@ -10,4 +11,5 @@ export const identityStoreRoutes: RouteModule = (app, s) => {
   storeAddressRoutes(app, s);
   storePasswordRoutes(app, s);
   store2faRoutes(app, s);
+  passkeyStoreRoutes(app, s);
 };

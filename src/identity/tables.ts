@@ -91,5 +91,30 @@ export interface IdentityTables {
   customer_totp: { customer_id: number; secret: string; enabled_at: Date | null; last_step: number | null; created_at: Timestamp };
   customer_recovery_code: { id: Generated<number>; customer_id: number; code_hash: string; used_at: Date | null; created_at: Timestamp };
   customer_sign_in_challenge: { token_hash: string; customer_id: number; realm: 'store' | 'api'; failures: Generated<number>; created_at: Timestamp; expires_at: Date };
+  /** 0100: WebAuthn credentials (exactly one owner: a staff member or a customer). */
+  passkey: {
+    id: Generated<number>;
+    staff_id: number | null;
+    customer_id: number | null;
+    credential_id: string;
+    public_key: string;
+    sign_count: ColumnType<string | number, number | undefined, number>;
+    transports: Generated<string>;
+    device_type: Generated<string>;
+    backed_up: Generated<boolean>;
+    name: string;
+    created_at: Timestamp;
+    last_used_at: Date | null;
+  };
+  webauthn_challenge: {
+    token_hash: string;
+    realm: 'admin' | 'store';
+    purpose: 'register' | 'authenticate' | 'step_up';
+    challenge: string;
+    staff_id: number | null;
+    customer_id: number | null;
+    expires_at: Date;
+  };
+  staff_passkey_policy: { id: number; required: boolean; changed_by: number | null; changed_at: Timestamp };
   staff_security_event: { id: Generated<number>; actor_staff_id: number | null; target_staff_id: number | null; action: string; detail: Generated<string>; created_at: Timestamp };
 }

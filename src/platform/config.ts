@@ -34,6 +34,9 @@ const envSchema = z.object({
   REDIS_URL: z.string().url().optional(),
   SMTP_URL: z.string().url().optional(),
   MAIL_FROM: z.string().default('omamori store <shop@localhost>'),
+  // Issue 17: what `omamori mail dns` prints: the SPF domain of the mail relay (include:) and where DMARC reports go.
+  MAIL_SPF_INCLUDE: z.string().regex(/^[A-Za-z0-9._-]{1,253}$/).optional(),
+  MAIL_DMARC_RUA: z.string().regex(/^mailto:[^\s;,]{3,254}$/).optional(),
   // Background jobs (mail): a failed job waits JOB_RETRY_BASE_MS · 2^attempts, at most JOB_RETRY_MAX_MS, before its next try.
   JOB_RETRY_BASE_MS: z.coerce.number().int().min(10).max(600_000).default(1000),
   JOB_RETRY_MAX_MS: z.coerce.number().int().min(10).max(86_400_000).default(600_000),
@@ -164,6 +167,8 @@ export type Config = {
   redisUrl: string | undefined;
   smtpUrl: string | undefined;
   mailFrom: string;
+  mailSpfInclude: string | undefined;
+  mailDmarcRua: string | undefined;
   /** Job retry backoff (ms): base · 2^attempts, capped. */
   jobRetryBaseMs: number;
   jobRetryMaxMs: number;
@@ -287,6 +292,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     redisUrl: e.REDIS_URL,
     smtpUrl: e.SMTP_URL,
     mailFrom: e.MAIL_FROM,
+    mailSpfInclude: e.MAIL_SPF_INCLUDE,
+    mailDmarcRua: e.MAIL_DMARC_RUA,
     jobRetryBaseMs: e.JOB_RETRY_BASE_MS,
     jobRetryMaxMs: e.JOB_RETRY_MAX_MS,
     seedDemo: seed,

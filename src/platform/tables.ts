@@ -3,6 +3,18 @@ import type { ColumnType, Generated } from 'kysely';
 type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
 
 export interface PlatformTables {
+  /** 0101: DKIM signing keys; private_key is a vault ciphertext (src/platform/mail/dkim.ts). */
+  mail_dkim_key: {
+    id: Generated<number>;
+    selector: string;
+    domain: string;
+    private_key: string;
+    public_key: string;
+    state: 'next' | 'active' | 'retired';
+    created_at: CreatedAt;
+    activated_at: Date | null;
+    retired_at: Date | null;
+  };
   job: {
     id: Generated<number>;
     kind: string;

@@ -12,7 +12,7 @@ export type Light = 'green' | 'amber' | 'red' | 'grey';
 
 /** One protection: its light, why (a message key and its parameters), and where its raw detail is. */
 export interface Protection {
-  key: 'card' | 'files' | 'pages' | 'csp' | 'panScan' | 'audit' | 'backups' | 'staff2fa' | 'bans' | 'waf';
+  key: 'card' | 'files' | 'pages' | 'csp' | 'panScan' | 'audit' | 'backups' | 'staff2fa' | 'passkeys' | 'bans' | 'waf';
   light: Light;
   /** Message key of the one-line state, e.g. 'card_off'. */
   state: string;
@@ -100,6 +100,18 @@ export async function protections(ctx: AppContext, now = new Date()): Promise<Pr
   const all = Number(staff.all);
   const with2fa = Number(staff.with2fa);
   out.push({ key: 'staff2fa', light: with2fa === all ? 'green' : 'red', state: with2fa === all ? 'staff2fa_all' : 'staff2fa_missing', params: { n: with2fa, all }, href: '/admin/staff' });
+
+  // Issue 17 (T4): only a passkey resists a phishing page that relays the password and the code in real time.
+  const keys = await ctx.db
+    .selectFrom('staff')
+    .select(sql<number>`count(*) filter (where exists (select 1 from passkey where passkey.staff_id = staff.id))::int`.as('n'))
+    .where('active', '=', true)
+    .executeTakeFirstOrThrow();
+  const policy = await ctx.db.selectFrom('staff_passkey_policy').select('required').where('id', '=', 1).executeTakeFirst();
+  const withKey = Number(keys.n);
+  const required = policy?.required === true;
+  const keyLight = withKey === all && all > 0 ? 'green' : required ? 'red' : 'amber';
+  out.push({ key: 'passkeys', light: keyLight, state: required ? 'passkeys_required' : 'passkeys_optional', params: { n: withKey, all }, href: '/admin/passkeys' });
 
   const bans = await bansOf(ctx).store.active(now);
   out.push({ key: 'bans', light: 'green', state: bans.length ? 'bans_some' : 'bans_none', params: { n: bans.length }, href: '/admin/security/bans' });

@@ -44,6 +44,8 @@ export const encryptedTables: EncryptedTableSpec[] = [
   },
   { ...orderEventsEncryptedTable, encryptPlaintextAtStart: true },
   { table: 'job', primaryKey: 'id', columns: ['payload_sealed'] },
+  // Issue 17: DKIM private keys (src/platform/mail/dkim.ts); a dump alone cannot sign mail in the shop's name.
+  { table: 'mail_dkim_key', primaryKey: 'id', columns: ['private_key'] },
 ];
 
 // Lower-case identifiers not starting with '_' (scopes such as '_index' are the vault's own, never a table).

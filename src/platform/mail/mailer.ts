@@ -3,6 +3,8 @@ import type { Transporter } from 'nodemailer';
 import type { Db } from '../db/database.ts';
 import { requireSealer, type FieldSealer } from '../crypto/field-sealer.ts';
 import { enqueueJob, TransientJobError, type JobRunner } from '../jobs/queue.ts';
+import { activeDkimKey, senderDomain, type DkimSigningKey } from './dkim.ts';
+import { mailFooter } from './footer.ts';
 import { openOutboxRow, sealOutboxField } from './outbox-fields.ts';
 
 export interface MailMessage {
@@ -20,20 +22,31 @@ export interface MailMessage {
 export async function queueMail(trx: Db, message: MailMessage): Promise<number> {
   const vault = requireSealer(trx, 'queueMail');
   const id = await vault.nextRowId(trx, 'mail_outbox');
+  const toBidx = vault.emailIndex(message.to);
+  // Issue 17: a mail to a customer account's address is listed in that account ("Mail from us"), and says so.
+  const listedInAccount = (await trx.selectFrom('customer').select('id').where('email_bidx', '=', toBidx).executeTakeFirst()) !== undefined;
+  const footer = mailFooter({ listedInAccount, siteUrl: mailSiteUrl() });
+  const text = message.text.endsWith('\n') ? message.text.replace(/\n+$/, '') + footer : message.text + footer;
   await trx
     .insertInto('mail_outbox')
     .values({
       id,
       kind: message.kind,
       to_address: await sealOutboxField(vault, id, 'to_address', message.to),
-      to_bidx: vault.emailIndex(message.to),
+      to_bidx: toBidx,
       subject: await sealOutboxField(vault, id, 'subject', message.subject),
-      text_body: await sealOutboxField(vault, id, 'text_body', message.text),
+      text_body: await sealOutboxField(vault, id, 'text_body', text),
       html_body: await sealOutboxField(vault, id, 'html_body', message.html ?? null),
     })
     .execute();
   await enqueueJob(trx, 'mail.send', { outboxId: id });
   return id;
+}
+
+/** The shop's address named in every mail's footer; set once at start (`setMailSiteUrl`, read when a mail is queued). */
+let mailSiteUrl: () => string = () => 'http://localhost';
+export function setMailSiteUrl(url: () => string): void {
+  mailSiteUrl = url;
 }
 
 // Loaded only when SMTP_URL is set: the embedded default keeps mail in the outbox and needs no SMTP client in memory.
@@ -48,6 +61,12 @@ export function registerMailDelivery(db: Db, jobs: JobRunner, opts: { smtpUrl: s
   // (5 minutes), after which another instance would send the same mail again.
   const transport: Transporter | undefined = opts.smtpUrl ? loadNodemailer().createTransport({ url: opts.smtpUrl, connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 60_000 }) : undefined;
   const vault = requireSealer(db, 'mail delivery');
+  // T4: every mail is DKIM-signed with the active key; read again a minute after use, so a rotation applies soon.
+  let dkim: { key: DkimSigningKey | null; at: number } | null = null;
+  const signingKey = async () => {
+    if (!dkim || Date.now() - dkim.at > 60_000) dkim = { key: await activeDkimKey(db, vault), at: Date.now() };
+    return dkim.key;
+  };
   jobs.register('mail.send', async (payload) => {
     const id = Number(payload.outboxId);
     const stored = await db.selectFrom('mail_outbox').selectAll().where('id', '=', id).executeTakeFirst();
@@ -61,7 +80,8 @@ export function registerMailDelivery(db: Db, jobs: JobRunner, opts: { smtpUrl: s
       // One Message-ID per outbox row, the same on every attempt: if the database fails between the server accepting
       // a mail and the row being marked sent, the retry is recognisable as the same message (mail clients merge it).
       const messageId = `<omamori.${id}.${new Date(stored.created_at).getTime()}@${senderDomain(opts.from)}>`;
-      await transport.sendMail({ from: opts.from, to: mail.to_address, subject: mail.subject, text: mail.text_body, messageId, ...(mail.html_body ? { html: mail.html_body } : {}) });
+      const key = await signingKey();
+      await transport.sendMail({ from: opts.from, to: mail.to_address, subject: mail.subject, text: mail.text_body, messageId, ...(mail.html_body ? { html: mail.html_body } : {}), ...(key ? { dkim: key } : {}) });
       await db.updateTable('mail_outbox').set({ status: 'sent', sent_at: new Date(), attempts: mail.attempts + 1 }).where('id', '=', id).execute();
     } catch (err) {
       const lastError = await sealOutboxField(vault, id, 'last_error', String((err as Error).message).slice(0, 500));
@@ -93,8 +113,4 @@ export function smtpTransient(err: unknown): boolean {
 export function smtpRejectedRecipient(err: unknown): boolean {
   const e = err as { code?: unknown; responseCode?: unknown };
   return e.code === 'EENVELOPE' && typeof e.responseCode === 'number' && e.responseCode >= 500 && e.responseCode < 600;
-}
-
-function senderDomain(from: string): string {
-  return /@([A-Za-z0-9.-]+)>?\s*$/.exec(from)?.[1] ?? 'localhost';
 }
