@@ -35,7 +35,7 @@ export function createServices(ctx: AppContext): Services {
   const integrity = integrityOf(ctx); // T1: file integrity, CSP reports, the payment-page watcher
   const scripts = scriptInventoryOf(ctx); // T6: approved third-party scripts
   const audit = auditOf(ctx); // the hash-chained audit trail, its checkpoints and sink
-  const payments = createPayments(ctx, { orders, cardCheckoutAllowed: () => integrity.cardCheckoutAllowed().allowed }); // T1: card checkout only while files verify
+  const payments = createPayments(ctx, { orders, shop, cardCheckoutAllowed: () => integrity.cardCheckoutAllowed().allowed }); // T1: card checkout only while files verify
   const checkout = createCheckout(ctx, { cart, orders, shop, catalog, payments });
   createDetection(ctx); // T5: scheduled card-number scan of the database and DATA_DIR
   scheduleGuardEventRetention(ctx); // T2: refused card-number events are kept GUARD_EVENT_RETENTION_DAYS (90)

@@ -2,10 +2,24 @@ import { html, type SafeHtml } from '../platform/http/html.ts';
 import { bankTransfer } from './bank-transfer.ts';
 import { cardPayment } from './card/method.ts';
 import { cashOnDelivery } from './cash-on-delivery.ts';
+import { konbiniPayment, payeasyPayment, paypayPayment } from './hosted-methods.ts';
 import type { PaymentInstructions, PaymentMethod } from './method.ts';
+import type { ShopSettings } from '../shop/settings.ts';
 
-/** The payment methods offered at checkout, in display order. The first is preselected. */
-export const paymentMethods: readonly PaymentMethod[] = [bankTransfer, cashOnDelivery, cardPayment];
+/** Every payment method there is, in display order. The first is preselected. */
+export const paymentMethods: readonly PaymentMethod[] = [bankTransfer, cashOnDelivery, cardPayment, konbiniPayment, paypayPayment, payeasyPayment];
+
+/** Methods paid on a provider's hosted page: offered only as the shop's settings and provider allow. */
+const hostedIds = new Set(['card', 'konbini', 'paypay', 'payeasy']);
+
+/**
+ * The methods checkout offers: bank transfer and cash on delivery always; hosted-page methods as chosen in the
+ * shop's settings and offered by its provider (Stripe: card only; KOMOJU: card, コンビニ決済, PayPay, Pay-easy).
+ */
+export function offeredPaymentMethods(settings: Pick<ShopSettings, 'payment_provider' | 'hosted_methods'>, komojuConfigured = true): readonly PaymentMethod[] {
+  const provider = settings.payment_provider === 'komoju' && komojuConfigured ? 'komoju' : 'stripe';
+  return paymentMethods.filter((m) => !hostedIds.has(m.id) || (m.id === 'card' ? settings.hosted_methods.includes('card') : provider === 'komoju' && settings.hosted_methods.includes(m.id as 'konbini')));
+}
 
 export const paymentMethodIds = paymentMethods.map((m) => m.id) as [string, ...string[]];
 
