@@ -114,7 +114,12 @@ export function createReconciliation(ctx: AppContext, deps: { orders: OrdersServ
     const rows = (await db.selectFrom('card_payment').select(rowCols).where('status', 'in', [...live, 'authorized']).where('created_at', '<', stale).orderBy('updated_at').limit(100).execute()) as PaymentRow[];
     for (const row of rows) {
       try {
-        await reconcile(row);
+        const { status } = await reconcile(row);
+        // Still open past its time (a provider whose sessions outlive ours): closed here, so the order's stock returns.
+        if (status === 'open' || status === 'failed') {
+          await deps.providerOf(row).closeSession(row.session_id);
+          await reconcile(row);
+        }
       } catch (err) {
         log.warn({ err: (err as Error).message, order: row.order_number }, 'payment could not be reconciled');
       }

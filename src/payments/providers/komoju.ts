@@ -105,6 +105,8 @@ export function komojuProvider(config: Config): PaymentProvider {
     signatureHeader: 'x-komoju-signature',
     hostedOrigin: () => config.komojuHostedOrigin ?? null,
 
+    // No expires_in_seconds: it is relative to "now", so a retry would send another body under the same idempotency
+    // key. The store closes sessions left open past `expiresAt` itself (reconciliation.ts, reconcileStale).
     async createHostedPayment(r) {
       const s = await call<KomojuSession>(
         'POST',
@@ -117,7 +119,6 @@ export function komojuProvider(config: Config): PaymentProvider {
           default_locale: r.locale,
           email: r.email,
           payment_types: [typeOf[r.method]],
-          expires_in_seconds: Math.max(60, Math.floor((r.expiresAt.getTime() - Date.now()) / 1000)),
           payment_data: { external_order_num: r.orderNumber, capture: r.capture === 'manual' ? 'manual' : 'auto' },
           metadata: { order_number: r.orderNumber },
         },
