@@ -6,8 +6,11 @@ import { konbiniPayment, payeasyPayment, paypayPayment } from './hosted-methods.
 import type { PaymentInstructions, PaymentMethod } from './method.ts';
 import type { ShopSettings } from '../shop/settings.ts';
 
-/** Every payment method there is, in display order. The first is preselected. */
-export const paymentMethods: readonly PaymentMethod[] = [bankTransfer, cashOnDelivery, cardPayment, konbiniPayment, paypayPayment, payeasyPayment];
+/** The payment methods a shop offers by default (Stripe for cards), in display order. The first is preselected. */
+export const paymentMethods: readonly PaymentMethod[] = [bankTransfer, cashOnDelivery, cardPayment];
+
+/** Every payment method there is: the default ones and those a second provider (KOMOJU) adds. */
+export const allPaymentMethods: readonly PaymentMethod[] = [...paymentMethods, konbiniPayment, paypayPayment, payeasyPayment];
 
 /** Methods paid on a provider's hosted page: offered only as the shop's settings and provider allow. */
 const hostedIds = new Set(['card', 'konbini', 'paypay', 'payeasy']);
@@ -18,14 +21,14 @@ const hostedIds = new Set(['card', 'konbini', 'paypay', 'payeasy']);
  */
 export function offeredPaymentMethods(settings: Pick<ShopSettings, 'payment_provider' | 'hosted_methods'>, komojuConfigured = true): readonly PaymentMethod[] {
   const provider = settings.payment_provider === 'komoju' && komojuConfigured ? 'komoju' : 'stripe';
-  return paymentMethods.filter((m) => !hostedIds.has(m.id) || (m.id === 'card' ? settings.hosted_methods.includes('card') : provider === 'komoju' && settings.hosted_methods.includes(m.id as 'konbini')));
+  return allPaymentMethods.filter((m) => !hostedIds.has(m.id) || (m.id === 'card' ? settings.hosted_methods.includes('card') : provider === 'komoju' && settings.hosted_methods.includes(m.id as 'konbini')));
 }
 
-export const paymentMethodIds = paymentMethods.map((m) => m.id) as [string, ...string[]];
+export const paymentMethodIds = allPaymentMethods.map((m) => m.id) as [string, ...string[]];
 
 /** A method by the id stored on an order (e.g. to show its name and instructions). */
 export function paymentMethod(id: string): PaymentMethod | undefined {
-  return paymentMethods.find((m) => m.id === id);
+  return allPaymentMethods.find((m) => m.id === id);
 }
 
 /** Instructions as HTML for the order confirmation page (every value escaped). */

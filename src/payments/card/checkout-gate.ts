@@ -2,7 +2,7 @@ import type { CartOwner } from '../../cart/service.ts';
 import { integrityOf } from '../../integrity/service.ts';
 import type { AppContext } from '../../platform/context.ts';
 import { defineMessages, type Locale } from '../../platform/i18n/index.ts';
-import { paymentMethods } from '../registry.ts';
+import { allPaymentMethods } from '../registry.ts';
 import type { PaymentsService } from '../service.ts';
 import { t } from './messages.ts';
 import type { PaymentClient } from './service.ts';
@@ -36,7 +36,7 @@ export function paymentMethodsOff(ctx: AppContext, locale: Locale): Record<strin
   const card = { label: tg(locale, 'cardOff'), message: tg(locale, 'cardOffBody') };
   if (integrity.config.keepOtherPaymentsOnFinding) return { card };
   const all = { label: tg(locale, 'cardOff'), message: tg(locale, 'allOff') };
-  return Object.fromEntries(paymentMethods.map((m) => [m.id, all]));
+  return Object.fromEntries(allPaymentMethods.map((m) => [m.id, all]));
 }
 
 /**
