@@ -15,6 +15,9 @@ export const allPaymentMethods: readonly PaymentMethod[] = [...paymentMethods, k
 /** Methods paid on a provider's hosted page: offered only as the shop's settings and provider allow. */
 const hostedIds = new Set(['card', 'konbini', 'paypay', 'payeasy']);
 
+/** Paid on a provider's page (card; KOMOJU's コンビニ決済, PayPay, Pay-easy): paid and refunded only through the provider. */
+export const isHostedPaymentMethod = (id: string) => hostedIds.has(id);
+
 /**
  * The methods checkout offers: bank transfer and cash on delivery always; hosted-page methods as chosen in the
  * shop's settings and offered by its provider (Stripe: card only; KOMOJU: card, コンビニ決済, PayPay, Pay-easy).

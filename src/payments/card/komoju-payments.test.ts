@@ -5,7 +5,9 @@ import { TestClient } from '../../../test/client.ts';
 import { stripeTestCards } from '../../../test/fixtures/cards.ts';
 import type { TestStore } from '../../../test/harness.ts';
 import { mailsTo } from '../../../test/outbox.ts';
+import { staffClient } from '../../../test/sessions.ts';
 import { createTestVariant } from '../../cart/test-products.ts';
+import { PAN_SCAN_TASK } from '../../detection/service.ts';
 import { reviewAndPlace, validForm } from '../../checkout/test-helpers.ts';
 import { chooseKonbini, payOnKomoju } from '../providers/test-sandboxes.ts';
 import { startCardStore } from './test-helpers.ts';
@@ -154,4 +156,56 @@ test('card through KOMOJU with a 3-D Secure challenge: paid from the provider, b
   assert.equal(await orderStatus(o.orderId), 'paid');
   const row = await paymentRow(o.orderId);
   assert.deepEqual([row.status, row.card_brand, row.card_last4], ['paid', 'visa', '3220']);
+});
+
+test('staff cancel a konbini order waiting for cash: the payment number is cancelled at KOMOJU, the stock returns; marking it paid by hand is refused', async () => {
+  const o = await placeKomojuOrder('konbini', 'konbini-staff@example.jp');
+  await chooseKonbini(o.payUrl, 'ministop');
+  await settle();
+  await o.client.get(`/checkout/card/return?order=${o.number}`);
+  const { client } = await staffClient(store, 'owner');
+  assert.equal((await client.postForm(`/admin/orders/${o.orderId}/status`, { to: 'paid', from: 'awaiting_payment', note: '' })).status, 409, 'paid comes from the provider only');
+  // KOMOJU's payment.cancelled may cancel the order first: staff still see their cancel done.
+  assert.equal((await client.postForm(`/admin/orders/${o.orderId}/status`, { to: 'cancelled', from: 'awaiting_payment', note: '' })).status, 303);
+  await settle();
+  assert.equal(await orderStatus(o.orderId), 'cancelled');
+  assert.equal(await stockOf(o.variantId), 5);
+  const ref = (await paymentRow(o.orderId)).payment_intent_id!;
+  assert.equal(komoju().payAtStore(ref), false, 'the cancelled payment number can no longer be paid');
+});
+
+test('T5 proof on KOMOJU: after card, konbini and refused webhooks the card-number scan of the database and DATA_DIR finds nothing', async () => {
+  await settle();
+  await store.drainJobs();
+  await store.ctx.scheduler.runNow(PAN_SCAN_TASK);
+  const run = await store.ctx.db.selectFrom('pan_scan_run').selectAll().orderBy('id', 'desc').executeTakeFirstOrThrow();
+  assert.equal(run.status, 'clean', `${run.finds} finds: ${JSON.stringify(run.locations)} ${run.error ?? ''}`);
+  assert.ok(Number(run.rows_scanned) > 10);
+  // Nothing KOMOJU answered or sent held the number either.
+  assert.doesNotMatch(JSON.stringify(komoju().events), new RegExp(stripeTestCards.threeDsChallenge));
+});
+
+test('the shop chooses the provider and the methods in the console settings; checkout offers exactly those', async () => {
+  const { client } = await staffClient(store, 'owner');
+  const page = await client.get('/admin/settings');
+  assert.match(page.text, /決済代行会社/);
+  assert.match(page.text, /name="hosted_methods" value="konbini" checked/);
+  const s = await store.services.shop.get();
+  const form = { name: s.name, tagline_ja: s.tagline_ja, tagline_en: s.tagline_en, seller: s.seller, representative: s.representative, address: s.address, phone: s.phone, email: s.email, business_hours: s.business_hours, invoice_number: s.invoice_number ?? '', bank_account: s.bank_account, bank_transfer_days: String(s.bank_transfer_days), guest_bank_transfer_hours: String(s.guest_bank_transfer_hours), shipping_days: s.shipping_days, returns_policy: s.returns_policy, free_shipping_threshold: String(s.free_shipping_threshold ?? ''), tax_rounding: s.tax_rounding };
+  const saved = await client.postForm('/admin/settings', { ...form, payment_provider: 'komoju', hosted_methods_shown: '1', hosted_methods: ['card', 'konbini'] });
+  assert.equal(saved.status, 303, saved.text.slice(0, 500));
+  assert.deepEqual([(await store.services.shop.get()).payment_provider, (await store.services.shop.get()).hosted_methods], ['komoju', ['card', 'konbini']]);
+  const shopper = new TestClient(store.url);
+  await shopper.postForm('/cart/items', { variant_id: await createTestVariant(store.ctx.db, { price: 1_000 }), quantity: 1 });
+  let checkout = await shopper.get('/checkout');
+  assert.match(checkout.text, /value="konbini"/);
+  assert.doesNotMatch(checkout.text, /value="paypay"/);
+  // A method the shop does not offer is refused at review, even when posted by hand.
+  const refused = await shopper.postForm('/checkout/review', { ...validForm, payment_method: 'paypay' });
+  assert.equal(refused.status, 422);
+  // Back to Stripe: konbini is no longer offered; card stays.
+  assert.equal((await client.postForm('/admin/settings', { ...form, payment_provider: 'stripe', hosted_methods_shown: '1', hosted_methods: ['card', 'konbini'] })).status, 303);
+  checkout = await shopper.get('/checkout');
+  assert.doesNotMatch(checkout.text, /value="konbini"/);
+  assert.match(checkout.text, /value="card"/);
 });

@@ -4,7 +4,7 @@ import { AppError } from '../../platform/http/errors.ts';
 import type { Locale } from '../../platform/i18n/index.ts';
 import type { ShopSettings } from '../../shop/settings.ts';
 import type { OrderForPayment, PaymentNextStep } from '../method.ts';
-import type { AsyncInstructions, HostedMethod, PaymentProvider } from '../provider.ts';
+import { asyncMethods, type AsyncInstructions, type HostedMethod, type PaymentProvider } from '../provider.ts';
 import type { PaymentProviders } from '../providers/index.ts';
 import type { CardPaymentStatus } from '../tables.ts';
 import { cardLimits, createAttempts, type PaymentClient } from './attempts.ts';
@@ -219,6 +219,8 @@ export function createCardPayments(
     async closeSession(orderId) {
       const row = await latestRow(orderId);
       if (!row || !live.includes(row.status)) return;
+      // コンビニ決済/Pay-easy waiting for the cash: the payment number is cancelled at the provider, so it can no longer be paid.
+      if (row.status === 'processing' && row.payment_intent_id && asyncMethods.includes(row.method)) await providerOf(row).void(row.payment_intent_id, `void:${row.order_number}:${row.amount}`).catch((err) => log.warn({ err: (err as Error).message }, 'waiting payment could not be cancelled at the provider'));
       await closeAtProvider(row);
       const s = await providerOf(row).readPayment(row.session_id);
       if (s.completed) await reconcile(row); // paid meanwhile: the order moves to paid, and the cancel is refused

@@ -47,7 +47,7 @@ export const cardStoreRoutes: RouteModule = (app, s) => {
     const order = await ownOrder(s, req, { sessionId: q.data.session_id, number: q.data.order });
     const { state, payUrl, instructions } = await s.payments.card.returnState(order.id);
     const l = req.locale;
-    return sendHtml(reply, storePage(req, await s.chrome(req), { title: t(l, 'returnTitle'), body: returnBody(state, order, payUrl, l, instructions) }));
+    return sendHtml(reply, storePage(req, await s.chrome(req), { title: t(l, order.paymentMethod === 'card' ? 'returnTitle' : 'returnTitleHosted'), body: returnBody(state, order, payUrl, l, instructions) }));
   });
 
   // "Pay now" from the order page: back to the provider's page while the order is still payable. A link (GET):
