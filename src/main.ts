@@ -18,6 +18,7 @@ const lines = [
   `  Storefront:    ${store.url}/`,
   `  Admin console: ${store.adminUrl}/admin`,
   ...(store.gateway ? [`  Card payments: sandbox gateway at ${store.gateway.origin} (test cards only)`] : [`  Card payments: ${store.ctx.config.paymentProvider}`]),
+  ...(store.komojuSandbox ? [`  KOMOJU:        sandbox at ${store.komojuSandbox.origin} (choose KOMOJU in Settings for コンビニ決済, PayPay, Pay-easy)`] : store.ctx.config.komojuApiUrl ? ['  KOMOJU:        configured (choose it in Settings)'] : []),
   store.setupUrl
     ? `  First start: create the owner account (no default password exists) with this one-time link, valid for 24 hours:\n    ${store.setupUrl}`
     : `  Staff sign in at ${store.adminUrl}/admin/sign-in`,

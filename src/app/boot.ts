@@ -19,6 +19,7 @@ import { encryptedTables, openVault } from '../vault/index.ts';
 import { bindVault } from '../vault/bound.ts';
 import { encryptPlaintextAtStart } from '../vault/initial-encryption.ts';
 import { startSandboxGateway, type SandboxGateway } from '../../sandbox-gateway/server.ts';
+import { startKomojuSandbox, type KomojuSandbox } from '../../komoju-sandbox/server.ts';
 
 export interface RunningStore {
   app: FastifyInstance;
@@ -32,6 +33,8 @@ export interface RunningStore {
   setupUrl: string | null;
   /** The sandbox card gateway, when PAYMENT_PROVIDER=sandbox (its own server, origin and state). */
   gateway: SandboxGateway | null;
+  /** The KOMOJU sandbox, when PAYMENT_PROVIDER=sandbox and no KOMOJU key is given (its own server and origin). */
+  komojuSandbox: KomojuSandbox | null;
   close(): Promise<void>;
 }
 
@@ -67,6 +70,14 @@ export async function startStore(
     ? await startSandboxGateway({ port: config.sandboxGatewayPort, host: config.host, secretKey: config.stripeSecretKey, webhookSecret: config.stripeWebhookSecret, webhookUrl: () => `${config.publicUrl}/webhooks/stripe`, publicUrl: config.sandboxGatewayPublicUrl })
     : null;
   if (gateway) config.sandboxGatewayUrl = gateway.url;
+  // Issue 11: beside it the KOMOJU sandbox, so a demo shop can choose KOMOJU (コンビニ決済, PayPay, Pay-easy) in its settings.
+  const komojuSandbox = config.paymentProvider === 'sandbox' && !config.komojuApiUrl && config.komojuSecretKey && opts.listen !== false
+    ? await startKomojuSandbox({ port: config.komojuSandboxPort, host: config.host, secretKey: config.komojuSecretKey, webhookSecret: config.komojuWebhookSecret, webhookUrl: () => `${config.publicUrl}/webhooks/komoju` })
+    : null;
+  if (komojuSandbox) {
+    config.komojuApiUrl = komojuSandbox.apiUrl;
+    config.komojuHostedOrigin = komojuSandbox.origin;
+  }
   const services = createServices(ctx);
   await services.identity.prepare(); // e.g. TOTP secrets still in clear are encrypted before anything is served
   // T4: with ADMIN_PORT the console is its own application on its own listener (cookies and CSRF origin of that URL).
@@ -101,6 +112,7 @@ export async function startStore(
     adminUrl,
     adminApp,
     gateway,
+    komojuSandbox,
     setupUrl: setupToken ? `${adminUrl}/admin/setup?token=${setupToken}` : null,
     async close() {
       // Issue 18 (SIGTERM): readiness answers 503 and new requests get 503 at once; in-flight requests may finish
@@ -115,6 +127,7 @@ export async function startStore(
       }
       const step = Math.max(1000, Math.min(5000, grace));
       await within(gateway?.close(), step);
+      await within(komojuSandbox?.close(), step);
       await within(services.audit.stop(), step);
       await within(scheduler.stop(), step);
       await within(jobs.stop(), step);

@@ -109,8 +109,7 @@ export async function buildApp(ctx: AppContext, services: Services, surface: 'al
     registerStoreClosedHook(store, ctx, 'html'); // issue 13: the incident console's "close the store"
     store.addHook('onRequest', async (req, reply) => services.identity.loadCustomer(req, reply));
     // CSP form-action: checkout's 303 leads to the card provider's hosted page (storefront only).
-    const hosted = services.payments.card.hostedOrigin();
-    allowFormActions(store, hosted ? [hosted] : []);
+    allowFormActions(store, services.payments.card.hostedOrigins());
     for (const register of storeRoutes) register(store, services);
   });
 

@@ -19,7 +19,7 @@ export const schedules: readonly ScheduleEntry[] = [
   { name: 'purge-expired-sessions', every: HOUR, single: true, registeredIn: 'identity/service.ts' },
   { name: 'purge-stale-carts', every: 6 * HOUR, single: true, registeredIn: 'cart/service.ts' },
   { name: 'expire-unpaid-bank-transfers', every: HOUR, single: true, registeredIn: 'orders/service.ts' },
-  { name: 'card-payment-reconcile', every: 10 * MINUTE, single: true, registeredIn: 'payments/card/service.ts' },
+  { name: 'card-payment-reconcile', every: 10 * MINUTE, single: true, registeredIn: 'payments/card/reconciliation.ts' },
   { name: 'guard-event-retention', every: 6 * HOUR, single: true, registeredIn: 'platform/security/guard-retention.ts' },
   { name: 'security-event-retention', every: 24 * HOUR, single: true, registeredIn: 'security-events/service.ts' },
   { name: 'pan-scan', every: 'min(PAN_SCAN_INTERVAL, 10 min): checks each round whether a scan is due', single: true, registeredIn: 'detection/service.ts' },

@@ -41,7 +41,7 @@ export function createServices(ctx: AppContext): Services {
   const scripts = scriptInventoryOf(ctx); // T6: approved third-party scripts
   const audit = auditOf(ctx); // the hash-chained audit trail, its checkpoints and sink
   const switches = responseSwitchesOf(ctx); // issue 13: stop card payments / close the store, on every instance
-  const payments = createPayments(ctx, { orders, cardCheckoutAllowed: () => integrity.cardCheckoutAllowed().allowed && !switches.engaged('card_payments_stopped') }); // T1: card checkout only while files verify
+  const payments = createPayments(ctx, { orders, shop, cardCheckoutAllowed: () => integrity.cardCheckoutAllowed().allowed && !switches.engaged('card_payments_stopped') }); // T1: card checkout only while files verify
   // T2: banned card fingerprints go to the provider's block list, so a banned card is refused on the payment page.
   if (ctx.config.paymentProvider === 'stripe' || ctx.config.sandboxGatewayUrl) bans.onCards((fingerprints) => payments.card.blockCards(fingerprints));
   const checkout = createCheckout(ctx, { cart, orders, shop, catalog, payments });

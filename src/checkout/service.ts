@@ -4,7 +4,7 @@ import type { OrderDraft, OrdersService, PlacedOrder } from '../orders/service.t
 import { ownsOrder } from '../orders/policy.ts';
 import type { OrderStatus } from '../orders/tables.ts';
 import type { OrderForPayment, PaymentNextStep } from '../payments/method.ts';
-import { paymentMethod, paymentMethods } from '../payments/registry.ts';
+import { offeredPaymentMethods, paymentMethod } from '../payments/registry.ts';
 import type { PaymentsService } from '../payments/service.ts';
 import type { AppContext } from '../platform/context.ts';
 import { AppError } from '../platform/http/errors.ts';
@@ -91,7 +91,7 @@ export function createCheckout(ctx: AppContext, deps: { cart: CartService; order
     async options(locale) {
       const settings = await shop.get();
       const option = (m: { id: string; label(l: Locale): string; description(l: Locale, s: typeof settings): string }) => ({ id: m.id, label: m.label(locale), description: m.description(locale, settings) });
-      return { shipping: shippingMethods.map(option), payment: paymentMethods.map(option) };
+      return { shipping: shippingMethods.map(option), payment: offeredPaymentMethods(settings).map(option) };
     },
     quote,
     async place(owner, input, idempotencyKey, locale, expectedTotal, client) {

@@ -54,7 +54,7 @@ test('registry: methods by id, labels in both languages, instructions rendered e
   assert.equal(paymentMethod('card')!.label('ja'), 'クレジットカード');
   assert.equal(paymentMethod('card')!.fee(10_000), 0);
   assert.equal(paymentMethod('card')!.shipsBeforePayment, false);
-  assert.equal(paymentMethod('paypay'), undefined);
+  assert.equal(paymentMethod('bitcoin'), undefined); // (was 'paypay', a real method since issue 11 adds KOMOJU)
   assert.equal(paymentMethod('bank_transfer')!.label('ja'), '銀行振込');
   assert.equal(paymentMethod('cod')!.label('en'), 'Cash on delivery');
   const page = String(instructionsHtml(bankTransfer.instructions('ja', order, { ...defaultShopSettings, bank_account: '<script>x</script>' })));

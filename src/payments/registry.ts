@@ -2,16 +2,36 @@ import { html, type SafeHtml } from '../platform/http/html.ts';
 import { bankTransfer } from './bank-transfer.ts';
 import { cardPayment } from './card/method.ts';
 import { cashOnDelivery } from './cash-on-delivery.ts';
+import { konbiniPayment, payeasyPayment, paypayPayment } from './hosted-methods.ts';
 import type { PaymentInstructions, PaymentMethod } from './method.ts';
+import type { ShopSettings } from '../shop/settings.ts';
 
-/** The payment methods offered at checkout, in display order. The first is preselected. */
+/** The payment methods a shop offers by default (Stripe for cards), in display order. The first is preselected. */
 export const paymentMethods: readonly PaymentMethod[] = [bankTransfer, cashOnDelivery, cardPayment];
 
-export const paymentMethodIds = paymentMethods.map((m) => m.id) as [string, ...string[]];
+/** Every payment method there is: the default ones and those a second provider (KOMOJU) adds. */
+export const allPaymentMethods: readonly PaymentMethod[] = [...paymentMethods, konbiniPayment, paypayPayment, payeasyPayment];
+
+/** Methods paid on a provider's hosted page: offered only as the shop's settings and provider allow. */
+const hostedIds = new Set(['card', 'konbini', 'paypay', 'payeasy']);
+
+/** Paid on a provider's page (card; KOMOJU's コンビニ決済, PayPay, Pay-easy): paid and refunded only through the provider. */
+export const isHostedPaymentMethod = (id: string) => hostedIds.has(id);
+
+/**
+ * The methods checkout offers: bank transfer and cash on delivery always; hosted-page methods as chosen in the
+ * shop's settings and offered by its provider (Stripe: card only; KOMOJU: card, コンビニ決済, PayPay, Pay-easy).
+ */
+export function offeredPaymentMethods(settings: Pick<ShopSettings, 'payment_provider' | 'hosted_methods'>, komojuConfigured = true): readonly PaymentMethod[] {
+  const provider = settings.payment_provider === 'komoju' && komojuConfigured ? 'komoju' : 'stripe';
+  return allPaymentMethods.filter((m) => !hostedIds.has(m.id) || (m.id === 'card' ? settings.hosted_methods.includes('card') : provider === 'komoju' && settings.hosted_methods.includes(m.id as 'konbini')));
+}
+
+export const paymentMethodIds = allPaymentMethods.map((m) => m.id) as [string, ...string[]];
 
 /** A method by the id stored on an order (e.g. to show its name and instructions). */
 export function paymentMethod(id: string): PaymentMethod | undefined {
-  return paymentMethods.find((m) => m.id === id);
+  return allPaymentMethods.find((m) => m.id === id);
 }
 
 /** Instructions as HTML for the order confirmation page (every value escaped). */

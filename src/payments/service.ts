@@ -1,21 +1,34 @@
 import type { OrdersService } from '../orders/service.ts';
 import type { AppContext } from '../platform/context.ts';
+import type { ShopSettings } from '../shop/settings.ts';
 import { createCardPayments, type CardPayments } from './card/service.ts';
 import type { PaymentMethod } from './method.ts';
-import { paymentMethod } from './registry.ts';
+import type { HostedMethod } from './provider.ts';
+import { createPaymentProviders, type PaymentProviders } from './providers/index.ts';
+import { offeredPaymentMethods, paymentMethod } from './registry.ts';
 
 export interface PaymentsService {
-  /** A method by id, bound to this store's provider (card payments create sessions through it). */
+  /** A method by id, bound to this store's provider (hosted-page methods create sessions through it). */
   method(id: string): PaymentMethod | undefined;
+  /** The methods checkout offers now (the shop's settings and the configured providers). */
+  offered(settings: ShopSettings): readonly PaymentMethod[];
+  providers: PaymentProviders;
   card: CardPayments;
 }
 
-export function createPayments(ctx: AppContext, deps: { orders: OrdersService; cardCheckoutAllowed?: () => boolean }): PaymentsService {
-  const card = createCardPayments(ctx, deps);
-  const base = paymentMethod('card')!;
-  const boundCard: PaymentMethod = { ...base, nextStep: (order) => card.startCheckout(order, order.client) };
+const hosted: readonly string[] = ['card', 'konbini', 'paypay', 'payeasy'];
+
+export function createPayments(ctx: AppContext, deps: { orders: OrdersService; shop?: { get(): Promise<ShopSettings> }; cardCheckoutAllowed?: () => boolean }): PaymentsService {
+  const providers = createPaymentProviders(ctx.config);
+  const card = createCardPayments(ctx, { ...deps, providers });
+  const bound = new Map(hosted.map((id) => {
+    const base = paymentMethod(id)!;
+    return [id, { ...base, nextStep: (order) => card.startCheckout(order, order.client, id as HostedMethod) } satisfies PaymentMethod];
+  }));
   return {
-    method: (id) => (id === 'card' ? boundCard : paymentMethod(id)),
+    method: (id) => bound.get(id) ?? paymentMethod(id),
+    offered: (settings) => offeredPaymentMethods(settings, providers.configured('komoju')),
+    providers,
     card,
   };
 }

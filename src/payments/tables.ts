@@ -21,6 +21,12 @@ export interface PaymentTables {
     card_last4: string | null;
     card_exp_month: number | null;
     card_exp_year: number | null;
+    /** how the shopper paid on the hosted page (migration 0103) */
+    method: Generated<'card' | 'konbini' | 'paypay' | 'payeasy'>;
+    /** コンビニ決済/Pay-easy: payable until then; the stock returns after it */
+    pay_deadline: Date | null;
+    /** JSON of AsyncInstructions (store, payment number, confirmation number, instructions page) */
+    pay_instructions: string | null;
     created_at: Timestamp;
     updated_at: Timestamp;
   };

@@ -83,6 +83,11 @@ const envSchema = z.object({
     .transform((v) => new URL(v).origin)
     .optional(),
   CARD_CAPTURE: z.enum(['automatic', 'manual']).default('automatic'),
+  // KOMOJU (コンビニ決済, PayPay, Pay-easy, card): REST with Basic auth on the secret key; webhooks signed with HMAC-SHA256.
+  KOMOJU_SECRET_KEY: z.string().regex(/^(sk|degica)_?[A-Za-z0-9_-]{8,}$/, { message: 'must be a KOMOJU secret key (sk_test_... or sk_live_...)' }).optional(),
+  KOMOJU_WEBHOOK_SECRET: z.string().min(16, { message: 'must be the secret token of the KOMOJU webhook (16 characters or more)' }).optional(),
+  KOMOJU_API_URL: z.string().url().refine((v) => v.startsWith('https://') || /^http:\/\/(localhost|127\.0\.0\.1)[:/]/.test(v), { message: 'must be an https URL' }).default('https://komoju.com/api/v1'),
+  KOMOJU_SANDBOX_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   // Audit trail (PCI DSS 10.2/10.3): signed checkpoints, scheduled verification, JSON-lines copy under DATA_DIR/audit.
   AUDIT_CHECKPOINT_MINUTES: z.coerce.number().int().min(1).max(1440).default(10),
   AUDIT_VERIFY_MINUTES: z.coerce.number().int().min(1).max(10_080).default(60),
@@ -206,6 +211,14 @@ export type Config = {
   sandboxGatewayPublicUrl: string | undefined;
   /** automatic: charged at payment; manual: authorized at payment, captured from the order page. */
   cardCapture: 'automatic' | 'manual';
+  /** KOMOJU's API base (https://komoju.com/api/v1, or the KOMOJU sandbox's when boot starts it); unset: KOMOJU not configured. */
+  komojuApiUrl: string | undefined;
+  /** The origin of KOMOJU's hosted pages (CSP form-action). */
+  komojuHostedOrigin: string | undefined;
+  komojuSecretKey: string | undefined;
+  komojuWebhookSecret: string;
+  /** The KOMOJU sandbox's port (0: any free port), with PAYMENT_PROVIDER=sandbox. */
+  komojuSandboxPort: number;
   /** Audit trail: minutes between signed checkpoints, and between scheduled verifications. */
   auditCheckpointMinutes: number;
   auditVerifyMinutes: number;
@@ -319,6 +332,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     sandboxGatewayUrl: undefined,
     sandboxGatewayPublicUrl: e.SANDBOX_GATEWAY_PUBLIC_URL,
     cardCapture: e.CARD_CAPTURE,
+    // With PAYMENT_PROVIDER=sandbox the KOMOJU sandbox is started beside the store (boot sets its URL) unless real keys are given.
+    komojuApiUrl: e.KOMOJU_SECRET_KEY ? e.KOMOJU_API_URL.replace(/\/$/, '') : undefined,
+    komojuHostedOrigin: e.KOMOJU_SECRET_KEY ? 'https://komoju.com' : undefined,
+    komojuSecretKey: e.KOMOJU_SECRET_KEY ?? (e.PAYMENT_PROVIDER === 'sandbox' ? `sk_test_sandbox${randomBytes(12).toString('hex')}` : undefined),
+    komojuWebhookSecret: e.KOMOJU_WEBHOOK_SECRET ?? randomBytes(24).toString('hex'),
+    komojuSandboxPort: e.KOMOJU_SANDBOX_PORT ?? (e.PORT === 0 ? 0 : e.PORT + 1001),
     auditCheckpointMinutes: e.AUDIT_CHECKPOINT_MINUTES,
     auditVerifyMinutes: e.AUDIT_VERIFY_MINUTES,
     auditJsonl: e.AUDIT_JSONL,

@@ -33,28 +33,39 @@ const settingsForm = z.object({
   returns_policy: optionalText(2000),
   free_shipping_threshold: optionalInt(0, 10_000_000),
   tax_rounding: z.enum(['floor', 'round', 'ceil']),
+  payment_provider: z.enum(['stripe', 'komoju']).optional(),
+  // Checkboxes: absent when none is ticked; `hosted_methods_shown` tells an empty choice from a form without the section.
+  hosted_methods: z.preprocess((v) => (v === undefined ? [] : Array.isArray(v) ? v : [v]), z.array(z.enum(['card', 'konbini', 'paypay', 'payeasy']))),
+  hosted_methods_shown: z.literal('1').optional(),
 });
 
 export const shopAdminRoutes: RouteModule = (app, s) => {
   app.get('/settings', { config: { permission: 'settings.manage' } }, async (req, reply) => {
     const saved = (req.query as { saved?: string }).saved === '1';
-    return sendHtml(reply, settingsPage(req, await s.shop.get(), undefined, saved));
+    return sendHtml(reply, settingsPage(req, await s.shop.get(), undefined, saved, s.payments.providers.configured('komoju')));
   });
 
   app.post('/settings', { config: { permission: 'settings.manage', stepUp: true } }, async (req, reply) => {
     const parsed = parseInput(settingsForm, req.body, req.locale);
     if (!parsed.ok) {
       const entered = { ...(await s.shop.get()), ...(req.body as Record<string, never>) };
-      return sendHtml(reply, settingsPage(req, entered, parsed.errors, false), 422);
+      return sendHtml(reply, settingsPage(req, entered, parsed.errors, false, s.payments.providers.configured('komoju')), 422);
     }
-    // A form from before issue 10 has no guest deadline: keep the current one.
-    const settings = { ...parsed.data, guest_bank_transfer_hours: parsed.data.guest_bank_transfer_hours ?? (await s.shop.get()).guest_bank_transfer_hours };
+    // A form from before issue 10 has no guest deadline (before issue 11 no provider section): keep the current ones.
+    const current = await s.shop.get();
+    const { hosted_methods_shown: shown, ...data } = parsed.data;
+    const settings = {
+      ...data,
+      guest_bank_transfer_hours: data.guest_bank_transfer_hours ?? current.guest_bank_transfer_hours,
+      payment_provider: data.payment_provider ?? current.payment_provider,
+      hosted_methods: shown ? data.hosted_methods : current.hosted_methods,
+    };
     await s.ctx.db.transaction().execute((trx) => s.shop.save(trx, settings));
     return redirectAfterPost(reply, '/admin/settings?saved=1');
   });
 };
 
-function settingsPage(req: FastifyRequest, v: ShopSettings, errors: FieldErrors | undefined, saved: boolean) {
+function settingsPage(req: FastifyRequest, v: ShopSettings, errors: FieldErrors | undefined, saved: boolean, komojuConfigured: boolean) {
   const l = req.locale;
   const f = (name: keyof ShopSettings & string, extra: Partial<Parameters<typeof inputField>[0]> = {}) =>
     inputField({ name, label: t(l, `f_${name}` as Parameters<typeof t>[1]), value: v[name] as string | number | null, errors, ...extra });
@@ -73,6 +84,14 @@ ${area('bank_account')}
 <div class="form-row">${f('bank_transfer_days', { type: 'number' })}${f('guest_bank_transfer_hours', { type: 'number' })}${f('free_shipping_threshold', { type: 'number' })}</div>
 ${f('shipping_days')}
 ${selectField({ name: 'tax_rounding', label: t(l, 'f_tax_rounding'), value: v.tax_rounding, errors, options: (['floor', 'round', 'ceil'] as const).map((r) => ({ value: r, label: t(l, `rounding_${r}`) })) })}
+</fieldset>
+<fieldset><legend>${t(l, 'sectionProvider')}</legend>
+<p class="small muted">${t(l, 'providerHelp')}</p>
+${selectField({ name: 'payment_provider', label: t(l, 'f_payment_provider'), value: v.payment_provider, errors, options: (['stripe', 'komoju'] as const).map((p) => ({ value: p, label: t(l, `provider_${p}`) })) })}
+${v.payment_provider === 'komoju' && !komojuConfigured ? html`<p class="alert alert-warning" role="status">${t(l, 'providerNotConfigured')}</p>` : ''}
+<fieldset class="stack"><legend>${t(l, 'f_hosted_methods')}</legend><input type="hidden" name="hosted_methods_shown" value="1">
+${(['card', 'konbini', 'paypay', 'payeasy'] as const).map((m) => html`<label><input type="checkbox" name="hosted_methods" value="${m}"${(Array.isArray(v.hosted_methods) ? v.hosted_methods : [v.hosted_methods]).includes(m) ? html` checked` : ''}> ${t(l, `method_${m}`)}</label>`)}
+</fieldset>
 </fieldset>
 <button type="submit" class="btn-primary">${t(l, 'save')}</button>
 </form>`;

@@ -26,6 +26,10 @@ export const shopSettingsSchema = z.object({
   free_shipping_threshold: z.number().int().min(0).nullable().default(null),
   /** How consumption tax is rounded once per rate per order. */
   tax_rounding: z.enum(['floor', 'round', 'ceil']).default('floor'),
+  /** Issue 11: the provider of payments on a hosted page (its keys come from the environment, README "Payment providers"). */
+  payment_provider: z.enum(['stripe', 'komoju']).default('stripe'),
+  /** Methods offered through that provider's hosted page (Stripe: card only). */
+  hosted_methods: z.array(z.enum(['card', 'konbini', 'paypay', 'payeasy'])).default(['card']),
 });
 export type ShopSettings = z.infer<typeof shopSettingsSchema>;
 

@@ -1,7 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import { purchaseSteps } from '../../cart/steps.ts';
 import type { CartView } from '../../cart/service.ts';
-import { paymentMethods } from '../../payments/registry.ts';
+import { offeredPaymentMethods } from '../../payments/registry.ts';
 import type { Address } from '../../platform/http/fields.ts';
 import { errorSummary, inputField, selectField, textareaField } from '../../platform/http/form-fields.ts';
 import type { FieldErrors } from '../../platform/http/forms.ts';
@@ -63,7 +63,7 @@ ${inputField({ name: 'line2', label: t(l, 'line2'), value: v.line2, errors, auto
 ${inputField({ name: 'phone', label: t(l, 'phone'), type: 'tel', value: v.phone, errors, hint: t(l, 'phoneHint'), required: true, autocomplete: 'shipping tel', maxlength: 20 })}
 </fieldset>
 ${radioGroup({ name: 'shipping_method', legend: t(l, 'shippingMethod'), options: shippingOptions(l, s), value: v.shipping_method ?? shippingMethods[0]!.id, errors })}
-${radioGroup({ name: 'payment_method', legend: t(l, 'paymentMethod'), options: paymentOptions(l, s), value: v.payment_method ?? paymentMethods[0]!.id, errors })}
+${radioGroup({ name: 'payment_method', legend: t(l, 'paymentMethod'), options: paymentOptions(l, s), value: v.payment_method ?? offeredPaymentMethods(s.settings)[0]!.id, errors })}
 ${textareaField({ name: 'note', label: t(l, 'note'), value: v.note, errors, hint: t(l, 'noteHint'), rows: 3, maxlength: 1000 })}
 <button type="submit" class="btn-primary">${t(l, 'toReview')}</button>
 </form>
@@ -91,7 +91,7 @@ function shippingOptions(l: Locale, s: CheckoutFormState): RadioOption[] {
 
 /** Fees on the items total: a lower bound of the final amount, so "unavailable" here is final. */
 function paymentOptions(l: Locale, s: CheckoutFormState): RadioOption[] {
-  return paymentMethods.map((m) => {
+  return offeredPaymentMethods(s.settings).map((m) => {
     const fee = m.fee(s.cart.itemsTotal);
     const off = s.methodsOff?.[m.id];
     if (off) return { value: m.id, label: m.label(l), description: off.message, fee: off.label, disabled: true };

@@ -5,7 +5,7 @@ import { inputField, selectField, errorSummary } from '../../platform/http/form-
 import type { FieldErrors } from '../../platform/http/forms.ts';
 import { html, type SafeHtml } from '../../platform/http/html.ts';
 import { formatDateTime, formatYen, type Locale } from '../../platform/i18n/index.ts';
-import { paymentMethods } from '../../payments/registry.ts';
+import { allPaymentMethods } from '../../payments/registry.ts';
 import type { AdminOrderRow } from '../admin-list.ts';
 import { a } from '../admin-messages.ts';
 import { statusLabel } from '../format.ts';
@@ -33,7 +33,7 @@ export function orderListPage(result: Page<AdminOrderRow> | null, values: Record
   return html`${errorSummary(errors, errorMessage('validation', l))}
 <form class="filters" method="get" action="/admin/orders" role="search" aria-label="${a(l, 'filters')}">
   ${selectField({ name: 'status', label: a(l, 'status'), value: values.status ?? '', errors, placeholder: a(l, 'all'), options: orderStatuses.map((s) => ({ value: s, label: statusLabel(s, l) })) })}
-  ${selectField({ name: 'payment', label: a(l, 'payment'), value: values.payment ?? '', errors, placeholder: a(l, 'all'), options: paymentMethods.map((m) => ({ value: m.id, label: m.label(l) })) })}
+  ${selectField({ name: 'payment', label: a(l, 'payment'), value: values.payment ?? '', errors, placeholder: a(l, 'all'), options: allPaymentMethods.map((m) => ({ value: m.id, label: m.label(l) })) })}
   ${dateField('from', a(l, 'from'), values.from ?? '', errors)}
   ${dateField('to', a(l, 'to'), values.to ?? '', errors)}
   ${inputField({ name: 'q', label: a(l, 'q'), type: 'search', value: values.q ?? '', errors, hint: a(l, 'qHint'), maxlength: 254 })}

@@ -3,7 +3,7 @@ import { integrityOf } from '../../integrity/service.ts';
 import type { AppContext } from '../../platform/context.ts';
 import { defineMessages, type Locale } from '../../platform/i18n/index.ts';
 import { responseSwitchesOf } from '../../platform/switches.ts';
-import { paymentMethods } from '../registry.ts';
+import { allPaymentMethods } from '../registry.ts';
 import type { PaymentsService } from '../service.ts';
 import { t } from './messages.ts';
 import type { PaymentClient } from './service.ts';
@@ -39,7 +39,7 @@ export function paymentMethodsOff(ctx: AppContext, locale: Locale): Record<strin
   if (integrity.cardCheckoutAllowed().allowed) return stopped ? { card } : {};
   if (integrity.config.keepOtherPaymentsOnFinding) return { card };
   const all = { label: tg(locale, 'cardOff'), message: tg(locale, 'allOff') };
-  return Object.fromEntries(paymentMethods.map((m) => [m.id, all]));
+  return Object.fromEntries(allPaymentMethods.map((m) => [m.id, all]));
 }
 
 /**

@@ -8,11 +8,17 @@ import type { Locale } from '../../platform/i18n/index.ts';
 import type { OrderView } from '../../orders/service.ts';
 import type { RouteModule, Services } from '../../services.ts';
 import { storePage } from '../../storefront/layout.ts';
+import { instructionsHtml } from '../registry.ts';
+import type { AsyncInstructions } from '../provider.ts';
+import { asyncInstructions } from './instructions.ts';
 import { t } from './messages.ts';
 import type { ReturnState } from './service.ts';
 
+/** Orders paid on a provider's hosted page (card; through KOMOJU also コンビニ決済, PayPay, Pay-easy). */
+const hostedMethods = new Set(['card', 'konbini', 'paypay', 'payeasy']);
+
 const returnQuery = z.object({
-  session_id: z.string().regex(/^cs_[A-Za-z0-9_]{1,200}$/).optional(),
+  session_id: z.string().regex(/^[A-Za-z0-9_]{1,200}$/).optional(),
   order: z.string().min(1).max(40).optional(),
 });
 const cancelBody = z.object({ order: z.string().min(1).max(40) });
@@ -28,7 +34,7 @@ async function ownOrder(s: Services, req: FastifyRequest, ref: { sessionId?: str
   if (!number) throw new AppError('not_found');
   const viewer = { customerId: req.customer?.id ?? null, accessTokenHash: cartOwnerOf(req, s.cookies).tokenHash };
   const order = await s.orders.findForViewer(number, viewer);
-  if (!order || order.paymentMethod !== 'card') throw new AppError('not_found');
+  if (!order || !hostedMethods.has(order.paymentMethod)) throw new AppError('not_found');
   return order;
 }
 
@@ -39,9 +45,9 @@ export const cardStoreRoutes: RouteModule = (app, s) => {
     const q = returnQuery.safeParse(req.query);
     if (!q.success || (!q.data.session_id && !q.data.order)) throw new AppError('not_found');
     const order = await ownOrder(s, req, { sessionId: q.data.session_id, number: q.data.order });
-    const { state, payUrl } = await s.payments.card.returnState(order.id);
+    const { state, payUrl, instructions } = await s.payments.card.returnState(order.id);
     const l = req.locale;
-    return sendHtml(reply, storePage(req, await s.chrome(req), { title: t(l, 'returnTitle'), body: returnBody(state, order, payUrl, l) }));
+    return sendHtml(reply, storePage(req, await s.chrome(req), { title: t(l, order.paymentMethod === 'card' ? 'returnTitle' : 'returnTitleHosted'), body: returnBody(state, order, payUrl, l, instructions) }));
   });
 
   // "Pay now" from the order page: back to the provider's page while the order is still payable. A link (GET):
@@ -75,15 +81,24 @@ export const cardStoreRoutes: RouteModule = (app, s) => {
       const result = await s.payments.card.handleWebhook(raw, typeof signature === 'string' ? signature : undefined, req.ip);
       return reply.code(result.status).type('application/json').send({ received: result.status === 200, outcome: result.outcome });
     });
+    // KOMOJU: HMAC-SHA256 of the body in X-Komoju-Signature (T2: verified before anything is read).
+    hook.post('/webhooks/komoju', async (req, reply) => {
+      const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+      const signature = req.headers['x-komoju-signature'];
+      const result = await s.payments.card.handleWebhook(raw, typeof signature === 'string' ? signature : undefined, req.ip, 'komoju');
+      return reply.code(result.status).type('application/json').send({ received: result.status === 200, outcome: result.outcome });
+    });
   });
 };
 
-function returnBody(state: ReturnState, order: OrderView, payUrl: string | null, l: Locale): SafeHtml {
+function returnBody(state: ReturnState, order: OrderView, payUrl: string | null, l: Locale, instructions: AsyncInstructions | null): SafeHtml {
   const orderLink = html`<a class="btn btn-secondary" href="/orders/${order.number}">${t(l, 'viewOrder')}</a>`;
   const cancel = html`<form method="post" action="/checkout/card/cancel"><input type="hidden" name="order" value="${order.number}"><button type="submit" class="btn btn-danger">${t(l, 'cancelOrder')}</button></form>`;
   const again = payUrl ? html`<a class="btn btn-primary" href="${payUrl}">${t(l, 'payAgain')}</a>` : '';
   const view = {
     paid: () => html`<h1>${t(l, 'paidTitle')}</h1><p class="alert alert-success" role="status" data-payment-state="paid">${t(l, 'paidBody', { number: order.number })}</p><p>${orderLink}</p>`,
+    // コンビニ決済/Pay-easy: the order waits for the cash; the payment number is shown here and was mailed.
+    awaiting: () => html`<h1>${t(l, 'awaitingTitle')}</h1><p class="alert alert-info" role="status" data-payment-state="awaiting">${t(l, 'awaitingBody')}</p>${instructions ? instructionsHtml(asyncInstructions(l, instructions, order)) : ''}<p>${orderLink}</p>`,
     processing: () => html`<h1>${t(l, 'processingTitle')}</h1><p class="alert alert-info" role="status" data-payment-state="processing">${t(l, 'processingBody')}</p><p class="cluster"><a class="btn btn-secondary" href="/checkout/card/return?order=${order.number}">${t(l, 'reload')}</a> ${orderLink}</p>`,
     // Declines never say why (card testing learns nothing): one message for every reason.
     failed: () => html`<h1>${t(l, 'failedTitle')}</h1><p class="alert alert-error" role="alert" data-payment-state="failed">${t(l, 'failedBody')}</p><div class="cluster">${again} ${cancel}</div>`,

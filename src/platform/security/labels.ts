@@ -105,6 +105,7 @@ export const mailKindLabels: Record<string, Label> = {
   'order.confirmation': l('注文確認', 'Order confirmation', 'ご注文を受け付けたことをお客様に知らせるメールです。', 'Tells the customer their order was received.'),
   'order.shipped': l('発送のお知らせ', 'Shipped', '商品を発送したことを知らせるメールです。', 'Tells the customer the order was shipped.'),
   'order.cancelled': l('キャンセルのお知らせ', 'Cancelled', '注文をキャンセルしたことを知らせるメールです。', 'Tells the customer the order was cancelled.'),
+  'payments.instructions': l('お支払い番号のご案内', 'Payment number', 'コンビニ決済・Pay-easy のお支払い番号と期限をお客様に知らせるメールです。', 'Sends the convenience-store or Pay-easy payment number and deadline.'),
   'order.refunded': l('返金のお知らせ', 'Refunded', '返金したことを知らせるメールです。', 'Tells the customer a refund was made.'),
   'identity.welcome': l('会員登録のお知らせ', 'Welcome', '会員登録が済んだことを知らせるメールです。', 'Confirms a new customer account.'),
   'identity.register_attempt': l('登録済みアドレスへの登録', 'Sign-up with a known address', '登録済みのアドレスで再び登録が試みられたことを本人に知らせます。', 'Tells the owner of an address that someone tried to sign up with it.'),
