@@ -5,7 +5,7 @@ import { createCardPayments, type CardPayments } from './card/service.ts';
 import type { PaymentMethod } from './method.ts';
 import type { HostedMethod } from './provider.ts';
 import { createPaymentProviders, type PaymentProviders } from './providers/index.ts';
-import { offeredPaymentMethods, paymentMethod } from './registry.ts';
+import { isHostedPaymentMethod, offeredPaymentMethods, paymentMethod } from './registry.ts';
 
 export interface PaymentsService {
   /** A method by id, bound to this store's provider (hosted-page methods create sessions through it). */
@@ -14,6 +14,8 @@ export interface PaymentsService {
   offered(settings: ShopSettings): readonly PaymentMethod[];
   providers: PaymentProviders;
   card: CardPayments;
+  /** Paid on a provider's page (card, コンビニ決済, PayPay, Pay-easy): paid and refunded only through the provider. */
+  isHosted(methodId: string): boolean;
 }
 
 const hosted: readonly string[] = ['card', 'konbini', 'paypay', 'payeasy'];
@@ -30,5 +32,6 @@ export function createPayments(ctx: AppContext, deps: { orders: OrdersService; s
     offered: (settings) => offeredPaymentMethods(settings, providers.configured('komoju')),
     providers,
     card,
+    isHosted: isHostedPaymentMethod,
   };
 }
