@@ -42,6 +42,8 @@ export const tb = defineMessages({
     unallowed: '許可リストから外しました。',
     stepUpNote: 'これらの操作の前に、パスワードと確認コードの再入力を求められます。',
     notFound: 'その遮断は見つかりませんでした（すでに解除されたか、期限が切れています）。',
+    crowdsecTitle: 'CrowdSec の遮断',
+    crowdsecHelp: 'このサーバーの CrowdSec が決めた遮断（{n} 件）も、このストアで同じように止めています。解除は CrowdSec 側（cscli decisions delete）で行ってください。',
   },
   en: {
     title: 'Manage bans',
@@ -84,5 +86,7 @@ export const tb = defineMessages({
     unallowed: 'Removed from the allow-list.',
     stepUpNote: 'You will be asked for your password and code again before these actions.',
     notFound: 'That ban was not found (already lifted or expired).',
+    crowdsecTitle: 'CrowdSec decisions',
+    crowdsecHelp: 'The bans your CrowdSec decided ({n}) are enforced by this store too. Lift them in CrowdSec (cscli decisions delete).',
   },
 });

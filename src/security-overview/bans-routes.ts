@@ -64,6 +64,7 @@ async function renderBans(s: Services, req: FastifyRequest, reply: FastifyReply,
 <p class="lead">${tb(l, 'intro')}</p><p class="muted small">${tb(l, 'stepUpNote')}</p>
 <h2>${tb(l, 'active')}</h2>
 ${banTable(l, active, unmasked, page)}
+${bans.crowdsec.enabled ? html`<h2>${tb(l, 'crowdsecTitle')}</h2><p class="muted">${tb(l, 'crowdsecHelp', { n: String(bans.crowdsec.active().length) })}</p>${bans.crowdsec.active().length ? html`<div class="table-scroll"><table class="table crowdsec"><tbody>${bans.crowdsec.active().slice(0, 50).map((b) => html`<tr><td><code>${maskSource(b.value, unmasked)}</code></td><td>${b.reason}</td><td>${formatDateTime(b.until, l)}</td><td><code>${b.ref}</code></td></tr>`)}</tbody></table></div>` : ''}` : ''}
 <h2>${tb(l, 'addTitle')}</h2><p class="muted">${tb(l, 'addHelp')}</p>
 <form method="post" action="${page}" class="stack" novalidate>
 ${field('scope', tb(l, 'scope'), html`<select id="scope" name="scope"${invalid('scope', e)}>${formScopes.map((o) => html`<option value="${o}"${scope === o ? html` selected` : ''}>${tb(l, `scope_${o}`)}</option>`)}</select>`, e.scope)}

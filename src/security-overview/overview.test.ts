@@ -129,6 +129,28 @@ test('ban and lift from the console: validation next to the field, step-up first
   assert.equal((await store.ctx.db.selectFrom('audit_entry').select('action').where('action', 'in', ['ban.allow', 'ban.unallow']).execute()).length, 2);
 });
 
+test('console bans beyond the network: an account by e-mail (stored as its index, shown as a prefix), a session, a card; the allow-list by scope', async () => {
+  const { client } = await staffClient(store, 'owner');
+  const bad = await client.postForm('/admin/security/bans', { scope: 'card', value: 'no way!', minutes: '60', reason: 'テスト' });
+  assert.equal(bad.status, 422);
+  assert.match(bad.text, /id="value-error">カード識別子/);
+  assert.equal((await client.postForm('/admin/security/bans', { scope: 'account', value: 'buyer@example.jp', minutes: '60', reason: '乗っ取りの疑い' })).status, 303);
+  const bans = bansOf(store.ctx);
+  const ban = bans.matchValue('account', bans.accountValue('buyer@example.jp'));
+  assert.ok(ban);
+  const page = (await client.get('/admin/security/bans')).text;
+  assert.match(page, new RegExp(`data-ban="${ban.ref}" data-scope="account"`));
+  assert.ok(!page.includes('buyer@example.jp') && !page.includes(ban.value), 'neither the e-mail nor its full index');
+  assert.equal((await client.postForm('/admin/security/bans', { scope: 'session', value: 'c:42', minutes: '60', reason: 'カードテスト' })).status, 303);
+  assert.ok(bans.matchValue('session', 'c:42'));
+  assert.equal((await client.postForm('/admin/security/bans/allow', { scope: 'card', cidr: 'fpTestCard0001', note: '社内テスト' })).status, 303);
+  const refused = await client.postForm('/admin/security/bans', { scope: 'card', value: 'fpTestCard0001', minutes: '60', reason: 'x' });
+  assert.match(refused.text, /許可リストにあるため/);
+  assert.equal((await client.postForm('/admin/security/bans/unallow', { scope: 'card', cidr: 'fpTestCard0001' })).status, 303);
+  const audited = await store.ctx.db.selectFrom('audit_entry').select('action').where('action', 'in', ['ban.add', 'ban.allow', 'ban.unallow']).execute();
+  assert.ok(audited.length >= 4);
+});
+
 test('an unacknowledged critical alert shows as a banner on every console page until acknowledged; resolve closes it', async () => {
   const { client } = await staffClient(store, 'owner');
   assert.doesNotMatch((await client.get('/admin')).text, /data-critical-alerts/);
