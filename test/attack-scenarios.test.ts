@@ -49,7 +49,15 @@ async function bannedOnBoth(ip: string, ms = 15_000): Promise<number> {
 async function propagation(ip: string): Promise<number> {
   const t0 = Date.now();
   while (!(banned(a, ip) && banned(b, ip))) {
-    if (Date.now() - t0 > 15_000) assert.fail(`${ip} not banned on both instances`);
+    if (Date.now() - t0 > 15_000) {
+      await securityEventsOf(a.ctx).flush();
+      await securityEventsOf(b.ctx).flush();
+      const seen = (await querySecurityEvents(a.ctx.db, { ip, unmasked: true, limit: 1000 })).map((e) => e.kind);
+      const tally = new Map<string, number>();
+      for (const k of seen) tally.set(k, (tally.get(k) ?? 0) + 1);
+      const kinds = [...tally].map(([k, n]) => `${k} x${n}`);
+      assert.fail(`${ip} not banned on both instances (a: ${banned(a, ip)}, b: ${banned(b, ip)}); its events: ${kinds.join(', ')}`);
+    }
     await new Promise((r) => setTimeout(r, 5));
   }
   return Date.now() - t0;
