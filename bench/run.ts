@@ -14,6 +14,7 @@ const duration = Number(process.env.BENCH_DURATION ?? 10);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const storePort = 3901;
 const baselinePort = 3902;
+const quietPort = 3903; // the same store without the event stream's request hook and the request classifier
 const dbName = 'omamori_bench';
 const flashBuyers = Number(process.env.BENCH_FLASH_BUYERS ?? 500);
 const flashUnits = Number(process.env.BENCH_FLASH_UNITS ?? 100);
@@ -66,6 +67,9 @@ store = startNode(['dist/main.js'], storeEnv, 'pipe');
 const startupMs = await waitFor(`http://127.0.0.1:${storePort}/healthz`);
 const baseline = startNode(['--import', 'tsx', 'bench/baseline.ts'], { DATABASE_URL: databaseUrl, PORT: String(baselinePort) }, 'pipe');
 await waitFor(`http://127.0.0.1:${baselinePort}/baseline/1`);
+// Issue 12: a second instance on the same database with detection's per-request work off (OMAMORI_BENCH_DETECTION_OFF).
+const quiet = startNode(['dist/main.js'], { ...storeEnv, PORT: String(quietPort), OMAMORI_BENCH_DETECTION_OFF: '1' }, 'pipe');
+await waitFor(`http://127.0.0.1:${quietPort}/healthz`, 60_000);
 await new Promise((r) => setTimeout(r, 1000));
 const rssIdle = rssMiB(store.pid!);
 
@@ -88,6 +92,19 @@ results.push(
     body: `variant_id=${variantId}&quantity=1`,
   }),
 );
+// The cost of the event stream and the request classifier: each route on both instances, back to back.
+const quietBase = `http://127.0.0.1:${quietPort}`;
+const addToCart = (b: string): autocannon.Options => ({ url: `${b}/cart/items`, method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', origin: b }, body: `variant_id=${variantId}&quantity=1` });
+const detectionCost: Array<{ route: string; on: number; off: number }> = [];
+for (const [route, on, off] of [
+  [`product page GET /p/${slug}`, { url: `${base}/p/${slug}` }, { url: `${quietBase}/p/${slug}` }],
+  ['add to cart POST /cart/items', addToCart(base), addToCart(quietBase)],
+] as const) {
+  const withDetection = await load(route, on);
+  const without = await load(route, off);
+  detectionCost.push({ route, on: withDetection.rps, off: without.rps });
+}
+quiet.kill('SIGTERM');
 const flash = await flashSale(base, flashVariantId);
 const rssLoaded = rssMiB(store.pid!);
 store.kill('SIGTERM');
@@ -116,6 +133,11 @@ console.log(
     `${f.ordersPerSecond.toFixed(0)} orders/s, ${f.answersPerSecond.toFixed(0)} answers/s (${(f.answersPerSecond / baselineRps).toFixed(2)} of baseline req/s), ` +
     `p50 ${f.p50} ms, p99 ${f.p99} ms, ${f.placed} orders, ${f.soldOut} sold out, failed ${f.failed}${f.placed === flashUnits && f.failed === 0 ? '' : '  MISSED'}`,
 );
+console.log('\nevent stream + request classifier (issue 12): same store, same database, detection on vs off (target: at most 5 % of throughput)');
+for (const c of detectionCost) {
+  const cost = 1 - c.on / c.off;
+  console.log(`  ${c.route.padEnd(46)} on ${c.on.toFixed(0).padStart(6)} req/s, off ${c.off.toFixed(0).padStart(6)} req/s: ratio ${(c.on / c.off).toFixed(3)}, cost ${(100 * cost).toFixed(1)} %${cost <= 0.05 ? '  ok' : '  MISSED'}`);
+}
 const deps = dependencySize();
 console.log(`\nstart-up (spawn → /healthz 200, PostgreSQL): ${startupMs.toFixed(0)} ms (target < 1500)`);
 console.log(`RSS idle: ${rssIdle.toFixed(0)} MiB; after load: ${rssLoaded.toFixed(0)} MiB (target < 150)`);

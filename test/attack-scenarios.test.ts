@@ -26,8 +26,24 @@ let a: TestStore;
 let b: TestStore;
 let owner: TestClient;
 
+/**
+ * On a machine this loaded a kept-alive connection is sometimes closed by the server just as the client reuses it
+ * ("fetch failed"); a client sends the request again once, as a browser does, and the run says how often.
+ */
+let resent = 0;
+class ShopperClient extends TestClient {
+  override async request(...args: Parameters<TestClient['request']>) {
+    try {
+      return await super.request(...args);
+    } catch (err) {
+      if ((err as Error).message !== 'fetch failed') throw err;
+      resent++;
+      return super.request(...args);
+    }
+  }
+}
 const from = (store: TestStore, ip: string, ua = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/120 Safari/537.36') =>
-  new TestClient(store.url, { 'x-forwarded-for': ip, 'user-agent': ua, accept: 'text/html,application/xhtml+xml' });
+  new ShopperClient(store.url, { 'x-forwarded-for': ip, 'user-agent': ua, accept: 'text/html,application/xhtml+xml' });
 const settle = async () => {
   await Promise.all([bansOf(a.ctx).detectors.settled(), bansOf(b.ctx).detectors.settled()]);
 };
@@ -49,10 +65,41 @@ async function bannedOnBoth(ip: string, ms = 15_000): Promise<number> {
 async function propagation(ip: string): Promise<number> {
   const t0 = Date.now();
   while (!(banned(a, ip) && banned(b, ip))) {
-    if (Date.now() - t0 > 15_000) assert.fail(`${ip} not banned on both instances`);
+    if (Date.now() - t0 > 15_000) {
+      await securityEventsOf(a.ctx).flush();
+      await securityEventsOf(b.ctx).flush();
+      const seen = (await querySecurityEvents(a.ctx.db, { ip, unmasked: true, limit: 1000 })).map((e) => e.kind);
+      const tally = new Map<string, number>();
+      for (const k of seen) tally.set(k, (tally.get(k) ?? 0) + 1);
+      const kinds = [...tally].map(([k, n]) => `${k} x${n}`);
+      assert.fail(`${ip} not banned on both instances (a: ${banned(a, ip)}, b: ${banned(b, ip)}); its events: ${kinds.join(', ')}`);
+    }
     await new Promise((r) => setTimeout(r, 5));
   }
   return Date.now() - t0;
+}
+
+/**
+ * Watches both instances' ban sets while an attack runs: for each address, the time between the first instance
+ * holding its ban (the decision) and the second. Returns a stop function giving the slowest delay seen (ms).
+ */
+function watchPropagation(ips: string[]): () => number {
+  const first = new Map<string, number>();
+  const both = new Map<string, number>();
+  const timer = setInterval(() => {
+    const now = Date.now();
+    for (const ip of ips) {
+      if (both.has(ip)) continue;
+      const inA = banned(a, ip);
+      const inB = banned(b, ip);
+      if ((inA || inB) && !first.has(ip)) first.set(ip, now);
+      if (inA && inB) both.set(ip, now);
+    }
+  }, 2);
+  return () => {
+    clearInterval(timer);
+    return Math.max(0, ...[...both].map(([ip, t]) => t - first.get(ip)!));
+  };
 }
 
 async function overviewShows(ip: string) {
@@ -73,6 +120,7 @@ describe('attacks in progress against two instances sharing the database and Red
     console.log(`# two instances on ${testDbKind} with Redis: ${a.url} and ${b.url}`);
   });
   after(async () => {
+    if (resent) console.log(`# ${resent} requests sent again after the server closed a kept-alive connection`);
     await b?.close();
     await a?.close();
   });
@@ -110,13 +158,15 @@ describe('attacks in progress against two instances sharing the database and Red
 
   test('slow brute force on one account, under every per-minute limit: banned on both instances, one alert', async () => {
     const ip = '192.0.2.66';
+    const spread = watchPropagation([ip]);
     // Five wrong passwords, alternating instances and spaced out: no throttle answers (all 401, none 429).
     for (let i = 0; i < 5; i++) {
       const r = await from(i % 2 ? b : a, ip).postForm('/account/sign-in', { email: 'slow-victim@example.jp', password: `Summer2026-${i}` });
       assert.equal(r.status, 401, `attempt ${i + 1} is under every limit`);
       if (i < 4) await new Promise((res) => setTimeout(res, 1000));
     }
-    console.log(`# slow brute force: enforced on both instances ${await propagation(ip)} ms after the decision`);
+    await propagation(ip);
+    console.log(`# slow brute force: the second instance held the ban ${spread()} ms after the first`);
     await bannedOnBoth(ip);
     await settle();
     const [alert, ...more] = await alerts('attack_banned');
@@ -147,6 +197,7 @@ describe('attacks in progress against two instances sharing the database and Red
     let refused = 0;
     let tried = 0;
     const t0 = Date.now();
+    const spread = watchPropagation(networks);
     await Promise.all(
       networks.map(async (ip, n) => {
         for (let k = 0; k < 10; k++) {
@@ -160,9 +211,9 @@ describe('attacks in progress against two instances sharing the database and Red
       }),
     );
     await settle();
-    const times = await Promise.all(networks.map((ip) => propagation(ip)));
+    await Promise.all(networks.map((ip) => propagation(ip)));
     for (const ip of networks) await bannedOnBoth(ip);
-    console.log(`# credential stuffing: ${tried} tries in ${Date.now() - t0} ms, ${refused} refused by a ban; the other instance enforced each ban within ${Math.max(...times)} ms of seeing it`);
+    console.log(`# credential stuffing: ${tried} tries in ${Date.now() - t0} ms, ${refused} refused by a ban; the second instance held each of the 20 bans at most ${spread()} ms after the first`);
     assert.ok(refused > tried / 2, `most tries met the ban (${refused} of ${tried})`);
     const stuffing = (await alerts('attack_banned')).filter((x) => x.fingerprint === 'attack_banned:credential_stuffing');
     assert.equal(stuffing.length, 1, 'one alert for the attack');
@@ -173,6 +224,7 @@ describe('attacks in progress against two instances sharing the database and Red
   test('a scanner burst (nikto-like paths and attack-shaped parameters): banned on both instances, one alert', async () => {
     const ip = '192.0.2.150';
     const nikto = 'Mozilla/5.00 (Nikto/2.5.0) (Evasions:None) (Test:000003)';
+    const spread = watchPropagation([ip]);
     const paths = [
       '/admin.php', '/phpmyadmin/', '/cgi-bin/test.cgi', '/server-status', '/.git/HEAD', '/.env', '/config.php.bak', '/backup.zip',
       '/wp-login.php', '/shell.php', '/products?q=%3Cscript%3Ealert(1)%3C%2Fscript%3E', "/products?q=1'%20OR%20'1'%3D'1",
@@ -186,7 +238,8 @@ describe('attacks in progress against two instances sharing the database and Red
       }),
     );
     await settle();
-    console.log(`# scanner burst: enforced on both instances ${await propagation(ip)} ms after the decision; ${refused} of ${paths.length} requests already refused`);
+    await propagation(ip);
+    console.log(`# scanner burst: the second instance held the ban ${spread()} ms after the first; ${refused} of ${paths.length} requests already refused`);
     await bannedOnBoth(ip);
     const reason = bansOf(a.ctx).match(ip)!.reason;
     const raised = (await alerts('attack_banned')).filter((x) => x.fingerprint === `attack_banned:${reason}`);
@@ -199,12 +252,13 @@ describe('attacks in progress against two instances sharing the database and Red
     const ip = '192.0.2.210';
     let declines = 0;
     let stopped = '';
+    const spread = watchPropagation([ip]);
     for (let i = 0; i < 50 && !stopped; ) {
       let order;
       try {
         order = await placeCardOrder(a, { client: from(a, ip) });
       } catch (err) {
-        stopped = `checkout refused after ${declines} declines: ${(err as Error).message.slice(0, 80)}`;
+        stopped = `checkout refused after ${declines} declines: ${(err as Error).message.split('\n')[0]!.slice(0, 80)}`;
         break;
       }
       for (let k = 0; k < 3 && i < 50; k++, i++) {
@@ -215,7 +269,8 @@ describe('attacks in progress against two instances sharing the database and Red
       }
     }
     await settle();
-    console.log(`# card testing: ${declines} declines before the tester was stopped (${stopped || 'not stopped by checkout'}); enforced on both instances ${await propagation(ip)} ms after the decision`);
+    await propagation(ip);
+    console.log(`# card testing: ${declines} declines before the tester was stopped (${stopped || 'not stopped by checkout'}); the second instance held the ban ${spread()} ms after the first`);
     await bannedOnBoth(ip);
     assert.equal(bansOf(a.ctx).match(ip)!.reason, 'card_testing');
     assert.ok(declines < 50, 'stopped before the fiftieth card');

@@ -259,7 +259,7 @@ export function bansOf(ctx: AppContext): BanService {
  * Root hooks of one HTTP application, in this order: a banned client gets the short 403 before
  * anything else runs; then the attack classifier; 404s feed the scanning detector.
  */
-export function registerBanHooks(app: FastifyInstance, ctx: AppContext): void {
+export function registerBanHooks(app: FastifyInstance, ctx: AppContext, opts: { classify?: boolean } = {}): void {
   const bans = bansOf(ctx);
   app.addHook('onRequest', async (req, reply) => {
     const ban = bans.match(req.ip);
@@ -267,7 +267,7 @@ export function registerBanHooks(app: FastifyInstance, ctx: AppContext): void {
     bans.stats.refused++;
     return sendBanned(req, reply, ban, bans.contact());
   });
-  registerAttackClassifier(app);
+  if (opts.classify !== false) registerAttackClassifier(app);
   app.addHook('onResponse', async (req, reply) => {
     if (reply.statusCode === 404) bans.detectors.notFound(req.ip, req.url.split('?')[0]!);
   });

@@ -1,4 +1,4 @@
-import { closeSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 
 /**
@@ -84,9 +84,12 @@ export function lockDataDir(dataDir: string, holder: Omit<DataDirHolder, 'pid'>)
   process.on('exit', release);
   return {
     update(h) {
-      const fdTmp = openSync(file, 'w', 0o600);
-      writeSync(fdTmp, JSON.stringify({ pid: process.pid, ...h }));
-      closeSync(fdTmp);
+      // Written aside and renamed over the lock, so that a reader never sees it half-written.
+      const aside = `${file}.${process.pid}`;
+      const fd = openSync(aside, 'w', 0o600);
+      writeSync(fd, JSON.stringify({ pid: process.pid, ...h }));
+      closeSync(fd);
+      renameSync(aside, file);
     },
     release,
   };
