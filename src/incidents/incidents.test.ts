@@ -226,3 +226,26 @@ test('the incident role reads the case and writes notes, nothing else, until its
   const { rmSync } = await import('node:fs');
   rmSync((JSON.parse(exported.out[0]!) as { file: string }).file);
 });
+
+test('a switch thrown on one instance holds on another instance of the same database', { timeout: 90_000 }, async () => {
+  const second = await startTestStore({ sameDatabaseAs: store });
+  try {
+    const { client: owner } = await staffClient(store, 'owner');
+    const declared = await owner.postForm('/admin/security/incidents', { title: '二台目の確認', kind: 'other', severity: 'low' });
+    const path = declared.location!;
+    assert.equal((await owner.postForm(`${path}/contain/close_store`, {})).status, 303);
+    const t0 = Date.now();
+    while ((await fetch(`${second.url}/`)).status !== 503) {
+      assert.ok(Date.now() - t0 < 60_000, 'the second instance closed the store');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    console.log(`second instance followed in ${Date.now() - t0} ms`);
+    assert.equal((await owner.postForm(`${path}/contain/reopen_store`, {})).status, 303);
+    while ((await fetch(`${second.url}/`)).status !== 200) {
+      assert.ok(Date.now() - t0 < 60_000, 'the second instance reopened');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  } finally {
+    await second.close();
+  }
+});
