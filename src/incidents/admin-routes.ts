@@ -7,6 +7,7 @@ import { redirectAfterPost, sendHtml } from '../platform/http/reply.ts';
 import type { RouteModule, Services } from '../services.ts';
 import { contain, ContainmentInputError, containmentActions, type ContainmentAction } from './containment.ts';
 import { incidentFiles } from './files.ts';
+import { textPdf } from './letters.ts';
 import { parseDeclare } from './input.ts';
 import { t } from './messages.ts';
 import { noticeFor, startCampaign } from './campaign.ts';
@@ -144,8 +145,14 @@ export const incidentAdminRoutes: RouteModule = (app, s) => {
   app.get('/security/incidents/:id/report', { config: { permission: 'incidents.read' } }, async (req, reply) => {
     const inc = await getIncident(db, num(params(req).id));
     if (!inc) throw new AppError('not_found');
-    const stage = (req.query as Record<string, unknown>).ppc === 'final' ? 'final' : 'preliminary';
-    return reply.type('text/plain; charset=utf-8').header('cache-control', 'no-store').send(ppcText(await ppcDraft(db, inc, stage)));
+    const q = req.query as Record<string, unknown>;
+    const stage = q.ppc === 'final' ? 'final' : 'preliminary';
+    const body = ppcText(await ppcDraft(db, inc, stage));
+    if (q.format === 'pdf') {
+      const pdf = await textPdf(`PPC ${stage} #${inc.id}`, body);
+      return reply.type('application/pdf').header('content-disposition', `attachment; filename="omamori-incident${inc.id}-ppc-${stage}.pdf"`).header('cache-control', 'no-store').send(Buffer.from(pdf));
+    }
+    return reply.type('text/plain; charset=utf-8').header('cache-control', 'no-store').send(body);
   });
 
   registerFileRoutes(app, s);

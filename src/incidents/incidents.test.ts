@@ -153,6 +153,8 @@ test('the issue\'s proof: integrity alert -> declare -> stop card payments -> sc
   const text = await owner.get(`${path}/report?ppc=final`);
   assert.match(text.text, /確報/);
   assert.match(text.text, /再発防止のための措置/);
+  const reportPdf = await owner.get(`${path}/report?ppc=preliminary&format=pdf`);
+  assert.equal(reportPdf.headers.get('content-type'), 'application/pdf');
 
   // The timeline shows each step with its time and who took it; the CLI shows the same case.
   const show = await cli(['show', String(id), '--json']);
