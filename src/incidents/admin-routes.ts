@@ -165,6 +165,7 @@ function registerFileRoutes(app: Parameters<RouteModule>[0], s: Services) {
   const send = (reply: FastifyReply, f: { filename: string; type: string; body: string | Uint8Array }) =>
     reply.type(f.type).header('content-disposition', `attachment; filename="${f.filename}"`).header('cache-control', 'no-store').send(typeof f.body === 'string' ? f.body : Buffer.from(f.body));
   app.post('/security/incidents/:id/evidence', { config: { permission: 'incidents.manage', stepUp: true } }, async (req, reply) => send(reply, await files.evidence(num(params(req).id), staff(req), req)));
+  app.post('/security/incidents/:id/card-payments.csv', { config: { permission: 'incidents.manage', stepUp: true } }, async (req, reply) => send(reply, await files.cardList(num(params(req).id), staff(req), req)));
   app.post('/security/incidents/:id/campaign/:campaignId/letters.pdf', { config: { permission: 'incidents.manage', stepUp: true } }, async (req, reply) =>
     send(reply, await files.lettersPdf(num(params(req).id), num(params(req).campaignId), staff(req), req)));
   app.post('/security/incidents/:id/campaign/:campaignId/letters.csv', { config: { permission: 'incidents.manage', stepUp: true } }, async (req, reply) =>

@@ -92,6 +92,10 @@ test('the issue\'s proof: integrity alert -> declare -> stop card payments -> sc
   const page = await owner.get(path);
   assert.match(page.text, /data-scope-total="2"/);
   assert.match(page.text, /報告と本人への通知が必要です/);
+  const hanakoOrder = await db.selectFrom('orders').select(['id', 'number']).where('customer_id', '=', customerId).executeTakeFirstOrThrow();
+  await db.insertInto('card_payment').values({ order_id: hanakoOrder.id, order_number: hanakoOrder.number, provider: 'sandbox', session_id: 'cs_test_1', payment_intent_id: 'pi_test_1', status: 'paid', capture_method: 'automatic', amount: 4100, card_brand: 'visa', card_last4: '4242', card_exp_month: 12, card_exp_year: 2030 }).execute();
+  const cards = await owner.postForm(`${path}/card-payments.csv`, {});
+  assert.match(cards.text, new RegExp(`${hanakoOrder.number},visa,4242,pi_test_1,paid,4100`), 'the list for the card companies');
 
   // The campaign: queued in batches, sent to a real SMTP peer; the rejected address bounces.
   assert.equal((await owner.postForm(`${path}/campaign`, {})).status, 303);

@@ -58,6 +58,7 @@ function scopePart(l: Locale, c: IncidentCase): SafeHtml {
 <label class="choice"><input type="checkbox" name="customers" value="1"> ${t(l, 'fCustomers')}</label>
 <button type="submit" class="btn btn-secondary">${t(l, 'runScope')}</button></form>
 ${c.scope ? html`<p data-scope-total="${c.scope.total}"><strong>${t(l, 'people')}: ${c.scope.total}</strong>（${t(l, 'cardPeople')}: ${c.scope.counts.card ?? 0}）</p>
+<form method="post" action="${section}/${c.incident.id}/card-payments.csv"><button type="submit" class="btn btn-secondary">${t(l, 'cardList')}</button></form>
 <table class="table"><caption>${t(l, 'perKind')}</caption><tbody>${dataKinds.map((k) => html`<tr><th scope="row">${dataKindLabels[l][k]}</th><td class="num">${c.scope!.counts[k] ?? 0}</td></tr>`)}</tbody></table>` : ''}`;
 }
 
