@@ -52,7 +52,7 @@ async function cli(args: string[]): Promise<Cli> {
   return { code, out };
 }
 
-test('the issue\'s proof: integrity alert -> declare -> stop card payments -> scope -> campaign over SMTP with a bounce -> letters -> PPC draft -> timeline', { timeout: 120_000 }, async () => {
+test('the issue\'s proof: integrity alert -> declare -> stop card payments -> scope -> campaign over SMTP with a bounce -> letters -> PPC draft -> timeline', { timeout: 600_000 }, async () => {
   const { db } = store.ctx;
   const now = Date.now();
   // Affected: a registered customer and a guest who paid by card in the window (the guest's mail bounces).
