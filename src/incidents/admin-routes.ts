@@ -7,6 +7,7 @@ import { redirectAfterPost, sendHtml } from '../platform/http/reply.ts';
 import type { RouteModule, Services } from '../services.ts';
 import { contain, ContainmentInputError, containmentActions, type ContainmentAction } from './containment.ts';
 import { incidentFiles } from './files.ts';
+import { textPdf } from './letters.ts';
 import { parseDeclare } from './input.ts';
 import { t } from './messages.ts';
 import { noticeFor, startCampaign } from './campaign.ts';
@@ -144,8 +145,14 @@ export const incidentAdminRoutes: RouteModule = (app, s) => {
   app.get('/security/incidents/:id/report', { config: { permission: 'incidents.read' } }, async (req, reply) => {
     const inc = await getIncident(db, num(params(req).id));
     if (!inc) throw new AppError('not_found');
-    const stage = (req.query as Record<string, unknown>).ppc === 'final' ? 'final' : 'preliminary';
-    return reply.type('text/plain; charset=utf-8').header('cache-control', 'no-store').send(ppcText(await ppcDraft(db, inc, stage)));
+    const q = req.query as Record<string, unknown>;
+    const stage = q.ppc === 'final' ? 'final' : 'preliminary';
+    const body = ppcText(await ppcDraft(db, inc, stage));
+    if (q.format === 'pdf') {
+      const pdf = await textPdf(`PPC ${stage} #${inc.id}`, body);
+      return reply.type('application/pdf').header('content-disposition', `attachment; filename="omamori-incident${inc.id}-ppc-${stage}.pdf"`).header('cache-control', 'no-store').send(Buffer.from(pdf));
+    }
+    return reply.type('text/plain; charset=utf-8').header('cache-control', 'no-store').send(body);
   });
 
   registerFileRoutes(app, s);
@@ -158,6 +165,7 @@ function registerFileRoutes(app: Parameters<RouteModule>[0], s: Services) {
   const send = (reply: FastifyReply, f: { filename: string; type: string; body: string | Uint8Array }) =>
     reply.type(f.type).header('content-disposition', `attachment; filename="${f.filename}"`).header('cache-control', 'no-store').send(typeof f.body === 'string' ? f.body : Buffer.from(f.body));
   app.post('/security/incidents/:id/evidence', { config: { permission: 'incidents.manage', stepUp: true } }, async (req, reply) => send(reply, await files.evidence(num(params(req).id), staff(req), req)));
+  app.post('/security/incidents/:id/card-payments.csv', { config: { permission: 'incidents.manage', stepUp: true } }, async (req, reply) => send(reply, await files.cardList(num(params(req).id), staff(req), req)));
   app.post('/security/incidents/:id/campaign/:campaignId/letters.pdf', { config: { permission: 'incidents.manage', stepUp: true } }, async (req, reply) =>
     send(reply, await files.lettersPdf(num(params(req).id), num(params(req).campaignId), staff(req), req)));
   app.post('/security/incidents/:id/campaign/:campaignId/letters.csv', { config: { permission: 'incidents.manage', stepUp: true } }, async (req, reply) =>

@@ -52,7 +52,7 @@ async function cli(args: string[]): Promise<Cli> {
   return { code, out };
 }
 
-test('the issue\'s proof: integrity alert -> declare -> stop card payments -> scope -> campaign over SMTP with a bounce -> letters -> PPC draft -> timeline', { timeout: 120_000 }, async () => {
+test('the issue\'s proof: integrity alert -> declare -> stop card payments -> scope -> campaign over SMTP with a bounce -> letters -> PPC draft -> timeline', { timeout: 600_000 }, async () => {
   const { db } = store.ctx;
   const now = Date.now();
   // Affected: a registered customer and a guest who paid by card in the window (the guest's mail bounces).
@@ -92,6 +92,10 @@ test('the issue\'s proof: integrity alert -> declare -> stop card payments -> sc
   const page = await owner.get(path);
   assert.match(page.text, /data-scope-total="2"/);
   assert.match(page.text, /報告と本人への通知が必要です/);
+  const hanakoOrder = await db.selectFrom('orders').select(['id', 'number']).where('customer_id', '=', customerId).executeTakeFirstOrThrow();
+  await db.insertInto('card_payment').values({ order_id: hanakoOrder.id, order_number: hanakoOrder.number, provider: 'sandbox', session_id: 'cs_test_1', payment_intent_id: 'pi_test_1', status: 'paid', capture_method: 'automatic', amount: 4100, card_brand: 'visa', card_last4: '4242', card_exp_month: 12, card_exp_year: 2030 }).execute();
+  const cards = await owner.postForm(`${path}/card-payments.csv`, {});
+  assert.match(cards.text, new RegExp(`${hanakoOrder.number},visa,4242,pi_test_1,paid,4100`), 'the list for the card companies');
 
   // The campaign: queued in batches, sent to a real SMTP peer; the rejected address bounces.
   assert.equal((await owner.postForm(`${path}/campaign`, {})).status, 303);
@@ -153,6 +157,8 @@ test('the issue\'s proof: integrity alert -> declare -> stop card payments -> sc
   const text = await owner.get(`${path}/report?ppc=final`);
   assert.match(text.text, /確報/);
   assert.match(text.text, /再発防止のための措置/);
+  const reportPdf = await owner.get(`${path}/report?ppc=preliminary&format=pdf`);
+  assert.equal(reportPdf.headers.get('content-type'), 'application/pdf');
 
   // The timeline shows each step with its time and who took it; the CLI shows the same case.
   const show = await cli(['show', String(id), '--json']);
@@ -225,4 +231,27 @@ test('the incident role reads the case and writes notes, nothing else, until its
   assert.equal(exported.code, 0, exported.out.join('\n'));
   const { rmSync } = await import('node:fs');
   rmSync((JSON.parse(exported.out[0]!) as { file: string }).file);
+});
+
+test('a switch thrown on one instance holds on another instance of the same database', { timeout: 90_000 }, async () => {
+  const second = await startTestStore({ sameDatabaseAs: store });
+  try {
+    const { client: owner } = await staffClient(store, 'owner');
+    const declared = await owner.postForm('/admin/security/incidents', { title: '二台目の確認', kind: 'other', severity: 'low' });
+    const path = declared.location!;
+    assert.equal((await owner.postForm(`${path}/contain/close_store`, {})).status, 303);
+    const t0 = Date.now();
+    while ((await fetch(`${second.url}/`)).status !== 503) {
+      assert.ok(Date.now() - t0 < 60_000, 'the second instance closed the store');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    console.log(`second instance followed in ${Date.now() - t0} ms`);
+    assert.equal((await owner.postForm(`${path}/contain/reopen_store`, {})).status, 303);
+    while ((await fetch(`${second.url}/`)).status !== 200) {
+      assert.ok(Date.now() - t0 < 60_000, 'the second instance reopened');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  } finally {
+    await second.close();
+  }
 });

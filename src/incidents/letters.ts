@@ -78,3 +78,21 @@ export async function lettersPdf(contacts: Contact[], p: { shopName: string; sho
   if (doc.getPageCount() === 0) doc.addPage([a4.w, a4.h]);
   return doc.save();
 }
+
+/** A text document (the PPC report draft) as A4 pages, wrapped and paginated. */
+export async function textPdf(title: string, body: string): Promise<Uint8Array> {
+  const doc = await PDFDocument.create();
+  doc.setTitle(title);
+  doc.setCreator('omamori');
+  const text = new JapaneseText(doc);
+  let page = doc.addPage([a4.w, a4.h]);
+  let y = a4.h - 20 * mm;
+  for (const line of body.split('\n')) {
+    if (y < 25 * mm) {
+      page = doc.addPage([a4.w, a4.h]);
+      y = a4.h - 20 * mm;
+    }
+    y = await text.paragraph(page, line, 20 * mm, y, 10, a4.w - 40 * mm, 1.5);
+  }
+  return doc.save();
+}

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { inflateSync } from 'node:zlib';
 import fontkit from '@pdf-lib/fontkit';
 import type { PDFDocument, PDFFont, PDFPage } from 'pdf-lib';
 
@@ -38,6 +39,48 @@ function sliceOf(cp: number): Slice | undefined {
   return s ?? undefined;
 }
 
+/**
+ * A WOFF 1.0 file as the plain OpenType font it wraps (W3C WOFF 1.0, section 5: each table zlib-compressed unless
+ * it would not shrink), unpacked once per process with Node's native zlib: fontkit's own JavaScript inflate took
+ * about a second per document.
+ */
+function sfntOf(woff: Buffer): Buffer {
+  const n = woff.readUInt16BE(12);
+  const tables = Array.from({ length: n }, (_, i) => {
+    const at = 44 + i * 20;
+    const [tag, offset, compLength, origLength, checksum] = [0, 4, 8, 12, 16].map((o) => woff.readUInt32BE(at + o)) as [number, number, number, number, number];
+    const raw = woff.subarray(offset, offset + compLength);
+    return { tag, checksum, data: compLength < origLength ? inflateSync(raw) : raw };
+  });
+  const pow = 2 ** Math.floor(Math.log2(n));
+  const head = Buffer.alloc(12 + 16 * n);
+  head.writeUInt32BE(woff.readUInt32BE(4), 0);
+  head.writeUInt16BE(n, 4);
+  head.writeUInt16BE(pow * 16, 6);
+  head.writeUInt16BE(Math.log2(pow), 8);
+  head.writeUInt16BE(n * 16 - pow * 16, 10);
+  const parts: Buffer[] = [head];
+  let offset = head.length;
+  tables.forEach((t, i) => {
+    head.writeUInt32BE(t.tag, 12 + i * 16);
+    head.writeUInt32BE(t.checksum, 16 + i * 16);
+    head.writeUInt32BE(offset, 20 + i * 16);
+    head.writeUInt32BE(t.data.length, 24 + i * 16);
+    const padded = Buffer.alloc((t.data.length + 3) & ~3);
+    t.data.copy(padded);
+    parts.push(padded);
+    offset += padded.length;
+  });
+  return Buffer.concat(parts);
+}
+
+const fontBytes = new Map<string, Buffer>();
+function sliceBytes(file: string): Buffer {
+  let b = fontBytes.get(file);
+  if (!b) fontBytes.set(file, (b = sfntOf(readFileSync(join(fontDir(), file)))));
+  return b;
+}
+
 /** Per document: the slices embedded so far. */
 export class JapaneseText {
   private fonts = new Map<string, Promise<PDFFont>>();
@@ -47,7 +90,7 @@ export class JapaneseText {
 
   private font(slice: Slice): Promise<PDFFont> {
     let f = this.fonts.get(slice.file);
-    if (!f) this.fonts.set(slice.file, (f = this.doc.embedFont(readFileSync(join(fontDir(), slice.file)), { subset: true })));
+    if (!f) this.fonts.set(slice.file, (f = this.doc.embedFont(sliceBytes(slice.file), { subset: true })));
     return f;
   }
 

@@ -58,6 +58,7 @@ function scopePart(l: Locale, c: IncidentCase): SafeHtml {
 <label class="choice"><input type="checkbox" name="customers" value="1"> ${t(l, 'fCustomers')}</label>
 <button type="submit" class="btn btn-secondary">${t(l, 'runScope')}</button></form>
 ${c.scope ? html`<p data-scope-total="${c.scope.total}"><strong>${t(l, 'people')}: ${c.scope.total}</strong>（${t(l, 'cardPeople')}: ${c.scope.counts.card ?? 0}）</p>
+<form method="post" action="${section}/${c.incident.id}/card-payments.csv"><button type="submit" class="btn btn-secondary">${t(l, 'cardList')}</button></form>
 <table class="table"><caption>${t(l, 'perKind')}</caption><tbody>${dataKinds.map((k) => html`<tr><th scope="row">${dataKindLabels[l][k]}</th><td class="num">${c.scope!.counts[k] ?? 0}</td></tr>`)}</tbody></table>` : ''}`;
 }
 
@@ -103,7 +104,7 @@ ${p.canManage ? containment(l, c, p.errors) : ''}
 ${p.canManage ? scopePart(l, c) : ''}
 ${p.canManage ? campaignPart(l, c) : ''}
 ${p.canManage ? noticePart(l, c, p.draft) : ''}
-<h2>${t(l, 'report')}</h2><p><a href="${section}/${id}/report?ppc=preliminary">${t(l, 'reportPrelim')}</a> · <a href="${section}/${id}/report?ppc=final">${t(l, 'reportFinal')}</a></p>
+<h2>${t(l, 'report')}</h2><p><a href="${section}/${id}/report?ppc=preliminary">${t(l, 'reportPrelim')}</a> · <a href="${section}/${id}/report?ppc=final">${t(l, 'reportFinal')}</a> · PDF: <a href="${section}/${id}/report?ppc=preliminary&amp;format=pdf">${t(l, 'reportPrelim')}</a> · <a href="${section}/${id}/report?ppc=final&amp;format=pdf">${t(l, 'reportFinal')}</a></p>
 <h2>${t(l, 'evidence')}</h2><p>${t(l, 'evidenceIntro', { n: c.evidence.items })}</p><p>${c.evidence.ok ? t(l, 'evidenceOk') : html`<strong>${t(l, 'evidenceBad')}</strong>`} <code>${c.evidence.expected ?? ''}</code></p>
 ${p.canManage ? html`<form method="post" action="${section}/${id}/evidence"><button type="submit" class="btn btn-secondary">${t(l, 'exportEvidence')}</button></form>` : ''}
 <h2>${t(l, 'tasks')}</h2><ul class="tasks">${c.tasks.map((k) => html`<li>${p.canManage ? html`<form method="post" action="${section}/${id}/tasks/${k.id}" class="inline"><input type="hidden" name="done" value="${k.done_at ? '0' : '1'}"><button type="submit" class="btn btn-secondary">${k.done_at ? '☑' : '☐'}</button></form>` : k.done_at ? '☑' : '☐'} ${k.title}</li>`)}</ul>
