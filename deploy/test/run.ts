@@ -120,6 +120,12 @@ async function main() {
     check(through.status === 200 && through.headers['strict-transport-security'] === 'max-age=63072000; includeSubDomains', 'through nginx: 200 with one HSTS header');
     const http = await fetch(`http://127.0.0.1:${ports.http}/products`, { redirect: 'manual' });
     check(http.status === 301 && http.headers.get('location') === 'https://127.0.0.1/products', `plain HTTP redirects to HTTPS: ${http.status}`);
+    const beat = (await db.query(`select last_edge_at from edge_status where id = 1`)).rows[0]?.last_edge_at;
+    check(beat && Date.now() - new Date(beat).getTime() < 120_000, `the WAF heartbeat (edge_status.last_edge_at) was written: ${beat ? new Date(beat).toISOString() : 'no'}`);
+    const bypassCount = async () => Number((await db.query(`select count(*) from security_event where kind = 'edge.bypass'`)).rows[0].count);
+    await waitFor(async () => (await bypassCount()) >= 1, 20_000, 'edge.bypass event').catch(() => {});
+    const bypass = await bypassCount();
+    check(bypass >= 1, `the request around the proxy is an edge.bypass security event: ${bypass}`);
     const adminOnShop = await request('GET', '/admin/sign-in');
     check(adminOnShop.status === 404, `the console is not served on the shop's host name: ${adminOnShop.status}`);
   }
