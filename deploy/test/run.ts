@@ -3,7 +3,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import https from 'node:https';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
@@ -154,8 +154,17 @@ async function main() {
   // --- TLS --------------------------------------------------------------------------------------------------------
   if (want('tls')) {
     const out = join(work, 'testssl.json');
-    spawnSync('testssl', ['--warnings', 'off', '--color', '0', '--nodns', 'min', '--quiet', '--jsonfile', out, `127.0.0.1:${ports.https}`], { encoding: 'utf8', timeout: 300_000 });
-    const findings = existsSync(out) ? (JSON.parse(readFileSync(out, 'utf8')) as { id: string; severity: string; finding: string }[]) : [];
+    const started = Date.now();
+    // --fast leaves out the slowest checks (every cipher one by one); the protocols, ciphers, headers and vulnerabilities stay.
+    spawnSync('testssl', ['--fast', '--warnings', 'off', '--color', '0', '--nodns', 'min', '--quiet', '--jsonfile', out, `https://127.0.0.1:${ports.https}/`], { encoding: 'utf8', timeout: 480_000 });
+    let findings: { id: string; severity: string; finding: string }[] = [];
+    try {
+      findings = JSON.parse(readFileSync(out, 'utf8'));
+    } catch {
+      findings = [{ id: 'testssl_incomplete', severity: 'HIGH', finding: 'testssl.sh did not finish (its JSON file is incomplete)' }];
+    }
+    if (findings.some((f) => f.id === 'scanTime' && /interrupt/i.test(f.finding))) findings.push({ id: 'testssl_interrupted', severity: 'HIGH', finding: 'scan interrupted' });
+    console.log(`testssl.sh took ${((Date.now() - started) / 1000).toFixed(0)} s`);
     const serious = findings.filter((f) => ['MEDIUM', 'HIGH', 'CRITICAL'].includes(f.severity));
     // The test certificate's own findings (self-signed, short-lived, no revocation info) are expected here.
     const ours = serious.filter((f) => !/^cert_|^OCSP|chain_of_trust/i.test(f.id));
