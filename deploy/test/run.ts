@@ -3,7 +3,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import https from 'node:https';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
@@ -120,6 +120,12 @@ async function main() {
     check(through.status === 200 && through.headers['strict-transport-security'] === 'max-age=63072000; includeSubDomains', 'through nginx: 200 with one HSTS header');
     const http = await fetch(`http://127.0.0.1:${ports.http}/products`, { redirect: 'manual' });
     check(http.status === 301 && http.headers.get('location') === 'https://127.0.0.1/products', `plain HTTP redirects to HTTPS: ${http.status}`);
+    const beat = (await db.query(`select last_edge_at from edge_status where id = 1`)).rows[0]?.last_edge_at;
+    check(beat && Date.now() - new Date(beat).getTime() < 120_000, `the WAF heartbeat (edge_status.last_edge_at) was written: ${beat ? new Date(beat).toISOString() : 'no'}`);
+    const bypassCount = async () => Number((await db.query(`select count(*) from security_event where kind = 'edge.bypass'`)).rows[0].count);
+    await waitFor(async () => (await bypassCount()) >= 1, 20_000, 'edge.bypass event').catch(() => {});
+    const bypass = await bypassCount();
+    check(bypass >= 1, `the request around the proxy is an edge.bypass security event: ${bypass}`);
     const adminOnShop = await request('GET', '/admin/sign-in');
     check(adminOnShop.status === 404, `the console is not served on the shop's host name: ${adminOnShop.status}`);
   }
@@ -142,14 +148,24 @@ async function main() {
     await waitFor(async () => Number((await db.query(`select count(*) from security_event where kind = 'waf.blocked'`)).rows[0].count) >= blocked * 0.9, 90_000, 'WAF blocks in the security events');
     const events = Number((await db.query(`select count(*) from security_event where kind = 'waf.blocked'`)).rows[0].count);
     report.wafEvents = events;
-    check(events >= blocked * 0.9, `WAF blocks read into security_event: ${events} (blocked ${blocked})`);
+    check(events >= blocked * 0.9 && events <= blocked, `WAF blocks read into security_event: ${events} (blocked ${blocked}; the store's own refusals are not WAF blocks)`);
   }
 
   // --- TLS --------------------------------------------------------------------------------------------------------
   if (want('tls')) {
     const out = join(work, 'testssl.json');
-    spawnSync('testssl', ['--warnings', 'off', '--color', '0', '--nodns', 'min', '--quiet', '--jsonfile', out, `127.0.0.1:${ports.https}`], { encoding: 'utf8', timeout: 300_000 });
-    const findings = existsSync(out) ? (JSON.parse(readFileSync(out, 'utf8')) as { id: string; severity: string; finding: string }[]) : [];
+    const started = Date.now();
+    // Protocols, cipher categories, forward secrecy, server preferences, certificate, headers, vulnerabilities; not the
+    // slow client simulation (-c) nor each cipher one by one (-E): about 1 min on an idle 2-core machine.
+    spawnSync('testssl', ['-p', '-s', '-f', '-P', '-S', '-h', '-U', '--warnings', 'off', '--color', '0', '--nodns', 'min', '--quiet', '--jsonfile', out, `https://127.0.0.1:${ports.https}/`], { encoding: 'utf8', timeout: 900_000 });
+    let findings: { id: string; severity: string; finding: string }[] = [];
+    try {
+      findings = JSON.parse(readFileSync(out, 'utf8'));
+    } catch {
+      findings = [{ id: 'testssl_incomplete', severity: 'HIGH', finding: 'testssl.sh did not finish (its JSON file is incomplete)' }];
+    }
+    if (findings.some((f) => f.id === 'scanTime' && /interrupt/i.test(f.finding))) findings.push({ id: 'testssl_interrupted', severity: 'HIGH', finding: 'scan interrupted' });
+    console.log(`testssl.sh took ${((Date.now() - started) / 1000).toFixed(0)} s`);
     const serious = findings.filter((f) => ['MEDIUM', 'HIGH', 'CRITICAL'].includes(f.severity));
     // The test certificate's own findings (self-signed, short-lived, no revocation info) are expected here.
     const ours = serious.filter((f) => !/^cert_|^OCSP|chain_of_trust/i.test(f.id));

@@ -66,7 +66,7 @@ test('EDGE_REQUIRED: a request without the proxy secret gets 403 and an edge.byp
   assert.equal(beat.bypass24h, 2);
 });
 
-test('ModSecurity JSON audit log: a block becomes a waf.blocked event with rule ids, path without query; passes and junk are skipped', () => {
+test('ModSecurity JSON audit log: a block becomes a waf.blocked event with rule ids, path without query; passes, the store\'s own refusals and junk are skipped', () => {
   const [blockedLine, passedLine, junk] = sample.trim().split('\n');
   const event = wafEventOf(blockedLine!);
   assert.ok(event);
@@ -77,6 +77,11 @@ test('ModSecurity JSON audit log: a block becomes a waf.blocked event with rule 
   assert.ok((event.detail?.rules as string[]).includes('942100'));
   assert.ok((event.detail?.rules as string[]).includes('949110'));
   assert.equal(wafEventOf(passedLine!), null);
+  // The store refused it (422) after a rule scored it below the blocking threshold: not a WAF block.
+  const storeRefused = JSON.parse(blockedLine!);
+  storeRefused.transaction.response.http_code = 422;
+  storeRefused.transaction.messages = storeRefused.transaction.messages.filter((m: { details: { ruleId: string } }) => !['949110', '980130'].includes(m.details.ruleId));
+  assert.equal(wafEventOf(JSON.stringify(storeRefused)), null);
   assert.equal(wafEventOf(junk!), null);
   assert.equal(wafEventOf('{"transaction":null}'), null);
 });

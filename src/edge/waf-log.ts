@@ -26,6 +26,9 @@ export function wafEventOf(line: string): SecurityEventInput | null {
     .map((m) => String(m?.details?.ruleId ?? ''))
     .filter((id) => /^\d{3,7}$/.test(id))
     .slice(0, 20);
+  // The log also holds requests the store itself refused (any 4xx/5xx) that some rules scored below the threshold:
+  // a WAF block is one where a denying rule fired.
+  if (!rules.some((id) => denyingRules.has(id))) return null;
   const uri = typeof tx.request?.uri === 'string' ? tx.request.uri : '';
   const path = uri.split('?')[0]!.slice(0, 200);
   const ip = typeof tx.client_ip === 'string' ? tx.client_ip : null;
@@ -37,6 +40,9 @@ export function wafEventOf(line: string): SecurityEventInput | null {
     detail: { status, method: String(tx.request?.method ?? '').slice(0, 16), path, rules },
   };
 }
+
+/** The rules that deny in deploy/modsecurity: CRS's anomaly-score verdicts and Debian's base request-body checks. */
+const denyingRules = new Set(['949110', '959100', '200002', '200003', '200004', '200005', '200007']);
 
 interface WafTransaction {
   client_ip?: unknown;
