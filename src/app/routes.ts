@@ -13,6 +13,7 @@ import { alertsAdminRoutes } from '../alerts/admin-routes.ts';
 import { securityOverviewAdminRoutes } from '../security-overview/admin-routes.ts';
 import { doctorAdminRoutes } from '../doctor/admin-routes.ts';
 import { drillApiRoutes } from '../drills/api-routes.ts';
+import { drillsAdminRoutes } from '../drills/admin-routes.ts';
 import { cartApiRoutes } from '../cart/api-routes.ts';
 import { cartStoreRoutes } from '../cart/store-routes.ts';
 import { catalogAdminRoutes } from '../catalog/admin-routes.ts';
@@ -46,7 +47,7 @@ import type { RouteModule, Services } from '../services.ts';
 import { storeErrorPage } from '../storefront/layout.ts';
 
 const storeRoutes: RouteModule[] = [catalogStoreRoutes, cartStoreRoutes, checkoutStoreRoutes, ordersStoreRoutes, identityStoreRoutes, shopStoreRoutes, integrityStoreRoutes, cardStoreRoutes];
-const adminRoutes: RouteModule[] = [adminDashboardRoutes, catalogAdminRoutes, ordersAdminRoutes, identityAdminRoutes, shopAdminRoutes, mailboxAdminRoutes, integrityAdminRoutes, cardAdminRoutes, auditAdminRoutes, exportsAdminRoutes, alertsAdminRoutes, securityOverviewAdminRoutes, doctorAdminRoutes];
+const adminRoutes: RouteModule[] = [adminDashboardRoutes, catalogAdminRoutes, ordersAdminRoutes, identityAdminRoutes, shopAdminRoutes, mailboxAdminRoutes, integrityAdminRoutes, cardAdminRoutes, auditAdminRoutes, exportsAdminRoutes, alertsAdminRoutes, securityOverviewAdminRoutes, doctorAdminRoutes, drillsAdminRoutes];
 const apiRoutes: RouteModule[] = [catalogApiRoutes, cartApiRoutes, checkoutApiRoutes, ordersApiRoutes, identityApiRoutes, drillApiRoutes];
 
 /**
