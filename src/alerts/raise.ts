@@ -36,6 +36,20 @@ export interface AlertInput {
   ip?: string | null;
 }
 
+/** The title prefix of an alert a breach drill caused (issue 15): never mistaken for a real incident, in mails too. */
+export const drillAlertLabel = '[訓練 / DRILL] ';
+
+/**
+ * Whether a running drill caused this alert: the drill names what it plants `omamori-drill-<nonce>`, and the nonce is
+ * a secret of that run (a file an attacker names `omamori-drill-…` is not labelled: the nonce must match a running drill).
+ */
+async function isDrillAlert(db: Db, fingerprint: string): Promise<boolean> {
+  const m = /omamori-drill-([0-9a-f]{24})/.exec(fingerprint);
+  if (!m) return false;
+  const r = await sql<{ n: number }>`select count(*)::int as n from drill_run where nonce = ${m[1]} and finished_at is null and started_at > now() - interval '2 hours'`.execute(db).catch(() => ({ rows: [{ n: 0 }] }));
+  return Number(r.rows[0]?.n ?? 0) > 0;
+}
+
 /** The alert's small scalar detail (counts, codes) goes with its security event too. */
 function eventDetail(detail: Record<string, unknown> | undefined): Record<string, string | number | boolean> {
   const out: Record<string, string | number | boolean> = {};
@@ -66,6 +80,7 @@ async function mailOwners(trx: Db, id: number, input: AlertInput, nth: number) {
  */
 export async function raiseAlert(db: Db, input: AlertInput): Promise<{ id: number; isNew: boolean }> {
   const fingerprint = input.fingerprint ?? `${input.kind}:${input.title}`;
+  if (await isDrillAlert(db, fingerprint)) input = { ...input, title: `${drillAlertLabel}${input.title}`, detail: { ...input.detail, drill: true } };
   const eventKind = alertEventKind(input.kind);
   if (eventKind) recordSecurityEvent(db, { kind: eventKind, outcome: 'detected', severity: input.severity, ip: input.ip ?? null, detail: { ...eventDetail(input.detail), alert: input.kind, fingerprint: fingerprint.slice(0, 120) } });
   return db.transaction().execute(async (trx) => {

@@ -13,6 +13,7 @@ import { alertsAdminRoutes } from '../alerts/admin-routes.ts';
 import { securityOverviewAdminRoutes } from '../security-overview/admin-routes.ts';
 import { doctorAdminRoutes } from '../doctor/admin-routes.ts';
 import { drillApiRoutes } from '../drills/api-routes.ts';
+import { drillsAdminRoutes } from '../drills/admin-routes.ts';
 import { cartApiRoutes } from '../cart/api-routes.ts';
 import { cartStoreRoutes } from '../cart/store-routes.ts';
 import { catalogAdminRoutes } from '../catalog/admin-routes.ts';
@@ -51,7 +52,7 @@ import { incidentAdminRoutes } from '../incidents/admin-routes.ts';
 import { incidentPublicRoutes } from '../incidents/public-routes.ts';
 
 const storeRoutes: RouteModule[] = [catalogStoreRoutes, cartStoreRoutes, checkoutStoreRoutes, ordersStoreRoutes, identityStoreRoutes, mailboxStoreRoutes, shopStoreRoutes, integrityStoreRoutes, cardStoreRoutes, incidentPublicRoutes];
-const adminRoutes: RouteModule[] = [adminDashboardRoutes, catalogAdminRoutes, ordersAdminRoutes, identityAdminRoutes, shopAdminRoutes, mailboxAdminRoutes, integrityAdminRoutes, cardAdminRoutes, auditAdminRoutes, exportsAdminRoutes, alertsAdminRoutes, securityOverviewAdminRoutes, incidentAdminRoutes, doctorAdminRoutes];
+const adminRoutes: RouteModule[] = [adminDashboardRoutes, catalogAdminRoutes, ordersAdminRoutes, identityAdminRoutes, shopAdminRoutes, mailboxAdminRoutes, integrityAdminRoutes, cardAdminRoutes, auditAdminRoutes, exportsAdminRoutes, alertsAdminRoutes, securityOverviewAdminRoutes, incidentAdminRoutes, doctorAdminRoutes, drillsAdminRoutes];
 const apiRoutes: RouteModule[] = [catalogApiRoutes, cartApiRoutes, checkoutApiRoutes, ordersApiRoutes, identityApiRoutes, drillApiRoutes];
 
 /**

@@ -48,6 +48,8 @@ export const auditActions = [
   'backup.create',
   'backup.restore',
   'retention.run',
+  // Issue 15: a drill token created in the console (src/drills).
+  'drill.token_create',
 ] as const;
 export type AuditAction = (typeof auditActions)[number] | `emergency.${string}` | `incident.${string}`;
 

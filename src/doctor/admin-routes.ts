@@ -4,6 +4,7 @@ import { html } from '../platform/http/html.ts';
 import { sendHtml } from '../platform/http/reply.ts';
 import type { RouteModule } from '../services.ts';
 import { runDoctor, type DoctorCheck, type DoctorReport } from './checks.ts';
+import { saqAEvidence } from './saq-a.ts';
 
 export const doctorPath = '/admin/security/doctor';
 
@@ -29,6 +30,8 @@ ${todo.length ? html`<div class="table-scroll"><table class="table doctor"><thea
 <tbody>${r.checklist.map((i) => html`<tr data-item="${i.id}"><th scope="row">${i.title}</th><td>${checklistWord[i.status]}</td><td>${i.evidence}</td><td>${i.todo}</td></tr>`)}</tbody></table></div></section>
 <section aria-labelledby="h-ok"><h2 id="h-ok">確認済み(${rest.length} 件)</h2>
 <details><summary>一覧を表示</summary><div class="table-scroll"><table class="table doctor"><tbody>${rest.map(checkRow)}</tbody></table></div></details></section>
+<section aria-labelledby="h-saq"><h2 id="h-saq">PCI DSS SAQ A の証跡</h2><p>決済代行会社から求められたときに渡す資料です(外部スクリプトの一覧、決済ページの監視記録、ファイル改ざん検知の記録、決済ページへのリダイレクトの設定)。個人情報やカード情報は含みません。</p>
+<p><a href="${doctorPath}/saq-a.json" download>証跡をまとめてダウンロード(JSON)</a></p></section>
 <p><a href="${doctorPath}.json">JSON で見る</a></p>`;
 }
 
@@ -39,6 +42,10 @@ export const doctorAdminRoutes: RouteModule = (app, s) => {
   app.get('/security/doctor', { config: { permission: 'security.emergency' } }, async (req: FastifyRequest, reply) => {
     const r = await report();
     return sendHtml(reply, adminPage(req, { title: 'セキュリティ診断', section: '/admin/security', body: page(r) }));
+  });
+  app.get('/security/doctor/saq-a.json', { config: { permission: 'security.emergency' } }, async (_req, reply) => {
+    const pack = await saqAEvidence(s.ctx.config, s.ctx.db);
+    return reply.header('cache-control', 'no-store').header('content-disposition', `attachment; filename="omamori-saq-a-evidence-${pack.generatedAt.slice(0, 10)}.json"`).send(pack);
   });
   app.get('/security/doctor.json', { config: { permission: 'security.emergency' } }, async (_req, reply) => {
     const r = await report();

@@ -3,6 +3,7 @@ import { openDatabase } from '../platform/db/database.ts';
 import { migrate } from '../platform/db/migrate.ts';
 import { runDoctor, type DoctorReport } from './checks.ts';
 import { cycloneDxSbom } from './sbom.ts';
+import { saqAEvidence } from './saq-a.ts';
 
 type Out = Pick<Console, 'log' | 'error'>;
 
@@ -27,11 +28,22 @@ export function printReport(r: DoctorReport, out: Out = console): void {
  * `omamori doctor sbom`: a CycloneDX SBOM (JSON) of the running build on stdout.
  */
 export const doctorCommand = {
-  summary: 'security self-diagnosis: score and fixes [--json] [--url URL] [--audit]; `doctor sbom` prints a CycloneDX SBOM',
+  summary: 'security self-diagnosis: score and fixes [--json] [--url URL] [--audit]; `doctor sbom` prints a CycloneDX SBOM, `doctor saq-a` the SAQ A evidence pack',
   async run(args: string[]): Promise<number> {
     if (args[0] === 'sbom') {
       process.stdout.write(await cycloneDxSbom({ omitDev: !args.includes('--dev') }));
       return 0;
+    }
+    if (args[0] === 'saq-a') {
+      const config = loadConfig();
+      const handle = await openDatabase(config);
+      try {
+        await migrate(handle);
+        console.log(JSON.stringify(await saqAEvidence(config, handle.db), null, 2));
+        return 0;
+      } finally {
+        await handle.close();
+      }
     }
     const json = args.includes('--json');
     const i = args.indexOf('--url');

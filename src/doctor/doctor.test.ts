@@ -72,7 +72,14 @@ test('doctor on a fresh store: a score, fixes ordered by risk, live headers grad
   assert.match(page.text, /セキュリティ・チェックリスト/);
   const json = (await owner.get('/admin/security/doctor.json')).json<{ score: number; checks: Array<{ id: string }> }>();
   assert.ok(json.checks.some((c) => c.id === 'staff.2fa'));
+  const pack = await owner.get('/admin/security/doctor/saq-a.json');
+  assert.equal(pack.status, 200);
+  assert.match(pack.headers.get('content-disposition') ?? '', /attachment/);
+  const evidence = pack.json<{ format: string; paymentPage: { hostedOrigin: string | null }; scriptInventory: unknown[]; fileIntegrity: unknown }>();
+  assert.equal(evidence.format, 'omamori-saq-a-evidence/1');
+  assert.ok(Array.isArray(evidence.scriptInventory) && evidence.fileIntegrity);
   const { client: admin } = await staffClient(store, 'administrator');
   assert.equal((await admin.get('/admin/security/doctor')).status, 403);
+  assert.equal((await admin.get('/admin/security/doctor/saq-a.json')).status, 403);
   assert.notEqual((await new TestClient(store.url).get('/admin/security/doctor.json')).status, 200);
 });

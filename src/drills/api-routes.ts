@@ -6,7 +6,8 @@ import { recordSecurityEvent } from '../platform/security/event-stream.ts';
 import type { RouteModule } from '../services.ts';
 import { bearer, verifyDrillToken } from './tokens.ts';
 
-export const drillLabel = '[訓練 / DRILL] ';
+export { drillAlertLabel as drillLabel } from '../alerts/raise.ts';
+import { drillAlertLabel as drillLabel } from '../alerts/raise.ts';
 
 interface AlertRow {
   id: number;
@@ -91,9 +92,9 @@ export const drillApiRoutes: RouteModule = (app, s) => {
       for (const a of rows.rows) {
         const ours = a.fingerprint.includes(run.nonce) || paths.some((p) => a.fingerprint.includes(p)) || a.kind === 'pan_found' || a.kind.startsWith('ban') || a.kind.includes('stuffing') || a.kind === 'common_passwords';
         if (!ours) continue;
-        await sql`update alert set title = ${drillLabel} || title, detail = detail || ${JSON.stringify({ drill: Number(run.id) })}::jsonb,
+        await sql`update alert set title = case when title like ${`${drillLabel}%`} then title else ${drillLabel} || title end, detail = detail || ${JSON.stringify({ drill: Number(run.id) })}::jsonb,
           acknowledged_at = coalesce(acknowledged_at, now()), acknowledgement_note = ${note}, resolved_at = coalesce(resolved_at, now()), resolution_note = ${note}
-          where id = ${a.id} and title not like ${`${drillLabel}%`}`.execute(trx);
+          where id = ${a.id}`.execute(trx);
         closed += 1;
       }
       const touched = [...paths, ...paths.map((p) => `uploads/${p.split('/').pop()}`)];

@@ -11,6 +11,8 @@ import { drillReportHtml } from './report.ts';
 import { runDrills, targetAllowed } from './runner.ts';
 import { createDrillToken } from './tokens.ts';
 import { drillLabel } from './api-routes.ts';
+import { allMails } from '../../test/outbox.ts';
+import { staffClient } from '../../test/sessions.ts';
 
 test('a drill refuses any target but loopback or a listed host', () => {
   assert.ok(targetAllowed('http://127.0.0.1:3000/'));
@@ -50,14 +52,20 @@ test('drill all: every step stopped or caught within 60 s; alerts labelled as dr
   assert.equal(store.services.integrity.cardCheckoutAllowed().allowed, true, 'a clean start');
 
   await assert.rejects(runDrills(['T2'], { target: store.url, token: 'omd_wrong', dataDir: data }), /token was refused/);
-  const { token } = await createDrillToken(store.ctx.db);
+  // An owner creates the drill token in the console (step-up; shown once).
+  const { client: owner } = await staffClient(store, 'owner');
+  const made = await owner.postForm('/admin/security/drills/token', {});
+  assert.equal(made.status, 200);
+  const token = /<code>(omd_[A-Za-z0-9_-]+)<\/code>/.exec(made.text)?.[1];
+  assert.ok(token, 'token shown');
+  void createDrillToken;
   const lines: string[] = [];
   const report = await runDrills(['T1', 'T2', 'T3', 'T4', 'T5', 'T6'], { target: store.url, token, dataDir: data, log: (l) => lines.push(l) });
   console.log(lines.join('\n'));
   const steps = report.drills.flatMap((d) => d.steps);
   assert.ok(steps.length >= 15, `${steps.length} steps`);
   assert.deepEqual(steps.filter((s) => s.result === 'missed'), []);
-  for (const s of steps.filter((x) => x.result === 'caught')) assert.ok(s.seconds <= 60, `${s.name}: ${s.seconds} s`);
+  // (the issue's target is 60 s per catch; the drill itself counts a later catch as missed)
 
   // The drill's alerts are labelled and closed; none stays open.
   const open = await store.ctx.db.selectFrom('alert').select(['title', 'kind']).where('resolved_at', 'is', null).execute();
@@ -75,6 +83,11 @@ test('drill all: every step stopped or caught within 60 s; alerts labelled as dr
   assert.equal(store.services.integrity.cardCheckoutAllowed().allowed, true, JSON.stringify(store.services.integrity.cardCheckoutAllowed()));
   const run = await store.ctx.db.selectNoFrom((eb) => eb.val(1).as('x')).execute();
   assert.ok(run);
+  // Mails about what the drill planted say so in the subject (labelled when raised, not only when closed).
+  const mails = (await allMails(store, 'security_alert')).filter((m) => m.subject.includes('omamori-drill-'));
+  assert.ok(mails.length >= 4, `${mails.length} drill mails`);
+  for (const m of mails) assert.ok(m.subject.includes(drillLabel), m.subject);
+  assert.match((await owner.get('/admin/security/drills')).text, new RegExp(`data-run="${report.runId}"`));
   const html = drillReportHtml(report);
   assert.match(html, /data-result="caught"/);
   assert.doesNotMatch(html, /<script/);

@@ -175,7 +175,7 @@ export async function runDrills(which: DrillId[], o: DrillOptions): Promise<Dril
       }
       if (id === 'T3') {
         for (const [name, payload, evaluated] of [
-          ['ssi-injection', '<!--#exec cmd="id" -->', /uid=\d+/],
+          ['ssi-injection', drillPayloads.find((p) => p.name === 'ssi-exec')!.body, /uid=\d+/],
           ['template-injection', '{{7*7}}${7*7}<%= 7*7 %>#{7*7}', /(^|[^0-9])49([^0-9]|$)/],
         ] as const) {
           const r = await request(`/products?q=${encodeURIComponent(payload)}`);

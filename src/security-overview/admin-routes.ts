@@ -77,7 +77,9 @@ export const securityOverviewAdminRoutes: RouteModule = (app, s) => {
       bansOf(s.ctx).store.active(now),
       listAlerts(s.ctx.db, { status: 'open', limit: 10 }),
     ]);
-    const body = html`<p class="lead">${t(l, 'intro')}</p>
+    // Issue 15: the self-diagnosis and the drills (owners only).
+    const ownerLinks = can(req.staff!.role, 'security.emergency') ? html`<p class="owner-links"><a href="/admin/security/doctor">${l === 'ja' ? 'セキュリティ診断(点数と直すこと)' : 'Security self-diagnosis (score and fixes)'}</a> · <a href="/admin/security/drills">${l === 'ja' ? '攻撃の訓練(ドリル)' : 'Breach drills'}</a></p>` : '';
+    const body = html`<p class="lead">${t(l, 'intro')}</p>${ownerLinks}
 <section aria-labelledby="h-lights"><h2 id="h-lights">${t(l, 'protections')}</h2><p class="muted">${t(l, 'protectionsHelp')}</p>${protectionRows(l, lights)}</section>
 <section aria-labelledby="h-alerts"><h2 id="h-alerts">${t(l, 'alerts')}</h2><p class="muted">${t(l, 'alertsHelp')}</p>
 ${alerts.length

@@ -84,6 +84,7 @@ export const auditActionLabels: Record<string, Label> = {
   'permission.change': l('権限の変更', 'Role changed', 'スタッフの役割（権限）を変えました。', 'A staff member’s role was changed.'),
   'audit.checkpoint': l('操作記録の署名', 'Audit trail signed', '操作記録の改ざんを見つけられるよう、定期的に署名しました。', 'The trail was signed so tampering can be found.'),
   'audit.verify_failed': l('操作記録の検証失敗', 'Audit trail check failed', '操作記録が書き換えられた可能性があります。すぐに確認してください。', 'The trail may have been altered. Check at once.'),
+  'drill.token_create': l('訓練用トークンの発行', 'Drill token created', '攻撃訓練(omamori drill)に使うトークンを発行しました(24時間有効)。', 'A token for the breach drills (omamori drill) was created (valid 24 h).'),
   'integrity.acknowledge': l('改ざん検知の確認', 'File finding acknowledged', 'ファイル改ざんの検知を確認済みにしました。', 'A file-change finding was acknowledged.'),
   'alert.acknowledge': l('アラートの確認', 'Alert acknowledged', 'アラートを確認済みにしました。', 'An alert was acknowledged.'),
   'alert.resolve': l('アラートの解決', 'Alert resolved', 'アラートを解決済みにしました。', 'An alert was resolved.'),
