@@ -1,16 +1,16 @@
 import { html, type SafeHtml } from '../../platform/http/html.ts';
 import { formatDateTime, formatYen, type Locale } from '../../platform/i18n/index.ts';
 import type { ShopSettings } from '../../shop/settings.ts';
-import { customerStatusLabel, formatDay } from '../format.ts';
+import { formatDay, orderStatusLabel } from '../format.ts';
 import { t } from '../messages.ts';
 import type { OrderSummary, OrderView } from '../model.ts';
-import { shippingLabel, termsOf } from '../method-views.ts';
+import { shippingLabel } from '../method-views.ts';
 import type { Page } from '../queries.ts';
 import { isPaid } from '../state-machine.ts';
 import { addressBlock, linesTable, paymentSection, sellerBlock, totalsSummary } from './order-parts.ts';
 
 function statusBadge(order: Pick<OrderView, 'status' | 'paymentMethod'>, l: Locale): SafeHtml {
-  return html`<span class="status status-${order.status}">${customerStatusLabel(order.status, termsOf(order.paymentMethod), l)}</span>`;
+  return html`<span class="status status-${order.status}" data-payment="${order.paymentMethod}">${orderStatusLabel(order.status, order.paymentMethod, l)}</span>`;
 }
 
 /** The confirmation right after checkout, and the order's page for its owner afterwards. */
