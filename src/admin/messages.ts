@@ -5,7 +5,7 @@ export const t = defineMessages({
     console: '管理画面',
     menu: 'メニュー',
     skip: 'メインコンテンツへ移動',
-    signOut: 'サインアウト',
+    signOut: 'ログアウト',
     viewStore: 'ストアを表示',
     error: 'エラー',
     navDashboard: 'ダッシュボード',

@@ -40,7 +40,7 @@ describe('sign-in from a new device', () => {
     assert.deepEqual(await kinds('device@example.jp'), ['identity.new_device']);
     const [mail] = await mailsTo(store, 'device@example.jp');
     assert.ok(mail);
-    assert.match(mail.subject, /新しい端末からのサインイン/);
+    assert.match(mail.subject, /新しい端末からのログイン/);
     assert.match(mail.text_body, /203\.0\.113\.9/);
     // T4: the browser is named from a fixed list; the User-Agent's free text never reaches the mail.
     assert.match(mail.text_body, /Chrome \/ Windows/);

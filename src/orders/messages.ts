@@ -84,7 +84,7 @@ export const t = defineMessages({
     mailCancelledIntro: 'ご注文をキャンセルいたしました。またのご利用をお待ちしております。',
     mailRefundedSubject: '【{shop}】ご注文の代金を返金しました（注文番号 {number}）',
     mailRefundedIntro: 'ご注文の代金 {amount} の返金手続きをいたしました。',
-    mailViewOrder: 'ご注文の状況はこちらでご確認いただけます（ご注文に使ったブラウザ、またはサインインしてご覧ください）:',
+    mailViewOrder: 'ご注文の状況はこちらでご確認いただけます（ご注文に使ったブラウザ、またはログインしてご覧ください）:',
     mailNoCardRequest: '当店からメールや電話でクレジットカード番号やパスワードをお尋ねすることはありません。',
     mailContact: 'ご不明な点は {email} までお問い合わせください。',
   },

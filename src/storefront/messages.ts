@@ -7,7 +7,7 @@ export const t = defineMessages({
     searchPlaceholder: '商品を探す',
     cart: 'カート',
     account: 'マイページ',
-    signIn: 'サインイン',
+    signIn: 'ログイン',
     menu: 'メニュー',
     language: 'English',
     tokushoho: '特定商取引法に基づく表記',
