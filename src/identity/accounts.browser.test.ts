@@ -43,6 +43,7 @@ test('in a real browser: first-owner setup, then a customer registers, signs in 
   await shopper.fill('#name', '山田 花子');
   await shopper.fill('#email', 'hanako@example.jp');
   await shopper.fill('#password', 'kissaten-no-mame');
+  await shopper.check('#agree_terms');
   await shopper.click('main button[type=submit]');
   await shopper.waitForURL(`${store.url}/account/register/done`);
   await shopper.goto(`${store.url}/account/addresses`);
