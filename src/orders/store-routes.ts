@@ -34,7 +34,8 @@ export const ordersStoreRoutes: RouteModule = (app, s) => {
     const order = await ownOrder(s, req);
     const l = req.locale;
     const query = req.query as Record<string, unknown>;
-    const thanks = query.placed === '1' || Date.now() - order.placedAt.getTime() < thanksWindowMs;
+    // A card order is confirmed only once paid: until then no "thank you" (title and banner).
+    const thanks = (query.placed === '1' || Date.now() - order.placedAt.getTime() < thanksWindowMs) && !(order.paymentMethod === 'card' && order.paidAt === null);
     const [chrome, shop, payment] = await Promise.all([s.chrome(req), s.shop.get(), order.paymentMethod === 'card' ? s.payments.card.paymentOf(order.id) : null]);
     const title = thanks ? t(l, 'thanksTitle') : t(l, 'orderTitle', { number: order.number });
     const card = payment ? { brand: payment.brand, last4: payment.last4 } : null;
