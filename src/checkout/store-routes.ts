@@ -31,7 +31,7 @@ export const checkoutStoreRoutes: RouteModule = (app, s) => {
   // T2: a card number typed into the form shows the form again with the message next to that field.
   const cardGuardForm = async (req: FastifyRequest, reply: FastifyReply, errors: FieldErrors) => {
     const buyer = await buyerOf(req, s);
-    if (!buyer.cart.lines.length) return redirectAfterPost(reply, '/cart');
+    if (!buyer.cart.lines.length) return false;
     return renderForm(req, reply, s, buyer, formValues(req.body), errors, 422);
   };
   const formRoute = { config: { cardGuardForm } };
