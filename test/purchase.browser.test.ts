@@ -87,7 +87,7 @@ test('a guest buys an 8% and a 10% product by bank transfer; staff find the orde
   await screenshot(admin, 'admin-sign-in');
   await admin.getByLabel('メールアドレス').fill('owner@example.jp');
   await admin.getByLabel('パスワード').fill('correct horse battery staple');
-  await admin.getByRole('button', { name: 'サインインする' }).click();
+  await admin.getByRole('button', { name: 'ログインする' }).click();
   // Staff 2FA is mandatory: the first sign-in enrols TOTP (secret read from the page, code computed here).
   await admin.waitForURL(/\/admin\/2fa\/setup/);
   const secret = (await admin.locator('#totp-secret').getAttribute('data-secret'))!;

@@ -96,7 +96,7 @@ export function createRateDetectors(ctx: AppContext, bans: BanService, stream: S
     if (cfg.commonPasswords.count > 0 && e.detail.commonPassword === true) {
       const n = await count(c.common, 'all');
       if (base.common.unusual(now, n, cfg.commonPasswords.windowSeconds, cfg.commonPasswords.count)) {
-        await alert('common_passwords', 'よく使われるパスワードでのサインイン試行が急増 / sign-ins with common passwords', { attempts: n, windowMinutes: Math.round(cfg.commonPasswords.windowSeconds / 60) }, 'common_passwords');
+        await alert('common_passwords', 'よく使われるパスワードでのログイン試行が急増 / sign-ins with common passwords', { attempts: n, windowMinutes: Math.round(cfg.commonPasswords.windowSeconds / 60) }, 'common_passwords');
       }
     }
   }

@@ -41,7 +41,7 @@ export function createStaffDetectors(ctx: AppContext, cfg: BanConfig, stream: Se
 
   async function signIn(e: SecurityEvent, staffId: number): Promise<void> {
     if (s.hours && outsideHours(e.at, s.hours, s.timezone)) {
-      await alert('営業時間外のスタッフサインイン / staff sign-in outside usual hours', { staff: staffId, hour: hourIn(e.at, s.timezone), usual: `${s.hours[0]}-${s.hours[1]}` }, `staff:hours:${staffId}:${e.at.toISOString().slice(0, 10)}`, e.ip);
+      await alert('営業時間外のスタッフログイン / staff sign-in outside usual hours', { staff: staffId, hour: hourIn(e.at, s.timezone), usual: `${s.hours[0]}-${s.hours[1]}` }, `staff:hours:${staffId}:${e.at.toISOString().slice(0, 10)}`, e.ip);
     }
     if (!s.newNetwork || !e.network) return;
     const earlier = await ctx.db
@@ -57,7 +57,7 @@ export function createStaffDetectors(ctx: AppContext, cfg: BanConfig, stream: Se
     // The first sign-in of a new staff member has nothing to compare with.
     if (!earlier.length || earlier.some((r) => r.network === e.network)) return;
     // T4: a stolen staff password used from the attacker's network.
-    await alert('スタッフが新しいネットワークからサインイン / staff sign-in from a new network', { staff: staffId, network: maskIp(e.ip) ?? '' }, `staff:network:${staffId}:${e.network}`, e.ip);
+    await alert('スタッフが新しいネットワークからログイン / staff sign-in from a new network', { staff: staffId, network: maskIp(e.ip) ?? '' }, `staff:network:${staffId}:${e.network}`, e.ip);
   }
 
   stream.subscribe((e: SecurityEvent) => {

@@ -7,7 +7,7 @@ export const t = defineMessages({
     contact: 'ご連絡先',
     email: 'メールアドレス',
     emailHint: 'ご注文確認メールをお送りします。',
-    emailFixedHint: 'サインイン中のアカウントのメールアドレスです。',
+    emailFixedHint: 'ログイン中のアカウントのメールアドレスです。',
     shippingAddress: 'お届け先',
     savedAddresses: '登録済みの住所から選ぶ',
     newAddress: '新しい住所を入力する',

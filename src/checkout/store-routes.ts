@@ -9,6 +9,7 @@ import type { FieldErrors } from '../platform/http/forms.ts';
 import { redirectAfterPost, sendHtml } from '../platform/http/reply.ts';
 import { fillFromPostalCode, wantsPostalLookup } from '../platform/http/postal-lookup.ts';
 import type { RouteModule, Services } from '../services.ts';
+import { cardRecoverable } from '../orders/views/card-recovery.ts';
 import { formValues, idempotencyKeySchema, parseCheckoutForm, type FormValues } from './form.ts';
 import { t } from './messages.ts';
 import type { Quote } from './service.ts';
@@ -17,6 +18,7 @@ import { soldOutPage } from './views/problem-page.ts';
 import { reviewPage } from './views/review-page.ts';
 
 const expectedTotalSchema = z.coerce.number().int().min(0);
+const resumeBody = z.object({ order: z.string().min(1).max(40), to: z.enum(['cart', 'bank_transfer']) });
 
 interface Buyer {
   owner: CartOwner;
@@ -29,7 +31,7 @@ export const checkoutStoreRoutes: RouteModule = (app, s) => {
   // T2: a card number typed into the form shows the form again with the message next to that field.
   const cardGuardForm = async (req: FastifyRequest, reply: FastifyReply, errors: FieldErrors) => {
     const buyer = await buyerOf(req, s);
-    if (!buyer.cart.lines.length) return redirectAfterPost(reply, '/cart');
+    if (!buyer.cart.lines.length) return false;
     return renderForm(req, reply, s, buyer, formValues(req.body), errors, 422);
   };
   const formRoute = { config: { cardGuardForm } };
@@ -66,6 +68,47 @@ export const checkoutStoreRoutes: RouteModule = (app, s) => {
     const priced = await s.checkout.quote(buyer.owner, checked.input, req.locale);
     if (!priced.ok) return renderForm(req, reply, s, buyer, checked.values, priced.errors, 422);
     return renderReview(req, reply, s, priced.quote);
+  });
+
+  // The way back from a card payment that did not go through (declined, abandoned, attempt limit): the card order
+  // is withdrawn first (its stock returns), then its lines go back into the cart once, and the shopper either sees
+  // the cart or the checkout form filled in from the order with bank transfer chosen. Never two live orders.
+  app.post('/checkout/resume', async (req, reply) => {
+    const body = resumeBody.safeParse(req.body);
+    if (!body.success) throw new AppError('validation');
+    const l = req.locale;
+    const owner = cartOwnerOf(req, s.cookies);
+    const order = await s.orders.findForViewer(body.data.order, { customerId: req.customer?.id ?? null, accessTokenHash: owner.tokenHash });
+    if (!order || !cardRecoverable(order)) throw new AppError('not_found');
+    const orderPage = `/orders/${encodeURIComponent(order.number)}`;
+    if (order.status === 'awaiting_payment') {
+      await s.payments.card.cancelByShopper(order.id);
+      if ((await s.orders.statusOf(order.number)) === 'awaiting_payment') {
+        try {
+          await s.orders.transition(order.id, 'cancelled', null, 'the shopper chose another way to pay', { expectedFrom: 'awaiting_payment', locale: l });
+        } catch (err) {
+          if (!(err instanceof AppError && err.code === 'conflict')) throw err;
+        }
+      }
+      // Paid meanwhile at the provider: the order stands, and the shopper sees it.
+      if ((await s.orders.statusOf(order.number)) !== 'cancelled') return redirectAfterPost(reply, orderPage);
+    }
+    const cart = await s.cart.view(owner, l);
+    for (const line of order.lines) {
+      if (line.variantId === null) continue;
+      const have = cart.lines.find((x) => x.variantId === line.variantId)?.quantity ?? 0;
+      if (have >= line.quantity) continue; // pressed twice, or already back: once only
+      try {
+        await s.cart.add(owner, line.variantId, line.quantity - have, l);
+      } catch (err) {
+        if (!(err instanceof AppError)) throw err; // sold out or unpublished meanwhile: the cart shows what is left
+      }
+    }
+    if (body.data.to === 'cart') return redirectAfterPost(reply, '/cart');
+    const buyer = await buyerOf(req, s);
+    if (!buyer.cart.lines.length) return redirectAfterPost(reply, '/cart');
+    const values: FormValues = { ...order.shipping, email: order.email, shipping_method: order.shippingMethod, payment_method: 'bank_transfer', note: order.note };
+    return renderForm(req, reply, s, buyer, values, {});
   });
 
   app.post('/checkout/place', formRoute, async (req, reply) => {

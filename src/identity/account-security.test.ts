@@ -40,7 +40,7 @@ describe('sign-in from a new device', () => {
     assert.deepEqual(await kinds('device@example.jp'), ['identity.new_device']);
     const [mail] = await mailsTo(store, 'device@example.jp');
     assert.ok(mail);
-    assert.match(mail.subject, /新しい端末からのサインイン/);
+    assert.match(mail.subject, /新しい端末からのログイン/);
     assert.match(mail.text_body, /203\.0\.113\.9/);
     // T4: the browser is named from a fixed list; the User-Agent's free text never reaches the mail.
     assert.match(mail.text_body, /Chrome \/ Windows/);
@@ -147,7 +147,7 @@ test('2FA changes: the function the 2FA work calls mails the staff member in Jap
 
 test('mails never repeat free text a stranger can type: a name with a link is not in the welcome mail (T4: phishing)', async () => {
   const name = '【重要】カードが停止されました http://evil.example/verify から再登録';
-  const res = await browser().postForm('/account/register', { name, email: 'phish-target@example.jp', password: 'kuromitsu kinako dango' });
+  const res = await browser().postForm('/account/register', { name, email: 'phish-target@example.jp', password: 'kuromitsu kinako dango', agree_terms: 'on' });
   assert.equal(res.status, 303);
   const [mail] = await mailsTo(store, 'phish-target@example.jp');
   assert.ok(mail);

@@ -43,6 +43,7 @@ test('in a real browser: first-owner setup, then a customer registers, signs in 
   await shopper.fill('#name', '山田 花子');
   await shopper.fill('#email', 'hanako@example.jp');
   await shopper.fill('#password', 'kissaten-no-mame');
+  await shopper.check('#agree_terms');
   await shopper.click('main button[type=submit]');
   await shopper.waitForURL(`${store.url}/account/register/done`);
   await shopper.goto(`${store.url}/account/addresses`);
@@ -58,7 +59,7 @@ test('in a real browser: first-owner setup, then a customer registers, signs in 
   await shopper.fill('#city', '渋谷区');
   await shopper.fill('#line1', '神宮前1-2-3');
   await shopper.fill('#phone', '0312345678');
-  await shopper.click('main button[type=submit]');
+  await shopper.click('main button.btn-primary[type=submit]');
   await shopper.waitForURL(`${store.url}/account/addresses?done=added`);
   assert.match(await shopper.textContent('main') ?? '', /神宮前1-2-3/);
   await screenshot(shopper, 'identity-address-book');

@@ -29,7 +29,7 @@ test('staff sign-in is throttled (password and TOTP steps): locked → 429 with 
   const { client: owner } = await staffClient(store, 'owner');
   const staffPage = await owner.get('/admin/staff');
   assert.match(staffPage.text, new RegExp(`action="/admin/staff/${id}/unlock"`), 'the owner sees an unlock button');
-  assert.match(staffPage.text, /サインインがロック中/);
+  assert.match(staffPage.text, /ログインがロック中/);
   assert.equal((await owner.postForm(`/admin/staff/${id}/unlock`, {})).location, '/admin/staff?done=unlocked');
   assert.equal((await new TestClient(store.url).postForm('/admin/sign-in', { email, password })).status, 303);
   assert.doesNotMatch((await owner.get('/admin/staff')).text, new RegExp(`action="/admin/staff/${id}/unlock"`), 'no button once unlocked');

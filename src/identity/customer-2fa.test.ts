@@ -172,7 +172,7 @@ describe('signing in with 2FA (HTML)', () => {
     await client.postForm('/account/sign-in', { email, password });
     const used = await client.postForm('/account/sign-in/2fa', { code: codes[0]!.toUpperCase() });
     assert.equal(used.status, 303);
-    assert.match((await mails(email, 'identity.2fa_changed')).at(-1)?.text_body ?? '', /リカバリーコードでサインインしました/);
+    assert.match((await mails(email, 'identity.2fa_changed')).at(-1)?.text_body ?? '', /リカバリーコードでログインしました/);
     const again = newClient();
     await again.postForm('/account/sign-in', { email, password });
     assert.equal((await again.postForm('/account/sign-in/2fa', { code: codes[0]! })).status, 401, 'single use');
@@ -186,7 +186,7 @@ describe('signing in with 2FA (HTML)', () => {
     await store.ctx.db.updateTable('customer_sign_in_challenge').set({ expires_at: new Date(Date.now() - 1000) }).where('customer_id', '=', id).execute();
     const late = await client.postForm('/account/sign-in/2fa', { code: await freshCode(id, secret) });
     assert.equal(late.status, 401);
-    assert.match(late.text, /サインインをやり直してください/);
+    assert.match(late.text, /ログインをやり直してください/);
   });
 
   test('the code step is throttled like passwords: 5 wrong codes kill the challenge, then 429 with Retry-After', async () => {
@@ -195,7 +195,7 @@ describe('signing in with 2FA (HTML)', () => {
     await client.postForm('/account/sign-in', { email, password });
     for (let i = 0; i < throttlePolicy.customer.freeFailures; i++) assert.equal((await client.postForm('/account/sign-in/2fa', { code: String(100000 + i) })).status, 401);
     const dead = await client.postForm('/account/sign-in/2fa', { code: await freshCode(id, secret) });
-    assert.match(dead.text, /サインインをやり直してください/, 'the challenge is used up');
+    assert.match(dead.text, /ログインをやり直してください/, 'the challenge is used up');
     await client.postForm('/account/sign-in', { email, password });
     const refused = await client.postForm('/account/sign-in/2fa', { code: await freshCode(id, secret) });
     assert.equal(refused.status, 429);

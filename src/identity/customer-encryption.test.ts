@@ -57,10 +57,10 @@ describe('customer data is stored encrypted and read back decrypted', () => {
   const needles = ['secret-hanako', '暗号 花子', '暗号', 'アンゴウ', '09055550101', '090-5555-0101', '0355550102', '03-5555-0102', '秘密区', '暗号町', 'ひみつビル', '1500001', '150-0001'];
 
   test('registration, duplicate registration, sign-in, address book: no plain name, e-mail, phone or address in the rows', async () => {
-    const first = await browser().postForm('/account/register', { ...person, password });
+    const first = await browser().postForm('/account/register', { ...person, password, agree_terms: 'on' });
     assert.equal(first.status, 303);
     // The duplicate check works on the blind index (case and full-width folded), and answers the same.
-    const again = await browser().postForm('/account/register', { ...person, email: 'ＳＥＣＲＥＴ-hanako@EXAMPLE.jp', password: 'someone-else-entirely' });
+    const again = await browser().postForm('/account/register', { ...person, email: 'ＳＥＣＲＥＴ-hanako@EXAMPLE.jp', password: 'someone-else-entirely', agree_terms: 'on' });
     assert.equal(again.status, 303);
     assert.equal(again.location, first.location);
     assert.equal((await store.ctx.db.selectFrom('customer').select('id').where('email_bidx', '=', store.ctx.vault.emailIndex(person.email)).execute()).length, 1);

@@ -193,8 +193,8 @@ describe('no user enumeration', () => {
 
     const registrations = await medians(
       5,
-      (i) => client().postForm('/account/register', { name: '山田 花子', email: existing[i]!, password: 'kissaten-no-mame' }),
-      (i) => client().postForm('/account/register', { name: '山田 花子', email: `newcomer${i}@example.jp`, password: 'kissaten-no-mame' }),
+      (i) => client().postForm('/account/register', { name: '山田 花子', email: existing[i]!, password: 'kissaten-no-mame', agree_terms: 'on' }),
+      (i) => client().postForm('/account/register', { name: '山田 花子', email: `newcomer${i}@example.jp`, password: 'kissaten-no-mame', agree_terms: 'on' }),
     );
     similar(registrations, 'registration');
 

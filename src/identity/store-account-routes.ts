@@ -40,7 +40,12 @@ export const storeAccountRoutes: RouteModule = (app, s) => {
   app.post('/account/register', { config: { cardGuardForm: registerAgain } }, async (req, reply) => {
     const l = req.locale;
     const parsed = parseAccountInput(registrationSchema, req.body, l);
-    if (!parsed.ok) return renderStore(s, req, reply, t(l, 'registerTitle'), registerForm(l, formValues(req.body), parsed.errors, errorMessage('validation', l)), 422);
+    // Issue 16: the terms of use are agreed to at registration (the API's clients show them themselves).
+    const agreed = (req.body as Record<string, unknown> | undefined)?.agree_terms === 'on';
+    if (!parsed.ok || !agreed) {
+      const errors = { ...(parsed.ok ? {} : parsed.errors), ...(agreed ? {} : { agree_terms: t(l, 'termsRequired') }) };
+      return renderStore(s, req, reply, t(l, 'registerTitle'), registerForm(l, formValues(req.body), errors, errorMessage('validation', l)), 422);
+    }
     // Each registration costs an argon2 hash: bounded per address (keyed by address only, so it reveals nothing about e-mails).
     try {
       await s.identity.throttle.registration({ ip: req.ip });

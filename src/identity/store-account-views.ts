@@ -26,10 +26,21 @@ ${formProblems(alert, errors)}
   ${inputField({ name: 'email', label: t(l, 'email'), type: 'email', value: values.email, autocomplete: 'email', required: true, maxlength: 254, errors })}
   ${inputField({ name: 'password', label: t(l, 'password'), type: 'password', autocomplete: 'new-password', required: true, hint: t(l, 'passwordHint', { min, max }), maxlength: max, errors })}
   ${inputField({ name: 'phone', label: optionalLabel(l, t(l, 'phone')), type: 'tel', value: values.phone, autocomplete: 'tel', inputmode: 'tel', maxlength: 20, errors })}
+  ${termsConsent(l, values, errors)}
   <button type="submit" class="btn-primary">${t(l, 'registerSubmit')}</button>
 </form>
 <p>${t(l, 'haveAccount')} <a href="/account/sign-in">${t(l, 'signInTitle')}</a></p>
 </section>`;
+}
+
+/** 利用規約への同意 (issue 16): a checkbox the shopper ticks, with the terms one click away. */
+function termsConsent(l: Locale, values: Values, errors: FieldErrors): SafeHtml {
+  const error = errors.agree_terms;
+  return html`<div class="field">
+<p class="hint" id="agree_terms-hint"><a href="/legal/terms" target="_blank" rel="noopener">${t(l, 'readTerms')}</a></p>
+<label class="choice" for="agree_terms"><input type="checkbox" id="agree_terms" name="agree_terms" value="on"${values.agree_terms === 'on' ? html` checked` : ''} required${error ? html` aria-invalid="true"` : ''} aria-describedby="agree_terms-hint${error ? ' agree_terms-error' : ''}"> ${t(l, 'agreeTerms')}</label>
+${error ? html`<p class="field-error" id="agree_terms-error">${error}</p>` : ''}
+</div>`;
 }
 
 export function registeredNotice(l: Locale): SafeHtml {

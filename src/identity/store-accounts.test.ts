@@ -17,7 +17,7 @@ before(async () => {
 after(() => store.close());
 
 const password = 'kissaten-no-mame';
-const register = (client: TestClient, fields: Record<string, string>) => client.postForm('/account/register', { name: '山田 花子', name_kana: 'ヤマダ ハナコ', password, phone: '', ...fields });
+const register = (client: TestClient, fields: Record<string, string>) => client.postForm('/account/register', { name: '山田 花子', name_kana: 'ヤマダ ハナコ', password, phone: '', agree_terms: 'on', ...fields });
 // The columns hold ciphertexts: read them as the store does.
 const customers = async () => Promise.all((await store.ctx.db.selectFrom('customer').selectAll().execute()).map((r) => decryptCustomer(store.ctx.vault, r)));
 const mails = (to: string) => mailsTo(store, to);
@@ -35,6 +35,16 @@ describe('registration', () => {
     assert.match(ja.text, /id="phone-error">電話番号は/);
     assert.match(ja.text, /value="not-an-email"/, 'entered values are kept');
     assert.doesNotMatch(ja.text, /value="short"/, 'the password is never echoed');
+    assert.match(ja.text, /<p class="field-error" id="agree_terms-error">会員登録には利用規約への同意が必要です。/);
+    // Everything else right, but the terms not agreed to: refused next to the checkbox, nothing stored.
+    const noConsent = await new TestClient(store.url).postForm('/account/register', { name: '山田 花子', email: 'consent@example.jp', password, phone: '' });
+    assert.equal(noConsent.status, 422);
+    assert.match(noConsent.text, /<input type="checkbox" id="agree_terms"[^>]*aria-invalid="true"/);
+    assert.match(noConsent.text, /<a href="\/legal\/terms" target="_blank" rel="noopener">/);
+    const terms = await new TestClient(store.url).get('/legal/terms');
+    assert.equal(terms.status, 200);
+    assert.match(terms.text, /<h1>利用規約<\/h1>/);
+    assert.match(terms.text, /第1条（適用）/);
     const en = await new TestClient(store.url, { 'accept-language': 'en' }).postForm('/account/register', { name: 'Hanako', email: '', password: 'x' });
     assert.equal(en.status, 422);
     assert.match(en.text, /id="email-error">Please fill this in\.</);

@@ -1,5 +1,5 @@
 import { assetTag } from '../platform/http/assets.ts';
-import { defaultSubmitButton, postalLookupButton } from '../platform/http/postal-lookup.ts';
+import { postalLookupButton } from '../platform/http/postal-lookup.ts';
 import type { Locale } from '../platform/i18n/index.ts';
 import { prefectures } from '../platform/jp/prefectures.ts';
 import { html, type SafeHtml } from '../platform/http/html.ts';
@@ -46,7 +46,6 @@ export function addressForm(l: Locale, opts: { action: string; title: string; va
 <h1>${opts.title}</h1>
 ${formProblems(opts.alert, errors)}
 <form method="post" action="${opts.action}" novalidate>
-  ${defaultSubmitButton(t(l, 'save'))}
   <div class="form-row">
     ${inputField({ name: 'name', label: t(l, 'recipientName'), value: v.name, autocomplete: 'name', required: true, maxlength: 100, errors })}
     ${inputField({ name: 'name_kana', label: optionalLabel(l, t(l, 'nameKana')), value: v.name_kana, maxlength: 100, errors })}

@@ -122,7 +122,7 @@ async function renderDetail(s: Services, req: FastifyRequest, reply: FastifyRepl
   const next = nextStatuses(order.status, termsOf(order.paymentMethod)).filter((to) => !card || (to !== 'refunded' && to !== 'paid'));
   const notice = (req.query as Record<string, unknown>).card;
   const payment = card ? cardAdminSection(id, await s.payments.card.paymentOf(id), { canWrite, notice: cardAdminNotices.includes(notice as CardAdminNotice) ? (notice as CardAdminNotice) : undefined }, l) : undefined;
-  const options: DetailOptions = { next, canWrite, revealed: false, canReveal: can(role, 'customers.read_unmasked'), payment, ...extra };
+  const options: DetailOptions = { next, canWrite, noteVisible: canWrite, revealed: false, canReveal: can(role, 'customers.read_unmasked'), payment, ...extra };
   const body = orderDetailPage(order, events, options, l);
   return sendHtml(reply, adminPage(req, { title: a(l, 'detailTitle', { number: order.number }), section, body }), status);
 }

@@ -1,6 +1,6 @@
 import type { Locale } from '../platform/i18n/index.ts';
 import { t } from './messages.ts';
-import { isBackwards, type PaymentTerms, type RefusalReason } from './state-machine.ts';
+import { isBackwards, type RefusalReason } from './state-machine.ts';
 import type { OrderStatus } from './tables.ts';
 
 const dayFormats = {
@@ -32,10 +32,27 @@ export function statusLabel(status: OrderStatus, locale: Locale): string {
   return t(locale, `status_${status}`);
 }
 
-/** The status as the customer should read it: a COD order waiting for payment is really waiting to ship. */
-export function customerStatusLabel(status: OrderStatus, terms: PaymentTerms, locale: Locale): string {
-  if (status === 'awaiting_payment' && terms.shipsBeforePayment) return t(locale, 'status_cod_awaiting');
-  return statusLabel(status, locale);
+/**
+ * The status as staff read it, true to the payment method: a cash-on-delivery order waiting for its money is
+ * waiting to ship; a card order waiting is a payment in progress (or abandoned, once cancelled), not a bank
+ * transfer the shop should look out for.
+ */
+export function orderStatusLabel(status: OrderStatus, paymentMethod: string, locale: Locale): string {
+  const key = `${paymentMethod}>${status}`;
+  switch (key) {
+    case 'cod>awaiting_payment':
+      return t(locale, 'status_cod_awaiting');
+    case 'bank_transfer>awaiting_payment':
+      return t(locale, 'status_bank_awaiting');
+    case 'card>awaiting_payment':
+      return t(locale, 'status_card_awaiting');
+    case 'card>paid':
+      return t(locale, 'status_card_paid');
+    case 'card>cancelled':
+      return t(locale, 'status_card_abandoned');
+    default:
+      return statusLabel(status, locale);
+  }
 }
 
 export function refusalMessage(reason: RefusalReason, from: OrderStatus, to: OrderStatus, locale: Locale): string {

@@ -10,6 +10,8 @@ import { expireUnpaidBankTransfers } from './expire-unpaid.ts';
 import type { OrderAmounts, OrderSummary, OrderView } from './model.ts';
 import { canView, orderById, ordersOfCustomer, ownerOfNumber, type Page } from './queries.ts';
 import type { OrderStatus } from './tables.ts';
+import { orderStatusLabel } from './format.ts';
+import { paymentLabel } from './method-views.ts';
 
 export type { OrderAmounts, OrderSummary, OrderView } from './model.ts';
 
@@ -60,6 +62,11 @@ export interface OrdersService {
   idOfIdempotencyKey(key: string): Promise<number | null>;
   /** Moves an order along its life cycle (see state-machine.ts); throws AppError('conflict') with the reason when illegal. */
   transition(orderId: number, to: OrderStatus, staffId: number | null, note: string, opts?: { expectedFrom?: OrderStatus; trackingNumber?: string; locale?: Locale }): Promise<OrderView>;
+  /**
+   * The console's "new orders": the latest confirmed orders (an unpaid card attempt is not an order to prepare yet),
+   * with their status as staff read it. No personal data.
+   */
+  recentForConsole(limit: number, locale: Locale): Promise<Array<{ id: number; number: string; placedAt: Date; total: number; status: OrderStatus; statusLabel: string; paymentLabel: string }>>;
 }
 
 export function createOrders(ctx: AppContext, deps: { catalog: CatalogService; shop: ShopSettingsService }): OrdersService {
@@ -83,6 +90,17 @@ export function createOrders(ctx: AppContext, deps: { catalog: CatalogService; s
     async idOfIdempotencyKey(key) {
       const row = await db.selectFrom('orders').select('id').where('idempotency_key', '=', key).executeTakeFirst();
       return row?.id ?? null;
+    },
+    async recentForConsole(limit, locale) {
+      const rows = await db
+        .selectFrom('orders')
+        .select(['id', 'number', 'placed_at', 'total', 'status', 'payment_method'])
+        .where((eb) => eb.or([eb('payment_method', '!=', 'card'), eb('paid_at', 'is not', null)]))
+        .orderBy('placed_at', 'desc')
+        .orderBy('id', 'desc')
+        .limit(limit)
+        .execute();
+      return rows.map((r) => ({ id: r.id, number: r.number, placedAt: r.placed_at, total: r.total, status: r.status, statusLabel: orderStatusLabel(r.status, r.payment_method, locale), paymentLabel: paymentLabel(r.payment_method, locale) }));
     },
     async transition(orderId, to, staffId, note, opts = {}) {
       const shop = await deps.shop.get();

@@ -34,10 +34,12 @@ export const ordersStoreRoutes: RouteModule = (app, s) => {
     const order = await ownOrder(s, req);
     const l = req.locale;
     const query = req.query as Record<string, unknown>;
-    const thanks = query.placed === '1' || Date.now() - order.placedAt.getTime() < thanksWindowMs;
-    const [chrome, shop] = await Promise.all([s.chrome(req), s.shop.get()]);
+    // A card order is confirmed only once paid: until then no "thank you" (title and banner).
+    const thanks = (query.placed === '1' || Date.now() - order.placedAt.getTime() < thanksWindowMs) && !(order.paymentMethod === 'card' && order.paidAt === null);
+    const [chrome, shop, payment] = await Promise.all([s.chrome(req), s.shop.get(), order.paymentMethod === 'card' ? s.payments.card.paymentOf(order.id) : null]);
     const title = thanks ? t(l, 'thanksTitle') : t(l, 'orderTitle', { number: order.number });
-    return sendHtml(reply, storePage(req, chrome, { title, body: orderPage(order, shop, l, thanks) }));
+    const card = payment ? { brand: payment.brand, last4: payment.last4 } : null;
+    return sendHtml(reply, storePage(req, chrome, { title, body: orderPage(order, shop, l, thanks, card) }));
   });
 
   app.get('/orders/:number/receipt', async (req, reply) => {

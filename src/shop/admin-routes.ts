@@ -31,6 +31,7 @@ const settingsForm = z.object({
   guest_bank_transfer_hours: intFromForm(6, 720).optional(),
   shipping_days: optionalText(200),
   returns_policy: optionalText(2000),
+  terms_of_use: optionalText(20000),
   free_shipping_threshold: optionalInt(0, 10_000_000),
   tax_rounding: z.enum(['floor', 'round', 'ceil']),
   payment_provider: z.enum(['stripe', 'komoju']).optional(),
@@ -77,7 +78,7 @@ ${errorSummary(errors, t(l, 'fixErrors'))}
 <fieldset><legend>${t(l, 'sectionLegal')}</legend>
 ${f('seller', { required: true })}${f('representative')}${f('address', { required: true })}
 <div class="form-row">${f('phone', { type: 'tel', required: true })}${f('email', { type: 'email', required: true })}</div>
-${f('business_hours')}${f('invoice_number')}${area('returns_policy')}
+${f('business_hours')}${f('invoice_number')}${area('returns_policy')}${area('terms_of_use')}
 </fieldset>
 <fieldset><legend>${t(l, 'sectionPayment')}</legend>
 ${area('bank_account')}

@@ -4,6 +4,7 @@ export const t = defineMessages({
   ja: {
     tokushohoTitle: '特定商取引法に基づく表記',
     privacyTitle: 'プライバシーポリシー',
+    termsTitle: '利用規約',
     seller: '販売業者',
     representative: '運営統括責任者',
     address: '所在地',
@@ -45,6 +46,7 @@ export const t = defineMessages({
     f_guest_bank_transfer_hours: 'ゲスト購入の振込期限（時間）',
     f_shipping_days: '商品の引渡時期',
     f_returns_policy: '返品・交換について',
+    f_terms_of_use: '利用規約（会員登録時に同意をいただきます）',
     f_free_shipping_threshold: '送料無料になる注文金額（円・空欄で無し）',
     f_tax_rounding: '消費税の端数処理（税率ごとに1回）',
     rounding_floor: '切り捨て',
@@ -68,6 +70,7 @@ export const t = defineMessages({
   en: {
     tokushohoTitle: 'Legal notice (Specified Commercial Transactions Act)',
     privacyTitle: 'Privacy policy',
+    termsTitle: 'Terms of use',
     seller: 'Seller',
     representative: 'Responsible manager',
     address: 'Address',
@@ -109,6 +112,7 @@ export const t = defineMessages({
     f_guest_bank_transfer_hours: 'Hours allowed for a guest bank transfer',
     f_shipping_days: 'Delivery time',
     f_returns_policy: 'Returns and exchanges',
+    f_terms_of_use: 'Terms of use (customers agree to them when registering)',
     f_free_shipping_threshold: 'Order amount for free shipping (yen; empty for none)',
     f_tax_rounding: 'Consumption tax rounding (once per rate)',
     rounding_floor: 'Round down',

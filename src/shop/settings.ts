@@ -23,6 +23,8 @@ export const shopSettingsSchema = z.object({
   guest_bank_transfer_hours: z.number().int().min(6).max(720).default(48),
   shipping_days: z.string().max(200).default(''),
   returns_policy: z.string().max(2000).default(''),
+  /** 利用規約: shown at /legal/terms and agreed to at registration. */
+  terms_of_use: z.string().max(20000).default(''),
   free_shipping_threshold: z.number().int().min(0).nullable().default(null),
   /** How consumption tax is rounded once per rate per order. */
   tax_rounding: z.enum(['floor', 'round', 'ceil']).default('floor'),
@@ -48,6 +50,7 @@ export const defaultShopSettings: ShopSettings = shopSettingsSchema.parse({
   shipping_days: 'ご注文（銀行振込はご入金確認）から3営業日以内に発送します。',
   returns_policy: '商品到着後8日以内にご連絡ください。未開封の商品に限り返品をお受けします。お客様都合の返品送料はお客様のご負担となります。不良品は当店負担で交換いたします。',
   free_shipping_threshold: 5000,
+  terms_of_use: '第1条（適用）\n本規約は、当店が運営するオンラインストア（以下「本ストア」）の利用に関する条件を定めるものです。\n\n第2条（会員登録）\n登録を希望する方は、本規約に同意のうえ、当店の定める方法で登録するものとします。\n\n第3条（禁止事項）\n他人になりすます行為、本ストアの運営を妨げる行為、法令に違反する行為を禁止します。\n\n第4条（免責）\n当店は、当店の故意または重過失による場合を除き、本ストアの利用により生じた損害について責任を負いません。\n\n（デモ用の文面です。管理画面の「ショップ設定」で書き換えてください。）',
 });
 
 const settingsKey = 'shop';

@@ -43,6 +43,13 @@ export const shopStoreRoutes: RouteModule = (app, s) => {
     return sendHtml(reply, storePage(req, await s.chrome(req), { title: t(l, 'tokushohoTitle'), body }));
   });
 
+  app.get('/legal/terms', async (req, reply) => {
+    const l = req.locale;
+    const shop = await s.shop.get();
+    const body = html`<div class="narrow terms"><h1>${t(l, 'termsTitle')}</h1><div class="terms-text">${shop.terms_of_use || t(l, 'notSet')}</div></div>`;
+    return sendHtml(reply, storePage(req, await s.chrome(req), { title: t(l, 'termsTitle'), body }));
+  });
+
   app.get('/legal/privacy', async (req, reply) => {
     const l = req.locale;
     const shop = await s.shop.get();

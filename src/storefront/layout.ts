@@ -66,7 +66,7 @@ ${page.body}
 <footer class="site-footer">
   <div class="wrap">
     <p>${t(l, 'footerNote')}</p>
-    <nav><a href="/legal/tokushoho">${t(l, 'tokushoho')}</a> <a href="/legal/privacy">${t(l, 'privacy')}</a></nav>
+    <nav><a href="/legal/tokushoho">${t(l, 'tokushoho')}</a> <a href="/legal/privacy">${t(l, 'privacy')}</a> <a href="/legal/terms">${t(l, 'terms')}</a></nav>
     <p class="small">© ${chrome.shopName}</p>
   </div>
 </footer>

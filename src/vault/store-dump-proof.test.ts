@@ -36,9 +36,9 @@ test(`dump proof on ${testDbKind}: no customer's or order's name, e-mail, phone 
   const v = await createTestVariant(store.ctx.db, { price: 2_400, stock: 10 });
 
   // A customer registers, keeps an address, orders with it typed at checkout, and asks for a password reset.
-  assert.equal((await browser().postForm('/account/register', { name: customer.name, name_kana: customer.name_kana, email: customer.email, phone: customer.phone, password: customer.password })).status, 303);
+  assert.equal((await browser().postForm('/account/register', { name: customer.name, name_kana: customer.name_kana, email: customer.email, phone: customer.phone, password: customer.password, agree_terms: 'on' })).status, 303);
   const member = browser();
-  assert.equal((await member.postForm('/account/sign-in', { email: customer.email, password: customer.password })).status, 303);
+  assert.equal((await member.postForm('/account/sign-in', { email: customer.email, password: customer.password, agree_terms: 'on' })).status, 303);
   assert.equal((await member.postForm('/account/addresses', book)).status, 303);
   await member.postForm('/cart/items', { variant_id: v, quantity: 1 });
   const memberOrder = await reviewAndPlace(member, { ...validForm, ...book, email: customer.email, note: '' });

@@ -37,6 +37,12 @@
         .catch(function () { if (overwrite) say(button.getAttribute('data-not-found')); });
     }
     button.addEventListener('click', function (event) {
+      // Enter in a text field "clicks" the first submit button (this one) while the field keeps the focus:
+      // send the form with its own submit button, as the shopper meant.
+      if (document.activeElement !== button && document.activeElement && document.activeElement.form === form) {
+        var primary = form.querySelector('button.btn-primary[type="submit"]');
+        if (primary) { event.preventDefault(); form.requestSubmit(primary); return; }
+      }
       var digits = digitsOf(postal.value);
       if (!digits) return; // the server answers with the message next to the field
       event.preventDefault();

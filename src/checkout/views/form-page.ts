@@ -8,7 +8,7 @@ import type { FieldErrors } from '../../platform/http/forms.ts';
 import { html, type SafeHtml } from '../../platform/http/html.ts';
 import { formatYen, type Locale } from '../../platform/i18n/index.ts';
 import { prefectures } from '../../platform/jp/prefectures.ts';
-import { defaultSubmitButton, postalLookupButton } from '../../platform/http/postal-lookup.ts';
+import { postalLookupButton } from '../../platform/http/postal-lookup.ts';
 import { shippingMethods } from '../../shipping/registry.ts';
 import type { ShopSettings } from '../../shop/settings.ts';
 import { storePage, type StoreChrome } from '../../storefront/layout.ts';
@@ -40,7 +40,6 @@ export function checkoutFormPage(req: FastifyRequest, chrome: StoreChrome, s: Ch
 ${errorSummary(errors, t(l, 'errorSummary'))}
 <div class="two-col">
 <form method="post" action="/checkout/review" novalidate>
-${defaultSubmitButton(t(l, 'toReview'))}
 <fieldset><legend>${t(l, 'contact')}</legend>
 ${s.fixedEmail !== null
   ? html`<div class="field"><label for="email">${t(l, 'email')}</label><input id="email" name="email" type="email" value="${s.fixedEmail}" readonly aria-describedby="email-hint"><p class="hint" id="email-hint">${t(l, 'emailFixedHint')}</p></div>`

@@ -8,7 +8,7 @@ import { formatDateTime, formatYen, type Locale } from '../../platform/i18n/inde
 import { allPaymentMethods } from '../../payments/registry.ts';
 import type { AdminOrderRow } from '../admin-list.ts';
 import { a } from '../admin-messages.ts';
-import { statusLabel } from '../format.ts';
+import { orderStatusLabel, statusLabel } from '../format.ts';
 import type { OrderView } from '../model.ts';
 import { paymentLabel, shippingLabel } from '../method-views.ts';
 import type { OrderEventView, Page } from '../queries.ts';
@@ -17,8 +17,9 @@ import type { OrderStatus } from '../tables.ts';
 import { pager } from './store-views.ts';
 import { addressBlock, linesTable, totalsSummary } from './order-parts.ts';
 
-export function statusBadge(status: OrderStatus, l: Locale): SafeHtml {
-  return html`<span class="status status-${status}">${statusLabel(status, l)}</span>`;
+export function statusBadge(status: OrderStatus, l: Locale, paymentMethod?: string): SafeHtml {
+  const label = paymentMethod ? orderStatusLabel(status, paymentMethod, l) : statusLabel(status, l);
+  return html`<span class="status status-${status}"${paymentMethod ? html` data-payment="${paymentMethod}"` : ''}>${label}</span>`;
 }
 
 function dateField(name: string, label: string, value: string, errors: FieldErrors): SafeHtml {
@@ -50,7 +51,7 @@ function orderTable(result: Page<AdminOrderRow>, query: Record<string, string>, 
 <div class="table-scroll"><table class="table admin-orders">
 <thead><tr><th scope="col">${a(l, 'colNumber')}</th><th scope="col">${a(l, 'colPlaced')}</th><th scope="col">${a(l, 'colName')}</th><th scope="col">${a(l, 'colPayment')}</th><th scope="col">${a(l, 'colStatus')}</th><th scope="col" class="num">${a(l, 'colTotal')}</th></tr></thead>
 <tbody>${result.items.map(
-    (o) => html`<tr><td><a href="/admin/orders/${o.id}">${o.number}</a></td><td>${formatDateTime(o.placedAt, l)}</td><td>${maskName(o.shipName)}</td><td>${paymentLabel(o.paymentMethod, l)}</td><td>${statusBadge(o.status, l)}</td><td class="num">${formatYen(o.total, l)}</td></tr>`,
+    (o) => html`<tr><td><a href="/admin/orders/${o.id}">${o.number}</a></td><td>${formatDateTime(o.placedAt, l)}</td><td>${maskName(o.shipName)}</td><td>${paymentLabel(o.paymentMethod, l)}</td><td>${statusBadge(o.status, l, o.paymentMethod)}</td><td class="num">${formatYen(o.total, l)}</td></tr>`,
   )}</tbody>
 </table></div>
 ${pager(result, '/admin/orders', l, query)}`;
@@ -63,6 +64,12 @@ export interface DetailOptions {
   revealed: boolean;
   /** The role may reveal (`customers.read_unmasked`). */
   canReveal: boolean;
+  /**
+   * T4, decided per field: the customer's 備考 (午前中の配達希望, 置き配…) is what the packer works from, so roles that
+   * pack and ship (`orders.write`) read it without a reveal; card numbers in it were masked when it was stored (T2).
+   * Name, e-mail, address and phone stay behind the audited reveal.
+   */
+  noteVisible: boolean;
   done?: OrderStatus;
   refusal?: string;
   errors?: FieldErrors;
@@ -77,7 +84,7 @@ export function orderDetailPage(order: OrderView, events: OrderEventView[], o: D
   return html`${o.done ? html`<p class="alert alert-success" role="status">${a(l, 'done', { status: statusLabel(o.done, l) })}</p>` : ''}
 ${o.refusal ? html`<div class="alert alert-error" role="alert"><p><strong>${a(l, 'refusedTitle')}</strong></p><p>${o.refusal}</p></div>` : ''}
 ${errorSummary(o.errors, errorMessage('validation', l))}
-<p class="cluster">${statusBadge(order.status, l)} <span class="muted">${formatDateTime(order.placedAt, l)}</span></p>
+<p class="cluster">${statusBadge(order.status, l, order.paymentMethod)} <span class="muted">${formatDateTime(order.placedAt, l)}</span></p>
 ${revealPanel(`/admin/orders/${order.id}/reveal`, l, o)}
 <div class="two-col">
   <div class="stack">
@@ -85,7 +92,7 @@ ${revealPanel(`/admin/orders/${order.id}/reveal`, l, o)}
     ${linesTable(order, l)}
     ${totalsSummary(order, l)}
     <h2>${a(l, 'history')}</h2>
-    ${historyTable(events, l)}
+    ${historyTable(events, l, order.paymentMethod)}
   </div>
   <div class="stack">
     <section class="card" aria-labelledby="status-actions"><h2 id="status-actions">${a(l, 'actions')}</h2>${actions(order, o, l)}</section>
@@ -103,7 +110,7 @@ ${revealPanel(`/admin/orders/${order.id}/reveal`, l, o)}
         ${order.trackingNumber ? html`<dt>${a(l, 'trackingNumber')}</dt><dd>${order.trackingNumber}</dd>` : ''}
       </dl>
     </section>
-    ${order.note ? html`<section class="card" aria-labelledby="order-note"><h2 id="order-note">${a(l, 'note')}</h2>${o.revealed ? html`<p class="order-note">${order.note}</p>` : html`<p class="muted">${a(l, 'noteHidden')}</p>`}</section>` : ''}
+    ${order.note ? html`<section class="card" aria-labelledby="order-note"><h2 id="order-note">${a(l, 'note')}</h2>${o.revealed || o.noteVisible ? html`<p class="order-note">${order.note}</p>` : html`<p class="muted">${a(l, 'noteHidden')}</p>`}</section>` : ''}
   </div>
 </div>`;
 }
@@ -136,11 +143,11 @@ function actionField(form: string, name: string, label: string, value: string | 
 ${error ? html`<p class="field-error" id="${id}-error">${error}</p>` : ''}</div>`;
 }
 
-function historyTable(events: OrderEventView[], l: Locale): SafeHtml {
+function historyTable(events: OrderEventView[], l: Locale, paymentMethod: string): SafeHtml {
   return html`<div class="table-scroll"><table class="table order-events">
 <thead><tr><th scope="col">${a(l, 'when')}</th><th scope="col">${a(l, 'change')}</th><th scope="col">${a(l, 'by')}</th><th scope="col">${a(l, 'staffNote')}</th></tr></thead>
 <tbody>${events.map(
-    (e) => html`<tr><td>${formatDateTime(e.createdAt, l)}</td><td>${e.fromStatus ? html`${statusLabel(e.fromStatus, l)} → ` : ''}${statusBadge(e.toStatus, l)}</td><td>${e.staffName ?? (e.fromStatus === null ? a(l, 'system') : a(l, 'automatic'))}</td><td>${e.note}</td></tr>`,
+    (e) => html`<tr><td>${formatDateTime(e.createdAt, l)}</td><td>${e.fromStatus ? html`${orderStatusLabel(e.fromStatus, paymentMethod, l)} → ` : ''}${statusBadge(e.toStatus, l, paymentMethod)}</td><td>${e.staffName ?? (e.fromStatus === null ? a(l, 'system') : a(l, 'automatic'))}</td><td>${e.note}</td></tr>`,
   )}</tbody>
 </table></div>`;
 }

@@ -1,21 +1,24 @@
+import { cardRecoverable, cardRecoveryForm } from './card-recovery.ts';
 import { html, type SafeHtml } from '../../platform/http/html.ts';
 import { formatDateTime, formatYen, type Locale } from '../../platform/i18n/index.ts';
 import type { ShopSettings } from '../../shop/settings.ts';
-import { customerStatusLabel, formatDay } from '../format.ts';
+import { formatDay, orderStatusLabel } from '../format.ts';
 import { t } from '../messages.ts';
 import type { OrderSummary, OrderView } from '../model.ts';
-import { shippingLabel, termsOf } from '../method-views.ts';
+import { shippingLabel } from '../method-views.ts';
 import type { Page } from '../queries.ts';
 import { isPaid } from '../state-machine.ts';
 import { addressBlock, linesTable, paymentSection, sellerBlock, totalsSummary } from './order-parts.ts';
 
 function statusBadge(order: Pick<OrderView, 'status' | 'paymentMethod'>, l: Locale): SafeHtml {
-  return html`<span class="status status-${order.status}">${customerStatusLabel(order.status, termsOf(order.paymentMethod), l)}</span>`;
+  return html`<span class="status status-${order.status}" data-payment="${order.paymentMethod}">${orderStatusLabel(order.status, order.paymentMethod, l)}</span>`;
 }
 
 /** The confirmation right after checkout, and the order's page for its owner afterwards. */
-export function orderPage(order: OrderView, shop: ShopSettings, l: Locale, thanks: boolean): SafeHtml {
+export function orderPage(order: OrderView, shop: ShopSettings, l: Locale, thanksAsked: boolean, card: { brand: string | null; last4: string | null } | null = null): SafeHtml {
   const receiptAvailable = order.status !== 'cancelled' && order.status !== 'refunded';
+  // A card order is confirmed (and mailed) only once paid: until then no "thank you, we have received it".
+  const thanks = thanksAsked && !(order.paymentMethod === 'card' && order.paidAt === null);
   return html`${thanks
     ? html`<h1>${t(l, 'thanksTitle')}</h1><p class="alert alert-success" role="status">${t(l, 'thanksBody', { email: order.email })}</p>`
     : html`<h1>${t(l, 'orderTitle', { number: order.number })}</h1>`}
@@ -31,7 +34,8 @@ export function orderPage(order: OrderView, shop: ShopSettings, l: Locale, thank
     ${linesTable(order, l)}
     <section aria-labelledby="ship-to"><h2 id="ship-to">${t(l, 'shipTo')}</h2>${addressBlock(order.shipping, l)}</section>
     ${order.note ? html`<section aria-labelledby="order-note"><h2 id="order-note">${t(l, 'note')}</h2><p class="order-note">${order.note}</p></section>` : ''}
-    <section aria-labelledby="paying"><h2 id="paying">${t(l, 'paymentMethod')}</h2>${paymentSection(order, shop, l)}</section>
+    <section aria-labelledby="paying"><h2 id="paying">${t(l, 'paymentMethod')}</h2>${paymentSection(order, shop, l)}${card?.last4 ? html`<p class="card-used">${t(l, 'cardUsed')}: <span data-card-brand>${cardBrandName(card.brand)}</span> •••• <span data-card-last4>${card.last4}</span></p>` : ''}</section>
+    ${cardRecoverable(order) ? cardRecoveryForm(order, l) : ''}
   </div>
   <aside class="stack">
     ${totalsSummary(order, l)}
@@ -88,4 +92,10 @@ ${result.page > 1 ? html`<a href="${href(result.page - 1)}" rel="prev">${t(l, 'p
 <span aria-current="page">${t(l, 'pageOf', { page: result.page, pages: result.pages })}</span>
 ${result.page < result.pages ? html`<a href="${href(result.page + 1)}" rel="next">${t(l, 'next')}</a>` : ''}
 </nav>`;
+}
+
+const brandNames: Record<string, string> = { visa: 'Visa', mastercard: 'Mastercard', amex: 'American Express', jcb: 'JCB', diners: 'Diners Club', discover: 'Discover', unionpay: 'UnionPay' };
+/** The provider's brand code as people write it. */
+function cardBrandName(brand: string | null): string {
+  return brand ? (brandNames[brand] ?? brand) : '';
 }

@@ -13,6 +13,8 @@ import type { AsyncInstructions } from '../provider.ts';
 import { asyncInstructions } from './instructions.ts';
 import { t } from './messages.ts';
 import type { ReturnState } from './service.ts';
+import { cardRecoverable, cardRecoveryForm } from '../../orders/views/card-recovery.ts';
+import { linesTable, totalsSummary } from '../../orders/views/order-parts.ts';
 
 /** Orders paid on a provider's hosted page (card; through KOMOJU also コンビニ決済, PayPay, Pay-easy). */
 const hostedMethods = new Set(['card', 'konbini', 'paypay', 'payeasy']);
@@ -106,5 +108,8 @@ function returnBody(state: ReturnState, order: OrderView, payUrl: string | null,
     cancelled: () => html`<h1>${t(l, 'cancelledTitle')}</h1><p class="alert alert-info" role="status" data-payment-state="cancelled">${t(l, 'cancelledBody', { number: order.number })}</p><p><a class="btn btn-primary" href="/products">${t(l, 'continueShopping')}</a></p>`,
     limited: () => html`<h1>${t(l, 'limitedTitle')}</h1><p class="alert alert-error" role="alert" data-payment-state="limited">${t(l, 'limitedBody')}</p><p class="small muted">${t(l, 'cancelledBody', { number: order.number })}</p>`,
   };
-  return html`<div class="narrow stack">${view[state]()}</div>`;
+  // Issue 16: paid shows what was bought; a payment that did not go through keeps a way back (bank transfer or the cart).
+  const summary = state === 'paid' || state === 'processing' ? html`<h2>${t(l, 'orderSummary')}</h2>${linesTable(order, l)}${totalsSummary(order, l)}` : '';
+  const recovery = state !== 'paid' && state !== 'processing' && cardRecoverable(order) ? cardRecoveryForm(order, l) : '';
+  return html`<div class="narrow stack">${view[state]()}${recovery}${summary}</div>`;
 }

@@ -189,7 +189,7 @@ test('the main HTML forms refuse a card number in any field with a whole page, a
   const checkout = { email: 'hanako@example.jp', name: '山田 花子', name_kana: 'ヤマダ ハナコ', postal_code: '1500001', prefecture: '東京都', city: '渋谷区', line1: '神宮前1-2-3', line2: 'おまもりビル 4F', phone: '03-1234-5678', shipping_method: 'standard', payment_method: 'bank_transfer', note: '' };
   const address = { name: '山田 花子', name_kana: 'ヤマダ ハナコ', postal_code: '150-0001', prefecture: '東京都', city: '渋谷区', line1: '神宮前1-2-3', line2: '', phone: '03-1234-5678' };
   const forms: Array<{ client: TestClient; path: string; fields: Record<string, string> }> = [
-    { client: new TestClient(store.url), path: '/account/register', fields: { name: '山田 花子', name_kana: 'ヤマダ ハナコ', email: 'new@example.jp', password: 'correct horse battery staple', phone: '' } },
+    { client: new TestClient(store.url), path: '/account/register', fields: { name: '山田 花子', name_kana: 'ヤマダ ハナコ', email: 'new@example.jp', password: 'correct horse battery staple', phone: '', agree_terms: 'on' } },
     { client: new TestClient(store.url), path: '/account/sign-in', fields: { email: 'new@example.jp', password: 'correct horse battery staple' } },
     { client: customer, path: '/account/addresses', fields: address },
     { client: customer, path: '/account/addresses/1', fields: address },

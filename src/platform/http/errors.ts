@@ -4,7 +4,7 @@ import { defineMessages, type Locale } from '../i18n/index.ts';
 const catalogue = {
   not_found: { status: 404, ja: 'ページが見つかりません。', en: 'The page was not found.' },
   forbidden: { status: 403, ja: 'この操作は許可されていません。', en: 'You are not allowed to do this.' },
-  unauthenticated: { status: 401, ja: 'サインインしてください。', en: 'Please sign in.' },
+  unauthenticated: { status: 401, ja: 'ログインしてください。', en: 'Please sign in.' },
   bad_origin: {
     status: 403,
     ja: 'リクエストの送信元を確認できませんでした。ページを再読み込みしてもう一度お試しください。',

@@ -20,7 +20,9 @@ export const postalLookupField = 'postal_lookup';
 
 /**
  * The button under a postal code field. Without script it submits the form to `formaction`, which shows the
- * form again filled in (nothing is saved); static/js/postal-code.js fills the fields in place instead.
+ * form again filled in (nothing is saved); static/js/postal-code.js fills the fields in place instead. Pressing
+ * Enter in a field "clicks" the form's first submit button, this one: the script sends the form with its own
+ * submit button instead (without script, Enter shows the form filled in, and nothing is lost).
  */
 export function postalLookupButton(l: Locale, formaction: string, status?: { ok: boolean } | null): SafeHtml {
   const message = status ? t(l, status.ok ? 'filled' : 'notFound') : '';
@@ -28,14 +30,6 @@ export function postalLookupButton(l: Locale, formaction: string, status?: { ok:
 <button type="submit" class="btn-secondary" name="${postalLookupField}" value="1" formaction="${formaction}" formnovalidate data-postal-lookup data-found="${t(l, 'filled')}" data-not-found="${t(l, 'notFound')}">${t(l, 'button')}</button>
 <p class="hint" role="status" data-postal-status>${message}</p>
 </div>`;
-}
-
-/**
- * Pressing Enter in a text field submits with the form's first submit button: this invisible copy of the
- * form's own submit button goes first, so Enter sends the form rather than asking for an address.
- */
-export function defaultSubmitButton(label: string): SafeHtml {
-  return html`<button type="submit" class="visually-hidden" tabindex="-1" aria-hidden="true">${label}</button>`;
 }
 
 /** Whether a submitted form pressed the lookup button. */

@@ -92,7 +92,8 @@ export function createHttpServer(opts: HttpOptions): FastifyInstance {
     const showForm = req.routeOptions?.config?.cardGuardForm;
     if (err instanceof AppError && err.detail.cardGuard && err.detail.fields && showForm && !wantsJson(req)) {
       reply.code(422);
-      return showForm(req, reply, err.detail.fields);
+      // The form cannot be shown (e.g. the cart is empty now): the site's refusal page, still 422.
+      return Promise.resolve(showForm(req, reply, err.detail.fields)).then((shown) => (shown === false ? sendError(req, reply, err, opts) : shown));
     }
     if (err instanceof AppError) return sendError(req, reply, err, opts);
     if (hasZodFastifySchemaValidationErrors(err)) {

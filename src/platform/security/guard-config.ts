@@ -25,7 +25,7 @@ declare module 'fastify' {
     /**
      * T2: an HTML form route that shows its form again when the guard refuses a field: called instead of
      * the bare error page, with the body already cleared of the refused fields and a message per field.
-     * The route's own handler still never runs.
+     * The route's own handler still never runs. Returning `false` falls back to the refusal page.
      */
     cardGuardForm?: (req: import('fastify').FastifyRequest, reply: import('fastify').FastifyReply, errors: Record<string, string>) => unknown;
   }
