@@ -27,7 +27,8 @@ const call = (client: TestClient, r: AdminRoute) => (r.method === 'GET' ? client
  */
 const alsoNeeds: Record<string, Permission> = {};
 const unauthenticatedText = errorMessage('unauthenticated', 'ja');
-const publicRoutes = ['GET /admin/sign-in', 'POST /admin/sign-in', 'POST /admin/sign-out', 'GET /admin/setup', 'POST /admin/setup'];
+// Issue 17: the passkey sign-in ceremony (options, then the signed answer) is public like the password form.
+const publicRoutes = ['GET /admin/sign-in', 'POST /admin/sign-in', 'POST /admin/sign-out', 'GET /admin/setup', 'POST /admin/setup', 'POST /admin/passkeys/sign-in/options', 'POST /admin/passkeys/sign-in/verify'];
 
 test('the route table is complete and every route has exactly one explicit rule', () => {
   assert.ok(routes.length > 30, `found ${routes.length} admin routes`);
@@ -35,8 +36,8 @@ test('the route table is complete and every route has exactly one explicit rule'
     const rules = [r.permission, r.public, r.staff].filter(Boolean);
     assert.equal(rules.length, 1, `${r.method} ${r.url} has one access rule`);
   }
-  assert.deepEqual(routes.filter((r) => r.public).map((r) => `${r.method} ${r.url}`).sort(), [...publicRoutes].sort(), 'only sign-in, sign-out and setup are public');
-  for (const [method, url] of [['POST', '/admin/settings'], ['POST', '/admin/staff'], ['POST', '/admin/staff/:id/role'], ['POST', '/admin/staff/:id/reset-2fa'], ['POST', '/admin/security/emergency/:action'], ['POST', '/admin/exports'], ['POST', '/admin/exports/requests/:id/approve'], ['POST', '/admin/exports/requests/:id/download']] as const) {
+  assert.deepEqual(routes.filter((r) => r.public).map((r) => `${r.method} ${r.url}`).sort(), [...publicRoutes].sort(), 'only sign-in (password or passkey), sign-out and setup are public');
+  for (const [method, url] of [['POST', '/admin/settings'], ['POST', '/admin/staff'], ['POST', '/admin/staff/:id/role'], ['POST', '/admin/staff/:id/reset-2fa'], ['POST', '/admin/security/emergency/:action'], ['POST', '/admin/exports'], ['POST', '/admin/exports/requests/:id/approve'], ['POST', '/admin/exports/requests/:id/download'], ['GET', '/admin/passkeys/new'], ['POST', '/admin/passkeys/register/options'], ['POST', '/admin/passkeys/register/verify'], ['POST', '/admin/passkeys/:id/remove'], ['POST', '/admin/passkeys/policy']] as const) {
     assert.equal(routes.find((r) => r.method === method && r.url === url)?.stepUp, true, `${method} ${url} needs step-up`);
   }
   assert.deepEqual(staffRoles.filter((role) => can(role, 'security.emergency')), ['owner'], 'emergency actions are owner-only');

@@ -70,10 +70,13 @@ export const adminAuthRoutes: RouteModule = (app, s) => {
     await notifyTwoFactorChanged(db, { staffId }, change, { ip: req.ip, userAgent: req.headers['user-agent'] }, { shopName, publicUrl: s.ctx.config.publicUrl });
   };
   /** T4: with passkeys required, a code is only the way back for a lost passkey (or a relayed phish): raise it. */
-  const passkeyFallback = async (req: FastifyRequest, staffId: number, via: 'totp' | 'recovery_code', step: 'sign_in' | 'step_up') => {
-    if (!(await staffPasskeysRequired(db))) return;
+  const passkeyFallback = async (req: FastifyRequest, staffId: number, via: 'totp' | 'recovery_code', step: 'sign_in' | 'step_up'): Promise<'not_required' | 'raised' | 'no_passkey'> => {
+    if (!(await staffPasskeysRequired(db))) return 'not_required';
+    // A staff member who has no passkey yet is not falling back: they are sent to add one.
+    if ((await countPasskeys(db, { staffId })) === 0) return 'no_passkey';
     await db.insertInto('staff_security_event').values({ actor_staff_id: staffId, target_staff_id: staffId, action: 'passkey_fallback', detail: JSON.stringify({ via, step }) }).execute();
     recordRequestEvent(req, { kind: 'auth.passkey.fallback', outcome: 'success', actor: { kind: 'staff', id: staffId }, detail: { realm: 'staff', via, step } });
+    return 'raised';
   };
   const secondFactorAccepted = async (req: FastifyRequest, reply: FastifyReply) => {
     const session = req.adminSession!;
@@ -151,11 +154,12 @@ export const adminAuthRoutes: RouteModule = (app, s) => {
       recordRequestEvent(req, { kind: 'auth.recovery_code.used', outcome: 'success', actor: { kind: 'staff', id: session.staff.id }, detail: { realm: 'staff' } });
     }
     await throttle().success(attempt);
-    await passkeyFallback(req, session.staff.id, byTotp ? 'totp' : 'recovery_code', 'sign_in');
+    const fallback = await passkeyFallback(req, session.staff.id, byTotp ? 'totp' : 'recovery_code', 'sign_in');
     await secondFactorAccepted(req, reply);
     await recordStaffSignIn(db, { ok: true, staff: session.staff, step: byTotp ? 'second_factor' : 'recovery_code', req });
     recordRequestEvent(req, { kind: 'auth.sign_in.success', outcome: 'success', actor: { kind: 'staff', id: session.staff.id }, detail: { realm: 'staff', step: byTotp ? 'totp' : 'recovery_code' } });
-    return redirectAfterPost(reply, next);
+    // Passkeys required and none yet: straight to the page that adds one (it says why).
+    return redirectAfterPost(reply, fallback === 'no_passkey' ? '/admin/passkeys' : next);
   });
 
   async function renderEnrolment(req: FastifyRequest, reply: FastifyReply, next: string, alert: string | null, status: number) {

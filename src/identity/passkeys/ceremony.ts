@@ -209,9 +209,6 @@ export async function removePasskey(db: Db, owner: PasskeyOwner, passkeyId: numb
   return row ?? null;
 }
 
-export async function purgeExpiredCeremonies(db: Db): Promise<void> {
-  await db.deleteFrom('webauthn_challenge').where('expires_at', '<', new Date()).execute();
-}
 
 export const passkeyNameMax = 60;
 
