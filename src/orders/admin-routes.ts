@@ -9,7 +9,6 @@ import type { RouteModule, Services } from '../services.ts';
 import { listOrdersForStaff, parseFilters } from './admin-list.ts';
 import { a } from './admin-messages.ts';
 import { cardAdminNotices, cardAdminSection, type CardAdminNotice } from '../payments/card/admin-views.ts';
-import { isHostedPaymentMethod } from '../payments/registry.ts';
 import { containsCardNumber } from '../platform/security/card-numbers.ts';
 import { termsOf } from './method-views.ts';
 import { eventsOf } from './queries.ts';
@@ -95,7 +94,7 @@ export const ordersAdminRoutes: RouteModule = (app, s) => {
     if (Object.keys(form.errors).length) return renderDetail(s, req, reply, id, { errors: form.errors, values: form.values }, 422);
     try {
       const order = await s.orders.byId(id);
-      const hosted = !!order && isHostedPaymentMethod(order.paymentMethod);
+      const hosted = !!order && s.payments.isHosted(order.paymentMethod);
       if (hosted && (form.to === 'refunded' || form.to === 'paid')) throw new AppError('conflict');
       // An order paid on a provider's page cancelled by staff: closed at the provider first, so it cannot be paid afterwards.
       if (hosted && form.to === 'cancelled' && order.status === 'awaiting_payment') await s.payments.card.closeSession(id);
@@ -118,7 +117,7 @@ async function renderDetail(s: Services, req: FastifyRequest, reply: FastifyRepl
   const events = await eventsOf(s.ctx.db, id);
   const role = req.staff!.role;
   const canWrite = can(role, 'orders.write');
-  const card = isHostedPaymentMethod(order.paymentMethod); // card, and KOMOJU's コンビニ決済, PayPay, Pay-easy
+  const card = s.payments.isHosted(order.paymentMethod); // card, and KOMOJU's コンビニ決済, PayPay, Pay-easy
   // Card orders are paid and refunded through the provider: "refunded" comes from the refund form, never from a bare status change.
   const next = nextStatuses(order.status, termsOf(order.paymentMethod)).filter((to) => !card || (to !== 'refunded' && to !== 'paid'));
   const notice = (req.query as Record<string, unknown>).card;

@@ -5,13 +5,15 @@ import { createCardPayments, type CardPayments } from './card/service.ts';
 import type { PaymentMethod } from './method.ts';
 import type { HostedMethod } from './provider.ts';
 import { createPaymentProviders, type PaymentProviders } from './providers/index.ts';
-import { offeredPaymentMethods, paymentMethod } from './registry.ts';
+import { isHostedPaymentMethod, offeredPaymentMethods, paymentMethod } from './registry.ts';
 
 export interface PaymentsService {
   /** A method by id, bound to this store's provider (hosted-page methods create sessions through it). */
   method(id: string): PaymentMethod | undefined;
   /** The methods checkout offers now (the shop's settings and the configured providers). */
   offered(settings: ShopSettings): readonly PaymentMethod[];
+  /** Paid on a provider's page (card; KOMOJU's コンビニ決済, PayPay, Pay-easy): paid and refunded only through the provider. */
+  isHosted(methodId: string): boolean;
   providers: PaymentProviders;
   card: CardPayments;
 }
@@ -28,6 +30,7 @@ export function createPayments(ctx: AppContext, deps: { orders: OrdersService; s
   return {
     method: (id) => bound.get(id) ?? paymentMethod(id),
     offered: (settings) => offeredPaymentMethods(settings, providers.configured('komoju')),
+    isHosted: isHostedPaymentMethod,
     providers,
     card,
   };
