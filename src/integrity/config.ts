@@ -10,7 +10,7 @@ import { projectRoot } from '../platform/paths.ts';
  * verifying it is fast (see bench/integrity.ts). Not included: DATA_DIR (database, uploads,
  * keys; mutable by design), docs, bench, the top-level test/ folder and .git (never loaded by the store).
  */
-export const defaultScope = ['src', 'sandbox-gateway', 'static', 'dist', 'bin', 'scripts', 'node_modules', 'package.json', 'package-lock.json', 'tsconfig.json'];
+export const defaultScope = ['src', 'sandbox-gateway', 'komoju-sandbox', 'static', 'dist', 'bin', 'scripts', 'node_modules', 'package.json', 'package-lock.json', 'tsconfig.json'];
 
 const envSchema = z.object({
   INTEGRITY_ROOT: z.string().optional(),

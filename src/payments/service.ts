@@ -12,6 +12,8 @@ export interface PaymentsService {
   method(id: string): PaymentMethod | undefined;
   /** The methods checkout offers now (the shop's settings and the configured providers). */
   offered(settings: ShopSettings): readonly PaymentMethod[];
+  /** Paid on a provider's page (card; KOMOJU's コンビニ決済, PayPay, Pay-easy): paid and refunded only through the provider. */
+  isHosted(methodId: string): boolean;
   providers: PaymentProviders;
   card: CardPayments;
   /** Paid on a provider's page (card, コンビニ決済, PayPay, Pay-easy): paid and refunded only through the provider. */
@@ -30,6 +32,7 @@ export function createPayments(ctx: AppContext, deps: { orders: OrdersService; s
   return {
     method: (id) => bound.get(id) ?? paymentMethod(id),
     offered: (settings) => offeredPaymentMethods(settings, providers.configured('komoju')),
+    isHosted: isHostedPaymentMethod,
     providers,
     card,
     isHosted: isHostedPaymentMethod,

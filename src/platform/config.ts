@@ -84,7 +84,7 @@ const envSchema = z.object({
     .optional(),
   CARD_CAPTURE: z.enum(['automatic', 'manual']).default('automatic'),
   // KOMOJU (コンビニ決済, PayPay, Pay-easy, card): REST with Basic auth on the secret key; webhooks signed with HMAC-SHA256.
-  KOMOJU_SECRET_KEY: z.string().regex(/^(sk|degica)_?[A-Za-z0-9_-]{8,}$/, { message: 'must be a KOMOJU secret key (sk_test_... or sk_live_...)' }).optional(),
+  KOMOJU_SECRET_KEY: z.string().regex(/^[A-Za-z0-9_-]{16,}$/, { message: 'must be a KOMOJU secret key (letters, digits, - and _, 16 or more)' }).optional(),
   KOMOJU_WEBHOOK_SECRET: z.string().min(16, { message: 'must be the secret token of the KOMOJU webhook (16 characters or more)' }).optional(),
   KOMOJU_API_URL: z.string().url().refine((v) => v.startsWith('https://') || /^http:\/\/(localhost|127\.0\.0\.1)[:/]/.test(v), { message: 'must be an https URL' }).default('https://komoju.com/api/v1'),
   KOMOJU_SANDBOX_PORT: z.coerce.number().int().min(0).max(65535).optional(),
