@@ -16,8 +16,6 @@ export interface PaymentsService {
   isHosted(methodId: string): boolean;
   providers: PaymentProviders;
   card: CardPayments;
-  /** Paid on a provider's page (card, コンビニ決済, PayPay, Pay-easy): paid and refunded only through the provider. */
-  isHosted(methodId: string): boolean;
 }
 
 const hosted: readonly string[] = ['card', 'konbini', 'paypay', 'payeasy'];
@@ -35,6 +33,5 @@ export function createPayments(ctx: AppContext, deps: { orders: OrdersService; s
     isHosted: isHostedPaymentMethod,
     providers,
     card,
-    isHosted: isHostedPaymentMethod,
   };
 }
