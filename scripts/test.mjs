@@ -46,6 +46,7 @@ const dbTests = selected.filter((f) => !f.includes('.browser.test.ts'));
 /** The test files whose code opens transactions or holds a connection (orders, checkout, cart, vault, jobs...). */
 const poolOfOneTests = [
   'src/cart/cart.test.ts',
+  'src/drills/drill.test.ts', // issue 15: the drill's finish closes alerts and findings in one transaction
   'src/checkout/checkout-api.test.ts',
   'src/checkout/checkout.test.ts',
   'src/orders/place-order.test.ts',
