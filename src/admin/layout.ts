@@ -57,6 +57,7 @@ ${assetTag('css/admin.css')}
   ${staff
     ? html`<div class="admin-user cluster">
         <span>${staff.name} <span class="role">${t(l, `role_${staff.role}`)}</span></span>
+        <a href="/admin/passkeys">${t(l, 'navPasskeys')}</a>
         <a href="?lang=${other}" lang="${other}">${other === 'en' ? 'English' : '日本語'}</a>
         <form method="post" action="/admin/sign-out"><button type="submit" class="btn-link">${t(l, 'signOut')}</button></form>
       </div>`

@@ -65,7 +65,7 @@ export const passkeyAdminRoutes: RouteModule = (app, s) => {
 ${required && !keys.length ? html`<p class="alert alert-error" role="alert">${tp(l, 'requiredBanner')}</p>` : ''}
 ${notice ? html`<p class="alert alert-success" role="status">${notice}</p>` : ''}
 ${passkeyTable(l, keys, (id) => `/admin/passkeys/${id}/remove`)}
-<p><a class="btn-primary" href="/admin/passkeys/new">${tp(l, 'addLink')}</a></p>
+<p><a class="btn btn-primary" href="/admin/passkeys/new">${tp(l, 'addLink')}</a></p>
 ${policy}`;
     return sendHtml(reply, adminPage(req, { title: tp(l, 'title'), body, section: '/admin/passkeys' }), status);
   }
