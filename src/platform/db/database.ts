@@ -147,8 +147,9 @@ async function openPGlite(
       });
       opts.lock?.update({ role: 'store', socketDir: control.dir });
     } catch (err) {
-      await pglite.close();
-      throw new Error(`could not serve the embedded database to omamori commands in ${opts.serveFrom}/control: ${(err as Error).message}`);
+      // The store still runs (e.g. a DATA_DIR path too long for a Unix socket, over 107 bytes); commands then say the
+      // data directory is held by the running store instead of reaching it.
+      process.emitWarning(`omamori commands cannot reach this store's embedded database: could not serve ${opts.serveFrom}/control (${(err as Error).message})`);
     }
   }
   return {
