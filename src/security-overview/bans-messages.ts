@@ -10,7 +10,7 @@ export const tb = defineMessages({
     scope: '範囲',
     scope_ip: 'このIPアドレスだけ',
     scope_network: '同じネットワーク全体',
-    scope_account: 'アカウント（サインインのメールアドレス）',
+    scope_account: 'アカウント（ログインのメールアドレス）',
     scope_card: 'カード（決済会社のカード識別子）',
     scope_session: '買い物中のお客様（セッション）',
     value: '対象',

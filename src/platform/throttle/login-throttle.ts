@@ -106,7 +106,7 @@ export class LoginThrottledError extends AppError {
 }
 
 const banned = defineMessages({
-  ja: { account: 'このアカウントは不正なサインインの疑いにより一時的にロックされています。{until} (UTC) に解除されます。お心当たりのない場合は、参照番号 {ref} をショップまでお知らせください。' },
+  ja: { account: 'このアカウントは不正なログインの疑いにより一時的にロックされています。{until} (UTC) に解除されます。お心当たりのない場合は、参照番号 {ref} をショップまでお知らせください。' },
   en: { account: 'This account is temporarily locked because of suspicious sign-in attempts, until {until} (UTC). If you think this is a mistake, please contact the shop and quote reference {ref}.' },
 });
 
