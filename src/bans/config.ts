@@ -18,7 +18,9 @@ const envSchema = z.object({
   BAN_REFRESH_MS: int(200, 60_000, 2000),
   DETECT_BRUTE_FORCE_FAILURES: int(0, 1000, 5),
   DETECT_BRUTE_FORCE_WINDOW_SECONDS: int(10, 86_400, 600),
-  BAN_ACCOUNTS: z.enum(['0', '1']).default('1'),
+  // T4 vs. lockout: off by default. Five wrong guesses from anyone would otherwise lock a customer or staff member out for
+  // hours; the sign-in throttle already answers brute force on one account with growing delays and an owner unlock.
+  BAN_ACCOUNTS: z.enum(['0', '1']).default('0'),
   BAN_CARDS: z.enum(['0', '1']).default('1'),
   BAN_SESSIONS: z.enum(['0', '1']).default('1'),
   DETECT_STUFFING_ACCOUNTS: int(0, 1000, 5),

@@ -16,6 +16,7 @@ process.env.BAN_REDIS_PREFIX = `omamori:test:${randomBytes(6).toString('hex')}:`
 process.env.DETECT_CARD_DECLINES_CARD = '2';
 process.env.DETECT_CARD_DECLINES_SESSION = '2';
 process.env.BAN_REFRESH_MS = '300';
+process.env.BAN_ACCOUNTS = '1'; // off by default (lockout); this file tests the account bans themselves
 
 const from = (store: TestStore, ip: string) => new TestClient(store.url, { 'x-forwarded-for': ip, 'user-agent': 'Mozilla/5.0 (test browser)', accept: 'text/html' });
 
@@ -44,7 +45,7 @@ describe('bans beyond the network', () => {
   });
   after(async () => {
     await store?.close();
-    for (const k of ['DETECT_CARD_DECLINES_CARD', 'DETECT_CARD_DECLINES_SESSION', 'BAN_REFRESH_MS']) delete process.env[k];
+    for (const k of ['DETECT_CARD_DECLINES_CARD', 'DETECT_CARD_DECLINES_SESSION', 'BAN_REFRESH_MS', 'BAN_ACCOUNTS']) delete process.env[k];
   });
 
   test('account: brute force on one account from five networks bans the account (stored as its blind index); sign-in is refused with a reference', async () => {
