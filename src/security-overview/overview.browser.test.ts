@@ -48,7 +48,7 @@ test('the overview renders in Chromium without any CSP violation: lights, an SVG
   assert.ok((await page.locator('svg.chart rect.bar').count()) > 50);
   const box = await page.locator('svg.chart').boundingBox();
   assert.ok(box && box.width > 600 && box.height > 100, 'the chart is drawn at a readable size');
-  assert.equal(await page.locator('tr[data-protection]').count(), 10);
+  assert.equal(await page.locator('tr[data-protection]').count(), 11); // ten protections and the staff passkeys (issue 17)
   assert.ok(await page.locator('tr[data-ban]').isVisible());
   // The colours come from the stylesheet: a red light is red without any inline style.
   const red = await page.locator('tr[data-protection="card"] .light').evaluate((el) => getComputedStyle(el).backgroundColor);
