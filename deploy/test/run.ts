@@ -148,7 +148,9 @@ async function main() {
     await waitFor(async () => Number((await db.query(`select count(*) from security_event where kind = 'waf.blocked'`)).rows[0].count) >= blocked * 0.9, 90_000, 'WAF blocks in the security events');
     const events = Number((await db.query(`select count(*) from security_event where kind = 'waf.blocked'`)).rows[0].count);
     report.wafEvents = events;
-    check(events >= blocked * 0.9 && events <= blocked, `WAF blocks read into security_event: ${events} (blocked ${blocked}; the store's own refusals are not WAF blocks)`);
+    // A few more than the corpus: the edge checks above also meet the WAF (a request by IP address, a bare probe). Read
+    // twice would be double; the store's own refusals (not WAF blocks) would be far more.
+    check(events >= blocked * 0.9 && events <= blocked * 1.1, `WAF blocks read into security_event: ${events} (corpus blocked ${blocked}; the store's own refusals are not WAF blocks)`);
   }
 
   // --- TLS --------------------------------------------------------------------------------------------------------
