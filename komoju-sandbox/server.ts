@@ -1,6 +1,7 @@
 import { createHash, createHmac, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { behaviourOf, brandOf, luhnValid, type Decline } from '../sandbox-gateway/cards.ts';
+import { deliverWebhook } from '../sandbox-gateway/webhook-delivery.ts';
 import { challengePage, konbiniStores, methodPage, page, paypayPage, storeInstructionsPage, type MethodView } from './pages.ts';
 
 /**
@@ -146,22 +147,10 @@ export async function startKomojuSandbox(opts: KomojuSandboxOptions): Promise<Ko
   async function deliver(event: KomojuEvent) {
     const body = JSON.stringify(event);
     const signature = createHmac('sha256', opts.webhookSecret).update(body).digest('hex');
-    for (let attempt = 0; attempt <= retryDelays.length; attempt++) {
-      const url = webhooksOn ? opts.webhookUrl() : null;
-      if (url) {
-        try {
-          const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-komoju-id': event.id, 'x-komoju-signature': signature, 'x-komoju-event': event.type, 'user-agent': 'Komoju-Webhook' }, body, signal: AbortSignal.timeout(10_000) });
-          await res.arrayBuffer().catch(() => undefined);
-          if (res.ok) return;
-        } catch {
-          // retried below
-        }
-      } else if (!webhooksOn) return;
-      const delay = retryDelays[attempt];
-      if (delay === undefined) return;
-      await new Promise((r) => setTimeout(r, delay));
-    }
+    const headers = { 'content-type': 'application/json', 'x-komoju-id': event.id, 'x-komoju-signature': signature, 'x-komoju-event': event.type, 'user-agent': 'Komoju-Webhook' };
+    await deliverWebhook(() => (webhooksOn ? opts.webhookUrl() : undefined), () => ({ body, headers }), retryDelays);
   }
+
 
   function sweep(at = Date.now()) {
     for (const p of payments.values()) {

@@ -3,6 +3,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import { behaviourOf, brandOf, luhnValid, type Decline } from './cards.ts';
 import { list, obj, parseStripeForm, str, type Params } from './form.ts';
 import { challengePage, endedPage, page, payForm } from './pages.ts';
+import { deliverWebhook } from './webhook-delivery.ts';
 
 /**
  * A sandbox payment gateway that speaks the subset of Stripe's API that omamori's card adapter uses
@@ -187,25 +188,14 @@ export async function startSandboxGateway(opts: GatewayOptions): Promise<Sandbox
 
   async function deliver(event: StripeEvent) {
     const payload = JSON.stringify(event);
-    for (let attempt = 0; attempt <= retryDelays.length; attempt++) {
-      const url = opts.webhookUrl();
-      if (url) {
-        const t = now();
-        // Exactly Stripe's scheme: v1 = HMAC-SHA256(secret, `${t}.${payload}`) in hex.
-        const v1 = createHmac('sha256', opts.webhookSecret).update(`${t}.${payload}`).digest('hex');
-        try {
-          const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json; charset=utf-8', 'stripe-signature': `t=${t},v1=${v1}`, 'user-agent': 'Stripe/1.0 (+https://stripe.com/docs/webhooks)' }, body: payload, signal: AbortSignal.timeout(10_000) });
-          await res.arrayBuffer().catch(() => undefined);
-          if (res.ok) return;
-        } catch {
-          // network error: retried below
-        }
-      }
-      const delay = retryDelays[attempt];
-      if (delay === undefined) return;
-      await new Promise((r) => setTimeout(r, delay));
-    }
+    await deliverWebhook(opts.webhookUrl, () => {
+      const t = now();
+      // Exactly Stripe's scheme: v1 = HMAC-SHA256(secret, `${t}.${payload}`) in hex.
+      const v1 = createHmac('sha256', opts.webhookSecret).update(`${t}.${payload}`).digest('hex');
+      return { body: payload, headers: { 'content-type': 'application/json; charset=utf-8', 'stripe-signature': `t=${t},v1=${v1}`, 'user-agent': 'Stripe/1.0 (+https://stripe.com/docs/webhooks)' } };
+    }, retryDelays);
   }
+
 
   // ---- payment outcomes ----
   function chargeFor(pi: PaymentIntentObj, pm: PaymentMethodObj, captured: boolean): ChargeObj {
