@@ -41,10 +41,10 @@ export interface RunningStore {
 /** Opens the database, migrates, seeds the demo when asked, and serves the store. */
 export async function startStore(
   config: Config,
-  opts: { memoryDb?: boolean; logger?: Logger; listen?: boolean; /** tests: a second app instance on an already open embedded database */ database?: DatabaseHandle } = {},
+  opts: { memoryDb?: boolean; /** tests: the in-memory database starts from this dump of a migrated one */ memoryDbFrom?: Blob; logger?: Logger; listen?: boolean; /** tests: a second app instance on an already open embedded database */ database?: DatabaseHandle } = {},
 ): Promise<RunningStore> {
   const log = opts.logger ?? createLogger(config.logLevel);
-  const database = opts.database ?? (await openDatabase(config, { memory: opts.memoryDb ?? false, role: 'store' }));
+  const database = opts.database ?? (await openDatabase(config, { memory: opts.memoryDb ?? false, memoryFrom: opts.memoryDbFrom, role: 'store' }));
   await migrate(database);
   // T1/T3: a wrong or missing master key stops the start here, before any personal data is read or written.
   const vault = await openVault(config, database, { refreshMs: config.vaultKeyRefreshMs });

@@ -38,13 +38,13 @@ const defaultTimeouts: Timeouts = { dbAcquireTimeoutMs: 5000, dbStatementTimeout
  */
 export async function openDatabase(
   config: Pick<Config, 'databaseUrl' | 'dataDir' | 'databasePoolSize'> & Partial<Timeouts>,
-  opts: { memory?: boolean; role?: 'store' | 'command' } = {},
+  opts: { memory?: boolean; /** an in-memory database starts as a copy of this dump (tests: an already migrated one) */ memoryFrom?: Blob; role?: 'store' | 'command' } = {},
 ): Promise<DatabaseHandle> {
   const given = Object.fromEntries(Object.entries(config).filter(([k, v]) => k in defaultTimeouts && v !== undefined)) as Partial<Timeouts>;
   // The embedded database has one connection that every query queues for: a longer default wait there.
   const timeouts: Timeouts = { ...defaultTimeouts, ...(config.databaseUrl ? {} : { dbAcquireTimeoutMs: 30_000 }), ...given };
   if (config.databaseUrl) return openPostgres(config.databaseUrl, config.databasePoolSize, timeouts);
-  if (opts.memory) return openPGlite(undefined, timeouts);
+  if (opts.memory) return openPGlite(undefined, timeouts, { loadDataDir: opts.memoryFrom });
   const role = opts.role ?? 'command';
   const holder = dataDirHolder(config.dataDir);
   if (holder?.role === 'store' && holder.socketDir && role === 'command') return openControlSocket(holder.socketDir, timeouts);
@@ -127,10 +127,10 @@ export async function createPGlite(opts: { dataDir?: string; loadDataDir?: Blob 
 async function openPGlite(
   dir: string | undefined,
   t: Timeouts,
-  opts: { lock?: ReturnType<typeof lockDataDir>; serveFrom?: string } = {},
+  opts: { lock?: ReturnType<typeof lockDataDir>; serveFrom?: string; loadDataDir?: Blob } = {},
 ): Promise<DatabaseHandle> {
   if (dir) mkdirSync(dir, { recursive: true });
-  const pglite = await createPGlite(dir ? { dataDir: dir } : {});
+  const pglite = await createPGlite(dir ? { dataDir: dir } : opts.loadDataDir ? { loadDataDir: opts.loadDataDir } : {});
   const pool = new PGlitePool(pglite, { acquireTimeoutMs: t.dbAcquireTimeoutMs });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: pool as never }) });
   // NOTIFYs sent by a command's transaction on the control socket reach the store's listeners through here.
