@@ -7,7 +7,7 @@ import type { Cursor } from './cursor.ts';
 import { loadListing, loadSearch, type ListPage } from './product-list.ts';
 import { loadCategories, loadProduct } from './queries.ts';
 import { openSearchDb, searchPoolSize } from './search-db.ts';
-import { refreshSearchIndex } from './search-index.ts';
+import { fillTrigramCounts, refreshSearchIndex } from './search-index.ts';
 import { SearchLimiter } from './search-limit.ts';
 import { searchTerms } from './search-normalize.ts';
 import { checkStock, releaseStock, reserveStock } from './stock.ts';
@@ -112,7 +112,9 @@ export function createCatalog(ctx: AppContext): CatalogService {
     (err: unknown) => ctx.log.error({ err }, 'catalog cache disabled: cannot listen for changes'),
   );
   // Start step: index products written before search existed (or while it was stale).
-  refreshSearchIndex(ctx.db).catch((err: unknown) => ctx.log.error({ err }, 'catalog search index refresh failed'));
+  refreshSearchIndex(ctx.db)
+    .then(() => fillTrigramCounts(ctx.db))
+    .catch((err: unknown) => ctx.log.error({ err }, 'catalog search index refresh failed'));
   return {
     searchLimiter: new SearchLimiter(),
     categories: (locale) => cache.through(`categories:${locale}`, () => loadCategories(ctx.db, locale)),
