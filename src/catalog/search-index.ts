@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { Db } from '../platform/db/database.ts';
-import { normalizeSearch, shortGrams } from './search-normalize.ts';
+import { normalizeSearch, shortGrams, trigramCount } from './search-normalize.ts';
 
 interface SourceRow {
   id: number;
@@ -54,11 +54,36 @@ async function refreshBatch(trx: Db, batch: number, waitForOthers = false): Prom
   const docs = rows.map((r) => {
     const d = searchDocument({ ...r, variants: typeof r.variants === 'string' ? JSON.parse(r.variants) : r.variants });
     // Grams never hold a space (normalisation removes them), so one string per row carries the array.
-    return { id: r.id, t: d.text, d: d.desc, g: d.grams.join(' ') };
+    return { id: r.id, t: d.text, d: d.desc, g: d.grams.join(' '), n: trigramCount(d.text) };
   });
   await sql`
-    update product p set search_text = x.t, search_desc = x.d, search_grams = string_to_array(x.g, ' ')
-    from jsonb_to_recordset(${JSON.stringify(docs)}::jsonb) as x(id int, t text, d text, g text)
+    update product p set search_text = x.t, search_desc = x.d, search_grams = string_to_array(x.g, ' '), search_trgm_n = x.n
+    from jsonb_to_recordset(${JSON.stringify(docs)}::jsonb) as x(id int, t text, d text, g text, n int)
     where p.id = x.id`.execute(trx);
   return rows.length;
+}
+
+/**
+ * Fills search_trgm_n (migration 0126) for products indexed before it existed, `batch` at a time:
+ * part of the start step, so searches never wait for it (ranking uses similarity() meanwhile).
+ * Returns how many products were filled.
+ */
+export async function fillTrigramCounts(db: Db, batch = 1000): Promise<number> {
+  let total = 0;
+  for (;;) {
+    const n = await db.transaction().execute(async (trx) => {
+      const { rows } = await sql<{ id: number; search_text: string }>`
+        select id, search_text from product where search_trgm_n is null and search_text is not null
+        order by id limit ${batch} for update skip locked`.execute(trx);
+      if (!rows.length) return 0;
+      const counts = rows.map((r) => ({ id: r.id, n: trigramCount(r.search_text) }));
+      await sql`
+        update product p set search_trgm_n = x.n
+        from jsonb_to_recordset(${JSON.stringify(counts)}::jsonb) as x(id int, n int)
+        where p.id = x.id`.execute(trx);
+      return rows.length;
+    });
+    total += n;
+    if (n < batch) return total;
+  }
 }

@@ -36,3 +36,32 @@ export function shortGrams(words: string[]): string[] {
   }
   return [...grams];
 }
+
+/**
+ * The distinct trigrams of normalised text as pg_trgm makes them, words split at spaces: each word
+ * padded with two spaces before and one after, every 3 characters ("豆" → "  豆", " 豆 "). Ranking
+ * uses their count for a product's text (stored) and the query's own to compute pg_trgm's similarity
+ * without building the product's trigram set on every search (product-list.ts).
+ */
+export function trigrams(text: string): string[] {
+  const out = new Set<string>();
+  for (const word of text.split(' ')) {
+    if (!word) continue;
+    const chars = [' ', ' ', ...word, ' '];
+    for (let i = 0; i + 3 <= chars.length; i++) out.add(chars[i]! + chars[i + 1]! + chars[i + 2]!);
+  }
+  return [...out];
+}
+
+/** How many distinct trigrams `text` has (stored per product as search_trgm_n). */
+export function trigramCount(text: string): number {
+  return trigrams(text).length;
+}
+
+/**
+ * The query's trigrams as substrings of ' ' + text + ' ' (a text holds the trigram exactly when it
+ * contains the substring): the double space of a word start becomes the one space before the word.
+ */
+export function trigramProbes(text: string): string[] {
+  return trigrams(text).map((t) => (t.startsWith('  ') ? t.slice(1) : t));
+}

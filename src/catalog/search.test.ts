@@ -9,6 +9,8 @@ import { decodeCursor, encodeCursor } from './cursor.ts';
 import { withCheckDigit } from './jan.ts';
 import { withSearchBudget } from './product-list.ts';
 import { openSearchDb } from './search-db.ts';
+import { fillTrigramCounts } from './search-index.ts';
+import { trigramCount, trigramProbes } from './search-normalize.ts';
 import { addProduct } from './test-helpers.ts';
 
 // Search and paging as a shopper meets them, on the demo catalog (issues 16 and 19).
@@ -78,6 +80,35 @@ describe('search finds what a shopper means', () => {
     const cat = await db.selectFrom('category').select('id').where('slug', '=', 'tea').executeTakeFirstOrThrow();
     await store.services.catalog.write((trx) => trx.updateTable('category').set({ name_ja: '日本茶と紅茶' }).where('id', '=', cat.id).execute());
     assert.ok((await search('日本茶')).includes('sencha-yame'));
+  });
+
+  test('ranking computes pg_trgm similarity from the stored trigram count; the start step fills missing counts', async () => {
+    const { db } = store.ctx;
+    const rows = (await sql<{ id: number; search_text: string; search_trgm_n: number | null; n: number }>`
+      select id, search_text, search_trgm_n, array_length(show_trgm(search_text), 1) as n from product where search_text is not null`.execute(db)).rows;
+    assert.ok(rows.length > 10);
+    for (const query of ['こひ', '深煎りぶれんど', 'kenya', '豆', 'ethyir200wb']) {
+      const probes = trigramProbes(query);
+      const { rows: sims } = await sql<{ id: number; sim: number }>`select id, similarity(search_text, ${query}) as sim from product where search_text is not null`.execute(db);
+      const pgSim = new Map(sims.map((r) => [r.id, Number(r.sim)]));
+      for (const r of rows) {
+        assert.equal(r.search_trgm_n, trigramCount(r.search_text), r.search_text);
+        // pg_trgm also splits words at symbols (drippers&tools); ranking splits at spaces only, so
+        // only texts of letters and digits are compared with it.
+        if (!/^[\p{L}\p{N} ]+$/u.test(r.search_text)) continue;
+        assert.equal(r.search_trgm_n, Number(r.n), r.search_text);
+        const shared = probes.filter((p) => ` ${r.search_text} `.includes(p)).length;
+        const ours = Math.fround(shared / (r.search_trgm_n! + probes.length - shared));
+        assert.ok(Math.abs(ours - pgSim.get(r.id)!) < 1e-6, `${query} in ${r.search_text}: ${ours} vs ${pgSim.get(r.id)}`);
+      }
+    }
+    const before = await search('コーヒー');
+    await sql`update product set search_trgm_n = null`.execute(db);
+    // (another page size: not the cached answer)
+    assert.deepEqual(await search('コーヒー', 49), before.slice(0, 49), 'products without a count rank by similarity() meanwhile');
+    assert.equal(await fillTrigramCounts(db), rows.length);
+    const filled = (await sql<{ missing: number }>`select count(*)::int as missing from product where search_text is not null and search_trgm_n is null`.execute(db)).rows[0];
+    assert.equal(filled?.missing, 0);
   });
 
   test('the search page: count, ranked links, numbered pages within the best 1,000', async () => {

@@ -7,8 +7,8 @@ import type { Cursor } from './cursor.ts';
 import { loadListing, loadSearch, type ListPage } from './product-list.ts';
 import { loadCategories, loadProduct } from './queries.ts';
 import { openSearchDb, searchPoolSize } from './search-db.ts';
-import { refreshSearchIndex } from './search-index.ts';
-import { SearchLimiter } from './search-limit.ts';
+import { fillTrigramCounts, refreshSearchIndex } from './search-index.ts';
+import { SearchLimiter, searchRateShared } from './search-limit.ts';
 import { searchTerms } from './search-normalize.ts';
 import { checkStock, releaseStock, reserveStock } from './stock.ts';
 import type { TaxClass } from './tables.ts';
@@ -112,9 +112,11 @@ export function createCatalog(ctx: AppContext): CatalogService {
     (err: unknown) => ctx.log.error({ err }, 'catalog cache disabled: cannot listen for changes'),
   );
   // Start step: index products written before search existed (or while it was stale).
-  refreshSearchIndex(ctx.db).catch((err: unknown) => ctx.log.error({ err }, 'catalog search index refresh failed'));
+  refreshSearchIndex(ctx.db)
+    .then(() => fillTrigramCounts(ctx.db))
+    .catch((err: unknown) => ctx.log.error({ err }, 'catalog search index refresh failed'));
   return {
-    searchLimiter: new SearchLimiter(),
+    searchLimiter: new SearchLimiter(120, 60_000, searchRateShared(ctx)),
     categories: (locale) => cache.through(`categories:${locale}`, () => loadCategories(ctx.db, locale)),
     listProducts: (q) => {
       const terms = searchTerms(q.keyword);

@@ -22,6 +22,8 @@ export interface CatalogTables {
     search_text: ColumnType<string | null, string | null | undefined, string | null>;
     search_desc: ColumnType<string | null, string | null | undefined, string | null>;
     search_grams: ColumnType<string[] | null, string[] | null | undefined, string[] | null>;
+    /** Distinct trigrams of search_text (search-normalize.ts trigramCount), for ranking. */
+    search_trgm_n: ColumnType<number | null, number | null | undefined, number | null>;
     /** False: published (reachable by its URL) but not shown in listings or search. */
     listed: Generated<boolean>;
   };
