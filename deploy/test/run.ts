@@ -91,7 +91,7 @@ async function main() {
   };
   const startInstance = async (x: (typeof instances)[number]) => {
     const log = join(work, `logs/store-${x.i}.log`);
-    x.proc = spawn('node', ['--enable-source-maps', join(root, 'dist/main.js')], { env: { ...env, PORT: String(x.port), ADMIN_PORT: String(x.adminPort), SANDBOX_GATEWAY_PORT: String(x.port + 1000), KOMOJU_SANDBOX_PORT: String(x.port + 2000) }, stdio: ['ignore', 'pipe', 'pipe'] });
+    x.proc = spawn('node', ['--enable-source-maps', join(root, 'dist/main.js')], { env: { ...env, PORT: String(x.port), ADMIN_PORT: String(x.adminPort) }, stdio: ['ignore', 'pipe', 'pipe'] });
     const started = Date.now();
     for (const stream of [x.proc.stdout!, x.proc.stderr!]) stream.on('data', (c) => writeFileSync(log, c, { flag: 'a' }));
     await waitFor(async () => (await fetch(`http://127.0.0.1:${x.port}/readyz`).catch(() => null))?.status === 200, 120_000, `instance ${x.i} ready`);

@@ -337,7 +337,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     komojuHostedOrigin: e.KOMOJU_SECRET_KEY ? 'https://komoju.com' : undefined,
     komojuSecretKey: e.KOMOJU_SECRET_KEY ?? (e.PAYMENT_PROVIDER === 'sandbox' ? `sk_test_sandbox${randomBytes(12).toString('hex')}` : undefined),
     komojuWebhookSecret: e.KOMOJU_WEBHOOK_SECRET ?? randomBytes(24).toString('hex'),
-    komojuSandboxPort: e.KOMOJU_SANDBOX_PORT ?? (e.PORT === 0 ? 0 : e.PORT + 1001),
+    // PORT+2000, not PORT+1001: instances on consecutive ports (3101, 3102, ...) would put one's KOMOJU sandbox on the
+    // next one's Stripe sandbox (PORT+1000).
+    komojuSandboxPort: e.KOMOJU_SANDBOX_PORT ?? (e.PORT === 0 ? 0 : e.PORT + 2000),
     auditCheckpointMinutes: e.AUDIT_CHECKPOINT_MINUTES,
     auditVerifyMinutes: e.AUDIT_VERIFY_MINUTES,
     auditJsonl: e.AUDIT_JSONL,
