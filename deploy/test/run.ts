@@ -9,10 +9,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { PrivatePostgres, PrivateRedis } from '../../test/faults/services.ts';
 import { byCategory, readCorpus, replay } from './replay.mjs';
+import { banAcrossInstances, consoleInput, priceAcrossInstances, publicAddress, staffCookie, type Harness } from './cross.ts';
 
 const root = resolve(import.meta.dirname, '../..');
 const work = process.env.EDGE_WORK!;
-const only = new Set(process.argv.slice(2)); // e.g. `deploy/test/run waf load` runs those parts only
+const only = new Set(process.argv.slice(2)); // e.g. `deploy/test/run waf load` runs those parts only (edge, instances, console, waf, tls, ports, load)
 const want = (part: string) => only.size === 0 || only.has(part);
 const report: Record<string, unknown> = {};
 const failures: string[] = [];
@@ -130,6 +131,18 @@ async function main() {
     check(adminOnShop.status === 404, `the console is not served on the shop's host name: ${adminOnShop.status}`);
   }
 
+  // --- across instances: a ban, a price change; the console's Japanese input through the WAF ------------------------
+  const harness: Harness = { db, instances, edgeSecret: readFileSync(join(work, 'edge-secret'), 'utf8').trim(), viaProxy: request, check, waitFor, report };
+  if (want('instances') || want('console')) {
+    const slug = (await db.query(`select p.slug from product p join variant v on v.product_id = p.id where p.published order by p.id limit 1`)).rows[0].slug as string;
+    const cookie = await staffCookie(harness);
+    if (want('instances')) {
+      await banAcrossInstances(harness, slug);
+      await priceAcrossInstances(harness, cookie, slug);
+    }
+    if (want('console')) await consoleInput(harness, cookie);
+  }
+
   // --- WAF figures ------------------------------------------------------------------------------------------------
   if (want('waf')) {
     const benign = await replay(readCorpus(join(root, 'deploy/test/fixtures/benign-ecommerce.jsonl')), { port: ports.https });
@@ -245,9 +258,11 @@ async function main() {
 
 /** HTTPS to nginx with the shop's host name (CRS rule 920350 refuses a numeric Host, as a real browser never sends). */
 const agent = new https.Agent({ keepAlive: true, maxSockets: 64, rejectUnauthorized: false, servername: 'shop.test' });
-function request(method: string, path: string, opts: { headers?: Record<string, string>; body?: string; host?: string; timeoutMs?: number } = {}): Promise<{ status: number; text: string; headers: Record<string, string | string[] | undefined> }> {
+function request(method: string, path: string, opts: { headers?: Record<string, string>; body?: string; host?: string; timeoutMs?: number; localAddress?: string } = {}): Promise<{ status: number; text: string; headers: Record<string, string | string[] | undefined> }> {
   return new Promise((resolve) => {
-    const req = https.request({ host: '127.0.0.1', port: 443, method, path, agent, servername: opts.host ?? 'shop.test', headers: { host: opts.host ?? 'shop.test', ...opts.headers, ...(opts.body === undefined ? {} : { 'content-length': String(Buffer.byteLength(opts.body)) }) }, timeout: opts.timeoutMs ?? 15_000 }, (res) => {
+    // From another source address, to the host's "public" one (a loopback source cannot reach it and back).
+    const to = opts.localAddress ? { host: publicAddress, localAddress: opts.localAddress } : { host: '127.0.0.1' };
+    const req = https.request({ ...to, port: 443, method, path, agent, servername: opts.host ?? 'shop.test', headers: { host: opts.host ?? 'shop.test', ...opts.headers, ...(opts.body === undefined ? {} : { 'content-length': String(Buffer.byteLength(opts.body)) }) }, timeout: opts.timeoutMs ?? 15_000 }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c) => chunks.push(c));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8'), headers: res.headers }));
