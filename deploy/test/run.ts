@@ -3,16 +3,18 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import https from 'node:https';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { PrivatePostgres, PrivateRedis } from '../../test/faults/services.ts';
 import { byCategory, readCorpus, replay } from './replay.mjs';
+import { prepareEdgeNginx, sh } from './edge-nginx.ts';
+import { banAcrossInstances, consoleInput, priceAcrossInstances, publicAddress, staffCookie, type Harness } from './cross.ts';
 
 const root = resolve(import.meta.dirname, '../..');
 const work = process.env.EDGE_WORK!;
-const only = new Set(process.argv.slice(2)); // e.g. `deploy/test/run waf load` runs those parts only
+const only = new Set(process.argv.slice(2)); // e.g. `deploy/test/run waf load` runs those parts only (edge, instances, console, waf, tls, ports, load)
 const want = (part: string) => only.size === 0 || only.has(part);
 const report: Record<string, unknown> = {};
 const failures: string[] = [];
@@ -27,44 +29,8 @@ const ports = { http: 80, https: 443 };
 const instances = [1, 2, 3].map((i) => ({ i, port: 3100 + i, adminPort: 3200 + i, proc: null as ChildProcess | null }));
 
 // --- certificate, edge secret, rendered config -------------------------------------------------------------------
-function sh(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv } = {}) {
-  const res = spawnSync(cmd, args, { encoding: 'utf8', env: { ...process.env, ...opts.env } });
-  if (res.status !== 0) throw new Error(`${cmd} ${args.join(' ')}: ${res.stderr || res.stdout}`);
-  return res.stdout;
-}
-mkdirSync(join(work, 'tmp'), { recursive: true });
-mkdirSync(join(work, 'logs'), { recursive: true });
-// A test certificate made at run time (never committed): ECDSA P-256, both host names.
-sh('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '2', '-subj', '/CN=shop.test', '-addext', 'subjectAltName=DNS:shop.test,DNS:admin.shop.test', '-keyout', join(work, 'key.pem'), '-out', join(work, 'cert.pem')]);
-sh(join(root, 'deploy/install-edge-secret'), [join(work, 'edge-secret'), join(work, 'edge-secret.conf'), 'nogroup']);
-writeFileSync(join(work, 'store-upstreams.conf'), instances.map((x) => `server 127.0.0.1:${x.port} max_fails=1 fail_timeout=3s;\n`).join(''));
-writeFileSync(join(work, 'console-upstreams.conf'), instances.map((x) => `server 127.0.0.1:${x.adminPort} max_fails=1 fail_timeout=3s;\n`).join(''));
-writeFileSync(join(work, 'console-allow.conf'), 'allow 127.0.0.1;\ndeny all;\n');
-const auditLog = join(work, 'logs/modsec_audit.json');
-sh(join(root, 'deploy/render'), [], {
-  env: {
-    OUT: join(work, 'nginx'), SHOP_HOST: 'shop.test', ADMIN_HOST: 'admin.shop.test', TLS_CERT: join(work, 'cert.pem'), TLS_KEY: join(work, 'key.pem'),
-    STORE_UPSTREAMS: join(work, 'store-upstreams.conf'), CONSOLE_UPSTREAMS: join(work, 'console-upstreams.conf'), CONSOLE_ALLOW: join(work, 'console-allow.conf'),
-    EDGE_SECRET_CONF: join(work, 'edge-secret.conf'), ACME_ROOT: join(work, 'acme'), MODSEC_TMP: join(work, 'tmp'), MODSEC_AUDIT_LOG: auditLog,
-    HTTP_PORT: String(ports.http), HTTPS_PORT: String(ports.https),
-    // One client address runs every shopper here; production keeps deploy/render's 20 r/s per client.
-    REQ_RATE: '5000r/s', REQ_BURST: '5000',
-  },
-});
-// nginx's main file: Debian's /etc/nginx/nginx.conf includes sites-enabled/ the same way.
-writeFileSync(join(work, 'nginx.conf'), `load_module /usr/lib/nginx/modules/ngx_http_modsecurity_module.so;
-worker_processes 2;
-pid ${work}/nginx.pid;
-error_log ${work}/logs/nginx-error.log warn;
-events { worker_connections 1024; }
-http {
-  include /etc/nginx/mime.types;
-  access_log ${work}/logs/access.log;
-  client_body_temp_path ${work}/tmp/body; proxy_temp_path ${work}/tmp/proxy;
-  fastcgi_temp_path ${work}/tmp/fcgi; uwsgi_temp_path ${work}/tmp/uwsgi; scgi_temp_path ${work}/tmp/scgi;
-  include ${work}/nginx/omamori.conf;
-}
-`);
+const nginx = prepareEdgeNginx(work, { storePorts: instances.map((x) => x.port), adminPorts: instances.map((x) => x.adminPort), http: ports.http, https: ports.https });
+const auditLog = nginx.auditLog;
 
 // --- services ----------------------------------------------------------------------------------------------------
 const started: { close(): Promise<void> }[] = [];
@@ -82,7 +48,7 @@ async function main() {
     ...process.env,
     NODE_ENV: 'test', LOG_LEVEL: 'warn', DATA_DIR: dataDir, DATABASE_URL: postgres.url, REDIS_URL: redis.url, DATABASE_POOL_SIZE: '8',
     PUBLIC_URL: 'https://shop.test', ADMIN_URL: 'https://admin.shop.test', HOST: '127.0.0.1', ADMIN_BIND: '127.0.0.1',
-    TRUST_PROXY: '1', EDGE_REQUIRED: '1', EDGE_SECRET_FILE: join(work, 'edge-secret'), WAF_AUDIT_LOG: auditLog,
+    TRUST_PROXY: '1', EDGE_REQUIRED: '1', EDGE_SECRET_FILE: nginx.edgeSecretFile, WAF_AUDIT_LOG: auditLog,
     // Keys outside the database, the same for every instance (README "Production": from the service's environment file).
     OMAMORI_MASTER_KEY: randomBytes(32).toString('base64'), AUDIT_JSONL: '0',
     // Every shopper here comes from 127.0.0.1: the per-network unpaid-order limit exempts the load test's address.
@@ -91,7 +57,7 @@ async function main() {
   };
   const startInstance = async (x: (typeof instances)[number]) => {
     const log = join(work, `logs/store-${x.i}.log`);
-    x.proc = spawn('node', ['--enable-source-maps', join(root, 'dist/main.js')], { env: { ...env, PORT: String(x.port), ADMIN_PORT: String(x.adminPort), SANDBOX_GATEWAY_PORT: String(x.port + 1000), KOMOJU_SANDBOX_PORT: String(x.port + 2000) }, stdio: ['ignore', 'pipe', 'pipe'] });
+    x.proc = spawn('node', ['--enable-source-maps', join(root, 'dist/main.js')], { env: { ...env, PORT: String(x.port), ADMIN_PORT: String(x.adminPort) }, stdio: ['ignore', 'pipe', 'pipe'] });
     const started = Date.now();
     for (const stream of [x.proc.stdout!, x.proc.stderr!]) stream.on('data', (c) => writeFileSync(log, c, { flag: 'a' }));
     await waitFor(async () => (await fetch(`http://127.0.0.1:${x.port}/readyz`).catch(() => null))?.status === 200, 120_000, `instance ${x.i} ready`);
@@ -108,8 +74,8 @@ async function main() {
   await startInstance(instances[0]!); // migrates and seeds first
   await Promise.all(instances.slice(1).map(startInstance));
 
-  sh('nginx', ['-c', join(work, 'nginx.conf'), '-p', work]);
-  started.push({ close: async () => { spawnSync('nginx', ['-c', join(work, 'nginx.conf'), '-p', work, '-s', 'quit']); await sleep(300); } });
+  nginx.start();
+  started.push({ close: async () => { nginx.stop(); await sleep(300); } });
   await waitFor(async () => (await request('GET', '/products')).status === 200, 20_000, 'nginx serves the shop');
 
   // --- the edge: secret header, forwarded address, console allow-list -----------------------------------------------
@@ -128,6 +94,18 @@ async function main() {
     check(bypass >= 1, `the request around the proxy is an edge.bypass security event: ${bypass}`);
     const adminOnShop = await request('GET', '/admin/sign-in');
     check(adminOnShop.status === 404, `the console is not served on the shop's host name: ${adminOnShop.status}`);
+  }
+
+  // --- across instances: a ban, a price change; the console's Japanese input through the WAF ------------------------
+  const harness: Harness = { db, instances, edgeSecret: readFileSync(join(work, 'edge-secret'), 'utf8').trim(), viaProxy: request, check, waitFor, report };
+  if (want('instances') || want('console')) {
+    const slug = (await db.query(`select p.slug from product p join variant v on v.product_id = p.id where p.published order by p.id limit 1`)).rows[0].slug as string;
+    const cookie = await staffCookie(harness);
+    if (want('instances')) {
+      await banAcrossInstances(harness, slug);
+      await priceAcrossInstances(harness, cookie, slug);
+    }
+    if (want('console')) await consoleInput(harness, cookie);
   }
 
   // --- WAF figures ------------------------------------------------------------------------------------------------
@@ -245,9 +223,11 @@ async function main() {
 
 /** HTTPS to nginx with the shop's host name (CRS rule 920350 refuses a numeric Host, as a real browser never sends). */
 const agent = new https.Agent({ keepAlive: true, maxSockets: 64, rejectUnauthorized: false, servername: 'shop.test' });
-function request(method: string, path: string, opts: { headers?: Record<string, string>; body?: string; host?: string; timeoutMs?: number } = {}): Promise<{ status: number; text: string; headers: Record<string, string | string[] | undefined> }> {
+function request(method: string, path: string, opts: { headers?: Record<string, string>; body?: string; host?: string; timeoutMs?: number; localAddress?: string } = {}): Promise<{ status: number; text: string; headers: Record<string, string | string[] | undefined> }> {
   return new Promise((resolve) => {
-    const req = https.request({ host: '127.0.0.1', port: 443, method, path, agent, servername: opts.host ?? 'shop.test', headers: { host: opts.host ?? 'shop.test', ...opts.headers, ...(opts.body === undefined ? {} : { 'content-length': String(Buffer.byteLength(opts.body)) }) }, timeout: opts.timeoutMs ?? 15_000 }, (res) => {
+    // From another source address, to the host's "public" one (a loopback source cannot reach it and back).
+    const to = opts.localAddress ? { host: publicAddress, localAddress: opts.localAddress } : { host: '127.0.0.1' };
+    const req = https.request({ ...to, port: 443, method, path, agent, servername: opts.host ?? 'shop.test', headers: { host: opts.host ?? 'shop.test', ...opts.headers, ...(opts.body === undefined ? {} : { 'content-length': String(Buffer.byteLength(opts.body)) }) }, timeout: opts.timeoutMs ?? 15_000 }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c) => chunks.push(c));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8'), headers: res.headers }));

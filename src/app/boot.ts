@@ -53,7 +53,8 @@ export async function startStore(
   await vault.prepareScopes(encryptedTables.map((t) => t.table));
   // ctx.db carries the vault, so queueMail and enqueueJob encrypt wherever they are called from (issue 5).
   const db = bindVault(database.db, vault);
-  await encryptPlaintextAtStart(vault, db, { kind: database.kind, log }); // rows written in plain text by older versions
+  // Under a session advisory lock: on the direct connection when DATABASE_URL is PgBouncer (sessionDb).
+  await encryptPlaintextAtStart(vault, database.sessionDb ? bindVault(database.sessionDb, vault) : db, { kind: database.kind, log }); // rows written in plain text by older versions
   const jobs = new JobRunner(database, log, { vault, retryBaseMs: config.jobRetryBaseMs, retryMaxMs: config.jobRetryMaxMs });
   const scheduler = new Scheduler(database, log);
   const ctx: AppContext = { config, database, db, log, jobs, scheduler, vault };

@@ -102,7 +102,9 @@ const cacheTtlMs = 60_000;
  * receives at commit and answers by dropping its cache.
  */
 export function createCatalog(ctx: AppContext): CatalogService {
-  const search = openSearchDb({ kind: ctx.database.kind, db: ctx.db, databaseUrl: ctx.config.databaseUrl, poolSize: searchPoolSize(ctx.config.databasePoolSize), acquireTimeoutMs: ctx.config.dbAcquireTimeoutMs });
+  // Issue 14: search connections keep named prepared statements and statement_timeout from the start, which a
+  // transaction pooler cannot carry: with PgBouncer (DATABASE_DIRECT_URL) they connect to PostgreSQL directly.
+  const search = openSearchDb({ kind: ctx.database.kind, db: ctx.db, databaseUrl: ctx.config.databaseDirectUrl ?? ctx.config.databaseUrl, poolSize: searchPoolSize(ctx.config.databasePoolSize), acquireTimeoutMs: ctx.config.dbAcquireTimeoutMs });
   const cache = new CatalogCache(cacheEntries, ctx.config.catalogCacheTtlMs ?? cacheTtlMs);
   ctx.database.listen(catalogChannel, () => cache.clear()).then(
     () => {

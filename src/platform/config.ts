@@ -14,6 +14,9 @@ const envSchema = z.object({
   PUBLIC_URL: z.string().url().optional(),
   DATA_DIR: z.string().default('./data'),
   DATABASE_URL: z.string().url().optional(),
+  // Issue 14: with DATABASE_URL on PgBouncer (transaction pooling), the direct address of PostgreSQL for what needs a
+  // session of its own: LISTEN/NOTIFY and the start-up's advisory locks (migrations, initial encryption).
+  DATABASE_DIRECT_URL: z.string().url().optional(),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
   // Timeouts and overload (README "Timeouts and overload"): every wait is bounded; a busy store answers 503 + Retry-After.
   // Default 5 s on PostgreSQL, 30 s on the embedded database (one connection: every query queues there).
@@ -150,6 +153,8 @@ export type Config = {
   publicUrl: string;
   dataDir: string;
   databaseUrl: string | undefined;
+  /** PostgreSQL itself when databaseUrl is a transaction-mode pooler (PgBouncer): LISTEN and session advisory locks. */
+  databaseDirectUrl?: string;
   databasePoolSize: number;
   /** Timeouts (ms; README "Timeouts and overload"); 0 turns statement/idle-in-transaction/request timeouts off. */
   dbAcquireTimeoutMs: number;
@@ -289,6 +294,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, ''),
     dataDir: resolve(e.DATA_DIR),
     databaseUrl: e.DATABASE_URL,
+    databaseDirectUrl: e.DATABASE_DIRECT_URL,
     databasePoolSize: e.DATABASE_POOL_SIZE,
     dbAcquireTimeoutMs: e.DB_ACQUIRE_TIMEOUT_MS ?? (e.DATABASE_URL ? 5000 : 30_000),
     dbStatementTimeoutMs: e.DB_STATEMENT_TIMEOUT_MS,
@@ -337,7 +343,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     komojuHostedOrigin: e.KOMOJU_SECRET_KEY ? 'https://komoju.com' : undefined,
     komojuSecretKey: e.KOMOJU_SECRET_KEY ?? (e.PAYMENT_PROVIDER === 'sandbox' ? `sk_test_sandbox${randomBytes(12).toString('hex')}` : undefined),
     komojuWebhookSecret: e.KOMOJU_WEBHOOK_SECRET ?? randomBytes(24).toString('hex'),
-    komojuSandboxPort: e.KOMOJU_SANDBOX_PORT ?? (e.PORT === 0 ? 0 : e.PORT + 1001),
+    // PORT+2000, not PORT+1001: instances on consecutive ports (3101, 3102, ...) would put one's KOMOJU sandbox on the
+    // next one's Stripe sandbox (PORT+1000).
+    komojuSandboxPort: e.KOMOJU_SANDBOX_PORT ?? (e.PORT === 0 ? 0 : e.PORT + 2000),
     auditCheckpointMinutes: e.AUDIT_CHECKPOINT_MINUTES,
     auditVerifyMinutes: e.AUDIT_VERIFY_MINUTES,
     auditJsonl: e.AUDIT_JSONL,

@@ -24,6 +24,12 @@ export interface DatabaseHandle {
   close(): Promise<void>;
   /** Pool figures for monitoring (/healthz with the token): connections open, idle, and requests waiting for one. */
   stats?(): { size: number; idle: number; waiting: number };
+  /**
+   * With DATABASE_DIRECT_URL (DATABASE_URL is PgBouncer in transaction mode): a direct connection for work that holds a
+   * session-level advisory lock across transactions (migrations, initial encryption). A pooler would run the unlock on
+   * another server connection and leave the lock held.
+   */
+  sessionDb?: Db;
   /** The embedded database itself (PGlite only): backups take its data directory through the running store. */
   pglite?: Pick<import('@electric-sql/pglite').PGlite, 'dumpDataDir'>;
 }
@@ -37,13 +43,13 @@ const defaultTimeouts: Timeouts = { dbAcquireTimeoutMs: 5000, dbStatementTimeout
  * started while the store runs goes through that socket instead of opening the directory.
  */
 export async function openDatabase(
-  config: Pick<Config, 'databaseUrl' | 'dataDir' | 'databasePoolSize'> & Partial<Timeouts>,
+  config: Pick<Config, 'databaseUrl' | 'dataDir' | 'databasePoolSize'> & Partial<Timeouts> & { databaseDirectUrl?: string },
   opts: { memory?: boolean; /** an in-memory database starts as a copy of this dump (tests: an already migrated one) */ memoryFrom?: Blob; role?: 'store' | 'command' } = {},
 ): Promise<DatabaseHandle> {
   const given = Object.fromEntries(Object.entries(config).filter(([k, v]) => k in defaultTimeouts && v !== undefined)) as Partial<Timeouts>;
   // The embedded database has one connection that every query queues for: a longer default wait there.
   const timeouts: Timeouts = { ...defaultTimeouts, ...(config.databaseUrl ? {} : { dbAcquireTimeoutMs: 30_000 }), ...given };
-  if (config.databaseUrl) return openPostgres(config.databaseUrl, config.databasePoolSize, timeouts);
+  if (config.databaseUrl) return openPostgres(config.databaseUrl, config.databasePoolSize, timeouts, config.databaseDirectUrl);
   if (opts.memory) return openPGlite(undefined, timeouts, { loadDataDir: opts.memoryFrom });
   const role = opts.role ?? 'command';
   const holder = dataDirHolder(config.dataDir);
@@ -81,26 +87,31 @@ async function openControlSocket(socketDir: string, t: Timeouts): Promise<Databa
   };
 }
 
-async function openPostgres(url: string, max: number, t: Timeouts): Promise<DatabaseHandle> {
+async function openPostgres(url: string, max: number, t: Timeouts, directUrl?: string): Promise<DatabaseHandle> {
   const pg = (await import('pg')).default;
   // int8 (count, sum) as JS numbers: JPY amounts stay far below 2^53.
   pg.types.setTypeParser(20, (v: string) => Number(v));
   // Every wait is bounded (README "Timeouts and overload"): a connection that cannot be had, a statement that runs on,
   // or a transaction left idle by the application turns into an error (503 busy), never into a hung store.
-  const pool = new pg.Pool({
-    connectionString: url,
-    max,
-    connectionTimeoutMillis: t.dbAcquireTimeoutMs,
+  const serverTimeouts = {
     ...(t.dbStatementTimeoutMs ? { statement_timeout: t.dbStatementTimeoutMs } : {}),
     ...(t.dbIdleInTransactionTimeoutMs ? { idle_in_transaction_session_timeout: t.dbIdleInTransactionTimeoutMs } : {}),
-  });
+  };
+  // Through PgBouncer (DATABASE_DIRECT_URL set) no startup parameters: PgBouncer refuses ones it does not know. The
+  // same bounds are then PgBouncer's query_timeout and idle_transaction_timeout (README "Where one database is not
+  // enough"). pg sends unnamed statements (no PREPARE), which transaction pooling allows.
+  const pool = new pg.Pool({ connectionString: url, max, connectionTimeoutMillis: t.dbAcquireTimeoutMs, ...(directUrl ? {} : serverTimeouts) });
   pool.on('error', () => {}); // an idle client's error must not crash the process; the next query reports it
   // A client checked out between two queries of a transaction has no listener of pg-pool's: when the server goes away
   // (restart, fail-over) its 'error' event would be an uncaught exception and take the process down. The query in
   // progress still gets the error, and pg-pool drops the broken client on release.
   pool.on('connect', (client) => client.on('error', () => {}));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  const listener = new PgNotificationListener(pg.Client, url);
+  // LISTEN needs a session of its own: through a transaction-mode pooler the notifications would not come back.
+  const listener = new PgNotificationListener(pg.Client, directUrl ?? url);
+  const directPool = directUrl ? new pg.Pool({ connectionString: directUrl, max: 2, connectionTimeoutMillis: t.dbAcquireTimeoutMs, ...serverTimeouts }) : undefined;
+  directPool?.on('error', () => {});
+  const sessionDb = directPool ? new Kysely<Database>({ dialect: new PostgresDialect({ pool: directPool }) }) : undefined;
   return {
     db,
     kind: 'postgres',
@@ -109,8 +120,10 @@ async function openPostgres(url: string, max: number, t: Timeouts): Promise<Data
     },
     listen: (channel, fn) => listener.listen(channel, fn),
     stats: () => ({ size: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
+    ...(sessionDb ? { sessionDb } : {}),
     async close() {
       await listener.close();
+      await sessionDb?.destroy();
       await db.destroy();
     },
   };

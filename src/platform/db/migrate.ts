@@ -27,7 +27,8 @@ export function migrationFiles(): Array<{ name: string; path: string }> {
 export async function migrate(handle: DatabaseHandle): Promise<string[]> {
   const { db } = handle;
   await handle.exec(`create table if not exists schema_migrations (name text primary key, applied_at timestamptz not null default now())`);
-  return db.connection().execute(async (conn) => {
+  // A session lock: on the direct connection when DATABASE_URL is a transaction-mode pooler (sessionDb).
+  return (handle.sessionDb ?? db).connection().execute(async (conn) => {
     if (handle.kind === 'postgres') await sql`select pg_advisory_lock(7341001)`.execute(conn);
     try {
       const done = new Set((await sql<{ name: string }>`select name from schema_migrations`.execute(conn)).rows.map((r) => r.name));
