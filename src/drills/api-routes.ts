@@ -90,7 +90,7 @@ export const drillApiRoutes: RouteModule = (app, s) => {
       // Only alerts of this run: raised after it started, and tied to it by its nonce or a path it touched.
       const rows = alertIds.length ? await sql<AlertRow>`select id, kind, title, created_at, fingerprint from alert where id = any(${alertIds}::bigint[]) and created_at >= ${run.started_at}`.execute(trx) : { rows: [] as AlertRow[] };
       for (const a of rows.rows) {
-        const ours = a.fingerprint.includes(run.nonce) || paths.some((p) => a.fingerprint.includes(p)) || a.kind === 'pan_found' || a.kind.startsWith('ban') || a.kind.includes('stuffing') || a.kind === 'common_passwords';
+        const ours = a.fingerprint.includes(run.nonce) || paths.some((p) => a.fingerprint.includes(p)) || a.kind.startsWith('ban') || a.kind.includes('stuffing') || a.kind === 'common_passwords';
         if (!ours) continue;
         await sql`update alert set title = case when title like ${`${drillLabel}%`} then title else ${drillLabel} || title end, detail = detail || ${JSON.stringify({ drill: Number(run.id) })}::jsonb,
           acknowledged_at = coalesce(acknowledged_at, now()), acknowledgement_note = ${note}, resolved_at = coalesce(resolved_at, now()), resolution_note = ${note}

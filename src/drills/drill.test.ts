@@ -88,6 +88,8 @@ test('drill all: every step stopped or caught within 60 s; alerts labelled as dr
   assert.ok(mails.length >= 4, `${mails.length} drill mails`);
   for (const m of mails) assert.ok(m.subject.includes(drillLabel), m.subject);
   assert.match((await owner.get('/admin/security/drills')).text, new RegExp(`data-run="${report.runId}"`));
+  assert.match((await owner.get('/admin/security/drills')).text, /見逃しが 1 件でもあれば/);
+  assert.match((await owner.get('/admin/security/drills?lang=en')).text, /Recent drills[\s\S]*If anything was missed/);
   const html = drillReportHtml(report);
   assert.match(html, /data-result="caught"/);
   assert.doesNotMatch(html, /<script/);

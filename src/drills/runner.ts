@@ -222,10 +222,11 @@ export async function runDrills(which: DrillId[], o: DrillOptions): Promise<Dril
         // A faulty change leaves card numbers in a log file: the card-number scan must find it.
         const file = join(o.dataDir, `${drillName}.log`);
         const t0 = Date.now();
-        writeFileSync(file, `order debug card=${luhnNumber('4111')} exp=12/30\n`);
+        // The run's nonce in the file's name and content: two runs (or a real find) never share an alert.
+        writeFileSync(file, `order debug drill=${drillName} card=${luhnNumber('4111')} exp=12/30\n`);
         cleanups.push(() => rmSync(file, { force: true }));
         await api('POST', `/runs/${runId}/scan/pan`);
-        steps.push(await waitCaught('stored-card-number-in-file', t0, (a) => a.kind === 'pan_found', 'a card number left on disk', 'found by the card-number scan (scheduled; run now by the drill)'));
+        steps.push(await waitCaught('stored-card-number-in-file', t0, (a) => a.kind === 'pan_found' && a.fingerprint.includes(drillName), 'a card number left on disk', 'found by the card-number scan (scheduled; run now by the drill)'));
       }
       if (id === 'T6') {
         // A swapped copy of an approved script is refused by the browser when every third-party script is SRI-pinned.
