@@ -1,7 +1,9 @@
 // deploy/scan/run's orchestrator, run inside a network namespace holding only loopback (see ./run): starts a fresh
 // store with the canary routes (./canary-store.ts) and runs sqlmap, wapiti and nmap against it. Prints one line per
 // check and a summary, writes $SCAN_WORK/report.json; exit code 1 when a scanner finds a hole or a canary is missed.
-// SCAN_DEPTH=release runs sqlmap at --level=5 --risk=3 (README "Outside scanners"); CI uses --level=3 --risk=2.
+// SCAN_DEPTH (README "Outside scanners"): `ci` (default) sqlmap --level=2 --risk=1, boolean and error-based, each
+// target time-boxed to 60 s, to keep CI within about 4 minutes; `full` --level=3 --risk=2; `release` --level=5
+// --risk=3 with every technique, for a longer run before each release.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -10,11 +12,12 @@ import { canaryPrefix, extractForms, findingsOutsideCanary, openPorts, sqlmapInj
 
 const root = resolve(import.meta.dirname, '../..');
 const work = process.env.SCAN_WORK!;
-const release = process.env.SCAN_DEPTH === 'release';
-const level = release ? ['--level=5', '--risk=3'] : ['--level=3', '--risk=2'];
+const depth = process.env.SCAN_DEPTH === 'release' || process.env.SCAN_DEPTH === 'full' ? process.env.SCAN_DEPTH : 'ci';
+const release = depth === 'release';
+const level = release ? ['--level=5', '--risk=3'] : depth === 'full' ? ['--level=3', '--risk=2'] : ['--level=2', '--risk=1'];
 const ports = { store: 8080, admin: 8081, gateway: 8082, komoju: 8083 };
 const base = `http://127.0.0.1:${ports.store}`;
-const report: Record<string, unknown> = { depth: release ? 'release' : 'ci' };
+const report: Record<string, unknown> = { depth };
 const failures: string[] = [];
 const check = (ok: boolean, what: string) => {
   console.log(`${ok ? 'ok  ' : 'FAIL'} ${what}`);
@@ -62,11 +65,13 @@ async function startStore() {
       HOST: '127.0.0.1', ADMIN_BIND: '127.0.0.1', PORT: String(ports.store), ADMIN_PORT: String(ports.admin),
       SANDBOX_GATEWAY_PORT: String(ports.gateway), KOMOJU_SANDBOX_PORT: String(ports.komoju),
       PUBLIC_URL: base, ADMIN_URL: `http://127.0.0.1:${ports.admin}`,
+      // The first start hashes the integrity scope; node_modules and dist are not what the scanners attack.
+      INTEGRITY_PATHS: 'src,static',
     },
   });
   for (const s of [store.stdout!, store.stderr!]) s.on('data', (c) => writeFileSync(log, c, { flag: 'a' }));
   const t = Date.now();
-  await waitFor(async () => (await fetch(`${base}/readyz`)).status === 200, 180_000, 'store ready');
+  await waitFor(async () => (await fetch(`${base}/readyz`)).status === 200, 300_000, 'store ready');
   console.log(`store ready in ${((Date.now() - t) / 1000).toFixed(1)} s`);
 }
 
@@ -158,7 +163,7 @@ async function runSqlmap() {
     const started = Date.now();
     // T3: every parameter marked `*` (query, path, JSON field, form field) is tried with PostgreSQL payloads.
     const res = await run('sqlmap', ['-r', file, '--batch', '--ignore-stdin', '--flush-session', '--dbms=PostgreSQL', ...level, '--threads=4', '--timeout=10', '--retries=1',
-      release ? '--technique=BEUST' : '--technique=BE', '--ignore-code=401,403,404,409,422,429', '--output-dir', join(dir, `out-${i}`), '--disable-coloring'], { timeoutMs: release ? 1_200_000 : 75_000, log: join(dir, `log-${i}.txt`) });
+      release ? '--technique=BEUST' : depth === 'full' ? '--technique=BEUS' : '--technique=BE', '--ignore-code=401,403,404,409,422,429', '--output-dir', join(dir, `out-${i}`), '--disable-coloring'], { timeoutMs: release ? 1_200_000 : depth === 'full' ? 150_000 : 60_000, log: join(dir, `log-${i}.txt`) });
     results.push({ name: t.name, injectable: sqlmapInjectable(res.out), seconds: (Date.now() - started) / 1000, timedOut: res.code === null });
   });
   const canary = results.find((r) => r.name.startsWith('canary'));
