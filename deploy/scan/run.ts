@@ -2,7 +2,7 @@
 // store with the canary routes (./canary-store.ts) and runs sqlmap, wapiti and nmap against it. Prints one line per
 // check and a summary, writes $SCAN_WORK/report.json; exit code 1 when a scanner finds a hole or a canary is missed.
 // SCAN_DEPTH (README "Outside scanners"): `ci` (default) sqlmap --level=2 --risk=1, boolean and error-based, each
-// target time-boxed to 60 s, to keep CI within about 4 minutes; `full` --level=3 --risk=2; `release` --level=5
+// target time-boxed to 45 s, to keep CI within about 4 minutes; `full` --level=3 --risk=2; `release` --level=5
 // --risk=3 with every technique, for a longer run before each release.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -156,14 +156,14 @@ async function runSqlmap() {
   mkdirSync(dir, { recursive: true });
   const results: Array<{ name: string; injectable: string[]; seconds: number; timedOut: boolean }> = [];
   const t0 = Date.now();
-  await pool(targets, 4, async (t) => {
+  await pool(targets, depth === 'ci' ? 5 : 4, async (t) => {
     const i = targets.indexOf(t);
     const file = join(dir, `req-${i}.txt`);
     writeFileSync(file, t.request);
     const started = Date.now();
     // T3: every parameter marked `*` (query, path, JSON field, form field) is tried with PostgreSQL payloads.
     const res = await run('sqlmap', ['-r', file, '--batch', '--ignore-stdin', '--flush-session', '--dbms=PostgreSQL', ...level, '--threads=4', '--timeout=10', '--retries=1',
-      release ? '--technique=BEUST' : depth === 'full' ? '--technique=BEUS' : '--technique=BE', '--ignore-code=401,403,404,409,422,429', '--output-dir', join(dir, `out-${i}`), '--disable-coloring'], { timeoutMs: release ? 1_200_000 : depth === 'full' ? 150_000 : 60_000, log: join(dir, `log-${i}.txt`) });
+      release ? '--technique=BEUST' : depth === 'full' ? '--technique=BEUS' : '--technique=BE', '--ignore-code=401,403,404,409,422,429', '--output-dir', join(dir, `out-${i}`), '--disable-coloring'], { timeoutMs: release ? 1_200_000 : depth === 'full' ? 150_000 : 45_000, log: join(dir, `log-${i}.txt`) });
     results.push({ name: t.name, injectable: sqlmapInjectable(res.out), seconds: (Date.now() - started) / 1000, timedOut: res.code === null });
   });
   const canary = results.find((r) => r.name.startsWith('canary'));
@@ -179,8 +179,8 @@ async function runWapiti() {
   // wapp, ssrf, xxe and nikto need outside hosts (none here); sql/blindsql is sqlmap's job (security-tools.md).
   const modules = 'xss,permanentxss,exec,file,crlf,redirect,htaccess,backup,methods';
   const res = await run('wapiti', ['-u', `${base}/`, '--scope', 'folder', '-s', `${base}${canaryPrefix}echo?q=hello`, '-m', modules,
-    '-d', '2', '--max-links-per-page', '20', '--max-files-per-dir', '10', '--flush-session', '--max-scan-time', '220', '--max-attack-time', '60',
-    '-f', 'json', '-o', out, '-v', '1'], { timeoutMs: 260_000, log: join(work, 'logs/wapiti.log') });
+    '-d', '2', '--max-links-per-page', '20', '--max-files-per-dir', '10', '--flush-session', '--max-scan-time', '300', '--max-attack-time', '30',
+    '-f', 'json', '-o', out, '-v', '1'], { timeoutMs: 420_000, log: join(work, 'logs/wapiti.log') });
   let parsed: { vulnerabilities?: Record<string, Array<{ path: string; parameter?: string }>>; anomalies?: Record<string, Array<{ path: string }>>; infos?: { crawled_pages_nbr?: number } } = {};
   try { parsed = JSON.parse(readFileSync(out, 'utf8')); } catch { /* reported below */ }
   const found = findingsOutsideCanary(parsed);
