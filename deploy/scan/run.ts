@@ -173,21 +173,33 @@ async function runSqlmap() {
   check(holes.length === 0, `sqlmap, ${results.length - 1} operations and forms at ${level.join(' ')}: ${holes.length ? holes.map((h) => `${h.name} [${h.injectable.join(', ')}]`).join('; ') : 'no injectable parameter'} (${((Date.now() - t0) / 1000).toFixed(0)} s${results.some((r) => r.timedOut) ? `, time-boxed: ${results.filter((r) => r.timedOut).map((r) => r.name).join(', ')}` : ''})`);
 }
 
-async function runWapiti() {
-  const out = join(work, 'wapiti.json');
+type WapitiJson = { vulnerabilities?: Record<string, Array<{ path: string; parameter?: string }>>; anomalies?: Record<string, Array<{ path: string }>> };
+
+async function wapiti(name: string, args: string[], timeoutMs: number): Promise<{ code: number | null; out: string; parsed: WapitiJson; seconds: number; crawled: number; timeBoxed: string[] }> {
+  const file = join(work, `${name}.json`);
   const t0 = Date.now();
-  // wapp, ssrf, xxe and nikto need outside hosts (none here); sql/blindsql is sqlmap's job (security-tools.md).
+  const res = await run('wapiti', [...args, '--flush-session', '-f', 'json', '-o', file, '-v', '1'], { timeoutMs, log: join(work, `logs/${name}.log`) });
+  let parsed: WapitiJson = {};
+  try { parsed = JSON.parse(readFileSync(file, 'utf8')); } catch { /* reported by the caller */ }
+  const crawled = Number(/found (\d+) URLs and forms/.exec(res.out)?.[1] ?? 0);
+  const timeBoxed = [...res.out.matchAll(/Max attack time was reached for module (\w+)/g)].map((m) => m[1]!);
+  return { ...res, parsed, seconds: (Date.now() - t0) / 1000, crawled, timeBoxed };
+}
+
+async function runWapiti() {
+  // First the canary page alone: wapiti's XSS module must report it (proves it reaches the app and detects).
+  const canary = await wapiti('wapiti-canary', ['-u', `${base}${canaryPrefix}echo?q=hello`, '--scope', 'page', '-m', 'xss', '--max-attack-time', '120'], 180_000);
+  const canaryFound = findingsOutsideCanary(canary.parsed).canary;
+  check(canaryFound.some((f) => f.category.includes('Cross Site Scripting')), `wapiti finds the canary's reflected XSS (proves it reaches the app): ${canaryFound.map((f) => f.category).join(', ') || `not found (exit ${canary.code}; logs/wapiti-canary.log)`}`);
+  // Then the storefront. wapp, ssrf, xxe and nikto need outside hosts (none here); SQL injection is sqlmap's job.
   const modules = 'xss,permanentxss,exec,file,crlf,redirect,htaccess,backup,methods';
-  const res = await run('wapiti', ['-u', `${base}/`, '--scope', 'folder', '-s', `${base}${canaryPrefix}echo?q=hello`, '-m', modules,
-    '-d', '2', '--max-links-per-page', '20', '--max-files-per-dir', '10', '--flush-session', '--max-scan-time', '300', '--max-attack-time', '30',
-    '-f', 'json', '-o', out, '-v', '1'], { timeoutMs: 420_000, log: join(work, 'logs/wapiti.log') });
-  let parsed: { vulnerabilities?: Record<string, Array<{ path: string; parameter?: string }>>; anomalies?: Record<string, Array<{ path: string }>>; infos?: { crawled_pages_nbr?: number } } = {};
-  try { parsed = JSON.parse(readFileSync(out, 'utf8')); } catch { /* reported below */ }
-  const found = findingsOutsideCanary(parsed);
-  check(!!parsed.vulnerabilities, `wapiti wrote its report (exit ${res.code}; log: logs/wapiti.log)`);
-  report.wapiti = { exit: res.code, seconds: (Date.now() - t0) / 1000, crawled: parsed.infos?.crawled_pages_nbr, ...found };
-  check(found.canary.some((f) => f.category.includes('Cross Site Scripting')), `wapiti finds the canary's reflected XSS (proves it reaches the app): ${found.canary.map((f) => f.category).join(', ') || 'not found'}`);
-  check(found.vulnerabilities.length === 0, `wapiti (${modules}), ${parsed.infos?.crawled_pages_nbr ?? '?'} pages: ${found.vulnerabilities.length ? found.vulnerabilities.map((v) => `${v.category} ${v.path} ${v.parameter ?? ''}`).join('; ') : '0 findings'}`);
+  const attack = release ? '600' : depth === 'full' ? '120' : '30';
+  const main = await wapiti('wapiti', ['-u', `${base}/`, '--scope', 'folder', '-m', modules, '-d', '2', '--max-links-per-page', '20', '--max-files-per-dir', '10',
+    '--max-scan-time', release ? '7200' : '300', '--max-attack-time', attack], release ? 7_500_000 : 420_000);
+  const found = findingsOutsideCanary(main.parsed);
+  report.wapiti = { exit: main.code, seconds: main.seconds, crawled: main.crawled, timeBoxedModules: main.timeBoxed, ...found, canary: canaryFound };
+  check(!!main.parsed.vulnerabilities, `wapiti wrote its report (exit ${main.code}; log: logs/wapiti.log)`);
+  check(found.vulnerabilities.length === 0, `wapiti (${modules}), ${main.crawled} URLs and forms, ${main.seconds.toFixed(0)} s${main.timeBoxed.length ? `, modules stopped at ${attack} s: ${main.timeBoxed.join(', ')}` : ''}: ${found.vulnerabilities.length ? found.vulnerabilities.map((v) => `${v.category} ${v.path} ${v.parameter ?? ''}`).join('; ') : '0 findings'}`);
   check(found.errors.length === 0, `wapiti: ${found.errors.length} HTTP 500 ${found.errors.map((e) => e.path).join(', ')}`);
 }
 
