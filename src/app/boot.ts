@@ -41,7 +41,12 @@ export interface RunningStore {
 /** Opens the database, migrates, seeds the demo when asked, and serves the store. */
 export async function startStore(
   config: Config,
-  opts: { memoryDb?: boolean; /** tests: the in-memory database starts from this dump of a migrated one */ memoryDbFrom?: Blob; logger?: Logger; listen?: boolean; /** tests: a second app instance on an already open embedded database */ database?: DatabaseHandle } = {},
+  opts: {
+    memoryDb?: boolean; /** tests: the in-memory database starts from this dump of a migrated one */ memoryDbFrom?: Blob;
+    logger?: Logger; listen?: boolean; /** tests: a second app instance on an already open embedded database */ database?: DatabaseHandle;
+    /** deploy/scan only: the outside scanners' canary routes, never part of dist/main.js (issue 15) */
+    testRoutes?: (app: FastifyInstance, ctx: AppContext) => void;
+  } = {},
 ): Promise<RunningStore> {
   const log = opts.logger ?? createLogger(config.logLevel);
   const database = opts.database ?? (await openDatabase(config, { memory: opts.memoryDb ?? false, memoryFrom: opts.memoryDbFrom, role: 'store' }));
@@ -84,6 +89,7 @@ export async function startStore(
   // T4: with ADMIN_PORT the console is its own application on its own listener (cookies and CSRF origin of that URL).
   const separateAdmin = config.adminPort !== undefined;
   const app = await buildApp(ctx, services, separateAdmin ? 'public' : 'all');
+  opts.testRoutes?.(app, ctx);
   const adminApp = separateAdmin ? await buildApp(ctx, { ...services, cookies: cookiePolicy(config.adminUrl!) }, 'admin') : null;
   // Every long-lived service starts here, never from registering routes (issue 11); schedules: ./schedules.ts.
   services.integrity.start();

@@ -64,10 +64,16 @@ export async function scanAndRecord(
     // T5: found in seconds, not years: the owners are told at once. Masked locations only.
     opts.log?.warn({ runId: run.id, finds: report.finds.length }, 'card-number scan found card-number-like data');
     if (opts.alert !== false) {
+      // T5 drill (issue 15): finds only in one drill run's planted files (named `omamori-drill-<nonce>`) get that run's
+      // own alert, labelled as a drill; a real find (or any find beside a drill's) keeps the shared fingerprint and
+      // is never merged into, or closed with, a drill's alert.
+      const drills = new Set(report.finds.map((f) => /omamori-drill-[0-9a-f]{24}/.exec(f.location)?.[0] ?? ''));
+      const drillOnly = drills.size === 1 && !drills.has('') ? [...drills][0] : undefined;
       await raiseAlert(db, {
         kind: 'pan_found',
         severity: 'critical',
         title: PAN_FOUND_TITLE,
+        ...(drillOnly ? { fingerprint: `pan_found:${drillOnly}` } : {}),
         detail: { runId: run.id, finds: report.finds.length, locations: locations.slice(0, 20), ...(locations.length > 20 ? { more: locations.length - 20 } : {}) },
       });
     }

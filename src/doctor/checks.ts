@@ -9,7 +9,7 @@ import type { Db } from '../platform/db/database.ts';
 import { projectRoot } from '../platform/paths.ts';
 import { lastMalwareScan } from '../malware-scan/service.ts';
 import { observatoryGrade, type ObservatoryTest, type PageResponse } from './observatory.ts';
-import { listeningSockets } from './ports.ts';
+import { listeningSockets, unexpectedListeners } from '../platform/security/listening-sockets.ts';
 
 export type CheckStatus = 'pass' | 'warn' | 'fail' | 'info';
 export type CheckSeverity = 'critical' | 'high' | 'medium' | 'low' | 'info';
@@ -262,11 +262,15 @@ async function liveChecks(url: string): Promise<{ checks: DoctorCheck[]; observa
   return { checks: out, observatory: { url: base.toString(), score: grade.score, grade: grade.grade, tests: grade.tests } };
 }
 
+/** The ports the store itself listens on (and the database and Redis, checked separately below). */
+export function expectedPorts(config: Config): number[] {
+  return [config.port, config.adminPort ?? -1, 5432, 6379];
+}
+
 function portChecks(config: Config): DoctorCheck[] {
   const sockets = listeningSockets();
   if (!sockets) return [{ id: 'host.ports', title: '待ち受けポートは確認できませんでした(Linux 以外)', status: 'info', severity: 'info', fix: '' }];
-  const expected = new Set([config.port, config.adminPort ?? -1, 5432, 6379]);
-  const exposed = sockets.filter((s) => !s.loopback && !expected.has(s.port));
+  const exposed = unexpectedListeners(expectedPorts(config)) ?? [];
   const dbExposed = sockets.filter((s) => !s.loopback && (s.port === 5432 || s.port === 6379));
   const list = (xs: typeof sockets) => [...new Set(xs.map((s) => `${s.address}:${s.port}`))].join(', ');
   const checks: DoctorCheck[] = [];

@@ -70,6 +70,11 @@ test('doctor on a fresh store: a score, fixes ordered by risk, live headers grad
   assert.equal(page.status, 200);
   assert.match(page.text, /data-score="\d+"/);
   assert.match(page.text, /セキュリティ・チェックリスト/);
+  assert.match(page.text, /直すこと\(\d+ 件\)/);
+  const en = (await owner.get('/admin/security/doctor?lang=en')).text;
+  assert.match(en, /Security checklist \(Japan credit card security guideline 6\.0\)/);
+  assert.match(en, /To fix \(\d+\)/);
+  assert.doesNotMatch(en, /直すこと|一覧を表示/, "the page's own labels follow the staff member's language");
   const json = (await owner.get('/admin/security/doctor.json')).json<{ score: number; checks: Array<{ id: string }> }>();
   assert.ok(json.checks.some((c) => c.id === 'staff.2fa'));
   const pack = await owner.get('/admin/security/doctor/saq-a.json');

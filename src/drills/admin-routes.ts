@@ -5,6 +5,7 @@ import { recordStaffAction } from '../audit/record.ts';
 import { html } from '../platform/http/html.ts';
 import { sendHtml } from '../platform/http/reply.ts';
 import type { RouteModule } from '../services.ts';
+import { t } from './messages.ts';
 import { createDrillToken } from './tokens.ts';
 
 export const drillsPath = '/admin/security/drills';
@@ -23,17 +24,19 @@ interface RunRow {
 export const drillsAdminRoutes: RouteModule = (app, s) => {
   const page = async (req: FastifyRequest, token?: { token: string; expiresAt: Date }) => {
     const runs = await sql<RunRow>`select id, target, started_at, finished_at, stopped, caught, missed from drill_run order by id desc limit 20`.execute(s.ctx.db);
-    const body = html`<p class="lead">攻撃の訓練(ドリル)で、6種類の侵害の手口をお店に対して試し、防げたか・何秒で検知できたかを確かめます。訓練で出たアラートは「[訓練 / DRILL]」と表示され、自動で閉じられます。</p>
-<section aria-labelledby="h-token"><h2 id="h-token">訓練用トークン</h2>
-<p>サーバーで <code>omamori drill all --target URL --token トークン</code> を実行するときに使います(24時間有効)。対象はこのサーバー自身か、DRILL_ALLOWED_HOSTS に登録したステージング環境だけです。</p>
-${token ? html`<p class="notice" data-drill-token>トークン(この画面でしか表示されません): <code>${token.token}</code><br>有効期限: ${token.expiresAt.toISOString()}</p>` : ''}
-<form method="post" action="${drillsPath}/token"><button type="submit" class="button">トークンを発行する</button></form></section>
-<section aria-labelledby="h-runs"><h2 id="h-runs">最近の訓練</h2>
+    const l = req.locale;
+    const body = html`<p class="lead">${t(l, 'lead')}</p>
+<p class="muted">${t(l, 'whatToDo')}</p>
+<section aria-labelledby="h-token"><h2 id="h-token">${t(l, 'token')}</h2>
+<p>${t(l, 'tokenHelp')}</p>
+${token ? html`<p class="notice" data-drill-token>${t(l, 'tokenShown')} <code>${token.token}</code><br>${t(l, 'expires')} ${token.expiresAt.toISOString()}</p>` : ''}
+<form method="post" action="${drillsPath}/token"><button type="submit" class="button">${t(l, 'makeToken')}</button></form></section>
+<section aria-labelledby="h-runs"><h2 id="h-runs">${t(l, 'runs')}</h2>
 ${runs.rows.length
-  ? html`<div class="table-scroll"><table class="table"><thead><tr><th scope="col">#</th><th scope="col">対象</th><th scope="col">開始</th><th scope="col">防いだ</th><th scope="col">検知</th><th scope="col">見逃し</th></tr></thead>
-<tbody>${runs.rows.map((r) => html`<tr data-run="${r.id}"><td>${r.id}</td><td><code>${r.target}</code></td><td>${new Date(r.started_at).toISOString()}</td><td>${r.stopped}</td><td>${r.caught}</td><td>${r.finished_at ? (r.missed ? html`<strong>${r.missed}</strong>` : '0') : '実行中'}</td></tr>`)}</tbody></table></div>`
-  : html`<p>まだ訓練は行われていません。</p>`}</section>`;
-    return adminPage(req, { title: '攻撃の訓練(ドリル)', section: '/admin/security', body });
+  ? html`<div class="table-scroll"><table class="table"><thead><tr><th scope="col">#</th><th scope="col">${t(l, 'target')}</th><th scope="col">${t(l, 'started')}</th><th scope="col">${t(l, 'stopped')}</th><th scope="col">${t(l, 'caught')}</th><th scope="col">${t(l, 'missed')}</th></tr></thead>
+<tbody>${runs.rows.map((r) => html`<tr data-run="${r.id}"><td>${r.id}</td><td><code>${r.target}</code></td><td>${new Date(r.started_at).toISOString()}</td><td>${r.stopped}</td><td>${r.caught}</td><td>${r.finished_at ? (r.missed ? html`<strong>${r.missed}</strong>` : '0') : t(l, 'running')}</td></tr>`)}</tbody></table></div>`
+  : html`<p>${t(l, 'none')}</p>`}</section>`;
+    return adminPage(req, { title: t(req.locale, 'title'), section: '/admin/security', body });
   };
   app.get('/security/drills', { config: { permission: 'security.emergency' } }, async (req, reply) => sendHtml(reply, await page(req)));
   // T4: a drill token lets its holder plant files' effects and close the alerts they cause: owners only, after step-up, audited.

@@ -3,6 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { sql } from 'kysely';
 import { bansOf } from '../bans/service.ts';
 import { recordSecurityEvent } from '../platform/security/event-stream.ts';
+import { unexpectedListeners } from '../platform/security/listening-sockets.ts';
 import type { RouteModule } from '../services.ts';
 import { bearer, verifyDrillToken } from './tokens.ts';
 
@@ -70,6 +71,43 @@ export const drillApiRoutes: RouteModule = (app, s) => {
   });
 
   /**
+   * T1 (issue 15): what a stolen database copy shows of the personal data the drill just entered. Every text and JSON
+   * column of every table is read raw (no vault, as from a dump) and searched for the drill's values. T1: only values
+   * that carry this run's secret nonce may be searched, so a drill token is never an oracle for real customers' data.
+   */
+  app.post<{ Params: { id: string }; Body: { needles?: unknown } }>('/drill/runs/:id/db-copy', opts, async (req, reply) => {
+    const tokenId = await auth(req, reply);
+    if (tokenId === null) return reply;
+    const run = await runOf(tokenId, req.params.id);
+    if (!run || run.finished_at) return reply.code(404).send({ error: 'no such run' });
+    const needles = Array.isArray(req.body?.needles) ? req.body.needles.filter((n): n is string => typeof n === 'string' && n.length <= 200 && n.includes(run.nonce)).slice(0, 5) : [];
+    if (!needles.length) return reply.code(422).send({ error: 'needles must carry the run nonce' });
+    const raw = s.ctx.database.db;
+    const cols = await sql<{ table_name: string; column_name: string }>`select c.table_name, c.column_name from information_schema.columns c join information_schema.tables t on t.table_schema = c.table_schema and t.table_name = c.table_name
+      where c.table_schema = current_schema() and t.table_type = 'BASE TABLE' and c.data_type in ('text', 'character varying', 'json', 'jsonb') order by c.table_name, c.column_name`.execute(raw);
+    const plaintext: string[] = [];
+    for (const c of cols.rows) {
+      for (const n of needles) {
+        const hit = await sql<{ n: number }>`select count(*)::int as n from ${sql.ref(c.table_name)} where ${sql.ref(c.column_name)}::text like ${`%${n}%`}`.execute(raw);
+        if (Number(hit.rows[0]?.n ?? 0) > 0) plaintext.push(`${c.table_name}.${c.column_name}`);
+      }
+    }
+    return { tables: new Set(cols.rows.map((c) => c.table_name)).size, columns: cols.rows.length, plaintext: [...new Set(plaintext)] };
+  });
+
+  /** T3 (issue 15): listeners reachable from outside on ports the store does not expect (as `omamori doctor` lists). */
+  app.post<{ Params: { id: string } }>('/drill/runs/:id/listeners', opts, async (req, reply) => {
+    const tokenId = await auth(req, reply);
+    if (tokenId === null) return reply;
+    const run = await runOf(tokenId, req.params.id);
+    if (!run || run.finished_at) return reply.code(404).send({ error: 'no such run' });
+    const { config } = s.ctx;
+    // The store's own ports, PostgreSQL and Redis: the same expectation as the doctor's "host.ports" check.
+    const listeners = unexpectedListeners([config.port, config.adminPort ?? -1, 5432, 6379]);
+    return { listeners: listeners?.map((l) => ({ address: l.address, port: l.port })) ?? null };
+  });
+
+  /**
    * The end of a run: its report is kept, the alerts the runner attributes to its steps (raised after the start, and
    * carrying the run's nonce or naming a path the runner touched) are labelled as drills and closed, the integrity
    * findings on those paths are acknowledged, and the runner's own address is unbanned.
@@ -90,7 +128,7 @@ export const drillApiRoutes: RouteModule = (app, s) => {
       // Only alerts of this run: raised after it started, and tied to it by its nonce or a path it touched.
       const rows = alertIds.length ? await sql<AlertRow>`select id, kind, title, created_at, fingerprint from alert where id = any(${alertIds}::bigint[]) and created_at >= ${run.started_at}`.execute(trx) : { rows: [] as AlertRow[] };
       for (const a of rows.rows) {
-        const ours = a.fingerprint.includes(run.nonce) || paths.some((p) => a.fingerprint.includes(p)) || a.kind === 'pan_found' || a.kind.startsWith('ban') || a.kind.includes('stuffing') || a.kind === 'common_passwords';
+        const ours = a.fingerprint.includes(run.nonce) || paths.some((p) => a.fingerprint.includes(p)) || a.kind.startsWith('ban') || a.kind.includes('stuffing') || a.kind === 'common_passwords';
         if (!ours) continue;
         await sql`update alert set title = case when title like ${`${drillLabel}%`} then title else ${drillLabel} || title end, detail = detail || ${JSON.stringify({ drill: Number(run.id) })}::jsonb,
           acknowledged_at = coalesce(acknowledged_at, now()), acknowledgement_note = ${note}, resolved_at = coalesce(resolved_at, now()), resolution_note = ${note}

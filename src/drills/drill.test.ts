@@ -65,6 +65,17 @@ test('drill all: every step stopped or caught within 60 s; alerts labelled as dr
   const steps = report.drills.flatMap((d) => d.steps);
   assert.ok(steps.length >= 15, `${steps.length} steps`);
   assert.deepEqual(steps.filter((s) => s.result === 'missed'), []);
+  const byName = (n: string) => steps.find((s) => s.name === n)?.result;
+  assert.equal(byName('personal-data-from-database-copy'), 'stopped', 'T1: the name and e-mail address are not in a database copy');
+  assert.equal(byName('listening-port-planted'), 'caught', 'T3: the planted listener is listed');
+  assert.equal(byName('stored-card-number-in-file'), 'caught', "T5: found, with the run's own alert");
+  const t5 = await store.ctx.db.selectFrom('alert').select(['fingerprint', 'title']).where('kind', '=', 'pan_found').execute();
+  assert.ok(t5.length >= 1 && t5.every((a) => /^pan_found:omamori-drill-[0-9a-f]{24}$/.test(a.fingerprint) && a.title.startsWith(drillLabel)), JSON.stringify(t5));
+  // T1: the database-copy search is no oracle: only values carrying the run's nonce are searched.
+  const runNow = await fetch(new URL('/api/drill/runs', store.url), { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: '{}' });
+  const fresh = (await runNow.json()) as { runId: number };
+  const probe = await fetch(new URL(`/api/drill/runs/${fresh.runId}/db-copy`, store.url), { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ needles: ['@example.com'] }) });
+  assert.equal(probe.status, 422);
   // (the issue's target is 60 s per catch; the drill itself counts a later catch as missed)
 
   // The drill's alerts are labelled and closed; none stays open.
@@ -88,6 +99,8 @@ test('drill all: every step stopped or caught within 60 s; alerts labelled as dr
   assert.ok(mails.length >= 4, `${mails.length} drill mails`);
   for (const m of mails) assert.ok(m.subject.includes(drillLabel), m.subject);
   assert.match((await owner.get('/admin/security/drills')).text, new RegExp(`data-run="${report.runId}"`));
+  assert.match((await owner.get('/admin/security/drills')).text, /見逃しが 1 件でもあれば/);
+  assert.match((await owner.get('/admin/security/drills?lang=en')).text, /If anything was missed[\s\S]*Recent drills/);
   const html = drillReportHtml(report);
   assert.match(html, /data-result="caught"/);
   assert.doesNotMatch(html, /<script/);

@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { randomInt } from 'node:crypto';
 import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { isIP } from 'node:net';
@@ -162,7 +163,16 @@ export async function runDrills(which: DrillId[], o: DrillOptions): Promise<Dril
         steps.push(await fileStep('skimmer-in-served-script', `static/js/${drillName}.js`, skimmer.body, 'a skimmer served to shoppers'));
         const card = await alertsNow();
         if (!card.cardCheckout.allowed) steps[steps.length - 1]!.note = `${steps[steps.length - 1]!.note ?? ''} / card checkout switched off`;
-        notRun.push('read personal data from a database copy (covered by the vault tests: values are ciphertexts)');
+        // A copy of the database (a dump, a stolen backup) read without the master key: a customer's personal data,
+        // entered by the drill with the run's nonce, must not be readable in any table.
+        const email = `${drillName}-t1@example.invalid`;
+        const name = `Drill ${nonce}`;
+        const signup = await request('/api/store/customers', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password: `Drill-${nonce}-pw`, name, name_kana: 'ドリル', phone: '0312345678' }) });
+        const copy = await api<{ tables: number; columns: number; plaintext: string[] }>('POST', `/runs/${runId}/db-copy`, { needles: [email, name] });
+        if (signup.status >= 300) notRun.push(`personal-data-from-database-copy (the drill's sign-up was refused: HTTP ${signup.status})`);
+        else steps.push(copy.plaintext.length
+          ? { name: 'personal-data-from-database-copy', result: 'missed', seconds: signup.seconds, lost: `personal data readable in a database copy: ${copy.plaintext.join(', ')}` }
+          : { name: 'personal-data-from-database-copy', result: 'stopped', seconds: signup.seconds, lost: 'nothing', note: `signup HTTP ${signup.status}; ${copy.columns} text columns of ${copy.tables} tables read raw: the name and e-mail address are only ciphertext` });
       }
       if (id === 'T2') {
         const pan = luhnNumber();
@@ -197,7 +207,25 @@ export async function runDrills(which: DrillId[], o: DrillOptions): Promise<Dril
         cleanups.push(() => rmSync(shell, { force: true }));
         await api('POST', `/runs/${runId}/scan/malware`);
         steps.push(await waitCaught('web-shell-in-uploads', t0, (a) => a.fingerprint.includes(`uploads/${drillName}.php`), 'a web shell in the uploads', 'found by the malware scan (hourly; run now by the drill)'));
-        notRun.push('open an unexpected listening port (the host check watches the store process; run it on the host with `omamori watchdog`)');
+        // A backdoor's listening port: a planted process (this runner's child, ended in the clean-up) listens on every
+        // address; the store's host check must list it among the unexpected listeners.
+        const t1 = Date.now();
+        const planted = spawn(process.execPath, ['-e', "const s=require('node:net').createServer(c=>c.destroy());s.listen(0,'0.0.0.0',()=>console.log(s.address().port))"], { stdio: ['ignore', 'pipe', 'ignore'] });
+        cleanups.push(() => planted.kill('SIGKILL'));
+        const port = await new Promise<number>((resolve) => {
+          planted.stdout!.once('data', (c: Buffer) => resolve(Number(String(c).trim())));
+          planted.once('exit', () => resolve(0));
+        });
+        if (!port) notRun.push('listening-port-planted (the planted listener could not start)');
+        else {
+          const seen = await api<{ listeners: Array<{ address: string; port: number }> | null }>('POST', `/runs/${runId}/listeners`);
+          steps.push(seen.listeners === null
+            ? { name: 'listening-port-planted', result: 'missed', seconds: round((Date.now() - t1) / 1000), lost: 'the host check cannot read the listening sockets (no /proc)' }
+            : seen.listeners.some((l) => l.port === port)
+              ? { name: 'listening-port-planted', result: 'caught', seconds: round((Date.now() - t1) / 1000), lost: 'nothing', note: `port ${port} listed by the host check (omamori doctor, "host.ports")` }
+              : { name: 'listening-port-planted', result: 'missed', seconds: round((Date.now() - t1) / 1000), lost: `a planted process listened on port ${port} unnoticed` });
+          planted.kill('SIGKILL');
+        }
       }
       if (id === 'T4') {
         // Brute force: one account, many passwords. Stopped when the store refuses (429/403) within 10 tries.
@@ -222,10 +250,11 @@ export async function runDrills(which: DrillId[], o: DrillOptions): Promise<Dril
         // A faulty change leaves card numbers in a log file: the card-number scan must find it.
         const file = join(o.dataDir, `${drillName}.log`);
         const t0 = Date.now();
-        writeFileSync(file, `order debug card=${luhnNumber('4111')} exp=12/30\n`);
+        // The run's nonce in the file's name and content: two runs (or a real find) never share an alert.
+        writeFileSync(file, `order debug drill=${drillName} card=${luhnNumber('4111')} exp=12/30\n`);
         cleanups.push(() => rmSync(file, { force: true }));
         await api('POST', `/runs/${runId}/scan/pan`);
-        steps.push(await waitCaught('stored-card-number-in-file', t0, (a) => a.kind === 'pan_found', 'a card number left on disk', 'found by the card-number scan (scheduled; run now by the drill)'));
+        steps.push(await waitCaught('stored-card-number-in-file', t0, (a) => a.kind === 'pan_found' && a.fingerprint.includes(drillName), 'a card number left on disk', 'found by the card-number scan (scheduled; run now by the drill)'));
       }
       if (id === 'T6') {
         // A swapped copy of an approved script is refused by the browser when every third-party script is SRI-pinned.

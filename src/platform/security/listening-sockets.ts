@@ -1,5 +1,8 @@
 import { readFileSync } from 'node:fs';
 
+// The host's listening TCP sockets (issue 15): read by the self-diagnosis (src/doctor) and the T3 drill's
+// planted-listener step (src/drills).
+
 export interface ListeningSocket {
   address: string;
   port: number;
@@ -38,4 +41,12 @@ export function listeningSockets(): ListeningSocket[] | null {
     }
   }
   return any ? out : null;
+}
+
+/** Listeners reachable from outside the host (not loopback) on ports the store does not expect. */
+export function unexpectedListeners(expectedPorts: Iterable<number>): ListeningSocket[] | null {
+  const sockets = listeningSockets();
+  if (!sockets) return null;
+  const expected = new Set(expectedPorts);
+  return sockets.filter((s) => !s.loopback && !expected.has(s.port));
 }

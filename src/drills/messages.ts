@@ -1,0 +1,41 @@
+import { defineMessages } from '../platform/i18n/index.ts';
+
+/** The drills page (issue 15): Japanese first, English for staff who chose it. */
+export const t = defineMessages({
+  ja: {
+    title: '攻撃の訓練(ドリル)',
+    lead: '攻撃の訓練(ドリル)で、6種類の侵害の手口をお店に対して試し、防げたか・何秒で検知できたかを確かめます。訓練で出たアラートは「[訓練 / DRILL]」と表示され、自動で閉じられます。',
+    token: '訓練用トークン',
+    tokenHelp: 'サーバーで omamori drill all --target URL --token トークン を実行するときに使います(24時間有効)。対象はこのサーバー自身か、DRILL_ALLOWED_HOSTS に登録したステージング環境だけです。',
+    tokenShown: 'トークン(この画面でしか表示されません):',
+    expires: '有効期限:',
+    makeToken: 'トークンを発行する',
+    runs: '最近の訓練',
+    target: '対象',
+    started: '開始',
+    stopped: '防いだ',
+    caught: '検知',
+    missed: '見逃し',
+    running: '実行中',
+    none: 'まだ訓練は行われていません。',
+    whatToDo: '見逃しが 1 件でもあれば、訓練の報告(HTML)の「失われたもの」を読み、その防御の設定(セキュリティ診断の「直すこと」)を直してから、もう一度訓練してください。見逃しが 0 件なら、結果を決済代行会社への申告の証跡として保存できます。',
+  },
+  en: {
+    title: 'Breach drills',
+    lead: 'A drill tries the six breach techniques against your shop and shows, for each, whether it was stopped or how many seconds it took to catch. Alerts raised by a drill are marked "[訓練 / DRILL]" and closed automatically.',
+    token: 'Drill token',
+    tokenHelp: 'Used when you run omamori drill all --target URL --token TOKEN on the server (valid 24 hours). The target can only be this server or a staging shop listed in DRILL_ALLOWED_HOSTS.',
+    tokenShown: 'Token (shown on this page only):',
+    expires: 'Expires:',
+    makeToken: 'Create a token',
+    runs: 'Recent drills',
+    target: 'Target',
+    started: 'Started',
+    stopped: 'Stopped',
+    caught: 'Caught',
+    missed: 'Missed',
+    running: 'running',
+    none: 'No drill has been run yet.',
+    whatToDo: 'If anything was missed, read "lost" in the drill report (HTML), fix that protection (see "To fix" on the self-diagnosis page), and run the drill again. With nothing missed, keep the report as evidence for your payment provider.',
+  },
+});
