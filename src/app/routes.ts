@@ -50,9 +50,10 @@ import { storeErrorPage } from '../storefront/layout.ts';
 import { registerStoreClosedHook } from '../storefront/store-closed.ts';
 import { incidentAdminRoutes } from '../incidents/admin-routes.ts';
 import { incidentPublicRoutes } from '../incidents/public-routes.ts';
+import { fulfilmentAdminRoutes } from '../fulfilment/admin-routes.ts';
 
 const storeRoutes: RouteModule[] = [catalogStoreRoutes, cartStoreRoutes, checkoutStoreRoutes, ordersStoreRoutes, identityStoreRoutes, mailboxStoreRoutes, shopStoreRoutes, integrityStoreRoutes, cardStoreRoutes, incidentPublicRoutes];
-const adminRoutes: RouteModule[] = [adminDashboardRoutes, catalogAdminRoutes, ordersAdminRoutes, identityAdminRoutes, shopAdminRoutes, mailboxAdminRoutes, integrityAdminRoutes, cardAdminRoutes, auditAdminRoutes, exportsAdminRoutes, alertsAdminRoutes, securityOverviewAdminRoutes, incidentAdminRoutes, doctorAdminRoutes, drillsAdminRoutes];
+const adminRoutes: RouteModule[] = [adminDashboardRoutes, catalogAdminRoutes, ordersAdminRoutes, identityAdminRoutes, shopAdminRoutes, mailboxAdminRoutes, integrityAdminRoutes, cardAdminRoutes, auditAdminRoutes, exportsAdminRoutes, alertsAdminRoutes, securityOverviewAdminRoutes, incidentAdminRoutes, doctorAdminRoutes, drillsAdminRoutes, fulfilmentAdminRoutes];
 const apiRoutes: RouteModule[] = [catalogApiRoutes, cartApiRoutes, checkoutApiRoutes, ordersApiRoutes, identityApiRoutes, drillApiRoutes];
 
 /**

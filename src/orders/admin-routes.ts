@@ -57,7 +57,7 @@ export const ordersAdminRoutes: RouteModule = (app, s) => {
     const values = textValues(query, filterKeys);
     const invalid = Object.keys(errors).length > 0;
     const result = invalid ? null : await listOrdersForStaff(s.ctx.db, filters);
-    return sendHtml(reply, adminPage(req, { title: a(l, 'title'), section, body: orderListPage(result, values, errors, l) }), invalid ? 422 : 200);
+    return sendHtml(reply, adminPage(req, { title: a(l, 'title'), section, body: orderListPage(result, values, errors, l, can(req.staff!.role, 'orders.write')) }), invalid ? 422 : 200);
   });
 
   app.get('/orders/:id', { config: { permission: 'orders.read' } }, async (req, reply) => {

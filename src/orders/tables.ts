@@ -35,6 +35,8 @@ export interface OrderTables {
     invoice_number: string | null;
     note: Generated<string>;
     tracking_number: Generated<string>;
+    /** 0118: yamato | sagawa | japanpost | other, '' when not recorded */
+    carrier: Generated<string>;
     paid_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
     placed_at: Timestamp;
     /** Blind indexes (0035): HMAC of the normalized e-mail / phone, and name-prefix tokens; see encrypted-fields.ts. */

@@ -29,7 +29,7 @@ function dateField(name: string, label: string, value: string, errors: FieldErro
 ${error ? html`<p class="field-error" id="${name}-error">${error}</p>` : ''}</div>`;
 }
 
-export function orderListPage(result: Page<AdminOrderRow> | null, values: Record<string, string>, errors: FieldErrors, l: Locale): SafeHtml {
+export function orderListPage(result: Page<AdminOrderRow> | null, values: Record<string, string>, errors: FieldErrors, l: Locale, bulk = false): SafeHtml {
   const query = Object.fromEntries(Object.entries(values).filter(([k, v]) => v && k !== 'page'));
   return html`${errorSummary(errors, errorMessage('validation', l))}
 <form class="filters" method="get" action="/admin/orders" role="search" aria-label="${a(l, 'filters')}">
@@ -42,16 +42,19 @@ export function orderListPage(result: Page<AdminOrderRow> | null, values: Record
   <div class="field"><button type="submit" class="btn btn-primary">${a(l, 'filter')}</button> <a href="/admin/orders">${a(l, 'clear')}</a></div>
 </form>
 ${values.customer ? html`<p class="alert alert-info">${a(l, 'customerFilter', { id: values.customer })}</p>` : ''}
-${result ? orderTable(result, query, l) : ''}`;
+${result ? orderTable(result, query, l, bulk) : ''}`;
 }
 
-function orderTable(result: Page<AdminOrderRow>, query: Record<string, string>, l: Locale): SafeHtml {
+function orderTable(result: Page<AdminOrderRow>, query: Record<string, string>, l: Locale, bulk: boolean): SafeHtml {
   if (!result.items.length) return html`<p>${a(l, 'noResults')}</p>`;
+  // Issue 16: orders ticked here go to the shipping page (labels CSV, one PDF of packing slips) as ?ids=…
+  const tick = (o: AdminOrderRow) => (bulk ? html`<td><input type="checkbox" name="ids" value="${o.id}" form="bulk-orders" aria-label="${a(l, 'selectOrder', { number: o.number })}"></td>` : '');
   return html`<p class="muted small" role="status">${a(l, 'results', { n: result.total })}</p>
+${bulk ? html`<form id="bulk-orders" method="get" action="/admin/fulfilment" class="cluster"><button type="submit" class="btn btn-secondary">${a(l, 'bulkShip')}</button> <span class="small muted">${a(l, 'bulkShipHint')}</span></form>` : ''}
 <div class="table-scroll"><table class="table admin-orders">
-<thead><tr><th scope="col">${a(l, 'colNumber')}</th><th scope="col">${a(l, 'colPlaced')}</th><th scope="col">${a(l, 'colName')}</th><th scope="col">${a(l, 'colPayment')}</th><th scope="col">${a(l, 'colStatus')}</th><th scope="col" class="num">${a(l, 'colTotal')}</th></tr></thead>
+<thead><tr>${bulk ? html`<th scope="col"><span class="visually-hidden">${a(l, 'select')}</span></th>` : ''}<th scope="col">${a(l, 'colNumber')}</th><th scope="col">${a(l, 'colPlaced')}</th><th scope="col">${a(l, 'colName')}</th><th scope="col">${a(l, 'colPayment')}</th><th scope="col">${a(l, 'colStatus')}</th><th scope="col" class="num">${a(l, 'colTotal')}</th></tr></thead>
 <tbody>${result.items.map(
-    (o) => html`<tr><td><a href="/admin/orders/${o.id}">${o.number}</a></td><td>${formatDateTime(o.placedAt, l)}</td><td>${maskName(o.shipName)}</td><td>${paymentLabel(o.paymentMethod, l)}</td><td>${statusBadge(o.status, l, o.paymentMethod)}</td><td class="num">${formatYen(o.total, l)}</td></tr>`,
+    (o) => html`<tr>${tick(o)}<td><a href="/admin/orders/${o.id}">${o.number}</a></td><td>${formatDateTime(o.placedAt, l)}</td><td>${maskName(o.shipName)}</td><td>${paymentLabel(o.paymentMethod, l)}</td><td>${statusBadge(o.status, l, o.paymentMethod)}</td><td class="num">${formatYen(o.total, l)}</td></tr>`,
   )}</tbody>
 </table></div>
 ${pager(result, '/admin/orders', l, query)}`;
