@@ -57,6 +57,17 @@ export interface OrderTables {
     quantity: number;
     line_total: number;
   };
+  /** 0120: links mailed to attach earlier guest orders to an account (see claim.ts). */
+  order_claim: {
+    id: Generated<number>;
+    customer_id: number;
+    token_hash: string;
+    email_bidx: string;
+    created_at: ColumnType<Date, Date | undefined, never>;
+    expires_at: Date;
+    used_at: Date | null;
+    claimed_count: number | null;
+  };
   order_event: {
     id: Generated<number>;
     order_id: number;
