@@ -8,6 +8,7 @@ import { staffClient } from '../../test/sessions.ts';
 import { draftFor, makeVariant, type TestVariant } from '../orders/test-fixtures.ts';
 import type { OrderDraft } from '../orders/service.ts';
 import { exportsInLastDay } from '../exports/requests.ts';
+import { runFulfilmentCommand } from './cli.ts';
 import { readCsv } from './csv-read.ts';
 import { genericColumns, itemsSummary, sagawaColumns, splitSender, yamatoColumns } from './label-formats.ts';
 import { decodeCsvUpload, encodeCp932 } from './sjis.ts';
@@ -127,6 +128,16 @@ test('label CSVs: step-up first; B2クラウド and e飛伝 in Shift_JIS with th
   assert.match(gl[0]!, new RegExp(`^# omamori export #\\d+ \\| shipping_labels \\| 2 rows \\| exported by スタッフ\\d+ \\(staff #${packer.staffId} / order_operator\\)`));
   assert.deepEqual(cells(gl[1]!), [...genericColumns]);
 
+  const printed: string[] = [];
+  assert.equal(await runFulfilmentCommand(store.ctx.db, ['labels', '--json'], { log: (x: string) => printed.push(x), error: () => {} }), 0);
+  const listed = JSON.parse(printed.join('\n')) as Array<{ staff_id: number; parcels: number }>;
+  assert.equal(listed.length, 3);
+  assert.ok(listed.every((e) => e.staff_id === packer.staffId && e.parcels === 2));
+  const table: string[] = [];
+  assert.equal(await runFulfilmentCommand(store.ctx.db, ['unshipped'], { log: (x: string) => table.push(x), error: () => {} }), 0);
+  assert.match(table[0]!, /^number\s+placed_at\s+status\s+payment\s+total_yen/);
+  assert.equal(table.length, 3, 'header and the two orders waiting');
+  assert.equal(await runFulfilmentCommand(store.ctx.db, ['nope'], { log: () => {}, error: () => {} }), 2);
   const exports = await store.ctx.db.selectFrom('data_export').selectAll().where('kind', '=', 'shipping_labels').orderBy('id').execute();
   assert.equal(exports.length, 3);
   assert.ok(exports.every((e) => e.requested_by === packer.staffId && e.status === 'exported' && e.exported_rows === 2));
@@ -230,4 +241,12 @@ test('tracking CSV: the dry run lists every bad row in Japanese and changes noth
   // The shopper's order page links to the carrier.
   const shopperView = (await store.services.orders.byId(b.id))!;
   assert.equal(shopperView.carrier, 'yamato');
+
+  // One parcel by hand on the order page: the carrier chosen there links the mail too.
+  const byHand = await paidOrder({ email: 'track-hand@example.jp' });
+  const moved = await packer.client.postForm(`/admin/orders/${byHand.id}/status`, { to: 'shipped', from: 'paid', carrier: 'sagawa', tracking: '123456789099', note: '' });
+  assert.equal(moved.status, 303);
+  assert.equal((await store.services.orders.byId(byHand.id))!.carrier, 'sagawa');
+  const [handMail] = await mailsTo(store, 'track-hand@example.jp', 'order.shipped');
+  assert.ok(handMail!.text_body.includes('https://k2k.sagawa-exp.co.jp/p/web/okurijosearch.do?okurijoNo=123456789099'));
 });

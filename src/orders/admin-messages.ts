@@ -3,6 +3,7 @@ import { defineMessages } from '../platform/i18n/index.ts';
 /** What staff read in the admin console's order pages. */
 export const a = defineMessages({
   ja: {
+    carrierField: '配送業者',
     select: '選択',
     selectOrder: '注文 {number} を選ぶ',
     bulkShip: '選んだ注文の送り状・納品書へ',
@@ -75,6 +76,7 @@ export const a = defineMessages({
     refusedTitle: 'この操作はできませんでした',
   },
   en: {
+    carrierField: 'Carrier',
     select: 'Select',
     selectOrder: 'Select order {number}',
     bulkShip: 'Labels and slips for the selected orders',

@@ -15,6 +15,7 @@ import type { OrderEventView, Page } from '../queries.ts';
 import { orderStatuses } from '../state-machine.ts';
 import type { OrderStatus } from '../tables.ts';
 import { pager } from './store-views.ts';
+import { carrierIds, carrierLabel } from '../../shipping/carriers.ts';
 import { addressBlock, linesTable, totalsSummary } from './order-parts.ts';
 
 export function statusBadge(status: OrderStatus, l: Locale, paymentMethod?: string): SafeHtml {
@@ -110,7 +111,7 @@ ${revealPanel(`/admin/orders/${order.id}/reveal`, l, o)}
       <dl class="order-facts">
         <dt>${a(l, 'shippingMethod')}</dt><dd>${shippingLabel(order.shippingMethod, l)}</dd>
         <dt>${a(l, 'payment')}</dt><dd>${paymentLabel(order.paymentMethod, l)}</dd>
-        ${order.trackingNumber ? html`<dt>${a(l, 'trackingNumber')}</dt><dd>${order.trackingNumber}</dd>` : ''}
+        ${order.trackingNumber ? html`<dt>${a(l, 'trackingNumber')}</dt><dd>${carrierLabel(order.carrier, l)} ${order.trackingNumber}</dd>` : ''}
       </dl>
     </section>
     ${order.note ? html`<section class="card" aria-labelledby="order-note"><h2 id="order-note">${a(l, 'note')}</h2>${o.revealed || o.noteVisible ? html`<p class="order-note">${order.note}</p>` : html`<p class="muted">${a(l, 'noteHidden')}</p>`}</section>` : ''}
@@ -131,6 +132,7 @@ function actions(order: OrderView, o: DetailOptions, l: Locale): SafeHtml {
     return html`<form method="post" action="/admin/orders/${order.id}/status" class="status-action">
   <input type="hidden" name="to" value="${to}"><input type="hidden" name="from" value="${order.status}">
   <p class="hint">${hint}</p>
+  ${to === 'shipped' ? html`<div class="field"><label for="shipped-carrier">${a(l, 'carrierField')}</label><select id="shipped-carrier" name="carrier"><option value="">—</option>${carrierIds.map((c) => html`<option value="${c}"${own && values.carrier === c ? html` selected` : ''}>${carrierLabel(c, l)}</option>`)}</select></div>` : ''}
   ${to === 'shipped' ? actionField(to, 'tracking', a(l, 'trackingField'), own ? values.tracking : '', own ? errors.tracking : undefined, 40) : ''}
   ${actionField(to, 'note', a(l, 'noteField'), own ? values.note : '', own ? errors.note : undefined, 500)}
   <button type="submit" class="btn ${danger ? 'btn-danger' : 'btn-primary'}">${a(l, `action_${to}`)}</button>
