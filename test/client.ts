@@ -46,6 +46,19 @@ export class TestClient {
     return this.request('POST', path, { body, headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers } });
   }
 
+  /** Posts an HTML form and returns the body as bytes (file downloads: Shift_JIS CSVs, PDFs). */
+  async postFormBytes(path: string, fields: Record<string, string | number | string[]>): Promise<{ status: number; headers: Headers; bytes: Buffer }> {
+    const body = new URLSearchParams();
+    for (const [k, v] of Object.entries(fields)) {
+      if (Array.isArray(v)) v.forEach((x) => body.append(k, x));
+      else body.append(k, String(v));
+    }
+    const headers: Record<string, string> = { 'accept-language': 'ja', ...this.headers, 'content-type': 'application/x-www-form-urlencoded', origin: new URL(this.baseUrl).origin };
+    if (this.cookies.size) headers.cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+    const res = await fetch(this.baseUrl + path, { method: 'POST', headers, body, redirect: 'manual' });
+    return { status: res.status, headers: res.headers, bytes: Buffer.from(await res.arrayBuffer()) };
+  }
+
   /** Sends JSON (the API). */
   json(method: string, path: string, data?: unknown, headers?: Record<string, string>) {
     return this.request(method, path, { body: data === undefined ? undefined : JSON.stringify(data), headers: { ...(data === undefined ? {} : { 'content-type': 'application/json' }), accept: 'application/json', ...headers } });

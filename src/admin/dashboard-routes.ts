@@ -8,6 +8,8 @@ import type { RouteModule } from '../services.ts';
 import { can } from '../identity/permissions.ts';
 import { adminPage } from './layout.ts';
 import { t } from './messages.ts';
+import { dailySales, salesFigures } from './dashboard-figures.ts';
+import { salesChart } from './sales-chart.ts';
 
 export const adminDashboardRoutes: RouteModule = (app, s) => {
   app.get('/', { config: { permission: 'dashboard.view' } }, async (req, reply) => {
@@ -31,7 +33,20 @@ export const adminDashboardRoutes: RouteModule = (app, s) => {
       .select(sql<number>`count(*)::int`.as('n'))
       .where(({ exists, selectFrom }) => exists(selectFrom('variant').select('variant.id').whereRef('variant.product_id', '=', 'product.id').where('variant.stock', '<=', 5)))
       .executeTakeFirstOrThrow();
-    const body = html`<h2 class="visually-hidden">${t(l, 'dashboardIntro')}</h2>
+    const figures = await salesFigures(db);
+    const days = await dailySales(db, 30);
+    const body = html`<section aria-labelledby="sales-heading" class="dashboard-sales">
+<h2 id="sales-heading">${t(l, 'salesHeading')}</h2>
+<div class="stats">
+  <div class="stat" data-figure="sales-today"><span>${t(l, 'salesToday')}</span><strong>${formatYen(figures.today.sales, l)}</strong><span class="small muted">${t(l, 'ordersToday')} ${t(l, 'countUnit', { n: figures.today.orders })}</span></div>
+  <div class="stat" data-figure="sales-month"><span>${t(l, 'salesMonth')}</span><strong>${formatYen(figures.month.sales, l)}</strong><span class="small muted">${t(l, 'ordersMonth')} ${t(l, 'countUnit', { n: figures.month.orders })}</span></div>
+  <div class="stat" data-figure="average-today"><span>${t(l, 'averageToday')}</span><strong>${formatYen(figures.today.average, l)}</strong></div>
+  <div class="stat" data-figure="average-month"><span>${t(l, 'averageMonth')}</span><strong>${formatYen(figures.month.average, l)}</strong></div>
+</div>
+${salesChart(days, l)}
+<p class="small muted">${t(l, 'salesExplain')}</p>
+</section>
+<h2 class="visually-hidden">${t(l, 'dashboardIntro')}</h2>
 <div class="stats">
   <a class="stat" href="/admin/orders"><span>${t(l, 'ordersToday')}</span><strong>${counts.today}</strong></a>
   <a class="stat" href="/admin/orders?status=awaiting_payment&amp;payment=bank_transfer"><span>${t(l, 'awaitingPayment')}</span><strong>${counts.awaiting}</strong></a>

@@ -18,6 +18,7 @@ export interface AdminPage {
 const nav: Array<{ href: string; key: Parameters<typeof t>[1]; permission: Permission }> = [
   { href: '/admin', key: 'navDashboard', permission: 'dashboard.view' },
   { href: '/admin/orders', key: 'navOrders', permission: 'orders.read' },
+  { href: '/admin/fulfilment', key: 'navFulfilment', permission: 'orders.write' },
   { href: '/admin/products', key: 'navProducts', permission: 'catalog.read' },
   { href: '/admin/categories', key: 'navCategories', permission: 'catalog.read' },
   { href: '/admin/customers', key: 'navCustomers', permission: 'customers.read' },

@@ -37,6 +37,7 @@ import { ordersApiRoutes } from '../orders/api-routes.ts';
 import { cardAdminRoutes } from '../payments/card/admin-routes.ts';
 import { cardStoreRoutes } from '../payments/card/store-routes.ts';
 import { ordersStoreRoutes } from '../orders/store-routes.ts';
+import { orderClaimStoreRoutes } from '../orders/claim-routes.ts';
 import type { AppContext } from '../platform/context.ts';
 import { assetUrl, staticDir } from '../platform/http/assets.ts';
 import { cookiePolicy } from '../platform/http/cookies.ts';
@@ -50,9 +51,10 @@ import { storeErrorPage } from '../storefront/layout.ts';
 import { registerStoreClosedHook } from '../storefront/store-closed.ts';
 import { incidentAdminRoutes } from '../incidents/admin-routes.ts';
 import { incidentPublicRoutes } from '../incidents/public-routes.ts';
+import { fulfilmentAdminRoutes } from '../fulfilment/admin-routes.ts';
 
-const storeRoutes: RouteModule[] = [catalogStoreRoutes, cartStoreRoutes, checkoutStoreRoutes, ordersStoreRoutes, identityStoreRoutes, mailboxStoreRoutes, shopStoreRoutes, integrityStoreRoutes, cardStoreRoutes, incidentPublicRoutes];
-const adminRoutes: RouteModule[] = [adminDashboardRoutes, catalogAdminRoutes, ordersAdminRoutes, identityAdminRoutes, shopAdminRoutes, mailboxAdminRoutes, integrityAdminRoutes, cardAdminRoutes, auditAdminRoutes, exportsAdminRoutes, alertsAdminRoutes, securityOverviewAdminRoutes, incidentAdminRoutes, doctorAdminRoutes, drillsAdminRoutes];
+const storeRoutes: RouteModule[] = [catalogStoreRoutes, cartStoreRoutes, checkoutStoreRoutes, ordersStoreRoutes, identityStoreRoutes, mailboxStoreRoutes, shopStoreRoutes, integrityStoreRoutes, cardStoreRoutes, incidentPublicRoutes, orderClaimStoreRoutes];
+const adminRoutes: RouteModule[] = [adminDashboardRoutes, catalogAdminRoutes, ordersAdminRoutes, identityAdminRoutes, shopAdminRoutes, mailboxAdminRoutes, integrityAdminRoutes, cardAdminRoutes, auditAdminRoutes, exportsAdminRoutes, alertsAdminRoutes, securityOverviewAdminRoutes, incidentAdminRoutes, doctorAdminRoutes, drillsAdminRoutes, fulfilmentAdminRoutes];
 const apiRoutes: RouteModule[] = [catalogApiRoutes, cartApiRoutes, checkoutApiRoutes, ordersApiRoutes, identityApiRoutes, drillApiRoutes];
 
 /**

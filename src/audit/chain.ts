@@ -50,6 +50,9 @@ export const auditActions = [
   'retention.run',
   // Issue 15: a drill token created in the console (src/drills).
   'drill.token_create',
+  // Issue 16: shipping-label CSVs (guarded export) and tracking numbers imported by CSV (src/fulfilment).
+  'export.shipping_labels',
+  'tracking.import',
 ] as const;
 export type AuditAction = (typeof auditActions)[number] | `emergency.${string}` | `incident.${string}`;
 

@@ -17,6 +17,7 @@ import { scanMalwareCommand } from '../malware-scan/cli.ts';
 import { doctorCommand } from '../doctor/cli.ts';
 import { drillCommand } from '../drills/cli.ts';
 import { mailCommand } from '../mailbox/cli.ts';
+import { fulfilmentCommand } from '../fulfilment/cli.ts';
 
 type Command = { summary: string; run(args: string[]): Promise<number> };
 
@@ -46,6 +47,7 @@ const commands: Record<string, Command> = {
   doctor: doctorCommand,
   drill: drillCommand,
   mail: mailCommand,
+  fulfilment: fulfilmentCommand,
   migrate: {
     summary: 'apply pending database migrations',
     run: () =>

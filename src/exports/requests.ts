@@ -28,6 +28,7 @@ export async function exportsInLastDay(db: Db, staffId: number, now = new Date()
     .selectFrom('data_export')
     .select(sql<number>`count(*)::int`.as('n'))
     .where('requested_by', '=', staffId)
+    .where('kind', '!=', 'shipping_labels') // daily packing work: capped per file and announced, not counted here
     .where('status', 'in', ['exported', 'downloaded'])
     .where('exported_at', '>', new Date(now.getTime() - dayMs))
     .executeTakeFirstOrThrow();

@@ -4,7 +4,9 @@ export const exportKinds = ['customers', 'orders'] as const;
 export type ExportKind = (typeof exportKinds)[number];
 /** Files the incident console hands out through the same guard (issue 13): recorded, audited, owners mailed. */
 export const incidentExportKinds = ['incident_evidence', 'incident_letters', 'incident_report'] as const;
-export type StoredExportKind = ExportKind | (typeof incidentExportKinds)[number];
+/** Shipping-label CSVs for the carriers (issue 16): same guard, own kind; they do not count toward the daily export cap. */
+export const labelExportKind = 'shipping_labels' as const;
+export type StoredExportKind = ExportKind | (typeof incidentExportKinds)[number] | typeof labelExportKind;
 export type ExportStatus = 'exported' | 'pending' | 'approved' | 'denied' | 'downloaded';
 
 /** The filter of an export as stored and audited: dates and codes only, never a personal data value. */

@@ -3,6 +3,11 @@ import { defineMessages } from '../platform/i18n/index.ts';
 /** What staff read in the admin console's order pages. */
 export const a = defineMessages({
   ja: {
+    carrierField: '配送業者',
+    select: '選択',
+    selectOrder: '注文 {number} を選ぶ',
+    bulkShip: '選んだ注文の送り状・納品書へ',
+    bulkShipHint: '行の左のチェックで選びます。',
     title: '注文',
     detailTitle: '注文 {number}',
     packingSlip: '納品書（配送先の全文）を印刷',
@@ -71,6 +76,11 @@ export const a = defineMessages({
     refusedTitle: 'この操作はできませんでした',
   },
   en: {
+    carrierField: 'Carrier',
+    select: 'Select',
+    selectOrder: 'Select order {number}',
+    bulkShip: 'Labels and slips for the selected orders',
+    bulkShipHint: 'Tick orders in the first column.',
     title: 'Orders',
     detailTitle: 'Order {number}',
     packingSlip: 'Print packing slip (full ship-to address)',

@@ -11,6 +11,7 @@ import { a } from './admin-messages.ts';
 import { cardAdminNotices, cardAdminSection, type CardAdminNotice } from '../payments/card/admin-views.ts';
 import { containsCardNumber } from '../platform/security/card-numbers.ts';
 import { termsOf } from './method-views.ts';
+import { isCarrier } from '../shipping/carriers.ts';
 import { eventsOf } from './queries.ts';
 import { nextStatuses, orderStatuses } from './state-machine.ts';
 import type { OrderStatus } from './tables.ts';
@@ -35,7 +36,7 @@ const isStatus = (v: string): v is OrderStatus => (orderStatuses as readonly str
 
 /** The status form: target state, the state the staff member saw, an optional tracking number and note. */
 function parseStatusForm(body: unknown, l: Locale) {
-  const v = textValues(body, ['to', 'from', 'tracking', 'note']);
+  const v = textValues(body, ['to', 'from', 'tracking', 'note', 'carrier']);
   const errors: FieldErrors = {};
   const tracking = v.tracking!.normalize('NFKC').trim();
   const note = v.note!.trim();
@@ -46,7 +47,8 @@ function parseStatusForm(body: unknown, l: Locale) {
   if (containsCardNumber(tracking)) errors.tracking = a(l, 'cardNumberRefused');
   const to = isStatus(v.to!) ? v.to : null;
   const from = isStatus(v.from!) ? v.from : undefined;
-  return { to, from, tracking, note, errors, values: v };
+  const carrier = isCarrier(v.carrier!) ? v.carrier : '';
+  return { to, from, tracking, note, carrier, errors, values: v };
 }
 
 export const ordersAdminRoutes: RouteModule = (app, s) => {
@@ -57,7 +59,7 @@ export const ordersAdminRoutes: RouteModule = (app, s) => {
     const values = textValues(query, filterKeys);
     const invalid = Object.keys(errors).length > 0;
     const result = invalid ? null : await listOrdersForStaff(s.ctx.db, filters);
-    return sendHtml(reply, adminPage(req, { title: a(l, 'title'), section, body: orderListPage(result, values, errors, l) }), invalid ? 422 : 200);
+    return sendHtml(reply, adminPage(req, { title: a(l, 'title'), section, body: orderListPage(result, values, errors, l, can(req.staff!.role, 'orders.write')) }), invalid ? 422 : 200);
   });
 
   app.get('/orders/:id', { config: { permission: 'orders.read' } }, async (req, reply) => {
@@ -98,7 +100,7 @@ export const ordersAdminRoutes: RouteModule = (app, s) => {
       if (hosted && (form.to === 'refunded' || form.to === 'paid')) throw new AppError('conflict');
       // An order paid on a provider's page cancelled by staff: closed at the provider first, so it cannot be paid afterwards.
       if (hosted && form.to === 'cancelled' && order.status === 'awaiting_payment') await s.payments.card.closeSession(id);
-      await s.orders.transition(id, form.to, req.staff!.id, form.note, { expectedFrom: form.from, trackingNumber: form.tracking || undefined, locale: l });
+      await s.orders.transition(id, form.to, req.staff!.id, form.note, { expectedFrom: form.from, trackingNumber: form.tracking || undefined, carrier: form.carrier, locale: l });
     } catch (err) {
       // Closing the payment at the provider may send a webhook that cancels the order first: that is what staff asked for.
       if (err instanceof AppError && err.code === 'conflict' && form.to === 'cancelled' && (await s.orders.byId(id))?.status === 'cancelled') return redirectAfterPost(reply, `/admin/orders/${id}?done=cancelled`);

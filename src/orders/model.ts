@@ -38,6 +38,8 @@ export interface OrderView extends OrderAmounts {
   placedAt: Date;
   paidAt: Date | null;
   trackingNumber: string;
+  /** The carrier that took the parcel ('' when not recorded): see shipping/carriers.ts. */
+  carrier: string;
   shipping: Address;
   shippingMethod: string;
   paymentMethod: string;
@@ -71,6 +73,7 @@ export function toOrderView(row: OrderRow, lines: LineRow[]): OrderView {
     placedAt: row.placed_at,
     paidAt: row.paid_at,
     trackingNumber: row.tracking_number,
+    carrier: row.carrier ?? '',
     shipping: {
       name: row.ship_name,
       name_kana: row.ship_name_kana,

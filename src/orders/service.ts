@@ -61,7 +61,7 @@ export interface OrdersService {
   /** The order an idempotency key placed (`orders.idempotency_key`, the one record of it), or null. */
   idOfIdempotencyKey(key: string): Promise<number | null>;
   /** Moves an order along its life cycle (see state-machine.ts); throws AppError('conflict') with the reason when illegal. */
-  transition(orderId: number, to: OrderStatus, staffId: number | null, note: string, opts?: { expectedFrom?: OrderStatus; trackingNumber?: string; locale?: Locale }): Promise<OrderView>;
+  transition(orderId: number, to: OrderStatus, staffId: number | null, note: string, opts?: { expectedFrom?: OrderStatus; trackingNumber?: string; carrier?: string; locale?: Locale }): Promise<OrderView>;
   /**
    * The console's "new orders": the latest confirmed orders (an unpaid card attempt is not an order to prepare yet),
    * with their status as staff read it. No personal data.
@@ -104,7 +104,7 @@ export function createOrders(ctx: AppContext, deps: { catalog: CatalogService; s
     },
     async transition(orderId, to, staffId, note, opts = {}) {
       const shop = await deps.shop.get();
-      return transitionOrder(db, { catalog: deps.catalog, shop, publicUrl: ctx.config.publicUrl, vault: ctx.vault }, { orderId, to, staffId, note, locale: opts.locale ?? 'ja', expectedFrom: opts.expectedFrom, trackingNumber: opts.trackingNumber });
+      return transitionOrder(db, { catalog: deps.catalog, shop, publicUrl: ctx.config.publicUrl, vault: ctx.vault }, { orderId, to, staffId, note, locale: opts.locale ?? 'ja', expectedFrom: opts.expectedFrom, trackingNumber: opts.trackingNumber, carrier: opts.carrier });
     },
   };
   ctx.scheduler.every('expire-unpaid-bank-transfers', 3600_000, async () => {

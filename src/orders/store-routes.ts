@@ -6,6 +6,7 @@ import { html } from '../platform/http/html.ts';
 import { sendHtml } from '../platform/http/reply.ts';
 import type { RouteModule, Services } from '../services.ts';
 import { storePage } from '../storefront/layout.ts';
+import { claimBox } from './claim-routes.ts';
 import { t } from './messages.ts';
 import type { OrderView } from './model.ts';
 import { historyPage, orderPage, receiptPage } from './views/store-views.ts';
@@ -56,7 +57,7 @@ export const ordersStoreRoutes: RouteModule = (app, s) => {
     const l = req.locale;
     const { page } = pageQuery.parse(req.query ?? {});
     const result = await s.orders.listForCustomer(req.customer.id, page);
-    const body = html`<h1>${t(l, 'myOrders')}</h1>${historyPage(result, l)}`;
+    const body = html`<h1>${t(l, 'myOrders')}</h1>${historyPage(result, l)}${claimBox(req)}`;
     return sendHtml(reply, storePage(req, await s.chrome(req), { title: t(l, 'myOrders'), body }));
   });
 };

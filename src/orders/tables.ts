@@ -35,6 +35,8 @@ export interface OrderTables {
     invoice_number: string | null;
     note: Generated<string>;
     tracking_number: Generated<string>;
+    /** 0118: yamato | sagawa | japanpost | other, '' when not recorded */
+    carrier: Generated<string>;
     paid_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
     placed_at: Timestamp;
     /** Blind indexes (0035): HMAC of the normalized e-mail / phone, and name-prefix tokens; see encrypted-fields.ts. */
@@ -54,6 +56,17 @@ export interface OrderTables {
     unit_price: number;
     quantity: number;
     line_total: number;
+  };
+  /** 0120: links mailed to attach earlier guest orders to an account (see claim.ts). */
+  order_claim: {
+    id: Generated<number>;
+    customer_id: number;
+    token_hash: string;
+    email_bidx: string;
+    created_at: ColumnType<Date, Date | undefined, never>;
+    expires_at: Date;
+    used_at: Date | null;
+    claimed_count: number | null;
   };
   order_event: {
     id: Generated<number>;

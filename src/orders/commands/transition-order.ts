@@ -23,6 +23,8 @@ export interface TransitionInput {
   /** The status the staff member was looking at: if it changed meanwhile, nothing is done. */
   expectedFrom?: OrderStatus;
   trackingNumber?: string;
+  /** The carrier of the tracking number (shipping/carriers.ts). */
+  carrier?: string;
   /** Language of the refusal message. */
   locale: Locale;
 }
@@ -56,7 +58,7 @@ export async function transitionOrder(db: Db, deps: TransitionDeps, input: Trans
         status: input.to,
         updated_at: now,
         ...(check.effects.marksPaid && !row.paid_at ? { paid_at: now } : {}),
-        ...(input.to === 'shipped' && input.trackingNumber ? { tracking_number: input.trackingNumber } : {}),
+        ...(input.to === 'shipped' && input.trackingNumber ? { tracking_number: input.trackingNumber, carrier: input.carrier ?? '' } : {}),
       })
       .where('id', '=', row.id)
       .execute();

@@ -1,3 +1,4 @@
+import { carrierLabel, trackingUrl } from '../../shipping/carriers.ts';
 import { html, type SafeHtml } from '../../platform/http/html.ts';
 import { formatDateTime, formatYen } from '../../platform/i18n/index.ts';
 import type { MailMessage } from '../../platform/mail/mailer.ts';
@@ -64,7 +65,11 @@ export function statusMail(kind: StatusMailKind, order: OrderView, shop: ShopSet
   const subjectKey = kind === 'shipped' ? 'mailShippedSubject' : kind === 'cancelled' ? 'mailCancelledSubject' : 'mailRefundedSubject';
   const intro = kind === 'shipped' ? t(l, 'mailShippedIntro') : kind === 'cancelled' ? t(l, 'mailCancelledIntro') : t(l, 'mailRefundedIntro', { amount: formatYen(order.total, l) });
   const extra: string[] = [];
-  if (kind === 'shipped' && order.trackingNumber) extra.push(`${t(l, 'trackingNumber')}: ${order.trackingNumber}`);
+  if (kind === 'shipped' && order.trackingNumber) {
+    const link = trackingUrl(order.carrier, order.trackingNumber);
+    const carrier = carrierLabel(order.carrier, l);
+    extra.push(`${t(l, 'trackingNumber')}: ${carrier ? `${carrier} ` : ''}${order.trackingNumber}${link ? `\n${t(l, 'trackingLink')}: ${link}` : ''}`);
+  }
   const pending = kind === 'shipped' ? pendingInstructions(order, shop, l) : null;
   if (pending) extra.push(instructionsText(pending));
   return {

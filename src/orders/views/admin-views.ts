@@ -15,6 +15,7 @@ import type { OrderEventView, Page } from '../queries.ts';
 import { orderStatuses } from '../state-machine.ts';
 import type { OrderStatus } from '../tables.ts';
 import { pager } from './store-views.ts';
+import { carrierIds, carrierLabel } from '../../shipping/carriers.ts';
 import { addressBlock, linesTable, totalsSummary } from './order-parts.ts';
 
 export function statusBadge(status: OrderStatus, l: Locale, paymentMethod?: string): SafeHtml {
@@ -29,7 +30,7 @@ function dateField(name: string, label: string, value: string, errors: FieldErro
 ${error ? html`<p class="field-error" id="${name}-error">${error}</p>` : ''}</div>`;
 }
 
-export function orderListPage(result: Page<AdminOrderRow> | null, values: Record<string, string>, errors: FieldErrors, l: Locale): SafeHtml {
+export function orderListPage(result: Page<AdminOrderRow> | null, values: Record<string, string>, errors: FieldErrors, l: Locale, bulk = false): SafeHtml {
   const query = Object.fromEntries(Object.entries(values).filter(([k, v]) => v && k !== 'page'));
   return html`${errorSummary(errors, errorMessage('validation', l))}
 <form class="filters" method="get" action="/admin/orders" role="search" aria-label="${a(l, 'filters')}">
@@ -42,16 +43,19 @@ export function orderListPage(result: Page<AdminOrderRow> | null, values: Record
   <div class="field"><button type="submit" class="btn btn-primary">${a(l, 'filter')}</button> <a href="/admin/orders">${a(l, 'clear')}</a></div>
 </form>
 ${values.customer ? html`<p class="alert alert-info">${a(l, 'customerFilter', { id: values.customer })}</p>` : ''}
-${result ? orderTable(result, query, l) : ''}`;
+${result ? orderTable(result, query, l, bulk) : ''}`;
 }
 
-function orderTable(result: Page<AdminOrderRow>, query: Record<string, string>, l: Locale): SafeHtml {
+function orderTable(result: Page<AdminOrderRow>, query: Record<string, string>, l: Locale, bulk: boolean): SafeHtml {
   if (!result.items.length) return html`<p>${a(l, 'noResults')}</p>`;
+  // Issue 16: orders ticked here go to the shipping page (labels CSV, one PDF of packing slips) as ?ids=…
+  const tick = (o: AdminOrderRow) => (bulk ? html`<td><input type="checkbox" name="ids" value="${o.id}" form="bulk-orders" aria-label="${a(l, 'selectOrder', { number: o.number })}"></td>` : '');
   return html`<p class="muted small" role="status">${a(l, 'results', { n: result.total })}</p>
+${bulk ? html`<form id="bulk-orders" method="get" action="/admin/fulfilment" class="cluster"><button type="submit" class="btn btn-secondary">${a(l, 'bulkShip')}</button> <span class="small muted">${a(l, 'bulkShipHint')}</span></form>` : ''}
 <div class="table-scroll"><table class="table admin-orders">
-<thead><tr><th scope="col">${a(l, 'colNumber')}</th><th scope="col">${a(l, 'colPlaced')}</th><th scope="col">${a(l, 'colName')}</th><th scope="col">${a(l, 'colPayment')}</th><th scope="col">${a(l, 'colStatus')}</th><th scope="col" class="num">${a(l, 'colTotal')}</th></tr></thead>
+<thead><tr>${bulk ? html`<th scope="col"><span class="visually-hidden">${a(l, 'select')}</span></th>` : ''}<th scope="col">${a(l, 'colNumber')}</th><th scope="col">${a(l, 'colPlaced')}</th><th scope="col">${a(l, 'colName')}</th><th scope="col">${a(l, 'colPayment')}</th><th scope="col">${a(l, 'colStatus')}</th><th scope="col" class="num">${a(l, 'colTotal')}</th></tr></thead>
 <tbody>${result.items.map(
-    (o) => html`<tr><td><a href="/admin/orders/${o.id}">${o.number}</a></td><td>${formatDateTime(o.placedAt, l)}</td><td>${maskName(o.shipName)}</td><td>${paymentLabel(o.paymentMethod, l)}</td><td>${statusBadge(o.status, l, o.paymentMethod)}</td><td class="num">${formatYen(o.total, l)}</td></tr>`,
+    (o) => html`<tr>${tick(o)}<td><a href="/admin/orders/${o.id}">${o.number}</a></td><td>${formatDateTime(o.placedAt, l)}</td><td>${maskName(o.shipName)}</td><td>${paymentLabel(o.paymentMethod, l)}</td><td>${statusBadge(o.status, l, o.paymentMethod)}</td><td class="num">${formatYen(o.total, l)}</td></tr>`,
   )}</tbody>
 </table></div>
 ${pager(result, '/admin/orders', l, query)}`;
@@ -107,7 +111,7 @@ ${revealPanel(`/admin/orders/${order.id}/reveal`, l, o)}
       <dl class="order-facts">
         <dt>${a(l, 'shippingMethod')}</dt><dd>${shippingLabel(order.shippingMethod, l)}</dd>
         <dt>${a(l, 'payment')}</dt><dd>${paymentLabel(order.paymentMethod, l)}</dd>
-        ${order.trackingNumber ? html`<dt>${a(l, 'trackingNumber')}</dt><dd>${order.trackingNumber}</dd>` : ''}
+        ${order.trackingNumber ? html`<dt>${a(l, 'trackingNumber')}</dt><dd>${carrierLabel(order.carrier, l)} ${order.trackingNumber}</dd>` : ''}
       </dl>
     </section>
     ${order.note ? html`<section class="card" aria-labelledby="order-note"><h2 id="order-note">${a(l, 'note')}</h2>${o.revealed || o.noteVisible ? html`<p class="order-note">${order.note}</p>` : html`<p class="muted">${a(l, 'noteHidden')}</p>`}</section>` : ''}
@@ -128,6 +132,7 @@ function actions(order: OrderView, o: DetailOptions, l: Locale): SafeHtml {
     return html`<form method="post" action="/admin/orders/${order.id}/status" class="status-action">
   <input type="hidden" name="to" value="${to}"><input type="hidden" name="from" value="${order.status}">
   <p class="hint">${hint}</p>
+  ${to === 'shipped' ? html`<div class="field"><label for="shipped-carrier">${a(l, 'carrierField')}</label><select id="shipped-carrier" name="carrier"><option value="">—</option>${carrierIds.map((c) => html`<option value="${c}"${own && values.carrier === c ? html` selected` : ''}>${carrierLabel(c, l)}</option>`)}</select></div>` : ''}
   ${to === 'shipped' ? actionField(to, 'tracking', a(l, 'trackingField'), own ? values.tracking : '', own ? errors.tracking : undefined, 40) : ''}
   ${actionField(to, 'note', a(l, 'noteField'), own ? values.note : '', own ? errors.note : undefined, 500)}
   <button type="submit" class="btn ${danger ? 'btn-danger' : 'btn-primary'}">${a(l, `action_${to}`)}</button>

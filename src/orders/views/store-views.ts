@@ -1,3 +1,4 @@
+import { carrierLabel, trackingUrl } from '../../shipping/carriers.ts';
 import { cardRecoverable, cardRecoveryForm } from './card-recovery.ts';
 import { html, type SafeHtml } from '../../platform/http/html.ts';
 import { formatDateTime, formatYen, type Locale } from '../../platform/i18n/index.ts';
@@ -29,7 +30,7 @@ export function orderPage(order: OrderView, shop: ShopSettings, l: Locale, thank
       <dt>${t(l, 'placedAt')}</dt><dd>${formatDateTime(order.placedAt, l)}</dd>
       <dt>${t(l, 'status')}</dt><dd>${statusBadge(order, l)}</dd>
       <dt>${t(l, 'shippingMethod')}</dt><dd>${shippingLabel(order.shippingMethod, l)}</dd>
-      ${order.trackingNumber ? html`<dt>${t(l, 'trackingNumber')}</dt><dd>${order.trackingNumber}</dd>` : ''}
+      ${order.trackingNumber ? html`<dt>${t(l, 'trackingNumber')}</dt><dd>${carrierLabel(order.carrier, l)} ${order.trackingNumber}${trackingUrl(order.carrier, order.trackingNumber) ? html` <a href="${trackingUrl(order.carrier, order.trackingNumber)!}" rel="noopener noreferrer" target="_blank">${t(l, 'trackingLink')}</a>` : ''}</dd>` : ''}
     </dl>
     ${linesTable(order, l)}
     <section aria-labelledby="ship-to"><h2 id="ship-to">${t(l, 'shipTo')}</h2>${addressBlock(order.shipping, l)}</section>

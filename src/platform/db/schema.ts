@@ -5,6 +5,7 @@ import type { CatalogTables } from '../../catalog/tables.ts';
 import type { CheckoutTables } from '../../checkout/tables.ts';
 import type { DetectionTables } from '../../detection/tables.ts';
 import type { ExportTables } from '../../exports/tables.ts';
+import type { FulfilmentTables } from '../../fulfilment/tables.ts';
 import type { IdentityTables } from '../../identity/tables.ts';
 import type { IntegrityTables } from '../../integrity/tables.ts';
 import type { OrderTables } from '../../orders/tables.ts';
@@ -17,4 +18,4 @@ import type { BanTables } from '../../bans/tables.ts';
 import type { WatchdogTables } from '../../watchdog/tables.ts';
 
 /** The whole database as Kysely sees it: each domain declares its own tables beside its migrations. */
-export interface Database extends PlatformTables, ShopTables, CatalogTables, IdentityTables, CartTables, OrderTables, CheckoutTables, AlertTables, IntegrityTables, DetectionTables, PaymentTables, VaultTables, AuditTables, ExportTables, SecurityEventTables, BanTables, WatchdogTables {}
+export interface Database extends PlatformTables, ShopTables, CatalogTables, IdentityTables, CartTables, OrderTables, CheckoutTables, AlertTables, IntegrityTables, DetectionTables, PaymentTables, VaultTables, AuditTables, ExportTables, SecurityEventTables, BanTables, WatchdogTables, FulfilmentTables {}
