@@ -108,6 +108,10 @@ export const t = defineMessages({
     publicNone: '現在お知らせはありません。',
     publicContact: 'お問い合わせ',
     accountNotice: '当店からの重要なお知らせがあります',
+    accountAffected: 'お客様の情報が、このお知らせの対象に含まれています。',
+    accountMailed: '{at} に、登録のメールアドレスへ同じ内容のメールをお送りしました。',
+    accountNeverAsk: '当店がメールや電話でカード番号を尋ねたり、お支払いのやり直しをお願いしたりすることはありません。',
+    accountRead: 'お知らせを読む',
   },
   en: {
     title: 'Incidents',
@@ -216,5 +220,9 @@ export const t = defineMessages({
     publicNone: 'There are no notices.',
     publicContact: 'Contact',
     accountNotice: 'We have an important notice for you',
+    accountAffected: 'Your information is among the data this notice is about.',
+    accountMailed: 'We sent the same notice to your registered e-mail address on {at}.',
+    accountNeverAsk: 'We will never ask you for your card number, or to pay again, by e-mail or phone.',
+    accountRead: 'Read the notice',
   },
 });

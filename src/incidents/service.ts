@@ -2,6 +2,7 @@ import type { AppContext } from '../platform/context.ts';
 import { appiTriggers, ppcDeadlines } from './appi.ts';
 import { campaignStats, campaignsOf, refreshDeliveries, registerCampaignJob } from './campaign.ts';
 import { registerResetJob } from './containment.ts';
+import { registerReminders } from './reminders.ts';
 import { verifyEvidence } from './evidence.ts';
 import { noticeVersions } from './notices.ts';
 import { latestScope } from './scope.ts';
@@ -13,6 +14,7 @@ import { timelineOf } from './timeline.ts';
 export function createIncidents(ctx: AppContext, shopName: () => Promise<string>): void {
   registerCampaignJob(ctx, shopName);
   registerResetJob(ctx);
+  registerReminders(ctx);
 }
 
 /** Everything the case page and `omamori incident show` display, read in one place. */
