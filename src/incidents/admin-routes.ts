@@ -101,9 +101,10 @@ export const incidentAdminRoutes: RouteModule = (app, s) => {
     if (!containmentActions.includes(action) || !(await getIncident(db, id))) throw new AppError('not_found');
     const session = req.adminSession!;
     try {
-      await contain(s.ctx, id, action, { id: session.staff.id, role: session.staff.role, sessionHash: session.idHash }, { network: formValues(req.body).network ?? '', req, shopName: (await s.shop.get()).name });
+      const form = formValues(req.body);
+      await contain(s.ctx, id, action, { id: session.staff.id, role: session.staff.role, sessionHash: session.idHash }, { network: form.network ?? '', scriptId: form.script_id ?? '', req, shopName: (await s.shop.get()).name });
     } catch (err) {
-      if (err instanceof ContainmentInputError) return renderCase(req, reply, id, { errors: { network: t(req.locale, 'errNetwork') } }, 422);
+      if (err instanceof ContainmentInputError) return renderCase(req, reply, id, { errors: err.message === 'script' ? { script_id: t(req.locale, 'errScript') } : { network: t(req.locale, 'errNetwork') } }, 422);
       throw err;
     }
     req.log.warn({ incident: id, action, staffId: session.staff.id }, 'incident containment');

@@ -4,6 +4,7 @@ import { html, type SafeHtml } from '../platform/http/html.ts';
 import { formatDateTime, type Locale } from '../platform/i18n/index.ts';
 import { releases } from './containment.ts';
 import { t } from './messages.ts';
+import { timelineText } from './timeline-labels.ts';
 import { dataKindLabels, kindLabels } from './notice-text.ts';
 import { dataKinds } from './scope.ts';
 import type { IncidentCase } from './service.ts';
@@ -44,6 +45,10 @@ function containment(l: Locale, c: IncidentCase, errors: FieldErrors): SafeHtml 
 <li>${button('reset_customer_passwords', t(l, 'a_reset_customer_passwords'))}</li>
 <li>${button('reset_staff_passwords', t(l, 'a_reset_staff_passwords'))}</li>
 </ul>
+<h3>${t(l, 'scriptsTitle')}</h3>
+${c.scripts.length ? html`<form method="post" action="${base}/disable_script" class="narrow" novalidate>${selectField({ name: 'script_id', label: t(l, 'scriptLabel'), value: '', options: c.scripts.map((x) => ({ value: String(x.id), label: `${x.url}${x.approved_at ? '' : ` (${t(l, 'scriptPending')})`}` })), required: true, errors })}<button type="submit" class="btn-danger">${t(l, 'a_disable_script')}</button></form>` : html`<p class="muted">${t(l, 'scriptsNone')}</p>`}
+<h3>${t(l, 'keysTitle')}</h3><p>${t(l, 'keysIntro')}</p>${button('rotate_keys', t(l, 'a_rotate_keys'))}
+<h3>${t(l, 'networkTitle')}</h3>
 <form method="post" action="${base}/block_network" class="narrow" novalidate>${inputField({ name: 'network', label: t(l, 'networkLabel'), errors })}<button type="submit" class="btn-danger">${t(l, 'a_block_network')}</button> <button type="submit" formaction="${base}/unblock_network" class="btn btn-secondary">${t(l, 'a_unblock_network')}</button></form>`;
 }
 
@@ -81,14 +86,8 @@ function noticePart(l: Locale, c: IncidentCase, draft: NoticeBody): SafeHtml {
 }
 
 function timelinePart(l: Locale, c: IncidentCase): SafeHtml {
-  const what = (kind: string, d: Record<string, unknown>) => {
-    const action = typeof d.action === 'string' ? d.action : '';
-    if (kind === 'note') return String(d.body ?? '');
-    if (kind.startsWith('containment')) return `${kind === 'containment_released' ? '↩ ' : ''}${action}`;
-    return `${kind} ${JSON.stringify(d)}`;
-  };
   return html`<h2>${t(l, 'timeline')}</h2><div class="table-scroll"><table class="table" id="timeline"><thead><tr><th scope="col">${t(l, 'when')}</th><th scope="col">${t(l, 'who')}</th><th scope="col">${t(l, 'what')}</th></tr></thead>
-<tbody>${c.timeline.map((e) => html`<tr data-event="${e.kind}"><td>${formatDateTime(new Date(e.at), l)}</td><td>${e.staff_name ?? t(l, 'system')}</td><td>${what(e.kind, e.detail)}</td></tr>`)}</tbody></table></div>`;
+<tbody>${c.timeline.map((e) => html`<tr data-event="${e.kind}" data-action="${typeof e.detail.action === 'string' ? e.detail.action : ''}"><td>${formatDateTime(new Date(e.at), l)}</td><td>${e.staff_name ?? t(l, 'system')}</td><td>${timelineText(l, e.kind, e.detail)}</td></tr>`)}</tbody></table></div>`;
 }
 
 export function casePage(l: Locale, c: IncidentCase, p: { canManage: boolean; canNote: boolean; notice: string | null; errors: FieldErrors; draft: NoticeBody }): SafeHtml {
