@@ -11,6 +11,7 @@ import { applyDsn } from './dsn.ts';
 import { incidentFiles } from './files.ts';
 import { sendDueReminders } from './reminders.ts';
 import { latestScope, runScope } from './scope.ts';
+import { parseScope } from './scope-input.ts';
 import { parseDeclare } from './input.ts';
 import { ppcDraft, ppcText } from './ppc.ts';
 import { incidentCase } from './service.ts';
@@ -25,7 +26,7 @@ const usage = [
   '       omamori incident declare --kind card_skimming|data_leak|account_takeover|defacement|other --title T [--known-at TIME] [--severity S] [--json]',
   '       omamori incident report ID --ppc preliminary|final [--json]',
   '       omamori incident export ID [--out FILE] [--json]   (the evidence, through the guarded export)',
-  '       omamori incident scope ID --from YYYY-MM-DD --to YYYY-MM-DD [--card-only] [--customers] [--json]',
+  '       omamori incident scope ID --from YYYY-MM-DD --to YYYY-MM-DD [--card-only] [--customers] [--prefectures 東京都,大阪府] [--products SLUG,...] [--json]',
   '       omamori incident notify ID [--json]   (start the notice campaign over the latest scope)',
   '       omamori incident bounce [FILE ...] [--json]   (returned mails (DSN): their recipients get a letter; no FILE: stdin)',
   '       omamori incident remind [--json]   (send the PPC deadline reminders that are due now)',
@@ -40,7 +41,7 @@ async function hostOwner(ctx: Ctx): Promise<{ id: number; name: string; role: st
 /** `omamori incident ...`: the same case as the console; a table for people and `--json` for scripts. */
 export async function runIncidentCli(args: string[], ctx: Ctx, shopName: () => Promise<string>, out: Out = console): Promise<number> {
   const [sub, ...rest] = args;
-  const p = parseArgs(rest, ['kind', 'title', 'known-at', 'severity', 'ppc', 'out', 'from', 'to']);
+  const p = parseArgs(rest, ['kind', 'title', 'known-at', 'severity', 'ppc', 'out', 'from', 'to', 'prefectures', 'products']);
   const json = p.switches.has('json');
   const db = incidentDb(ctx.db);
   const bad = () => (out.error(usage), 2);
@@ -73,6 +74,7 @@ export async function runIncidentCli(args: string[], ctx: Ctx, shopName: () => P
       campaigns: c.campaigns,
       evidence: c.evidence,
       tasks: c.tasks.map((k) => ({ id: k.id, title: k.title, done: k.done_at !== null })),
+      contacts: c.contacts.map((k) => ({ id: k.id, kind: k.kind, organisation: k.organisation, person: k.person, phone: k.phone, reference: k.reference, contactedAt: iso(k.contacted_at) })),
       timeline: c.timeline.map((e) => ({ at: iso(e.at), who: e.staff_name ?? 'system', kind: e.kind, detail: e.detail })),
     };
     if (json) out.log(JSON.stringify(view, null, 2));
@@ -119,11 +121,12 @@ export async function runIncidentCli(args: string[], ctx: Ctx, shopName: () => P
   }
   if (sub === 'scope') {
     const id = idArg();
-    const day = /^\d{4}-\d{2}-\d{2}$/;
-    if (id === null || !day.test(p.options.from ?? '') || !day.test(p.options.to ?? '')) return bad();
+    const parsed = parseScope({ from: p.options.from, to: p.options.to, prefectures: p.options.prefectures, products: p.options.products, card_only: p.switches.has('card-only') ? '1' : '', customers: p.switches.has('customers') ? '1' : '' });
+    if (id === null) return bad();
+    if (!parsed.criteria) return out.error(`invalid: ${Object.keys(parsed.errors).join(', ')}\n${usage}`), 2;
     const owner = await hostOwner(ctx);
     if (!owner || !(await getIncident(db, id))) return out.error(owner ? `no incident ${id}` : 'no active owner'), 1;
-    const r = await runScope(db, id, { from: p.options.from!, to: p.options.to!, cardOnly: p.switches.has('card-only'), includeCustomers: p.switches.has('customers') }, owner.id);
+    const r = await runScope(db, id, parsed.criteria, owner.id);
     out.log(json ? JSON.stringify(r) : `scope ${r.scopeId}: ${r.total} people (${r.cardPeople} by card)`);
     return 0;
   }

@@ -6,6 +6,7 @@ import { registerRotateJob } from './containment-keys.ts';
 import { registerReminders } from './reminders.ts';
 import { verifyEvidence } from './evidence.ts';
 import { noticeVersions } from './notices.ts';
+import { outsideContactsOf } from './outside-contacts.ts';
 import { latestScope } from './scope.ts';
 import { getIncident, tasksOf } from './store.ts';
 import { incidentDb } from './tables.ts';
@@ -48,6 +49,7 @@ export async function incidentCase(ctx: Pick<AppContext, 'db'>, id: number) {
     deadlines: ppcDeadlines(new Date(inc.known_at), inc.malicious),
     triggers: appiTriggers({ kind: inc.kind, malicious: inc.malicious, keysExposed: inc.keys_exposed, people: scope?.total ?? 0, cardPeople: counts.card ?? 0 }),
     scripts,
+    contacts: await outsideContactsOf(db, id),
     switches: { cardPaymentsStopped: engaged.has('card_payments_stopped'), storeClosed: engaged.has('store_closed') },
   };
 }

@@ -66,6 +66,10 @@ export interface ScopeCriteria {
   to: string;
   cardOnly: boolean;
   includeCustomers: boolean;
+  /** Only orders shipped to these prefectures (and customers with an address there); empty or absent: all. */
+  prefectures?: string[];
+  /** Only orders with a line of these products (by slug); registered customers without such an order are not added. */
+  products?: string[];
 }
 
 export interface NoticeBody {
