@@ -174,6 +174,13 @@ const deps = dependencySize();
 console.log(`\nstart-up (spawn → /healthz 200, PostgreSQL): ${startupMs.toFixed(0)} ms (target < 1500)`);
 console.log(`RSS idle: ${rssIdle.toFixed(0)} MiB; after load: ${rssLoaded.toFixed(0)} MiB (target < 150)`);
 console.log(`installed dependencies: production ${deps.prodMiB.toFixed(1)} MiB (target < 150); with dev tools ${deps.allMiB.toFixed(1)} MiB`);
+// Issue 13: the incident console at scale (scope, notice mails to a real SMTP peer, letters), each against its budget.
+// BENCH_INCIDENT=0 skips it; its sizes follow the BENCH_INCIDENT_* variables (bench/incident-scope.ts).
+if (process.env.BENCH_INCIDENT !== '0') {
+  for (const p of [store, baseline, quiet]) p.kill('SIGTERM');
+  console.log('\nincident console (issue 13):');
+  spawnSync(process.execPath, ['--import', 'tsx', 'bench/incident-scope.ts'], { stdio: 'inherit', env: process.env });
+}
 process.exit(0);
 
 /** A product with `units` in stock, written before the measured start (so no cache has seen it). */

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import { adminAccessPolicy } from '../identity/admin-access.ts';
-import { can, type Permission } from '../identity/permissions.ts';
+import { can, roleLanding, type Permission } from '../identity/permissions.ts';
 import { readStaffSession, sessionCookie, type StaffSession } from '../identity/sessions.ts';
 import { stepUpFresh, stepUpRedirect } from '../identity/step-up.ts';
 import type { CardCheckoutReason } from '../integrity/service.ts';
@@ -81,7 +81,11 @@ export function guardAdminContext(admin: FastifyInstance, s: Services) {
     }
     // After an emergency password reset, nothing but the password change (and signing out).
     if (session.passwordResetRequired && config.staff !== 'any' && config.staff !== 'partial') return unauthenticated(req, reply, '/admin/password');
-    if (!config.staff && (!config.permission || !can(session.staff.role, config.permission))) throw new AppError('forbidden');
+    if (!config.staff && (!config.permission || !can(session.staff.role, config.permission))) {
+      const landing = roleLanding[session.staff.role];
+      if (landing && req.method === 'GET' && /^\/admin\/?$/.test(req.url.split('?')[0]!)) return reply.redirect(landing, 303);
+      throw new AppError('forbidden');
+    }
     if (config.stepUp && !stepUpFresh(session)) return reply.redirect(stepUpRedirect(req), 303);
     // T1 fail closed: every console page says so while card checkout is off, until the finding is dealt with.
     const card = s.integrity.cardCheckoutAllowed();

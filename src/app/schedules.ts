@@ -39,4 +39,5 @@ export const schedules: readonly ScheduleEntry[] = [
   { name: 'response-switches', every: 3_000, single: false, registeredIn: 'platform/switches.ts' },
   { name: 'malware-scan', every: 'MALWARE_SCAN_INTERVAL_HOURS (1 h)', single: false, registeredIn: 'malware-scan/service.ts', when: 'MALWARE_SCAN_INTERVAL_HOURS > 0' },
   { name: 'silence-check', every: 'SILENCE_CHECK_SECONDS (60 s)', single: false, registeredIn: 'watchdog/service.ts', when: 'SILENCE_CHECK_SECONDS > 0' },
+  { name: 'incident-deadline-reminders', every: HOUR, single: true, registeredIn: 'incidents/reminders.ts' },
 ];

@@ -24,6 +24,7 @@ import type { Services } from '../services.ts';
 import { createShopSettings } from '../shop/settings.ts';
 import { responseSwitchesOf } from '../platform/switches.ts';
 import { createIncidents } from '../incidents/service.ts';
+import { accountNoticeBanner } from '../incidents/account-banner.ts';
 import { createMalwareScan } from '../malware-scan/service.ts';
 
 /** The composition root's one place that builds every domain service from the platform context. */
@@ -78,7 +79,9 @@ export function createServices(ctx: AppContext): Services {
         owner.customerId || owner.tokenHash ? cart.count(owner) : Promise.resolve(0),
       ]);
       // PCI DSS 6.4.3: only approved inventory entries, pinned by SRI, and never on payment pages
-      return { shopName: settings.name, categories, cartCount, customerName: req.customer?.name ?? null, thirdPartyScripts: scripts.scriptTags(req) };
+      // Issue 13 (T4): an affected customer's account page shows the incident notice the mail quoted.
+      const banner = req.customer && req.url.split('?')[0] === '/account' ? await accountNoticeBanner(ctx.db, req.customer.id, req.locale) : '';
+      return { shopName: settings.name, categories, cartCount, customerName: req.customer?.name ?? null, thirdPartyScripts: scripts.scriptTags(req), banner };
     },
   };
 }

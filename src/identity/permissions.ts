@@ -40,6 +40,9 @@ export const rolePermissions: Record<StaffRole, ReadonlySet<Permission>> = {
   incident: new Set<Permission>(['incidents.read', 'incidents.note']),
 };
 
+/** Where a role without the overview lands when it opens /admin, instead of a refusal (issue 13: the investigator). */
+export const roleLanding: Partial<Record<StaffRole, string>> = { incident: '/admin/security/incidents' };
+
 export function can(role: StaffRole, permission: Permission): boolean {
   return rolePermissions[role].has(permission);
 }

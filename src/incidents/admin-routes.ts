@@ -13,7 +13,10 @@ import { t } from './messages.ts';
 import { noticeFor, startCampaign } from './campaign.ts';
 import { publishNotice, saveNotice } from './notices.ts';
 import { ppcDraft, ppcText } from './ppc.ts';
+import { registerReportRoutes } from './report-routes.ts';
+import { addOutsideContact, markContacted, parseOutsideContact } from './outside-contacts.ts';
 import { latestScope, runScope } from './scope.ts';
+import { parseScope } from './scope-input.ts';
 import { incidentCase } from './service.ts';
 import { addNote, addTask, declareIncident, getIncident, listIncidents, setTaskDone } from './store.ts';
 import { incidentDb, type NoticeBody } from './tables.ts';
@@ -24,7 +27,6 @@ function num(raw: string | undefined): number {
   return Number(raw);
 }
 const params = (req: FastifyRequest) => req.params as Record<string, string>;
-const isoDate = /^\d{4}-\d{2}-\d{2}$/;
 
 /** Issue 13: the incident console (/admin/security/incidents). Owners declare, contain and notify (step-up); the `incident` role reads and writes notes. */
 export const incidentAdminRoutes: RouteModule = (app, s) => {
@@ -101,9 +103,10 @@ export const incidentAdminRoutes: RouteModule = (app, s) => {
     if (!containmentActions.includes(action) || !(await getIncident(db, id))) throw new AppError('not_found');
     const session = req.adminSession!;
     try {
-      await contain(s.ctx, id, action, { id: session.staff.id, role: session.staff.role, sessionHash: session.idHash }, { network: formValues(req.body).network ?? '', req, shopName: (await s.shop.get()).name });
+      const form = formValues(req.body);
+      await contain(s.ctx, id, action, { id: session.staff.id, role: session.staff.role, sessionHash: session.idHash }, { network: form.network ?? '', scriptId: form.script_id ?? '', req, shopName: (await s.shop.get()).name });
     } catch (err) {
-      if (err instanceof ContainmentInputError) return renderCase(req, reply, id, { errors: { network: t(req.locale, 'errNetwork') } }, 422);
+      if (err instanceof ContainmentInputError) return renderCase(req, reply, id, { errors: err.message === 'script' ? { script_id: t(req.locale, 'errScript') } : { network: t(req.locale, 'errNetwork') } }, 422);
       throw err;
     }
     req.log.warn({ incident: id, action, staffId: session.staff.id }, 'incident containment');
@@ -112,9 +115,10 @@ export const incidentAdminRoutes: RouteModule = (app, s) => {
 
   app.post('/security/incidents/:id/scope', { config: { permission: 'incidents.manage', stepUp: true } }, async (req, reply) => {
     const id = num(params(req).id);
-    const v = formValues(req.body);
-    if (!isoDate.test(v.from ?? '') || !isoDate.test(v.to ?? '') || !(await getIncident(db, id))) throw new AppError('bad_request');
-    await runScope(db, id, { from: v.from!, to: v.to!, cardOnly: v.card_only === '1', includeCustomers: v.customers === '1' }, staffOf(req).id);
+    const parsed = parseScope(formValues(req.body));
+    if (!(await getIncident(db, id))) throw new AppError('not_found');
+    if (!parsed.criteria) return renderCase(req, reply, id, { errors: Object.fromEntries(Object.entries(parsed.errors).map(([k, v]) => [k, t(req.locale, v)])) }, 422);
+    await runScope(db, id, parsed.criteria, staffOf(req).id);
     return redirectAfterPost(reply, `${section}/${id}?done=1`);
   });
 
@@ -155,7 +159,23 @@ export const incidentAdminRoutes: RouteModule = (app, s) => {
     return reply.type('text/plain; charset=utf-8').header('cache-control', 'no-store').send(body);
   });
 
+  app.post('/security/incidents/:id/contacts', { config: { permission: 'incidents.manage' } }, async (req, reply) => {
+    const id = num(params(req).id);
+    if (!(await getIncident(db, id))) throw new AppError('not_found');
+    const parsed = parseOutsideContact(formValues(req.body));
+    if (!parsed.values) return renderCase(req, reply, id, { errors: Object.fromEntries(Object.entries(parsed.errors).map(([k, v]) => [`contact_${k}`, t(req.locale, v)])) }, 422);
+    await addOutsideContact(db, id, parsed.values, staffOf(req).id);
+    return redirectAfterPost(reply, `${section}/${id}?done=1#contacts`);
+  });
+
+  app.post('/security/incidents/:id/contacts/:contactId/contacted', { config: { permission: 'incidents.manage' } }, async (req, reply) => {
+    const id = num(params(req).id);
+    if (!(await markContacted(db, id, num(params(req).contactId), staffOf(req).id))) throw new AppError('not_found');
+    return redirectAfterPost(reply, `${section}/${id}?done=1#contacts`);
+  });
+
   registerFileRoutes(app, s);
+  registerReportRoutes(app, db);
 };
 
 /** Files that leave the store (evidence, letters, addresses) go through the guarded export (files.ts). */

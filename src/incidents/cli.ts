@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { loadConfig } from '../platform/config.ts';
 import type { AppContext } from '../platform/context.ts';
 import { openDatabase } from '../platform/db/database.ts';
@@ -6,7 +6,12 @@ import { migrate } from '../platform/db/migrate.ts';
 import { parseArgs, table } from '../security-events/cli-args.ts';
 import { bindVault } from '../vault/bound.ts';
 import { openVault } from '../vault/index.ts';
+import { startCampaign } from './campaign.ts';
+import { applyDsn } from './dsn.ts';
 import { incidentFiles } from './files.ts';
+import { sendDueReminders } from './reminders.ts';
+import { latestScope, runScope } from './scope.ts';
+import { parseScope } from './scope-input.ts';
 import { parseDeclare } from './input.ts';
 import { ppcDraft, ppcText } from './ppc.ts';
 import { incidentCase } from './service.ts';
@@ -21,6 +26,10 @@ const usage = [
   '       omamori incident declare --kind card_skimming|data_leak|account_takeover|defacement|other --title T [--known-at TIME] [--severity S] [--json]',
   '       omamori incident report ID --ppc preliminary|final [--json]',
   '       omamori incident export ID [--out FILE] [--json]   (the evidence, through the guarded export)',
+  '       omamori incident scope ID --from YYYY-MM-DD --to YYYY-MM-DD [--card-only] [--customers] [--prefectures 東京都,大阪府] [--products SLUG,...] [--json]',
+  '       omamori incident notify ID [--json]   (start the notice campaign over the latest scope)',
+  '       omamori incident bounce [FILE ...] [--json]   (returned mails (DSN): their recipients get a letter; no FILE: stdin)',
+  '       omamori incident remind [--json]   (send the PPC deadline reminders that are due now)',
 ].join('\n');
 const iso = (d: Date | string | null) => (d ? new Date(d).toISOString() : null);
 
@@ -32,11 +41,11 @@ async function hostOwner(ctx: Ctx): Promise<{ id: number; name: string; role: st
 /** `omamori incident ...`: the same case as the console; a table for people and `--json` for scripts. */
 export async function runIncidentCli(args: string[], ctx: Ctx, shopName: () => Promise<string>, out: Out = console): Promise<number> {
   const [sub, ...rest] = args;
-  const p = parseArgs(rest, ['kind', 'title', 'known-at', 'severity', 'ppc', 'out']);
+  const p = parseArgs(rest, ['kind', 'title', 'known-at', 'severity', 'ppc', 'out', 'from', 'to', 'prefectures', 'products']);
   const json = p.switches.has('json');
   const db = incidentDb(ctx.db);
   const bad = () => (out.error(usage), 2);
-  if (p.unknown.length || [...p.switches].some((s) => s !== 'json')) return bad();
+  if (p.unknown.length || [...p.switches].some((s) => !['json', 'card-only', 'customers'].includes(s))) return bad();
   const idArg = () => (p.words.length === 1 && /^\d{1,9}$/.test(p.words[0]!) ? Number(p.words[0]) : null);
 
   if (sub === 'list' && !p.words.length) {
@@ -65,6 +74,7 @@ export async function runIncidentCli(args: string[], ctx: Ctx, shopName: () => P
       campaigns: c.campaigns,
       evidence: c.evidence,
       tasks: c.tasks.map((k) => ({ id: k.id, title: k.title, done: k.done_at !== null })),
+      contacts: c.contacts.map((k) => ({ id: k.id, kind: k.kind, organisation: k.organisation, person: k.person, phone: k.phone, reference: k.reference, contactedAt: iso(k.contacted_at) })),
       timeline: c.timeline.map((e) => ({ at: iso(e.at), who: e.staff_name ?? 'system', kind: e.kind, detail: e.detail })),
     };
     if (json) out.log(JSON.stringify(view, null, 2));
@@ -109,11 +119,45 @@ export async function runIncidentCli(args: string[], ctx: Ctx, shopName: () => P
     else out.log(`wrote ${path} (${file.items} evidence items)`);
     return 0;
   }
+  if (sub === 'scope') {
+    const id = idArg();
+    const parsed = parseScope({ from: p.options.from, to: p.options.to, prefectures: p.options.prefectures, products: p.options.products, card_only: p.switches.has('card-only') ? '1' : '', customers: p.switches.has('customers') ? '1' : '' });
+    if (id === null) return bad();
+    if (!parsed.criteria) return out.error(`invalid: ${Object.keys(parsed.errors).join(', ')}\n${usage}`), 2;
+    const owner = await hostOwner(ctx);
+    if (!owner || !(await getIncident(db, id))) return out.error(owner ? `no incident ${id}` : 'no active owner'), 1;
+    const r = await runScope(db, id, parsed.criteria, owner.id);
+    out.log(json ? JSON.stringify(r) : `scope ${r.scopeId}: ${r.total} people (${r.cardPeople} by card)`);
+    return 0;
+  }
+  if (sub === 'notify') {
+    const id = idArg();
+    if (id === null) return bad();
+    const owner = await hostOwner(ctx);
+    const scope = await latestScope(db, id);
+    if (!owner || !scope) return out.error(owner ? `incident ${id} has no scope: run \`omamori incident scope\` first` : 'no active owner'), 1;
+    const campaignId = await startCampaign(db, id, scope.id, owner.id);
+    out.log(json ? JSON.stringify({ campaignId, scopeId: scope.id, people: scope.total }) : `campaign ${campaignId} started for ${scope.total} people; the store's job runner sends it`);
+    return 0;
+  }
+  if (sub === 'bounce') {
+    const files = p.words.length ? p.words : ['-'];
+    const results = [];
+    for (const f of files) results.push({ file: f, ...(await applyDsn(db, ctx.vault, f === '-' ? readFileSync(0) : readFileSync(f))) });
+    if (json) out.log(JSON.stringify(results, null, 2));
+    else out.log(table(['file', 'outcome', 'outbox', 'incident'], results.map((r) => [r.file, r.outcome, String(r.outboxId ?? '-'), String(r.incidentId ?? '-')])));
+    return 0;
+  }
+  if (sub === 'remind' && !p.words.length) {
+    const sent = await sendDueReminders(ctx);
+    out.log(json ? JSON.stringify({ sent }) : `${sent} reminders sent`);
+    return 0;
+  }
   return bad();
 }
 
 export const incidentCommand = {
-  summary: 'incident list | show ID | declare --kind K --title T [--known-at TIME] | report ID --ppc preliminary|final | export ID [--json]: the incident console',
+  summary: 'incident list | show ID | declare | report ID --ppc preliminary|final | export ID | scope ID | notify ID | bounce [FILE] | remind [--json]: the incident console',
   async run(args: string[]): Promise<number> {
     const config = loadConfig();
     const handle = await openDatabase(config);

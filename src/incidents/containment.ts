@@ -6,10 +6,13 @@ import { isIP } from 'node:net';
 import { enqueueJob } from '../platform/jobs/queue.ts';
 import type { FastifyRequest } from 'fastify';
 import { responseSwitchesOf } from '../platform/switches.ts';
+import { scriptInventoryOf } from '../integrity/script-inventory.ts';
+import { encryptedTables } from '../vault/registry.ts';
+import { rotateJob } from './containment-keys.ts';
 import { asDb, incidentDb } from './tables.ts';
 import { addEvent } from './timeline.ts';
 
-export const containmentActions = ['stop_card_payments', 'resume_card_payments', 'close_store', 'reopen_store', 'revoke_sessions', 'reset_customer_passwords', 'reset_staff_passwords', 'block_network', 'unblock_network'] as const;
+export const containmentActions = ['stop_card_payments', 'resume_card_payments', 'close_store', 'reopen_store', 'revoke_sessions', 'reset_customer_passwords', 'reset_staff_passwords', 'block_network', 'unblock_network', 'disable_script', 'rotate_keys'] as const;
 export type ContainmentAction = (typeof containmentActions)[number];
 /** Undoing these is an action of its own (on the timeline too); sessions and forced resets cannot be undone. */
 export const releases: Partial<Record<ContainmentAction, ContainmentAction>> = { stop_card_payments: 'resume_card_payments', close_store: 'reopen_store', block_network: 'unblock_network' };
@@ -30,10 +33,19 @@ export class ContainmentInputError extends Error {}
  * Switches hold on every instance within seconds (platform/switches.ts); the customer reset runs as keyset batches
  * in queued jobs (no transaction over every customer, memory bounded by one batch, resumed after a restart).
  */
-export async function contain(ctx: AppContext, incidentId: number, action: ContainmentAction, actor: Actor, opts: { network?: string; req?: Pick<FastifyRequest, 'ip' | 'headers'>; shopName: string }): Promise<Record<string, number | string>> {
+export async function contain(ctx: AppContext, incidentId: number, action: ContainmentAction, actor: Actor, opts: { network?: string; scriptId?: string; req?: Pick<FastifyRequest, 'ip' | 'headers'>; shopName: string }): Promise<Record<string, number | string>> {
   const db = incidentDb(ctx.db);
   const switches = responseSwitchesOf(ctx);
   let network: string | null = null;
+  let script: { id: number; origin: string } | null = null;
+  if (action === 'disable_script') {
+    // T6: a third-party script suspected of skimming leaves every page; putting it back needs the inventory's
+    // four-eyes approval again (integrity/script-inventory.ts).
+    const id = /^\d{1,9}$/.test(opts.scriptId ?? '') ? Number(opts.scriptId) : 0;
+    const row = id ? await ctx.db.selectFrom('script_inventory').select(['id', 'url']).where('id', '=', id).where('removed_at', 'is', null).executeTakeFirst() : undefined;
+    if (!row) throw new ContainmentInputError('script');
+    script = { id: row.id, origin: new URL(row.url).origin };
+  }
   if (action === 'block_network' || action === 'unblock_network') {
     const ip = (opts.network ?? '').trim().split('/')[0]!;
     network = isIP(ip) ? banValue('network', ip) : null;
@@ -52,6 +64,12 @@ export async function contain(ctx: AppContext, incidentId: number, action: Conta
       const { n } = await trx.selectFrom('customer').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
       out.customers = Number(n);
       await enqueueJob(asDb(trx), resetJob, { incidentId, after: 0, staffId: actor.id, shopName: opts.shopName });
+    } else if (action === 'rotate_keys') {
+      out.steps = 1 + encryptedTables.length;
+      await enqueueJob(asDb(trx), rotateJob, { incidentId, step: 0 });
+    } else if (script) {
+      out.script_id = script.id;
+      out.origin = script.origin;
     } else if (network) out.network = network;
     await recordStaffAction(asDb(trx), { staff: actor, action: `incident.${action}`, object: { type: 'incident', id: incidentId }, detail: { ...out }, ...(opts.req ? { req: opts.req } : {}) });
     await addEvent(trx, incidentId, actor.id, releaseActions.has(action) ? 'containment_released' : 'containment', { action, ...out });
@@ -61,6 +79,7 @@ export async function contain(ctx: AppContext, incidentId: number, action: Conta
   // Bans live in their own store (Redis or the database) behind the bans service interface.
   if (action === 'block_network') await bansOf(ctx).ban({ scope: 'network', value: network!, reason: `incident #${incidentId}`, createdBy: `staff#${actor.id}`, minutes: 30 * 24 * 60 });
   if (action === 'unblock_network') await bansOf(ctx).unban('network', network!, `staff#${actor.id}`);
+  if (script) await scriptInventoryOf(ctx).remove({ id: actor.id, role: actor.role }, script.id, opts.req);
   return result;
 }
 

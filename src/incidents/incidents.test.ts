@@ -204,9 +204,11 @@ test('containment: the store closes for shoppers (notice page and console stay),
   const flagged = await store.ctx.db.selectFrom('customer').select('password_reset_required').execute();
   assert.ok(flagged.every((c) => c.password_reset_required));
   const page = await owner.get(path);
-  assert.match(page.text, /reset_customer_passwords_done/);
-  assert.match(page.text, /close_store/);
-  assert.match(page.text, /↩ reopen_store/);
+  assert.match(page.text, /data-action="reset_customer_passwords_done"/);
+  assert.match(page.text, /お客様のパスワード再設定の依頼が完了/);
+  assert.match(page.text, /data-action="close_store"/);
+  assert.match(page.text, /data-event="containment_released" data-action="reopen_store"/);
+  assert.match(page.text, /↩ ストアを再開する/);
 
   // Step-up is required for containment.
   const { client: noStepUp } = await staffClient(store, 'owner', { stepUp: false });

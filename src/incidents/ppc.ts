@@ -30,6 +30,9 @@ export interface PpcReport {
   deadline: string;
   triggers: AppiTriggers;
   fields: Record<PpcField, string>;
+  /** Fields the owner edited (the rest are generated from the incident as it stands). */
+  edited: PpcField[];
+  submitted_at: string | null;
 }
 
 const jst = (d: Date) => new Date(d.getTime() + 9 * 3600_000).toISOString().slice(0, 16).replace('T', ' ') + ' JST';
@@ -45,6 +48,11 @@ export async function ppcDraft(db: IncidentDb, inc: Incident, stage: PpcStage): 
   const letters = campaigns.filter((c) => c.rstatus === 'bounced' || c.rstatus === 'letter').length;
   const published = await db.selectFrom('incident_notice').select(['version', 'published_at']).where('incident_id', '=', inc.id).where('published_at', 'is not', null).orderBy('version', 'desc').limit(1).executeTakeFirst();
   const containments = await db.selectFrom('incident_event').select(['at', 'detail']).where('incident_id', '=', inc.id).where('kind', '=', 'containment').orderBy('id').execute();
+  const contacts = await db.selectFrom('incident_contact').select(['kind', 'organisation', 'reference', 'contacted_at']).where('incident_id', '=', inc.id).orderBy('id').execute();
+  const contactKindJa: Record<string, string> = { police: '警察', card_company: 'カード会社', payment_provider: '決済代行会社', ppc: '個人情報保護委員会', other: 'その他' };
+  const contactText = contacts.length
+    ? contacts.map((c) => `${contactKindJa[c.kind] ?? c.kind}（${c.organisation}${c.reference ? `、受付番号 ${c.reference}` : ''}）: ${c.contacted_at ? `${jst(new Date(c.contacted_at))} 連絡済み` : '未連絡'}`).join('、')
+    : '警察・カード会社への連絡状況はタスク一覧を参照';
   const knownAt = new Date(inc.known_at);
   const deadlines = ppcDeadlines(knownAt, inc.malicious);
   const items = dataKinds.filter((k) => (counts[k] ?? 0) > 0).map((k) => `${dataKindLabels.ja[k]}（${counts[k]}名）`);
@@ -58,9 +66,12 @@ export async function ppcDraft(db: IncidentDb, inc: Incident, stage: PpcStage): 
     response_to_individuals: mailed + letters > 0 ? `メールでの通知 ${mailed}名、郵送での通知 ${letters}名（メールが届かない方・アドレスのない方）` : '通知の準備中',
     publication: published ? `お知らせページで公表（第${published.version}版、${jst(new Date(published.published_at!))}）` : '公表の準備中',
     prevention_measures: containments.length ? `実施済みの措置: ${containments.map((c) => `${(c.detail as { action?: string }).action ?? ''}（${jst(new Date(c.at))}）`).join('、')}。恒久的な再発防止策は検討中。` : '検討中',
-    other: `悪意のある事案: ${inc.malicious ? 'はい（確報期限60日）' : 'いいえ'}。警察・カード会社への連絡状況はタスク一覧を参照。`,
+    other: `悪意のある事案: ${inc.malicious ? 'はい（確報期限60日）' : 'いいえ'}。関係先への連絡: ${contactText}。`,
   };
   const triggers = appiTriggers({ kind: inc.kind, malicious: inc.malicious, keysExposed: inc.keys_exposed, people, cardPeople: card });
+  const saved = await db.selectFrom('incident_report').select(['fields', 'submitted_at']).where('incident_id', '=', inc.id).where('stage', '=', stage).executeTakeFirst();
+  const edited = ppcFields.filter((f) => typeof saved?.fields[f] === 'string' && saved.fields[f]!.trim() !== '');
+  for (const f of edited) fields[f] = saved!.fields[f]!;
   return {
     stage,
     stage_label: stage === 'preliminary' ? '速報' : '確報',
@@ -69,13 +80,15 @@ export async function ppcDraft(db: IncidentDb, inc: Incident, stage: PpcStage): 
     deadline: (stage === 'preliminary' ? deadlines.preliminaryBy : deadlines.finalBy).toISOString(),
     triggers,
     fields,
+    edited,
+    submitted_at: saved?.submitted_at ? new Date(saved.submitted_at).toISOString() : null,
   };
 }
 
 export function ppcText(r: PpcReport): string {
   return [
     `個人情報保護委員会への報告（${r.stage_label}）下書き — 事案 #${r.incident_id}`,
-    `把握日時: ${jst(new Date(r.known_at))} / 提出期限: ${jst(new Date(r.deadline))}`,
+    `把握日時: ${jst(new Date(r.known_at))} / 提出期限: ${jst(new Date(r.deadline))}${r.submitted_at ? ` / 提出済み: ${jst(new Date(r.submitted_at))}` : ''}`,
     '',
     ...ppcFields.flatMap((f, i) => [`${i + 1}. ${ppcFieldLabels[f]}`, r.fields[f], '']),
   ].join('\n');

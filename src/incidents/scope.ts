@@ -24,7 +24,13 @@ export async function runScope(db: IncidentDb, incidentId: number, criteria: Sco
   const from = new Date(`${criteria.from}T00:00:00+09:00`);
   const to = new Date(new Date(`${criteria.to}T00:00:00+09:00`).getTime() + 86_400_000); // the whole last day (JST)
   const { id: scopeId } = await db.insertInto('incident_scope').values({ incident_id: incidentId, created_by: staffId, criteria: JSON.stringify(criteria), counts: '{}' }).returning('id').executeTakeFirstOrThrow();
-  const card = criteria.cardOnly ? sql`and payment_method = 'card'` : sql``;
+  const prefs = criteria.prefectures?.length ? criteria.prefectures : null;
+  const products = criteria.products?.length ? criteria.products : null;
+  // Prefecture and product names are plain columns (the address lines and names are the encrypted ones).
+  const card = sql`${criteria.cardOnly ? sql`and payment_method = 'card'` : sql``}
+    ${prefs ? sql`and ship_prefecture in (${sql.join(prefs)})` : sql``}
+    ${products ? sql`and exists (select 1 from order_line l join variant v on v.id = l.variant_id join product p on p.id = v.product_id where l.order_id = orders.id and p.slug in (${sql.join(products)}))` : sql``}`;
+  const customerPref = prefs ? sql`and exists (select 1 from customer_address a where a.customer_id = customer.id and a.prefecture in (${sql.join(prefs)}))` : sql``;
   for (let after = 0; ; ) {
     const { last } = await sql<{ last: number | null }>`select max(id)::int as last from (select id from orders where id > ${after} and placed_at >= ${from} and placed_at < ${to} ${card} order by id limit ${batchSize}) b`
       .execute(db)
@@ -38,15 +44,15 @@ export async function runScope(db: IncidentDb, incidentId: number, criteria: Sco
       on conflict (scope_id, subject) do update set card = incident_affected.card or excluded.card, order_id = coalesce(incident_affected.order_id, excluded.order_id)`.execute(db);
     after = last;
   }
-  if (criteria.includeCustomers) {
+  if (criteria.includeCustomers && !products) {
     for (let after = 0; ; ) {
-      const { last } = await sql<{ last: number | null }>`select max(id)::int as last from (select id from customer where id > ${after} and ((created_at >= ${from} and created_at < ${to}) or (last_sign_in_at >= ${from} and last_sign_in_at < ${to})) order by id limit ${batchSize}) b`
+      const { last } = await sql<{ last: number | null }>`select max(id)::int as last from (select id from customer where id > ${after} and ((created_at >= ${from} and created_at < ${to}) or (last_sign_in_at >= ${from} and last_sign_in_at < ${to})) ${customerPref} order by id limit ${batchSize}) b`
         .execute(db)
         .then((r) => r.rows[0]!);
       if (last === null) break;
       await sql`insert into incident_affected (scope_id, subject, customer_id, order_id, card)
         select ${scopeId}, 'c:' || id, id, null, false from customer
-        where id > ${after} and id <= ${last} and ((created_at >= ${from} and created_at < ${to}) or (last_sign_in_at >= ${from} and last_sign_in_at < ${to}))
+        where id > ${after} and id <= ${last} and ((created_at >= ${from} and created_at < ${to}) or (last_sign_in_at >= ${from} and last_sign_in_at < ${to})) ${customerPref}
         on conflict (scope_id, subject) do nothing`.execute(db);
       after = last;
     }
@@ -68,7 +74,7 @@ export async function runScope(db: IncidentDb, incidentId: number, criteria: Sco
     phone: c.orders,
     order_history: c.orders,
     card_brand_last4: c.card,
-    password_hash: criteria.includeCustomers ? c.customers : 0,
+    password_hash: criteria.includeCustomers && !products ? c.customers : 0,
   };
   await db.updateTable('incident_scope').set({ counts: JSON.stringify({ ...counts, total: c.total, card: c.card }), total: c.total }).where('id', '=', scopeId).execute();
   await addEvent(db, incidentId, staffId, 'scoped', { scope_id: scopeId, total: c.total, card: c.card, criteria: { ...criteria } });

@@ -39,7 +39,26 @@ export type IncidentTables = {
   incident_campaign: { id: Generated<number>; incident_id: number; scope_id: number; status: Generated<'sending' | 'done'>; created_at: Timestamp; created_by: number | null; cursor: Generated<string>; finished_at: Date | null };
   incident_recipient: { campaign_id: number; subject: string; channel: 'email' | 'letter'; status: 'queued' | 'sent' | 'bounced' | 'letter'; outbox_id: number | null; updated_at: Timestamp };
   incident_notice: { id: Generated<number>; incident_id: number; version: number; body: Json<NoticeBody>; saved_at: Timestamp; saved_by: number | null; published_at: Date | null };
+  // migration 0106
+  incident_reminder: { incident_id: number; deadline: 'preliminary' | 'final'; stage: 'soon' | 'due'; sent_at: Timestamp };
+  incident_report: { incident_id: number; stage: 'preliminary' | 'final'; fields: Json<Record<string, string>>; saved_at: Timestamp; saved_by: number | null; submitted_at: Date | null };
+  incident_contact: {
+    id: Generated<number>;
+    incident_id: number;
+    kind: ContactKind;
+    organisation: string;
+    person: Generated<string>;
+    phone: Generated<string>;
+    reference: Generated<string>;
+    note: Generated<string>;
+    contacted_at: Date | null;
+    created_at: Timestamp;
+    created_by: number | null;
+  };
 };
+
+export const contactKinds = ['police', 'card_company', 'payment_provider', 'ppc', 'other'] as const;
+export type ContactKind = (typeof contactKinds)[number];
 
 /** Who is affected: date window (ISO dates), card payments only or every order, registered customers too. */
 export interface ScopeCriteria {
@@ -47,6 +66,10 @@ export interface ScopeCriteria {
   to: string;
   cardOnly: boolean;
   includeCustomers: boolean;
+  /** Only orders shipped to these prefectures (and customers with an address there); empty or absent: all. */
+  prefectures?: string[];
+  /** Only orders with a line of these products (by slug); registered customers without such an order are not added. */
+  products?: string[];
 }
 
 export interface NoticeBody {

@@ -4,7 +4,8 @@ import type { IncidentDb } from './tables.ts';
 export type TimelineKind =
   | 'declared' | 'evidence_frozen' | 'note' | 'task_added' | 'task_done' | 'task_reopened'
   | 'containment' | 'containment_released' | 'scoped' | 'campaign_started' | 'campaign_done'
-  | 'export' | 'notice_saved' | 'notice_published' | 'report_drafted' | 'status';
+  | 'export' | 'notice_saved' | 'notice_published' | 'report_drafted' | 'status'
+  | 'bounced' | 'reminder_sent' | 'report_saved' | 'report_submitted' | 'contact_added' | 'contact_made';
 
 export async function addEvent(db: IncidentDb, incidentId: number, staffId: number | null, kind: TimelineKind, detail: Record<string, unknown> = {}): Promise<void> {
   await db.insertInto('incident_event').values({ incident_id: incidentId, staff_id: staffId, kind, detail: JSON.stringify(detail) }).execute();

@@ -11,6 +11,8 @@ export interface StoreChrome {
   customerName: string | null;
   /** Approved third-party script tags for this page (script inventory); empty on payment pages. */
   thirdPartyScripts?: SafeHtml;
+  /** A notice above the page's content (issue 13: the incident notice on an affected customer's account page). */
+  banner?: SafeHtml | '';
 }
 
 export interface StorePage {
@@ -61,7 +63,7 @@ ${assetTag('css/store.css')}
   </nav>
 </header>
 <main id="main" class="wrap">
-${page.body}
+${chrome.banner ?? ''}${page.body}
 </main>
 <footer class="site-footer">
   <div class="wrap">

@@ -117,6 +117,7 @@ export const mailKindLabels: Record<string, Label> = {
   'identity.2fa_changed': l('ログイン方法の変更', 'Sign-in method changed', '2段階認証やパスキーの追加・削除を本人に知らせるメールです。', 'Tells the account holder their two-step verification or passkeys changed.'),
   'identity.password_reset': l('パスワード再設定', 'Password reset', 'パスワード再設定のリンクを送るメールです。', 'Sends a password-reset link.'),
   'incident.notice': l('事故のお詫びとお知らせ', 'Incident notice', '情報漏えい等の事故について、影響を受けたお客様に送るお知らせです。', 'Tells an affected customer about a security incident.'),
+  'incident.reminder': l('報告期限のお知らせ', 'Report deadline reminder', '個人情報保護委員会への速報・確報の期限が近いことをオーナーに知らせます。', 'Tells the owners a report to the PPC is due soon.'),
   password_reset_required: l('パスワード再設定のお願い', 'Password reset required', '緊急対応でパスワードの再設定をお願いするメールです。', 'Asks for a new password after an emergency action.'),
   security_alert: l('セキュリティアラート', 'Security alert', '攻撃や異常を検知したことをオーナーに知らせるメールです。', 'Tells the owners about a detected attack or anomaly.'),
   security_digest: l('セキュリティ日報', 'Security digest', '1日1回、未確認のアラートと記録の件数をオーナーに知らせます。', 'Once a day: open alerts and signal counts for the owners.'),
@@ -127,8 +128,10 @@ export const mailKindLabels: Record<string, Label> = {
 
 const emergency = l('緊急対応', 'Emergency action', 'オーナーが全セッションの終了やパスワードの強制再設定を行いました。', 'An owner ended every session or forced password resets.');
 
+const incidentStep = l('事故対応の操作', 'Incident step', 'オーナーが事故対応の画面から封じ込めなどの操作をしました（詳細は事故のタイムライン）。', 'An owner took a step from an incident page (containment and the like; see its timeline).');
+
 export function auditActionLabel(action: string): Label | null {
-  return auditActionLabels[action] ?? (action.startsWith('emergency.') ? emergency : null);
+  return auditActionLabels[action] ?? (action.startsWith('emergency.') ? emergency : action.startsWith('incident.') ? incidentStep : null);
 }
 
 export function labelText(label: Label | null | undefined, locale: Locale, fallback: string): string {
