@@ -118,6 +118,7 @@ export function createCheckout(ctx: AppContext, deps: { cart: CartService; order
         locale,
         shipping: input.shipping,
         shippingMethod: input.shippingMethod,
+        deliverySlot: input.deliverySlot || null,
         shippingFee: q.shippingFee,
         paymentMethod: input.paymentMethod,
         paymentFee: q.paymentFee,

@@ -40,6 +40,8 @@ export interface OrderView extends OrderAmounts {
   trackingNumber: string;
   shipping: Address;
   shippingMethod: string;
+  /** 時間帯指定 chosen at checkout, or null */
+  deliverySlot: string | null;
   paymentMethod: string;
   invoiceNumber: string | null;
   note: string;
@@ -82,6 +84,7 @@ export function toOrderView(row: OrderRow, lines: LineRow[]): OrderView {
       phone: row.ship_phone,
     },
     shippingMethod: row.shipping_method,
+    deliverySlot: row.delivery_slot ?? null,
     shippingFee: row.shipping_fee,
     paymentMethod: row.payment_method,
     paymentFee: row.payment_fee,

@@ -23,6 +23,8 @@ export interface OrderTables {
     ship_line2: string;
     ship_phone: string;
     shipping_method: string;
+    /** issue 16: 時間帯指定 ('am', '14-16', ...); null when none was chosen */
+    delivery_slot: ColumnType<string | null, string | null | undefined, string | null>;
     shipping_fee: number;
     payment_method: string;
     payment_fee: number;

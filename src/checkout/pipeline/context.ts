@@ -11,6 +11,8 @@ export interface CheckoutInput {
   email: string;
   shipping: Address;
   shippingMethod: string;
+  /** issue 16: 時間帯指定 ('am', '14-16', ...); empty or absent: no preference */
+  deliverySlot?: string;
   paymentMethod: string;
   note: string;
 }

@@ -19,6 +19,7 @@ const line = (variantId: number, unitPrice: number, quantity: number, taxRate: 8
   available,
   problem: available ? null : 'short',
   stock: 10,
+  shippingSize: 60,
 });
 const cart = (...lines: CartLine[]): CartView => ({ id: 1, lines, itemCount: lines.reduce((n, l) => n + l.quantity, 0), itemsTotal: lines.reduce((n, l) => n + l.lineTotal, 0), blocked: lines.some((l) => !l.available) });
 const input = (over: Partial<CheckoutInput> = {}): CheckoutInput => ({
@@ -64,4 +65,39 @@ test('cash on delivery above ¥300,000 is refused on the payment field; card num
 test('an empty cart or an unavailable line stops the flow', () => {
   assert.throws(() => runPurchaseFlow(cart(), input(), settings, 'ja'), (e) => e instanceof AppError && e.code === 'conflict');
   assert.throws(() => runPurchaseFlow(cart(line(1, 1_000, 1, 10, false)), input(), settings, 'ja'), (e) => e instanceof AppError && e.code === 'sold_out');
+});
+
+// Issue 16: the operator's shipping settings drive the fees and choices.
+const custom = {
+  ...settings,
+  shipping: {
+    ...settings.shipping,
+    regions: [
+      { name: '本州', prefectures: settings.shipping.regions.flatMap((r) => r.prefectures).filter((p) => p !== '北海道' && p !== '沖縄県'), rates: { '60': 700, '80': 900, '100': 1_100, '120': 1_300, '140': 1_500, '160': 1_700 } },
+      { name: '北海道', prefectures: ['北海道'], rates: { '60': 1_500, '80': 1_700, '100': 1_900, '120': 2_100, '140': 2_300, '160': 2_500 } },
+    ],
+    time_slots: ['am', '19-21'] as Array<'am' | '19-21'>,
+    cod_tiers: [{ up_to: 50_000, fee: 500 }],
+    payment_methods_off: ['bank_transfer' as const],
+  },
+};
+
+test("the rate is the region's rate for the largest parcel in the cart; an address outside every region is refused", () => {
+  const big = { ...line(2, 1_000, 1, 10), shippingSize: 100 };
+  const flow = runPurchaseFlow(cart(line(1, 1_000, 1, 8), big), input({ paymentMethod: 'cod' }), custom, 'ja');
+  assert.deepEqual(flow.errors, {});
+  assert.equal(flow.shippingFee, 1_100, '本州 at size 100');
+  assert.equal(flow.paymentFee, 500, "the operator's only 代引き tier");
+  const hokkaido = runPurchaseFlow(cart(line(1, 1_000, 1, 8)), input({ paymentMethod: 'cod', shipping: { ...input().shipping, postal_code: '060-0001', prefecture: '北海道' } }), custom, 'ja');
+  assert.equal(hokkaido.shippingFee, 1_500);
+  const okinawa = runPurchaseFlow(cart(line(1, 1_000, 1, 8)), input({ paymentMethod: 'cod', shipping: { ...input().shipping, postal_code: '900-0001', prefecture: '沖縄県' } }), custom, 'ja');
+  assert.match(okinawa.errors.shipping_method ?? '', /お届けできません/);
+  const aboveTier = runPurchaseFlow(cart(line(1, 60_000, 1, 8)), input({ paymentMethod: 'cod' }), custom, 'ja');
+  assert.ok(aboveTier.errors.payment_method, 'above the last tier cash on delivery is unavailable');
+});
+
+test('a time slot must be one the shop offers; a switched-off payment method is refused', () => {
+  assert.deepEqual(runPurchaseFlow(cart(line(1, 1_000, 1, 8)), input({ paymentMethod: 'cod', deliverySlot: '19-21' }), custom, 'ja').errors, {});
+  assert.match(runPurchaseFlow(cart(line(1, 1_000, 1, 8)), input({ paymentMethod: 'cod', deliverySlot: '14-16' }), custom, 'ja').errors.delivery_slot ?? '', /時間帯は選べません/);
+  assert.match(runPurchaseFlow(cart(line(1, 1_000, 1, 8)), input({ paymentMethod: 'bank_transfer' }), custom, 'ja').errors.payment_method ?? '', /./);
 });

@@ -2,6 +2,7 @@ import type { CartView } from '../../cart/service.ts';
 import type { Locale } from '../../platform/i18n/index.ts';
 import type { ShopSettings } from '../../shop/settings.ts';
 import { consumptionTax } from './consumption-tax.ts';
+import { deliverySlot } from './delivery-slot.ts';
 import type { CheckoutInput, PurchaseContext, PurchaseProcessor } from './context.ts';
 import { paymentFee } from './payment-fee.ts';
 import { priceLines } from './price-lines.ts';
@@ -11,7 +12,7 @@ import { totals } from './totals.ts';
 import { validateLines } from './validate-lines.ts';
 
 /** The order matters: each fee depends on the amounts decided before it. */
-export const purchaseFlow: readonly PurchaseProcessor[] = [validateLines, rejectCardNumbers, priceLines, shippingFee, paymentFee, consumptionTax, totals];
+export const purchaseFlow: readonly PurchaseProcessor[] = [validateLines, rejectCardNumbers, priceLines, shippingFee, deliverySlot, paymentFee, consumptionTax, totals];
 
 /** Runs every processor; the result carries field errors instead of an amount when any refused. */
 export function runPurchaseFlow(cart: CartView, input: CheckoutInput, settings: ShopSettings, locale: Locale): PurchaseContext {

@@ -28,7 +28,7 @@ export function orderPage(order: OrderView, shop: ShopSettings, l: Locale, thank
       <dt>${t(l, 'orderNumber')}</dt><dd><strong class="order-number">${order.number}</strong></dd>
       <dt>${t(l, 'placedAt')}</dt><dd>${formatDateTime(order.placedAt, l)}</dd>
       <dt>${t(l, 'status')}</dt><dd>${statusBadge(order, l)}</dd>
-      <dt>${t(l, 'shippingMethod')}</dt><dd>${shippingLabel(order.shippingMethod, l)}</dd>
+      <dt>${t(l, 'shippingMethod')}</dt><dd>${shippingLabel(order.shippingMethod, l, order.deliverySlot)}</dd>
       ${order.trackingNumber ? html`<dt>${t(l, 'trackingNumber')}</dt><dd>${order.trackingNumber}</dd>` : ''}
     </dl>
     ${linesTable(order, l)}
