@@ -4,7 +4,7 @@ import { errorSummary, inputField } from '../platform/http/form-fields.ts';
 import type { FieldErrors } from '../platform/http/forms.ts';
 import { html, type SafeHtml } from '../platform/http/html.ts';
 import type { Locale } from '../platform/i18n/index.ts';
-import { timeSlotLabel } from '../shipping/time-slots.ts';
+import { timeSlotLabel } from './time-slots.ts';
 import { parcelSizes, switchablePaymentMethods, timeSlotIds } from './shipping-config.ts';
 import { st } from './shipping-messages.ts';
 

@@ -10,7 +10,7 @@ import { formatYen, type Locale } from '../../platform/i18n/index.ts';
 import { prefectures } from '../../platform/jp/prefectures.ts';
 import { postalLookupButton } from '../../platform/http/postal-lookup.ts';
 import { shippingMethods } from '../../shipping/registry.ts';
-import { noSlotLabel, timeSlotLabel } from '../../shipping/time-slots.ts';
+import { noSlotLabel, timeSlotLabel } from '../../shop/time-slots.ts';
 import type { ShopSettings } from '../../shop/settings.ts';
 import { storePage, type StoreChrome } from '../../storefront/layout.ts';
 import type { FormValues } from '../form.ts';

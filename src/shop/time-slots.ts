@@ -1,5 +1,5 @@
 import type { Locale } from '../platform/i18n/index.ts';
-import { timeSlotIds, type TimeSlotId } from '../shop/shipping-config.ts';
+import { timeSlotIds, type TimeSlotId } from './shipping-config.ts';
 
 /** The carriers' standard delivery time slots (時間帯指定), as shoppers and packers read them. */
 const labels: Record<TimeSlotId, { ja: string; en: string }> = {
