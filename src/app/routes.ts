@@ -47,6 +47,7 @@ import { shopAdminRoutes } from '../shop/admin-routes.ts';
 import { shopStoreRoutes } from '../shop/store-routes.ts';
 import { shippingSettingsAdminRoutes } from '../shop/shipping-admin-routes.ts';
 import { catalogCsvAdminRoutes } from '../catalog-csv/admin-routes.ts';
+import { couponAdminRoutes } from '../coupons/admin-routes.ts';
 import type { RouteModule, Services } from '../services.ts';
 import { storeErrorPage } from '../storefront/layout.ts';
 import { registerStoreClosedHook } from '../storefront/store-closed.ts';
@@ -54,7 +55,7 @@ import { incidentAdminRoutes } from '../incidents/admin-routes.ts';
 import { incidentPublicRoutes } from '../incidents/public-routes.ts';
 
 const storeRoutes: RouteModule[] = [catalogStoreRoutes, cartStoreRoutes, checkoutStoreRoutes, ordersStoreRoutes, identityStoreRoutes, mailboxStoreRoutes, shopStoreRoutes, integrityStoreRoutes, cardStoreRoutes, incidentPublicRoutes];
-const adminRoutes: RouteModule[] = [adminDashboardRoutes, catalogAdminRoutes, ordersAdminRoutes, identityAdminRoutes, shopAdminRoutes, mailboxAdminRoutes, integrityAdminRoutes, cardAdminRoutes, auditAdminRoutes, exportsAdminRoutes, alertsAdminRoutes, securityOverviewAdminRoutes, incidentAdminRoutes, doctorAdminRoutes, drillsAdminRoutes, shippingSettingsAdminRoutes, catalogCsvAdminRoutes];
+const adminRoutes: RouteModule[] = [adminDashboardRoutes, catalogAdminRoutes, ordersAdminRoutes, identityAdminRoutes, shopAdminRoutes, mailboxAdminRoutes, integrityAdminRoutes, cardAdminRoutes, auditAdminRoutes, exportsAdminRoutes, alertsAdminRoutes, securityOverviewAdminRoutes, incidentAdminRoutes, doctorAdminRoutes, drillsAdminRoutes, shippingSettingsAdminRoutes, catalogCsvAdminRoutes, couponAdminRoutes];
 const apiRoutes: RouteModule[] = [catalogApiRoutes, cartApiRoutes, checkoutApiRoutes, ordersApiRoutes, identityApiRoutes, drillApiRoutes];
 
 /**

@@ -34,6 +34,10 @@ export interface OrderTables {
     tax_10: number;
     taxable_8: number;
     tax_8: number;
+    /** issue 16: coupon discount per tax rate (tax-inclusive yen) and the code used */
+    discount_10: Generated<number>;
+    discount_8: Generated<number>;
+    coupon_code: ColumnType<string | null, string | null | undefined, string | null>;
     invoice_number: string | null;
     note: Generated<string>;
     tracking_number: Generated<string>;

@@ -72,7 +72,7 @@ ${errors?.methods_on ? html`<p class="field-error" id="methods_on-error">${error
 </fieldset>
 <button type="submit" class="btn-primary">${st(l, 'save')}</button>
 </form>`;
-  return adminPage(req, { title: st(l, 'title'), body, section: '/admin/settings' });
+  return adminPage(req, { title: st(l, 'title'), body, section: '/admin/settings/shipping' });
 }
 
 export { spareRegions, spareTiers };

@@ -65,6 +65,7 @@ ${inputField({ name: 'phone', label: t(l, 'phone'), type: 'tel', value: v.phone,
 ${radioGroup({ name: 'shipping_method', legend: t(l, 'shippingMethod'), options: shippingOptions(l, s), value: v.shipping_method ?? shippingMethods[0]!.id, errors })}
 ${slotChoice(l, s)}
 ${radioGroup({ name: 'payment_method', legend: t(l, 'paymentMethod'), options: paymentOptions(l, s), value: v.payment_method ?? offeredPaymentMethods(s.settings)[0]!.id, errors })}
+${inputField({ name: 'coupon_code', label: t(l, 'couponCode'), value: v.coupon_code, errors, maxlength: 40, autocomplete: 'off' })}
 ${textareaField({ name: 'note', label: t(l, 'note'), value: v.note, errors, hint: t(l, 'noteHint'), rows: 3, maxlength: 1000 })}
 <button type="submit" class="btn-primary">${t(l, 'toReview')}</button>
 </form>
