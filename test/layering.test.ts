@@ -13,8 +13,8 @@ const src = resolve(import.meta.dirname, '../src');
  * `services.ts` is the `Services`/`RouteModule` type every route module receives; it may be imported with
  * `import type` only (route modules get the services passed in by the composition root).
  */
-const floors = ['main.ts', 'cli', 'app', 'services.ts', 'doctor', 'drills', 'malware-scan', 'fulfilment', 'incidents', 'security-overview', 'watchdog', 'retention', 'exports', 'backup', 'bans', 'detection', 'integrity',
-  'checkout', 'payments', 'orders', 'identity', 'cart', 'mailbox', 'tax', 'catalog', 'shipping', 'shop', 'storefront',
+const floors = ['main.ts', 'cli', 'app', 'services.ts', 'doctor', 'drills', 'malware-scan', 'fulfilment', 'incidents', 'security-overview', 'watchdog', 'retention', 'catalog-csv', 'exports', 'backup', 'bans', 'detection', 'integrity',
+  'checkout', 'coupons', 'payments', 'orders', 'identity', 'cart', 'mailbox', 'tax', 'catalog', 'shipping', 'shop', 'storefront',
   'admin', 'alerts', 'audit', 'edge', 'security-events', 'vault', 'platform'];
 
 /**

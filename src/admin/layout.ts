@@ -21,6 +21,7 @@ const nav: Array<{ href: string; key: Parameters<typeof t>[1]; permission: Permi
   { href: '/admin/fulfilment', key: 'navFulfilment', permission: 'orders.write' },
   { href: '/admin/products', key: 'navProducts', permission: 'catalog.read' },
   { href: '/admin/categories', key: 'navCategories', permission: 'catalog.read' },
+  { href: '/admin/coupons', key: 'navCoupons', permission: 'catalog.read' },
   { href: '/admin/customers', key: 'navCustomers', permission: 'customers.read' },
   { href: '/admin/mail', key: 'navMail', permission: 'mail.read' },
   { href: '/admin/exports', key: 'navExports', permission: 'exports.create' },
@@ -34,6 +35,7 @@ const nav: Array<{ href: string; key: Parameters<typeof t>[1]; permission: Permi
   { href: '/admin/security/scripts', key: 'navScripts', permission: 'security.read' },
   { href: '/admin/audit', key: 'navAudit', permission: 'audit.read' },
   { href: '/admin/settings', key: 'navSettings', permission: 'settings.manage' },
+  { href: '/admin/settings/shipping', key: 'navShipping', permission: 'settings.manage' },
 ];
 
 export function adminPage(req: FastifyRequest, page: AdminPage): SafeHtml {

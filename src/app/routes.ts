@@ -46,6 +46,9 @@ import { createHttpServer } from '../platform/http/server.ts';
 import { registerHealthRoutes } from '../platform/http/health.ts';
 import { shopAdminRoutes } from '../shop/admin-routes.ts';
 import { shopStoreRoutes } from '../shop/store-routes.ts';
+import { shippingSettingsAdminRoutes } from '../shop/shipping-admin-routes.ts';
+import { catalogCsvAdminRoutes } from '../catalog-csv/admin-routes.ts';
+import { couponAdminRoutes } from '../coupons/admin-routes.ts';
 import type { RouteModule, Services } from '../services.ts';
 import { storeErrorPage } from '../storefront/layout.ts';
 import { registerStoreClosedHook } from '../storefront/store-closed.ts';
@@ -54,7 +57,7 @@ import { incidentPublicRoutes } from '../incidents/public-routes.ts';
 import { fulfilmentAdminRoutes } from '../fulfilment/admin-routes.ts';
 
 const storeRoutes: RouteModule[] = [catalogStoreRoutes, cartStoreRoutes, checkoutStoreRoutes, ordersStoreRoutes, identityStoreRoutes, mailboxStoreRoutes, shopStoreRoutes, integrityStoreRoutes, cardStoreRoutes, incidentPublicRoutes, orderClaimStoreRoutes];
-const adminRoutes: RouteModule[] = [adminDashboardRoutes, catalogAdminRoutes, ordersAdminRoutes, identityAdminRoutes, shopAdminRoutes, mailboxAdminRoutes, integrityAdminRoutes, cardAdminRoutes, auditAdminRoutes, exportsAdminRoutes, alertsAdminRoutes, securityOverviewAdminRoutes, incidentAdminRoutes, doctorAdminRoutes, drillsAdminRoutes, fulfilmentAdminRoutes];
+const adminRoutes: RouteModule[] = [adminDashboardRoutes, catalogAdminRoutes, ordersAdminRoutes, identityAdminRoutes, shopAdminRoutes, mailboxAdminRoutes, integrityAdminRoutes, cardAdminRoutes, auditAdminRoutes, exportsAdminRoutes, alertsAdminRoutes, securityOverviewAdminRoutes, incidentAdminRoutes, doctorAdminRoutes, drillsAdminRoutes, fulfilmentAdminRoutes, shippingSettingsAdminRoutes, catalogCsvAdminRoutes, couponAdminRoutes];
 const apiRoutes: RouteModule[] = [catalogApiRoutes, cartApiRoutes, checkoutApiRoutes, ordersApiRoutes, identityApiRoutes, drillApiRoutes];
 
 /**

@@ -26,6 +26,7 @@ export function buildCartView(cartId: number, items: CartItemRow[], variants: Ma
       available: problem === null,
       problem,
       stock: v.stock,
+      shippingSize: v.shippingSize,
     });
   }
   return {

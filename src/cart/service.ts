@@ -35,6 +35,8 @@ export interface CartLine {
   available: boolean;
   problem: LineProblem | null;
   stock: number;
+  /** parcel size (三辺合計 cm) of the product: the order ships in the largest of its lines' (issue 16) */
+  shippingSize: number;
 }
 
 export interface CartView {

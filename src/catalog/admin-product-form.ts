@@ -17,6 +17,7 @@ export function productFormValues(p: AdminProduct['product']): Record<string, st
     tax_class: p.tax_class,
     published: p.published ? 'on' : '',
     position: String(p.position),
+    shipping_size: String(p.shipping_size),
   };
 }
 
@@ -39,6 +40,7 @@ export function productForm(l: Locale, action: string, form: FormState, categori
     ${inputField({ ...f, name: 'position', label: a(l, 'position'), hint: a(l, 'positionHint'), inputmode: 'numeric' })}
   </div>
   ${radioGroup({ ...f, name: 'tax_class', label: a(l, 'taxClass'), required: true, options: [{ value: 'reduced', label: a(l, 'taxReduced') }, { value: 'standard', label: a(l, 'taxStandard') }] })}
+  ${selectField({ ...f, name: 'shipping_size', label: a(l, 'shippingSize'), hint: a(l, 'shippingSizeHint'), options: [60, 80, 100, 120, 140, 160].map((s) => ({ value: String(s), label: a(l, 'sizeOption', { size: s }) })) })}
   ${checkboxField({ ...f, name: 'published', label: a(l, 'publishedLabel') })}
   <button type="submit" class="btn-primary">${a(l, 'save')}</button>
 </form>`;

@@ -85,7 +85,8 @@ function imagesSection(l: Locale, base: string, data: AdminProduct, maxBytes: nu
   return html`<section aria-labelledby="images-heading"><h2 id="images-heading">${a(l, 'images')}</h2>
 ${data.images.length
   ? html`<ul class="grid admin-images">${data.images.map(
-      (i) => html`<li class="card"><img src="${mediaUrl(i.file_name)}" alt="${(l === 'en' ? i.alt_en : i.alt_ja) || ''}" width="200" height="200" loading="lazy">
+      (i, n) => html`<li class="card"><img src="${mediaUrl(i.file_name)}" alt="${(l === 'en' ? i.alt_en : i.alt_ja) || ''}" width="200" height="200" loading="lazy">
+<div class="cluster">${n > 0 ? html`<form method="post" action="${base}/images/${i.id}/move"><input type="hidden" name="direction" value="up"><button type="submit" class="btn-secondary">${a(l, 'imageEarlier')}</button></form>` : ''}${n < data.images.length - 1 ? html`<form method="post" action="${base}/images/${i.id}/move"><input type="hidden" name="direction" value="down"><button type="submit" class="btn-secondary">${a(l, 'imageLater')}</button></form>` : ''}</div>
 <form method="post" action="${base}/images/${i.id}/delete"><button type="submit" class="btn-danger">${a(l, 'deleteImage')}</button></form></li>`,
     )}</ul>`
   : html`<p class="muted">${a(l, 'noImages')}</p>`}

@@ -59,7 +59,7 @@ export const productAdminRoutes: RouteModule = (app, s) => {
     const [list, categories] = await Promise.all([listAdminProducts(db, filter), loadCategoryRows(db)]);
     const name = (r: { name_ja: string | null; name_en: string | null }) => (l === 'en' ? r.name_en : r.name_ja) ?? '';
     const body = html`${successAlert(noticeFor(req))}
-${req.staff && can(req.staff.role, 'catalog.write') ? html`<p><a class="btn btn-primary" href="/admin/products/new">${a(l, 'newProduct')}</a></p>` : ''}
+${req.staff && can(req.staff.role, 'catalog.write') ? html`<p><a class="btn btn-primary" href="/admin/products/new">${a(l, 'newProduct')}</a> <a class="btn btn-secondary" href="/admin/products/csv">${a(l, 'csvLink')}</a></p>` : ''}
 <form method="get" action="/admin/products" class="filters" role="search">
   <div class="field"><label for="f-q">${a(l, 'search')}</label><input id="f-q" name="q" type="search" value="${filter.q}" maxlength="100"></div>
   <div class="field"><label for="f-category">${a(l, 'category')}</label><select id="f-category" name="category"><option value="">${a(l, 'anyCategory')}</option>${categories.map((c) => html`<option value="${c.id}"${filter.categoryId === c.id ? html` selected` : ''}>${name(c)}</option>`)}</select></div>

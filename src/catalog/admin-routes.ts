@@ -1,6 +1,7 @@
 import type { RouteModule } from '../services.ts';
 import { categoryAdminRoutes } from './admin-categories.ts';
 import { imageAdminRoutes } from './admin-images.ts';
+import { imageOrderAdminRoutes } from './admin-image-order.ts';
 import { productAdminRoutes } from './admin-products.ts';
 import { variantAdminRoutes } from './admin-variants.ts';
 
@@ -12,5 +13,6 @@ export const catalogAdminRoutes: RouteModule = (app, s) => {
   productAdminRoutes(app, s);
   variantAdminRoutes(app, s);
   imageAdminRoutes(app, s);
+  imageOrderAdminRoutes(app, s);
   categoryAdminRoutes(app, s);
 };

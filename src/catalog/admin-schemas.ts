@@ -21,6 +21,8 @@ export const productSchema = z.object({
   tax_class: z.enum(['standard', 'reduced'], { error: 'choice' }),
   published: checkbox,
   position,
+  // Issue 16: the parcel size it ships in (a form without the field keeps the carriers' smallest, 60).
+  shipping_size: z.preprocess((v) => (v === '' || v === undefined ? '60' : v), z.coerce.number().pipe(z.union([z.literal(60), z.literal(80), z.literal(100), z.literal(120), z.literal(140), z.literal(160)], { error: 'choice' }))),
 });
 export type ProductInput = z.output<typeof productSchema>;
 

@@ -46,6 +46,8 @@ export interface VariantForSale {
   taxClass: TaxClass;
   stock: number;
   published: boolean;
+  /** parcel size (三辺合計 cm) of the product, for the shipping rate */
+  shippingSize: number;
 }
 
 export interface StockLine {

@@ -26,6 +26,8 @@ export interface CatalogTables {
     search_trgm_n: ColumnType<number | null, number | null | undefined, number | null>;
     /** False: published (reachable by its URL) but not shown in listings or search. */
     listed: Generated<boolean>;
+    /** issue 16: parcel size (三辺合計 cm: 60, 80, ... 160) for the shipping rate */
+    shipping_size: Generated<number>;
   };
   variant: {
     id: Generated<number>;

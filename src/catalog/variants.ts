@@ -9,7 +9,7 @@ export async function variantsForSale(db: Db, variantIds: number[], locale: Loca
   const rows = await db
     .selectFrom('variant as v')
     .innerJoin('product as p', 'p.id', 'v.product_id')
-    .select(['v.id', 'v.product_id', 'p.slug', 'p.name_ja', 'p.name_en', 'v.name_ja as v_name_ja', 'v.name_en as v_name_en', 'v.sku', 'v.price', 'p.tax_class', 'v.stock', 'p.published'])
+    .select(['v.id', 'v.product_id', 'p.slug', 'p.name_ja', 'p.name_en', 'v.name_ja as v_name_ja', 'v.name_en as v_name_en', 'v.sku', 'v.price', 'p.tax_class', 'v.stock', 'p.published', 'p.shipping_size'])
     .where('v.id', 'in', ids)
     .execute();
   return new Map(
@@ -26,6 +26,7 @@ export async function variantsForSale(db: Db, variantIds: number[], locale: Loca
         taxClass: r.tax_class,
         stock: r.stock,
         published: r.published,
+        shippingSize: r.shipping_size,
       },
     ]),
   );

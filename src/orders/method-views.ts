@@ -2,6 +2,7 @@ import type { Locale } from '../platform/i18n/index.ts';
 import type { PaymentInstructions } from '../payments/method.ts';
 import { paymentMethod } from '../payments/registry.ts';
 import { shippingMethod } from '../shipping/registry.ts';
+import { timeSlotLabel } from '../shop/time-slots.ts';
 import type { ShopSettings } from '../shop/settings.ts';
 import type { OrderView } from './model.ts';
 import type { PaymentTerms } from './state-machine.ts';
@@ -12,8 +13,10 @@ export function paymentLabel(methodId: string, locale: Locale): string {
   return paymentMethod(methodId)?.label(locale) ?? methodId;
 }
 
-export function shippingLabel(methodId: string, locale: Locale): string {
-  return shippingMethod(methodId)?.label(locale) ?? methodId;
+export function shippingLabel(methodId: string, locale: Locale, deliverySlot?: string | null): string {
+  const label = shippingMethod(methodId)?.label(locale) ?? methodId;
+  // Issue 16: the packer sees the chosen 時間帯 with the method.
+  return deliverySlot ? `${label}（${locale === 'en' ? 'time: ' : '時間帯: '}${timeSlotLabel(deliverySlot, locale)}）` : label;
 }
 
 /**

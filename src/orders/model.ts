@@ -24,6 +24,10 @@ export interface OrderAmounts {
   tax10: number;
   taxable8: number;
   tax8: number;
+  /** issue 16: coupon discount per tax rate (tax-inclusive yen; 0 or absent: none) and its code */
+  discount10?: number;
+  discount8?: number;
+  couponCode?: string | null;
 }
 
 /** An order as pages, mails and the API show it: what was agreed at checkout, copied, never recomputed. */
@@ -42,6 +46,8 @@ export interface OrderView extends OrderAmounts {
   carrier: string;
   shipping: Address;
   shippingMethod: string;
+  /** 時間帯指定 chosen at checkout, or null */
+  deliverySlot: string | null;
   paymentMethod: string;
   invoiceNumber: string | null;
   note: string;
@@ -85,6 +91,7 @@ export function toOrderView(row: OrderRow, lines: LineRow[]): OrderView {
       phone: row.ship_phone,
     },
     shippingMethod: row.shipping_method,
+    deliverySlot: row.delivery_slot ?? null,
     shippingFee: row.shipping_fee,
     paymentMethod: row.payment_method,
     paymentFee: row.payment_fee,
@@ -94,6 +101,9 @@ export function toOrderView(row: OrderRow, lines: LineRow[]): OrderView {
     tax10: row.tax_10,
     taxable8: row.taxable_8,
     tax8: row.tax_8,
+    discount10: row.discount_10 ?? 0,
+    discount8: row.discount_8 ?? 0,
+    couponCode: row.coupon_code ?? null,
     invoiceNumber: row.invoice_number,
     note: row.note,
     lines: lines.map((l) => ({

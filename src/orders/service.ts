@@ -25,6 +25,8 @@ export interface OrderDraft extends OrderAmounts {
   locale: Locale;
   shipping: Address;
   shippingMethod: string;
+  /** issue 16: the delivery time slot chosen at checkout (null or absent: none) */
+  deliverySlot?: string | null;
   paymentMethod: string;
   lines: Array<{ variantId: number; sku: string; productName: string; variantName: string; taxRate: 8 | 10; unitPrice: number; quantity: number; lineTotal: number }>;
   invoiceNumber: string | null;

@@ -23,6 +23,8 @@ export interface OrderTables {
     ship_line2: string;
     ship_phone: string;
     shipping_method: string;
+    /** issue 16: 時間帯指定 ('am', '14-16', ...); null when none was chosen */
+    delivery_slot: ColumnType<string | null, string | null | undefined, string | null>;
     shipping_fee: number;
     payment_method: string;
     payment_fee: number;
@@ -32,6 +34,10 @@ export interface OrderTables {
     tax_10: number;
     taxable_8: number;
     tax_8: number;
+    /** issue 16: coupon discount per tax rate (tax-inclusive yen) and the code used */
+    discount_10: Generated<number>;
+    discount_8: Generated<number>;
+    coupon_code: ColumnType<string | null, string | null | undefined, string | null>;
     invoice_number: string | null;
     note: Generated<string>;
     tracking_number: Generated<string>;

@@ -1,22 +1,18 @@
 import { formatYen } from '../platform/i18n/index.ts';
+import { defaultShippingConfig, type CodTier } from '../shop/shipping-config.ts';
+import type { ShopSettings } from '../shop/settings.ts';
 import type { PaymentMethod } from './method.ts';
 import { t } from './messages.ts';
 
-/** 代金引換 fee tiers by the amount the driver collects (tax-inclusive JPY, fee included). */
-export const codFeeTiers: ReadonlyArray<{ upTo: number; fee: number }> = [
-  { upTo: 10_000, fee: 330 },
-  { upTo: 30_000, fee: 440 },
-  { upTo: 100_000, fee: 660 },
-  { upTo: 300_000, fee: 1_100 },
-];
-const maxCollected = codFeeTiers[codFeeTiers.length - 1]!.upTo;
+/** 代金引換 fee tiers by the amount the driver collects (tax-inclusive JPY, fee included): the operator's, in order. */
+const tiersOf = (settings?: Pick<ShopSettings, 'shipping'>): readonly CodTier[] => [...(settings?.shipping ?? defaultShippingConfig).cod_tiers].sort((a, b) => a.up_to - b.up_to);
 
 /**
  * The fee for an order whose total before the fee is `amount`. The driver collects
- * amount + fee, so the tier is the first one that the collected sum fits in; null above ¥300,000.
+ * amount + fee, so the tier is the first one that the collected sum fits in; null above the last tier.
  */
-export function codFee(amount: number): number | null {
-  for (const tier of codFeeTiers) if (amount + tier.fee <= tier.upTo) return tier.fee;
+export function codFee(amount: number, settings?: Pick<ShopSettings, 'shipping'>): number | null {
+  for (const tier of tiersOf(settings)) if (amount + tier.fee <= tier.up_to) return tier.fee;
   return null;
 }
 
@@ -24,7 +20,7 @@ export function codFee(amount: number): number | null {
 export const cashOnDelivery: PaymentMethod = {
   id: 'cod',
   label: (locale) => t(locale, 'codLabel'),
-  description: (locale) => t(locale, 'codDescription', { max: formatYen(maxCollected, locale) }),
+  description: (locale, settings) => t(locale, 'codDescription', { max: formatYen(tiersOf(settings).at(-1)!.up_to, locale) }),
   fee: codFee,
   initialStatus: 'awaiting_payment',
   shipsBeforePayment: true,

@@ -59,9 +59,10 @@ export interface PaymentMethod {
   description(locale: Locale, settings: ShopSettings): string;
   /**
    * The tax-inclusive fee (taxed at 10%) for an order whose total before this fee is `amount`;
-   * null when the method cannot be used for that amount.
+   * null when the method cannot be used for that amount. `settings` carries the operator's 代引き fee tiers
+   * (issue 16); without it the default tiers apply.
    */
-  fee(amount: number): number | null;
+  fee(amount: number, settings?: Pick<ShopSettings, 'shipping'>): number | null;
   /** The status a new order paid this way starts in. */
   readonly initialStatus: OrderStatus;
   /** Whether the shop may ship before the money arrives (cash on delivery). */

@@ -22,9 +22,11 @@ export const isHostedPaymentMethod = (id: string) => hostedIds.has(id);
  * The methods checkout offers: bank transfer and cash on delivery always; hosted-page methods as chosen in the
  * shop's settings and offered by its provider (Stripe: card only; KOMOJU: card, コンビニ決済, PayPay, Pay-easy).
  */
-export function offeredPaymentMethods(settings: Pick<ShopSettings, 'payment_provider' | 'hosted_methods'>, komojuConfigured = true): readonly PaymentMethod[] {
+export function offeredPaymentMethods(settings: Pick<ShopSettings, 'payment_provider' | 'hosted_methods'> & Partial<Pick<ShopSettings, 'shipping'>>, komojuConfigured = true): readonly PaymentMethod[] {
   const provider = settings.payment_provider === 'komoju' && komojuConfigured ? 'komoju' : 'stripe';
-  return allPaymentMethods.filter((m) => !hostedIds.has(m.id) || (m.id === 'card' ? settings.hosted_methods.includes('card') : provider === 'komoju' && settings.hosted_methods.includes(m.id as 'konbini')));
+  // Issue 16: bank transfer and cash on delivery can be switched off in 送料・配送設定.
+  const off = new Set<string>(settings.shipping?.payment_methods_off ?? []);
+  return allPaymentMethods.filter((m) => !off.has(m.id) && (!hostedIds.has(m.id) || (m.id === 'card' ? settings.hosted_methods.includes('card') : provider === 'komoju' && settings.hosted_methods.includes(m.id as 'konbini'))));
 }
 
 export const paymentMethodIds = allPaymentMethods.map((m) => m.id) as [string, ...string[]];

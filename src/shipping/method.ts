@@ -13,7 +13,8 @@ export interface ShippingMethod {
   description(locale: Locale, settings: ShopSettings): string;
   /**
    * The tax-inclusive fee in JPY (taxed at 10%) for delivering items worth `itemsTotal` to a
-   * prefecture (its Japanese name, e.g. 東京都); null when this method does not deliver there.
+   * prefecture (its Japanese name, e.g. 東京都) in a parcel of `size` (三辺合計 cm, default 60);
+   * null when this method does not deliver there.
    */
-  fee(prefecture: string, itemsTotal: number, settings: ShopSettings): number | null;
+  fee(prefecture: string, itemsTotal: number, settings: ShopSettings, size?: number): number | null;
 }

@@ -47,7 +47,15 @@ test('unknown prefectures get no fee (not delivered), and the registry finds met
 test('labels and descriptions exist in both languages', () => {
   assert.equal(standardDelivery.label('ja'), '宅配便（通常配送）');
   assert.match(standardDelivery.label('en'), /Home delivery/);
-  assert.match(standardDelivery.description('ja', defaultShopSettings), /¥800〜¥1,800.*¥5,000以上/);
-  assert.match(standardDelivery.description('en', noThreshold), /¥800 to ¥1,800/);
+  assert.match(standardDelivery.description('ja', defaultShopSettings), /¥800〜¥4,600.*¥5,000以上/);
+  assert.match(standardDelivery.description('en', noThreshold), /¥800 to ¥4,600/);
   assert.doesNotMatch(standardDelivery.description('en', noThreshold), /Free/);
+});
+
+test('issue 16: the rate grows with the parcel size (the smallest size that holds it)', () => {
+  assert.equal(standardDelivery.fee('東京都', 1_000, noThreshold, 60), 800);
+  assert.equal(standardDelivery.fee('東京都', 1_000, noThreshold, 61), 1_050, 'a 61 cm parcel is priced as size 80');
+  assert.equal(standardDelivery.fee('東京都', 1_000, noThreshold, 100), 1_300);
+  assert.equal(standardDelivery.fee('沖縄県', 1_000, noThreshold, 160), 4_600);
+  assert.equal(standardDelivery.fee('沖縄県', 5_000, defaultShopSettings, 160), 0, 'free shipping covers every size');
 });

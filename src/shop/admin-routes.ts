@@ -60,11 +60,16 @@ export const shopAdminRoutes: RouteModule = (app, s) => {
       guest_bank_transfer_hours: data.guest_bank_transfer_hours ?? current.guest_bank_transfer_hours,
       payment_provider: data.payment_provider ?? current.payment_provider,
       hosted_methods: shown ? data.hosted_methods : current.hosted_methods,
+      // Issue 16: the threshold and the rest of shipping are set on /admin/settings/shipping.
+      free_shipping_threshold: hasField(req.body, 'free_shipping_threshold') ? data.free_shipping_threshold : current.free_shipping_threshold,
+      shipping: current.shipping,
     };
     await s.ctx.db.transaction().execute((trx) => s.shop.save(trx, settings));
     return redirectAfterPost(reply, '/admin/settings?saved=1');
   });
 };
+
+const hasField = (body: unknown, name: string) => typeof body === 'object' && body !== null && name in body;
 
 function settingsPage(req: FastifyRequest, v: ShopSettings, errors: FieldErrors | undefined, saved: boolean, komojuConfigured: boolean) {
   const l = req.locale;
@@ -82,7 +87,8 @@ ${f('business_hours')}${f('invoice_number')}${area('returns_policy')}${area('ter
 </fieldset>
 <fieldset><legend>${t(l, 'sectionPayment')}</legend>
 ${area('bank_account')}
-<div class="form-row">${f('bank_transfer_days', { type: 'number' })}${f('guest_bank_transfer_hours', { type: 'number' })}${f('free_shipping_threshold', { type: 'number' })}</div>
+<div class="form-row">${f('bank_transfer_days', { type: 'number' })}${f('guest_bank_transfer_hours', { type: 'number' })}</div>
+<p><a href="/admin/settings/shipping">${t(l, 'shippingSettingsLink')}</a></p>
 ${f('shipping_days')}
 ${selectField({ name: 'tax_rounding', label: t(l, 'f_tax_rounding'), value: v.tax_rounding, errors, options: (['floor', 'round', 'ceil'] as const).map((r) => ({ value: r, label: t(l, `rounding_${r}`) })) })}
 </fieldset>

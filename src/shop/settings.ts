@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { AppContext } from '../platform/context.ts';
 import type { Db } from '../platform/db/database.ts';
 import { notify } from '../platform/db/database.ts';
+import { defaultShippingConfig, shippingConfigSchema } from './shipping-config.ts';
 
 /** Everything about the shop itself that staff set: seller details, invoice number, fees. */
 export const shopSettingsSchema = z.object({
@@ -32,6 +33,8 @@ export const shopSettingsSchema = z.object({
   payment_provider: z.enum(['stripe', 'komoju']).default('stripe'),
   /** Methods offered through that provider's hosted page (Stripe: card only). */
   hosted_methods: z.array(z.enum(['card', 'konbini', 'paypay', 'payeasy'])).default(['card']),
+  /** Issue 16: regions and rates, time slots, 代引き fee tiers, methods switched off (送料・配送設定 in the console). */
+  shipping: shippingConfigSchema.default(defaultShippingConfig),
 });
 export type ShopSettings = z.infer<typeof shopSettingsSchema>;
 

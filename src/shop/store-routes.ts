@@ -4,7 +4,7 @@ import { sendHtml } from '../platform/http/reply.ts';
 import { formatYen } from '../platform/i18n/index.ts';
 import type { RouteModule } from '../services.ts';
 import { storePage } from '../storefront/layout.ts';
-import { shippingFeeRange } from './shipping-summary.ts';
+import { codFeeRange, feeRange } from './shipping-config.ts';
 import { t } from './messages.ts';
 
 export const shopStoreRoutes: RouteModule = (app, s) => {
@@ -19,7 +19,8 @@ export const shopStoreRoutes: RouteModule = (app, s) => {
   app.get('/legal/tokushoho', async (req, reply) => {
     const l = req.locale;
     const shop = await s.shop.get();
-    const fees = shippingFeeRange();
+    const fees = feeRange(shop.shipping);
+    const cod = codFeeRange(shop.shipping);
     const threshold = shop.free_shipping_threshold !== null ? t(l, 'freeShipping', { amount: formatYen(shop.free_shipping_threshold, l) }) : '';
     const rows: Array<[string, string]> = [
       [t(l, 'seller'), shop.seller],
@@ -30,7 +31,7 @@ export const shopStoreRoutes: RouteModule = (app, s) => {
       [t(l, 'businessHours'), shop.business_hours || t(l, 'notSet')],
       [t(l, 'invoiceNumber'), shop.invoice_number ?? t(l, 'notSet')],
       [t(l, 'prices'), t(l, 'pricesValue')],
-      [t(l, 'extraCharges'), t(l, 'extraChargesValue', { min: fees.min.toLocaleString('ja-JP'), max: fees.max.toLocaleString('ja-JP'), threshold })],
+      [t(l, 'extraCharges'), t(l, 'extraChargesValue', { min: fees.min.toLocaleString('ja-JP'), max: fees.max.toLocaleString('ja-JP'), threshold, codMin: cod.min.toLocaleString('ja-JP'), codMax: cod.max.toLocaleString('ja-JP') })],
       [t(l, 'paymentMethods'), t(l, 'paymentMethodsValue')],
       [t(l, 'paymentTiming'), t(l, 'paymentTimingValue', { days: shop.bank_transfer_days, hours: shop.guest_bank_transfer_hours })],
       [t(l, 'deliveryTiming'), shop.shipping_days || t(l, 'notSet')],

@@ -5,14 +5,19 @@ import type { FieldErrors } from '../../platform/http/forms.ts';
 import type { Locale } from '../../platform/i18n/index.ts';
 import type { ShopSettings } from '../../shop/settings.ts';
 import type { InvoiceTax } from '../../tax/consumption-tax.ts';
+import type { CouponForCheckout } from '../../coupons/rules.ts';
 
 /** What the shopper chose at checkout (already validated field by field). */
 export interface CheckoutInput {
   email: string;
   shipping: Address;
   shippingMethod: string;
+  /** issue 16: 時間帯指定 ('am', '14-16', ...); empty or absent: no preference */
+  deliverySlot?: string;
   paymentMethod: string;
   note: string;
+  /** issue 16: the coupon code as typed (empty or absent: none) */
+  couponCode?: string;
 }
 
 /**
@@ -28,6 +33,11 @@ export interface PurchaseContext {
   itemsTotal: number;
   shippingFee: number;
   paymentFee: number;
+  /** issue 16: the coupon looked up for `input.couponCode` (null: no such code), read before the flow runs */
+  readonly coupon?: CouponForCheckout | null;
+  readonly now: Date;
+  discount10: number;
+  discount8: number;
   tax: InvoiceTax;
   total: number;
   /** localized messages by form field; any entry stops the flow before an order is placed */

@@ -6,7 +6,7 @@ import type { PurchaseProcessor } from './context.ts';
 export const paymentFee: PurchaseProcessor = (ctx) => {
   // Only what the shop offers now (issue 11: hosted-page methods as chosen in the shop's settings).
   const method = offeredPaymentMethods(ctx.settings).find((m) => m.id === ctx.input.paymentMethod);
-  const fee = method?.fee(ctx.itemsTotal + ctx.shippingFee) ?? null;
+  const fee = method?.fee(ctx.itemsTotal - ctx.discount10 - ctx.discount8 + ctx.shippingFee, ctx.settings) ?? null;
   if (fee === null) ctx.errors.payment_method = t(ctx.locale, 'paymentUnavailable');
   else ctx.paymentFee = fee;
 };

@@ -10,6 +10,7 @@ import { formatYen, type Locale } from '../../platform/i18n/index.ts';
 import { prefectures } from '../../platform/jp/prefectures.ts';
 import { postalLookupButton } from '../../platform/http/postal-lookup.ts';
 import { shippingMethods } from '../../shipping/registry.ts';
+import { noSlotLabel, timeSlotLabel } from '../../shop/time-slots.ts';
 import type { ShopSettings } from '../../shop/settings.ts';
 import { storePage, type StoreChrome } from '../../storefront/layout.ts';
 import type { FormValues } from '../form.ts';
@@ -62,7 +63,9 @@ ${inputField({ name: 'line2', label: t(l, 'line2'), value: v.line2, errors, auto
 ${inputField({ name: 'phone', label: t(l, 'phone'), type: 'tel', value: v.phone, errors, hint: t(l, 'phoneHint'), required: true, autocomplete: 'shipping tel', maxlength: 20 })}
 </fieldset>
 ${radioGroup({ name: 'shipping_method', legend: t(l, 'shippingMethod'), options: shippingOptions(l, s), value: v.shipping_method ?? shippingMethods[0]!.id, errors })}
+${slotChoice(l, s)}
 ${radioGroup({ name: 'payment_method', legend: t(l, 'paymentMethod'), options: paymentOptions(l, s), value: v.payment_method ?? offeredPaymentMethods(s.settings)[0]!.id, errors })}
+${inputField({ name: 'coupon_code', label: t(l, 'couponCode'), value: v.coupon_code, errors, maxlength: 40, autocomplete: 'off' })}
 ${textareaField({ name: 'note', label: t(l, 'note'), value: v.note, errors, hint: t(l, 'noteHint'), rows: 3, maxlength: 1000 })}
 <button type="submit" class="btn-primary">${t(l, 'toReview')}</button>
 </form>
@@ -83,15 +86,24 @@ function savedAddressChoice(l: Locale, s: CheckoutFormState): SafeHtml {
 /** The shipping fee for the prefecture entered so far; the range otherwise (the review shows the exact fee). */
 function shippingOptions(l: Locale, s: CheckoutFormState): RadioOption[] {
   return shippingMethods.map((m) => {
-    const fee = s.values.prefecture ? m.fee(s.values.prefecture, s.cart.itemsTotal, s.settings) : null;
+    const size = Math.max(60, ...s.cart.lines.map((x) => x.shippingSize ?? 60));
+    const fee = s.values.prefecture ? m.fee(s.values.prefecture, s.cart.itemsTotal, s.settings, size) : null;
     return { value: m.id, label: m.label(l), description: m.description(l, s.settings), ...(fee !== null ? { fee: `${t(l, 'shippingFeeLabel')} ${formatYen(fee, l)}` } : {}) };
   });
+}
+
+/** Issue 16: the carrier time slots the shop offers (none configured: no choice shown). */
+function slotChoice(l: Locale, s: CheckoutFormState): SafeHtml | '' {
+  const slots = s.settings.shipping.time_slots;
+  if (!slots.length) return '';
+  const options = [{ value: '', label: noSlotLabel(l) }, ...slots.map((id) => ({ value: id, label: timeSlotLabel(id, l) }))];
+  return selectField({ name: 'delivery_slot', label: t(l, 'deliverySlot'), value: s.values.delivery_slot ?? '', errors: s.errors, hint: t(l, 'deliverySlotHint'), options });
 }
 
 /** Fees on the items total: a lower bound of the final amount, so "unavailable" here is final. */
 function paymentOptions(l: Locale, s: CheckoutFormState): RadioOption[] {
   return offeredPaymentMethods(s.settings).map((m) => {
-    const fee = m.fee(s.cart.itemsTotal);
+    const fee = m.fee(s.cart.itemsTotal, s.settings);
     const off = s.methodsOff?.[m.id];
     if (off) return { value: m.id, label: m.label(l), description: off.message, fee: off.label, disabled: true };
     const feeText = fee === null ? t(l, 'paymentUnavailable') : fee === 0 ? t(l, 'feeFree') : t(l, 'fee', { amount: formatYen(fee, l) });

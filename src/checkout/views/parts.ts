@@ -53,6 +53,7 @@ ${hasReduced ? html`<p class="small muted">${t(l, 'reducedNote')}</p>` : ''}
 <div class="summary">
 <dl>
 <dt>${t(l, 'itemsTotal')}</dt><dd>${formatYen(q.itemsTotal, l)}</dd>
+${q.discount10 + q.discount8 > 0 ? html`<dt>${t(l, 'discount')}（${q.coupon?.code ?? ''}）</dt><dd id="order-discount">−${formatYen(q.discount10 + q.discount8, l)}</dd>` : ''}
 <dt>${t(l, 'shippingFee')}</dt><dd>${formatYen(q.shippingFee, l)}</dd>
 <dt>${t(l, 'paymentFee')}</dt><dd>${formatYen(q.paymentFee, l)}</dd>
 <dt class="total">${t(l, 'total')}</dt><dd class="total" id="order-total">${formatYen(q.total, l)}</dd>

@@ -6,6 +6,7 @@ import { html, type SafeHtml } from '../../platform/http/html.ts';
 import type { Locale } from '../../platform/i18n/index.ts';
 import { findPrefecture } from '../../platform/jp/prefectures.ts';
 import { shippingMethod } from '../../shipping/registry.ts';
+import { timeSlotLabel } from '../../shop/time-slots.ts';
 import { storePage, type StoreChrome } from '../../storefront/layout.ts';
 import { inputValues, type FormValues } from '../form.ts';
 import { t } from '../messages.ts';
@@ -40,6 +41,7 @@ ${quoteSummary(l, q)}
 <section class="summary" aria-labelledby="review-methods">
 <h2 id="review-methods">${t(l, 'shippingMethod')} / ${t(l, 'paymentMethod')}</h2>
 <p>${t(l, 'shippingMethod')}: ${shippingMethod(q.input.shippingMethod)?.label(l) ?? q.input.shippingMethod}<br>
+${q.input.deliverySlot ? html`${t(l, 'deliverySlot')}: ${timeSlotLabel(q.input.deliverySlot, l)}<br>` : ''}
 ${t(l, 'paymentMethod')}: ${paymentMethod(q.input.paymentMethod)?.label(l) ?? q.input.paymentMethod}</p>
 ${q.input.note ? html`<p>${t(l, 'note')}:<br>${q.input.note}</p>` : ''}
 </section>

@@ -36,10 +36,15 @@ export function assertDraftConsistent(d: OrderDraft): void {
   }
   for (const n of [d.itemsTotal, d.shippingFee, d.paymentFee, d.total, d.taxable10, d.tax10, d.taxable8, d.tax8]) if (!isYen(n)) fail('amounts must be non-negative whole yen');
   if (d.itemsTotal !== d.lines.reduce((s, x) => s + x.lineTotal, 0)) fail('items total');
-  if (d.total !== d.itemsTotal + d.shippingFee + d.paymentFee) fail('total');
+  // Issue 16: a coupon discount is split by tax rate and never exceeds that rate's goods.
+  const d10 = d.discount10 ?? 0;
+  const d8 = d.discount8 ?? 0;
+  if (!isYen(d10) || !isYen(d8)) fail('discounts must be non-negative whole yen');
+  if (d.total !== d.itemsTotal - d10 - d8 + d.shippingFee + d.paymentFee) fail('total');
   // Shipping and payment fees are standard-rated: only reduced-rate goods count towards the 8% total.
   const reduced = d.lines.filter((x) => x.taxRate === 8).reduce((s, x) => s + x.lineTotal, 0);
-  if (d.taxable8 !== reduced || d.taxable10 !== d.total - reduced) fail('per-rate totals');
+  if (d8 > reduced || d10 > d.itemsTotal - reduced) fail('discount above the goods of its rate');
+  if (d.taxable8 !== reduced - d8 || d.taxable10 !== d.total - d.taxable8) fail('per-rate totals');
   // Tax is rounded once per rate (floor, round or ceil): always within one yen of the exact amount.
   if (Math.abs(d.tax10 - (d.taxable10 * 10) / 110) >= 1 || Math.abs(d.tax8 - (d.taxable8 * 8) / 108) >= 1) fail('consumption tax');
 }

@@ -97,6 +97,7 @@ function textMail(order: OrderView, shop: ShopSettings, publicUrl: string, intro
     reduced ? t(l, 'reducedLegend') : null,
     '',
     `${t(l, 'itemsTotal')}: ${formatYen(order.itemsTotal, l)}`,
+    (order.discount10 ?? 0) + (order.discount8 ?? 0) > 0 ? `${t(l, 'discount')}: −${formatYen((order.discount10 ?? 0) + (order.discount8 ?? 0), l)}` : null,
     `${t(l, 'shippingFee')}: ${formatYen(order.shippingFee, l)}`,
     order.paymentFee > 0 ? `${t(l, 'paymentFee')}: ${formatYen(order.paymentFee, l)}` : null,
     `${t(l, 'total')}: ${formatYen(order.total, l)}`,
@@ -130,6 +131,7 @@ ${intro}
 <table style="border-collapse:collapse" role="presentation">
 ${order.lines.map((x) => html`<tr><td style="${cell}">${x.productName} ${x.variantName}${x.taxRate === 8 ? ' ※' : ''}</td><td style="${cell};text-align:right">${formatYen(x.unitPrice, l)} × ${x.quantity}</td><td style="${cell};text-align:right">${formatYen(x.lineTotal, l)}</td></tr>`)}
 <tr><td style="${cell}" colspan="2">${t(l, 'itemsTotal')}</td><td style="${cell};text-align:right">${formatYen(order.itemsTotal, l)}</td></tr>
+${(order.discount10 ?? 0) + (order.discount8 ?? 0) > 0 ? html`<tr><td style="${cell}" colspan="2">${t(l, 'discount')}</td><td style="${cell};text-align:right">−${formatYen((order.discount10 ?? 0) + (order.discount8 ?? 0), l)}</td></tr>` : ''}
 <tr><td style="${cell}" colspan="2">${t(l, 'shippingFee')}</td><td style="${cell};text-align:right">${formatYen(order.shippingFee, l)}</td></tr>
 ${order.paymentFee > 0 ? html`<tr><td style="${cell}" colspan="2">${t(l, 'paymentFee')}</td><td style="${cell};text-align:right">${formatYen(order.paymentFee, l)}</td></tr>` : ''}
 <tr><th style="${cell};text-align:left" colspan="2">${t(l, 'total')}</th><th style="${cell};text-align:right">${formatYen(order.total, l)}</th></tr>

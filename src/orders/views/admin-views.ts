@@ -109,7 +109,7 @@ ${revealPanel(`/admin/orders/${order.id}/reveal`, l, o)}
       ${addressBlock(shipping, l)}
       ${o.canWrite ? html`<form method="post" action="/admin/orders/${order.id}/packing-slip"><button type="submit" class="btn btn-secondary">${a(l, 'packingSlip')}</button> <span class="small muted">${a(l, 'packingSlipHint')}</span></form>` : ''}
       <dl class="order-facts">
-        <dt>${a(l, 'shippingMethod')}</dt><dd>${shippingLabel(order.shippingMethod, l)}</dd>
+        <dt>${a(l, 'shippingMethod')}</dt><dd>${shippingLabel(order.shippingMethod, l, order.deliverySlot)}</dd>
         <dt>${a(l, 'payment')}</dt><dd>${paymentLabel(order.paymentMethod, l)}</dd>
         ${order.trackingNumber ? html`<dt>${a(l, 'trackingNumber')}</dt><dd>${carrierLabel(order.carrier, l)} ${order.trackingNumber}</dd>` : ''}
       </dl>
@@ -170,6 +170,6 @@ export function packingSlipPage(order: OrderView, shipFrom: { seller: string; ad
     <section aria-labelledby="slip-from"><h2 id="slip-from">${a(l, 'shipFrom')}</h2><p>${shipFrom.seller}<br>${shipFrom.address}<br>${shipFrom.phone}</p></section>
   </div>
   ${linesTable(order, l)}
-  <dl class="order-facts"><dt>${a(l, 'shippingMethod')}</dt><dd>${shippingLabel(order.shippingMethod, l)}</dd>${order.note ? html`<dt>${a(l, 'note')}</dt><dd class="order-note">${order.note}</dd>` : ''}</dl>
+  <dl class="order-facts"><dt>${a(l, 'shippingMethod')}</dt><dd>${shippingLabel(order.shippingMethod, l, order.deliverySlot)}</dd>${order.note ? html`<dt>${a(l, 'note')}</dt><dd class="order-note">${order.note}</dd>` : ''}</dl>
 </section>`;
 }

@@ -8,7 +8,7 @@ import { paymentLabel, pendingInstructions } from '../method-views.ts';
 import { t } from '../messages.ts';
 import type { OrderView } from '../model.ts';
 
-type Money = Pick<OrderView, 'itemsTotal' | 'shippingFee' | 'paymentFee' | 'total' | 'taxable10' | 'tax10' | 'taxable8' | 'tax8'>;
+type Money = Pick<OrderView, 'itemsTotal' | 'discount10' | 'discount8' | 'couponCode' | 'shippingFee' | 'paymentFee' | 'total' | 'taxable10' | 'tax10' | 'taxable8' | 'tax8'>;
 
 /** The per-rate rows of a qualified invoice: only rates that occur (10% when the order is all zero). */
 export function taxRows(o: Money): Array<{ rate: 10 | 8; taxable: number; tax: number }> {
@@ -32,11 +32,15 @@ export function linesTable(order: Pick<OrderView, 'lines'>, l: Locale): SafeHtml
 ${anyReduced ? html`<p class="small muted reduced-legend">${t(l, 'reducedLegend')}</p>` : ''}`;
 }
 
+/** Issue 16: the coupon discount over both tax rates. */
+export const discountOf = (o: Pick<OrderView, 'discount10' | 'discount8'>) => (o.discount10 ?? 0) + (o.discount8 ?? 0);
+
 /** Amounts and the per-rate breakdown; `.tax-breakdown [data-rate]` is read by the browser tests. */
 export function totalsSummary(order: Money, l: Locale): SafeHtml {
   return html`<div class="summary order-totals">
 <dl>
   <dt>${t(l, 'itemsTotal')}</dt><dd>${formatYen(order.itemsTotal, l)}</dd>
+  ${discountOf(order) > 0 ? html`<dt>${t(l, 'discount')}${order.couponCode ? `（${order.couponCode}）` : ''}</dt><dd data-discount="${discountOf(order)}">−${formatYen(discountOf(order), l)}</dd>` : ''}
   <dt>${t(l, 'shippingFee')}</dt><dd>${formatYen(order.shippingFee, l)}</dd>
   ${order.paymentFee > 0 ? html`<dt>${t(l, 'paymentFee')}</dt><dd>${formatYen(order.paymentFee, l)}</dd>` : ''}
   <dt class="total">${t(l, 'total')}</dt><dd class="total" data-total="${order.total}">${formatYen(order.total, l)}</dd>

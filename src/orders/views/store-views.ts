@@ -29,7 +29,7 @@ export function orderPage(order: OrderView, shop: ShopSettings, l: Locale, thank
       <dt>${t(l, 'orderNumber')}</dt><dd><strong class="order-number">${order.number}</strong></dd>
       <dt>${t(l, 'placedAt')}</dt><dd>${formatDateTime(order.placedAt, l)}</dd>
       <dt>${t(l, 'status')}</dt><dd>${statusBadge(order, l)}</dd>
-      <dt>${t(l, 'shippingMethod')}</dt><dd>${shippingLabel(order.shippingMethod, l)}</dd>
+      <dt>${t(l, 'shippingMethod')}</dt><dd>${shippingLabel(order.shippingMethod, l, order.deliverySlot)}</dd>
       ${order.trackingNumber ? html`<dt>${t(l, 'trackingNumber')}</dt><dd>${carrierLabel(order.carrier, l)} ${order.trackingNumber}${trackingUrl(order.carrier, order.trackingNumber) ? html` <a href="${trackingUrl(order.carrier, order.trackingNumber)!}" rel="noopener noreferrer" target="_blank">${t(l, 'trackingLink')}</a>` : ''}</dd>` : ''}
     </dl>
     ${linesTable(order, l)}

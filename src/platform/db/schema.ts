@@ -16,6 +16,8 @@ import type { VaultTables } from '../../vault/tables.ts';
 import type { SecurityEventTables } from '../../security-events/tables.ts';
 import type { BanTables } from '../../bans/tables.ts';
 import type { WatchdogTables } from '../../watchdog/tables.ts';
+import type { CatalogCsvTables } from '../../catalog-csv/tables.ts';
+import type { CouponTables } from '../../coupons/tables.ts';
 
 /** The whole database as Kysely sees it: each domain declares its own tables beside its migrations. */
-export interface Database extends PlatformTables, ShopTables, CatalogTables, IdentityTables, CartTables, OrderTables, CheckoutTables, AlertTables, IntegrityTables, DetectionTables, PaymentTables, VaultTables, AuditTables, ExportTables, SecurityEventTables, BanTables, WatchdogTables, FulfilmentTables {}
+export interface Database extends PlatformTables, ShopTables, CatalogTables, IdentityTables, CartTables, OrderTables, CheckoutTables, AlertTables, IntegrityTables, DetectionTables, PaymentTables, VaultTables, AuditTables, ExportTables, SecurityEventTables, BanTables, WatchdogTables, FulfilmentTables, CatalogCsvTables, CouponTables {}
