@@ -14,6 +14,8 @@ import type { ScriptInventory } from './integrity/script-inventory.ts';
 import type { StoreChrome } from './storefront/layout.ts';
 import type { MalwareScanService } from './malware-scan/service.ts';
 import type { DetectionService } from './detection/service.ts';
+import type { BanService } from './bans/service.ts';
+import type { SecurityEventStream } from './platform/security/event-stream.ts';
 
 /** The domain services, built once in src/app/services.ts and handed to every route module. */
 export interface Services {
@@ -30,6 +32,10 @@ export interface Services {
   integrity: IntegrityService;
   scripts: ScriptInventory;
   audit: AuditService;
+  /** Issue 12: bans every instance enforces, and their detectors. */
+  bans: BanService;
+  /** Issue 12: the one stream of security events (emitters, detectors, the security_event table). */
+  securityEvents: SecurityEventStream;
   /** Issue 15: the web-shell and skimmer scan (YARA). */
   malwareScan: MalwareScanService;
   /** T5: the card-number scan (its schedule, and a scan now for drills). */

@@ -52,7 +52,6 @@ const allowedUpward = new Set<string>([
   'orders/method-views.ts -> payments/registry.ts',
   'orders/views/admin-views.ts -> payments/registry.ts',
   'orders/views/order-parts.ts -> payments/registry.ts',
-  'payments/card/checkout-gate.ts -> integrity/service.ts',
   'platform/context.ts -> vault/index.ts', // type
   'platform/http/request.ts -> identity/permissions.ts', // type
   'platform/http/request.ts -> identity/tables.ts', // type

@@ -75,9 +75,9 @@ export async function buildApp(ctx: AppContext, services: Services, surface: 'al
   // `npm run bench` only: a second store without the event stream's request hook and the request classifier, to
   // report what they cost in the same run (issue 12: at most 5 %). Never set it on a real store.
   const detectionOff = process.env.OMAMORI_BENCH_DETECTION_OFF === '1';
-  if (!detectionOff) registerSecurityEventHooks(app, ctx);
+  if (!detectionOff) registerSecurityEventHooks(app, services.securityEvents);
   registerEdgeGuard(app, ctx); // T1, issue 14: with EDGE_REQUIRED only requests through the proxy + WAF are served
-  registerBanHooks(app, ctx, { classify: !detectionOff }); // banned clients get a 403 first; then the attack classifier
+  registerBanHooks(app, services.bans, { classify: !detectionOff }); // banned clients get a 403 first; then the attack classifier
   registerHostHooks(app, ctx); // the host check expects the ports the store listens on
 
   await app.register(swagger, {

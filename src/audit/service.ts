@@ -50,7 +50,8 @@ export async function createCheckpoint(db: Db, config: AppContext['config'], opt
   return { id: Number(row.id), ...body, signature };
 }
 
-function createAudit(ctx: AppContext): AuditService {
+/** The hash-chained audit trail of a running store: created once by createServices, started and stopped by boot. */
+export function createAudit(ctx: AppContext): AuditService {
   const { db, log, config } = ctx;
   const sink = config.auditJsonl ? new AuditSink(db, auditDir(config.dataDir), log) : null;
   const pending = new Set<Promise<unknown>>();
@@ -141,14 +142,3 @@ function createAudit(ctx: AppContext): AuditService {
   return service;
 }
 
-const byContext = new WeakMap<AppContext, AuditService>();
-
-/** The audit service of a running store (one per app context). */
-export function auditOf(ctx: AppContext): AuditService {
-  let s = byContext.get(ctx);
-  if (!s) {
-    s = createAudit(ctx);
-    byContext.set(ctx, s);
-  }
-  return s;
-}

@@ -1,5 +1,5 @@
 import { recordStaffAction } from '../audit/record.ts';
-import { banValue, bansOf } from '../bans/service.ts';
+import { banValue, type BanService } from '../bans/service.ts';
 import { resetCustomerBatch, resetStaffPasswords, revokeAllSessions } from '../identity/emergency.ts';
 import type { AppContext } from '../platform/context.ts';
 import { isIP } from 'node:net';
@@ -30,7 +30,7 @@ export class ContainmentInputError extends Error {}
  * Switches hold on every instance within seconds (platform/switches.ts); the customer reset runs as keyset batches
  * in queued jobs (no transaction over every customer, memory bounded by one batch, resumed after a restart).
  */
-export async function contain(ctx: AppContext, incidentId: number, action: ContainmentAction, actor: Actor, opts: { network?: string; req?: Pick<FastifyRequest, 'ip' | 'headers'>; shopName: string }): Promise<Record<string, number | string>> {
+export async function contain(ctx: AppContext, incidentId: number, action: ContainmentAction, actor: Actor, opts: { network?: string; req?: Pick<FastifyRequest, 'ip' | 'headers'>; shopName: string; bans: Pick<BanService, 'ban' | 'unban'> }): Promise<Record<string, number | string>> {
   const db = incidentDb(ctx.db);
   const switches = responseSwitchesOf(ctx);
   let network: string | null = null;
@@ -59,8 +59,8 @@ export async function contain(ctx: AppContext, incidentId: number, action: Conta
     return out;
   });
   // Bans live in their own store (Redis or the database) behind the bans service interface.
-  if (action === 'block_network') await bansOf(ctx).ban({ scope: 'network', value: network!, reason: `incident #${incidentId}`, createdBy: `staff#${actor.id}`, minutes: 30 * 24 * 60 });
-  if (action === 'unblock_network') await bansOf(ctx).unban('network', network!, `staff#${actor.id}`);
+  if (action === 'block_network') await opts.bans.ban({ scope: 'network', value: network!, reason: `incident #${incidentId}`, createdBy: `staff#${actor.id}`, minutes: 30 * 24 * 60 });
+  if (action === 'unblock_network') await opts.bans.unban('network', network!, `staff#${actor.id}`);
   return result;
 }
 

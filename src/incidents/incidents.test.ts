@@ -82,7 +82,7 @@ test('the issue\'s proof: integrity alert -> declare -> stop card payments -> sc
   // Card payments stop on every instance (the switch is in the database); audited and on the timeline.
   assert.equal((await owner.postForm(`${path}/contain/stop_card_payments`, {})).status, 303);
   assert.equal(responseSwitchesOf(store.ctx).engaged('card_payments_stopped'), true);
-  assert.ok(paymentMethodsOff(store.ctx, 'ja').card, 'checkout shows card as unavailable');
+  assert.ok(paymentMethodsOff(store.services, 'ja').card, 'checkout shows card as unavailable');
   assert.equal((await db.selectFrom('audit_entry').select('action').where('action', '=', 'incident.stop_card_payments').execute()).length, 1);
 
   // Scope: who paid by card in the window.

@@ -8,7 +8,6 @@ import { TestClient } from '../../test/client.ts';
 import { startTestStore, type TestStore } from '../../test/harness.ts';
 import { integrityConfig } from './config.ts';
 import { createBaseline } from './manifest.ts';
-import { integrityOf } from './service.ts';
 
 /**
  * Issue 12, tampering in seconds: with the periodic verification an hour apart, only the file watcher
@@ -49,7 +48,7 @@ async function waitFor(what: string, fn: () => Promise<boolean>, timeoutMs = 30_
 
 test('a script dropped into the served folder turns card checkout off without waiting for the next round', async () => {
   await waitFor('the first round', async () => (await cardCheckout()) === 'enabled');
-  assert.equal(integrityOf(store.ctx).status().watching, true);
+  assert.equal(store.services.integrity.status().watching, true);
   // Let the watchers settle (the recursive watch lists its folders when it starts).
   await new Promise((r) => setTimeout(r, 500));
 
@@ -62,7 +61,7 @@ test('a script dropped into the served folder turns card checkout off without wa
   assert.equal(finding.kind, 'added');
   const alert = await store.ctx.db.selectFrom('alert').select(['severity', 'title']).where('kind', '=', 'integrity').executeTakeFirstOrThrow();
   assert.equal(alert.severity, 'critical');
-  assert.equal(integrityOf(store.ctx).status().lastRound?.full, false, 'found by the watcher, not by a full round');
+  assert.equal(store.services.integrity.status().lastRound?.full, false, 'found by the watcher, not by a full round');
 });
 
 test('a modified template is found the same way', async () => {
@@ -76,6 +75,6 @@ test('a modified template is found the same way', async () => {
 test('a change outside the manifest scope (a log file in the root) is not a finding', async () => {
   const before = (await store.ctx.db.selectFrom('integrity_finding').select('id').execute()).length;
   writeFileSync(join(tree, 'debug.log'), 'x');
-  assert.deepEqual(await integrityOf(store.ctx).verifyChanged(['debug.log']), []);
+  assert.deepEqual(await store.services.integrity.verifyChanged(['debug.log']), []);
   assert.equal((await store.ctx.db.selectFrom('integrity_finding').select('id').execute()).length, before);
 });

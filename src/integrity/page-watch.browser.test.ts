@@ -5,7 +5,6 @@ import { chromiumPath, launchBrowser, screenshot } from '../../test/browser.ts';
 import { staffClient } from '../../test/sessions.ts';
 import type { TestStore } from '../../test/harness.ts';
 import { startCardStore } from '../payments/card/test-helpers.ts';
-import { integrityOf } from './service.ts';
 
 /** INTEGRITY_PAGE_WATCH_BROWSER=chromium: the pages rendered with their scripts run match the code's own render. */
 let store: TestStore;
@@ -21,7 +20,7 @@ after(async () => {
 });
 
 test('headless Chromium renders every payment page without a false difference', { skip: existsSync(chromiumPath) ? false : `SKIPPED: no Chromium at ${chromiumPath}` }, async () => {
-  const watch = integrityOf(store.ctx).pageWatch;
+  const watch = store.services.integrity.pageWatch;
   const first = watch.lastRound()!;
   assert.equal(first.mode, 'chromium');
   assert.deepEqual(first.compared, ['cart-empty', 'cart', 'checkout', 'review', 'payment-return'], first.notes.join('; '));
@@ -29,7 +28,7 @@ test('headless Chromium renders every payment page without a false difference', 
   const again = await watch.runNow();
   assert.deepEqual(again.differences, [], JSON.stringify(again.differences));
   console.log(`page watch (chromium): ${Math.round(again.ms)} ms a round`);
-  assert.equal(integrityOf(store.ctx).cardCheckoutAllowed().allowed, true);
+  assert.equal(store.services.integrity.cardCheckoutAllowed().allowed, true);
 });
 
 test('while card checkout is off, the shopper cannot choose card in the browser; the owner sees the banner', { skip: existsSync(chromiumPath) ? false : `SKIPPED: no Chromium at ${chromiumPath}` }, async () => {
@@ -37,7 +36,7 @@ test('while card checkout is off, the shopper cannot choose card in the browser;
   for (const ip of ['203.0.113.1', '198.51.100.1', '192.0.2.1']) {
     await fetch(`${store.url}/csp-reports`, { method: 'POST', headers: { 'content-type': 'application/csp-report', 'x-forwarded-for': ip }, body: JSON.stringify({ 'csp-report': { 'document-uri': `${store.url}/checkout`, 'effective-directive': 'connect-src', disposition: 'enforce', 'blocked-uri': 'https://evil.example/collect' } }) });
   }
-  assert.equal(integrityOf(store.ctx).cardCheckoutAllowed().reason, 'csp_violation');
+  assert.equal(store.services.integrity.cardCheckoutAllowed().reason, 'csp_violation');
   const slug = (await store.ctx.db.selectFrom('product').innerJoin('variant', 'variant.product_id', 'product.id').select('product.slug').where('variant.stock', '>', 5).orderBy('product.id').executeTakeFirstOrThrow()).slug;
   const browser = await launchBrowser();
   try {
@@ -57,5 +56,5 @@ test('while card checkout is off, the shopper cannot choose card in the browser;
   assert.match(dashboard.text, /data-card-checkout-off="csp_violation"/);
   const f = await store.ctx.db.selectFrom('integrity_finding').select('id').where('kind', '=', 'csp_violation').executeTakeFirstOrThrow();
   assert.equal((await owner.postForm(`/admin/security/integrity/findings/${f.id}/acknowledge`, { note: '確認済み' })).status, 303);
-  assert.equal(integrityOf(store.ctx).cardCheckoutAllowed().allowed, true);
+  assert.equal(store.services.integrity.cardCheckoutAllowed().allowed, true);
 });

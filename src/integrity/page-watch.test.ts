@@ -11,7 +11,6 @@ import { notify } from '../platform/db/database.ts';
 import { startCardStore } from '../payments/card/test-helpers.ts';
 import { clientNetwork, CspReporters } from './csp-reports.ts';
 import { PageWatcher } from './page-watch.ts';
-import { integrityOf } from './service.ts';
 
 /**
  * The payment-page watcher (PCI DSS 11.6.1). Tampering is done the way it happens outside the code tree:
@@ -48,15 +47,15 @@ before(async () => {
   store = await startCardStore({ seed: true, config: { trustProxy: true } }); // X-Forwarded-For: CSP reports from several networks
   // From now on the watcher fetches through the proxy (INTEGRITY_PAGE_WATCH_URL); its baseline stays the code's own render.
   const addr = proxy.address() as { port: number };
-  integrityOf(store.ctx).config.pageWatch.url = `http://127.0.0.1:${addr.port}`;
-  integrityOf(store.ctx).pageWatch.begin(store.app, { schedule: false });
+  store.services.integrity.config.pageWatch.url = `http://127.0.0.1:${addr.port}`;
+  store.services.integrity.pageWatch.begin(store.app, { schedule: false });
 });
 after(async () => {
   await store?.close();
   await new Promise((r) => proxy.close(r));
 });
 
-const watcher = () => integrityOf(store.ctx).pageWatch;
+const watcher = () => store.services.integrity.pageWatch;
 const health = async () => (await new TestClient(store.url).get('/healthz')).json<{ cardCheckout: string; cardCheckoutReason?: string }>();
 const openPageFindings = () => store.ctx.db.selectFrom('integrity_finding').selectAll().where('kind', '=', 'page_changed').where('acknowledged_at', 'is', null).execute();
 
@@ -74,7 +73,7 @@ test('a clean store: every payment page is compared, nothing differs, and a fres
   // A restart: a new watcher, new carts, new nonces and idempotency keys, the same digest, no new baseline.
   const before = await store.ctx.db.selectFrom('page_baseline').select('digest').execute();
   assert.equal(before.length, 1);
-  const restarted = new PageWatcher(store.ctx, integrityOf(store.ctx).config, { filesVerified: async () => true, recordPageFindings: async (d) => assert.fail(`false positive: ${JSON.stringify(d)}`) });
+  const restarted = new PageWatcher(store.ctx, store.services.integrity.config, { filesVerified: async () => true, recordPageFindings: async (d) => assert.fail(`false positive: ${JSON.stringify(d)}`) });
   restarted.begin(store.app, { schedule: false });
   const r = await restarted.runNow();
   assert.equal(r.problem, null, r.notes.join('; '));
@@ -152,7 +151,7 @@ test('shop state is not tampering: prices, names and stock change, then everythi
     assert.equal((await openPageFindings()).length, 0);
     const h = await health();
     assert.deepEqual([h.cardCheckout, h.cardCheckoutReason], ['enabled', 'cannot_shop']);
-    assert.equal(integrityOf(store.ctx).cardCheckoutAllowed().allowed, true);
+    assert.equal(store.services.integrity.cardCheckoutAllowed().allowed, true);
     const warning = await db.selectFrom('alert').selectAll().where('fingerprint', '=', 'page-watch:cannot-shop').executeTakeFirstOrThrow();
     assert.equal(warning.severity, 'medium');
     const page = await owner.get('/admin/security/pages');
@@ -170,7 +169,7 @@ test('shop state is not tampering: prices, names and stock change, then everythi
     }
     for (const f of await openPageFindings()) assert.equal((await owner.postForm(`/admin/security/integrity/findings/${f.id}/acknowledge`, { note: '確認済み' })).status, 303);
     // A restart while sold out keeps the baseline (shop state never replaces it).
-    const restarted = new PageWatcher(store.ctx, integrityOf(store.ctx).config, { filesVerified: async () => true, recordPageFindings: async (d) => assert.fail(`false positive: ${JSON.stringify(d)}`) });
+    const restarted = new PageWatcher(store.ctx, store.services.integrity.config, { filesVerified: async () => true, recordPageFindings: async (d) => assert.fail(`false positive: ${JSON.stringify(d)}`) });
     restarted.begin(store.app, { schedule: false });
     assert.equal((await restarted.runNow()).shop, 'cannot_shop');
     assert.equal((await db.selectFrom('page_baseline').select('id').execute()).length, baselines, 'no new baseline');
@@ -210,7 +209,7 @@ async function assertFailsClosed(owner: TestClient, reason: string) {
   // The owner's console says so on every page, with the reason.
   for (const path of ['/admin', '/admin/orders', '/admin/security/scripts']) assert.match((await owner.get(path)).text, new RegExp(`data-card-checkout-off="${reason}"`), path);
   // INTEGRITY_KEEP_OTHER_PAYMENTS=0: bank transfer and cash on delivery stop too.
-  const cfg = integrityOf(store.ctx).config;
+  const cfg = store.services.integrity.config;
   cfg.keepOtherPaymentsOnFinding = false;
   try {
     const all = await client.get('/checkout');
@@ -231,7 +230,7 @@ test('one forged CSP report does not stop card checkout (it triggers the watcher
       headers: { 'content-type': 'application/csp-report', 'x-forwarded-for': ip },
       body: JSON.stringify({ 'csp-report': { 'document-uri': `${store.url}${doc}`, 'effective-directive': 'script-src-elem', disposition: 'enforce', 'blocked-uri': blocked } }),
     });
-  assert.equal(integrityOf(store.ctx).config.cspFindingMinClients, 3);
+  assert.equal(store.services.integrity.config.cspFindingMinClients, 3);
   for (const ip of ['203.0.113.1', '198.51.100.1', '192.0.2.1']) assert.equal((await report('/checkout', 'chrome-extension://abcdef/inject.js', ip)).status, 204);
   for (const ip of ['203.0.113.1', '198.51.100.1', '192.0.2.1']) assert.equal((await report('/products', 'https://evil.example/s.js', ip)).status, 204);
   assert.equal((await health()).cardCheckout, 'enabled', 'an extension, or a page without payment, does not stop card checkout');

@@ -3,7 +3,6 @@ import { after, before, test } from 'node:test';
 import { TestClient } from '../../test/client.ts';
 import { startTestStore, type TestStore } from '../../test/harness.ts';
 import { customerClient, staffClient } from '../../test/sessions.ts';
-import { scriptInventoryOf } from './script-inventory.ts';
 
 let store: TestStore;
 before(async () => {
@@ -78,14 +77,14 @@ test('an approved script is allowed only on its pages: never on cart, checkout, 
   }
   // T6: credential pages load no third-party script, even for a script approved for the account group.
   await store.ctx.db.updateTable('script_inventory').set({ pages: 'catalog,account' }).execute();
-  await scriptInventoryOf(store.ctx).reload();
+  await store.services.scripts.reload();
   assert.match(await scriptSrc('/account', shopper), /cdn\.example\.jp/, 'approved for account pages');
   assert.match(await scriptSrc('/account/addresses', shopper), /cdn\.example\.jp/);
   const credentialPages = ['/account/sign-in', '/account/sign-in/2fa', '/account/register', '/account/password/forgot', '/account/password/reset?token=x', '/account/password', '/account/email', '/account/2fa', '/account/2fa/setup'];
   for (const path of credentialPages) assert.doesNotMatch(await scriptSrc(path, path.includes('sign-in') || path.includes('register') || path.includes('forgot') || path.includes('reset') ? new TestClient(store.url) : shopper), /cdn\.example\.jp/, path);
-  for (const path of credentialPages) assert.deepEqual(scriptInventoryOf(store.ctx).forPage(path), [], path);
+  for (const path of credentialPages) assert.deepEqual(store.services.scripts.forPage(path), [], path);
   await store.ctx.db.updateTable('script_inventory').set({ pages: 'catalog' }).execute();
-  await scriptInventoryOf(store.ctx).reload();
+  await store.services.scripts.reload();
   assert.doesNotMatch(await scriptSrc('/admin', owner), /cdn\.example\.jp/);
   // The tag itself, pinned by its SRI hash, is on the approved pages and nowhere else.
   const tag = new RegExp(`<script src="https://cdn\\.example\\.jp/[^"]+" integrity="${sri}" crossorigin="anonymous" defer></script>`);

@@ -180,14 +180,3 @@ export class ScriptInventory {
   }
 }
 
-const byContext = new WeakMap<AppContext, ScriptInventory>();
-
-/** The script inventory of a running store (one per app context). */
-export function scriptInventoryOf(ctx: AppContext): ScriptInventory {
-  let s = byContext.get(ctx);
-  if (!s) {
-    s = new ScriptInventory(ctx);
-    byContext.set(ctx, s);
-  }
-  return s;
-}

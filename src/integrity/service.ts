@@ -411,14 +411,3 @@ export function createIntegrity(ctx: AppContext, cfg: IntegrityConfig = integrit
   };
 }
 
-const byContext = new WeakMap<AppContext, IntegrityService>();
-
-/** The integrity service of a running store (one per app context). */
-export function integrityOf(ctx: AppContext): IntegrityService {
-  let s = byContext.get(ctx);
-  if (!s) {
-    s = createIntegrity(ctx);
-    byContext.set(ctx, s);
-  }
-  return s;
-}

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { startTestStore, type TestStore } from '../../test/harness.ts';
-import { securityEventsOf } from '../security-events/service.ts';
 import { querySecurityEvents } from '../security-events/store.ts';
 import { runWatchdog } from './cli.ts';
 import { watchdogOf } from './service.ts';
@@ -31,7 +30,7 @@ test('silence: a protection that has not run when due raises one alert (PCI DSS 
   assert.equal(alerts[0]!.severity, 'high');
   assert.match(alerts[0]!.title, /integrity-verify/);
   assert.equal(alerts[0]!.occurrences, 2);
-  await securityEventsOf(ctx).flush();
+  await store.services.securityEvents.flush();
   const events = await querySecurityEvents(ctx.db, { kind: 'watchdog.silence', unmasked: true });
   assert.ok(events.length >= 1);
   assert.equal(events[0]!.detail.task, 'integrity-verify');
