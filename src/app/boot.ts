@@ -16,7 +16,8 @@ import { ensureDkimKey } from '../platform/mail/dkim.ts';
 import { closeRedis, openRedis } from '../platform/redis.ts';
 import { closeSecurityEvents } from '../security-events/service.ts';
 import type { Logger } from 'pino';
-import { encryptedTables, openVault } from '../vault/index.ts';
+import { openVault } from '../vault/index.ts';
+import { encryptedTables } from './encrypted-tables.ts';
 import { bindVault } from '../vault/bound.ts';
 import { encryptPlaintextAtStart } from '../vault/initial-encryption.ts';
 import { startSandboxGateway, type SandboxGateway } from '../../sandbox-gateway/server.ts';
@@ -54,7 +55,7 @@ export async function startStore(
   await vault.prepareScopes(encryptedTables.map((t) => t.table));
   // ctx.db carries the vault, so queueMail and enqueueJob encrypt wherever they are called from (issue 5).
   const db = bindVault(database.db, vault);
-  await encryptPlaintextAtStart(vault, db, { kind: database.kind, log }); // rows written in plain text by older versions
+  await encryptPlaintextAtStart(vault, db, { kind: database.kind, log, tables: encryptedTables }); // rows written in plain text by older versions
   const jobs = new JobRunner(database, log, { vault, retryBaseMs: config.jobRetryBaseMs, retryMaxMs: config.jobRetryMaxMs });
   const scheduler = new Scheduler(database, log);
   const ctx: AppContext = { config, database, db, log, jobs, scheduler, vault, redis: openRedis(config.redisUrl, log) };

@@ -5,6 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import { jsonSchemaTransform } from 'fastify-type-provider-zod';
 import { sql } from 'kysely';
 import { guardAdminContext } from '../admin/context.ts';
+import { consoleFrame } from './console-frame.ts';
 import { auditAdminRequests } from '../audit/record.ts';
 import { adminErrorPage } from '../admin/layout.ts';
 import { adminDashboardRoutes } from '../admin/dashboard-routes.ts';
@@ -119,7 +120,7 @@ export async function buildApp(ctx: AppContext, services: Services, surface: 'al
 
   if (surface !== 'public') await app.register(
     async (admin) => {
-      guardAdminContext(admin, services);
+      guardAdminContext(admin, services, consoleFrame(services));
       auditAdminRequests(admin, services); // principle 4: every state-changing or refused staff request is recorded
       for (const register of adminRoutes) register(admin, services);
     },

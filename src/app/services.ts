@@ -9,6 +9,9 @@ import { createCatalog } from '../catalog/service.ts';
 import { createCheckout } from '../checkout/service.ts';
 import { createDetection } from '../detection/service.ts';
 import { createIdentity } from '../identity/service.ts';
+import { activeOwnerEmails } from '../identity/staff-accounts.ts';
+import { useOwnerDirectory } from '../alerts/owners.ts';
+import { raiseAlert } from '../alerts/raise.ts';
 import { createAudit } from '../audit/service.ts';
 import { createIntegrity } from '../integrity/service.ts';
 import { ScriptInventory } from '../integrity/script-inventory.ts';
@@ -28,6 +31,7 @@ import { createMalwareScan } from '../malware-scan/service.ts';
 
 /** The composition root's one place that builds every domain service from the platform context. */
 export function createServices(ctx: AppContext): Services {
+  useOwnerDirectory({ activeOwnerEmails }); // alerts are mailed to the active owners (identity's staff accounts)
   const cookies = cookiePolicy(ctx.config.publicUrl);
   const securityEvents = createSecurityEvents(ctx); // issue 12: one stream of security events (table security_event, detectors subscribe)
   createEdge(ctx); // issue 14: the edge secret (read at start), the WAF heartbeat and ModSecurity's audit log
@@ -39,7 +43,7 @@ export function createServices(ctx: AppContext): Services {
   const identity = createIdentity(ctx, { cart });
   const integrity = createIntegrity(ctx); // T1: file integrity, CSP reports, the payment-page watcher
   const scripts = new ScriptInventory(ctx); // T6: approved third-party scripts
-  const audit = createAudit(ctx); // the hash-chained audit trail, its checkpoints and sink
+  const audit = createAudit(ctx, { raiseAlert }); // the hash-chained audit trail, its checkpoints and sink
   const switches = responseSwitchesOf(ctx); // issue 13: stop card payments / close the store, on every instance
   const payments = createPayments(ctx, { orders, shop, cardCheckoutAllowed: () => integrity.cardCheckoutAllowed().allowed && !switches.engaged('card_payments_stopped') }); // T1: card checkout only while files verify
   // T2: banned card fingerprints go to the provider's block list, so a banned card is refused on the payment page.

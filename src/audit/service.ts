@@ -1,4 +1,3 @@
-import { raiseAlert } from '../alerts/raise.ts';
 import type { AppContext } from '../platform/context.ts';
 import type { Db } from '../platform/db/database.ts';
 import { appendAudit, auditChannel, genesisHash, type AuditInput, type AuditRecord } from './chain.ts';
@@ -51,7 +50,14 @@ export async function createCheckpoint(db: Db, config: AppContext['config'], opt
 }
 
 /** The hash-chained audit trail of a running store: created once by createServices, started and stopped by boot. */
-export function createAudit(ctx: AppContext): AuditService {
+/**
+ * How the trail raises its alert (a failed verification): alerts/raise.ts, handed in by the composition root
+ * (issue 11: audit/ sits below alerts/, whose pages record staff actions in the trail).
+ */
+export type RaiseAlert = (db: Db, alert: { kind: string; severity: 'critical'; title: string; detail: Record<string, unknown>; fingerprint: string }) => Promise<unknown>;
+
+export function createAudit(ctx: AppContext, deps: { raiseAlert: RaiseAlert }): AuditService {
+  const { raiseAlert } = deps;
   const { db, log, config } = ctx;
   const sink = config.auditJsonl ? new AuditSink(db, auditDir(config.dataDir), log) : null;
   const pending = new Set<Promise<unknown>>();

@@ -59,11 +59,6 @@ export interface BanService {
 
 const offenceWindowMs = 30 * 86_400_000;
 
-/** The value a ban of this scope takes for an address: the address itself, or its /24 (IPv4) or /64 (IPv6). */
-export function banValue(scope: BanScope, ip: string): string | null {
-  return scope === 'ip' ? plainAddress(ip) : networkOf(ip);
-}
-
 export function openBanStore(ctx: Pick<AppContext, 'database' | 'redis'>, cfg: BanConfig): BanStore {
   const redis = ctx.redis;
   return redis ? new RedisBanStore(redis, cfg.redisPrefix, ctx.database) : new DatabaseBanStore(ctx.database);

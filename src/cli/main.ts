@@ -6,6 +6,9 @@ import { scanPanCommand } from '../detection/cli.ts';
 import { integrityCommand } from '../integrity/cli.ts';
 import { auditCommand } from '../audit/cli.ts';
 import { keysCommand } from '../vault/cli.ts';
+import { encryptedTables } from '../app/encrypted-tables.ts';
+import { useOwnerDirectory } from '../alerts/owners.ts';
+import { activeOwnerEmails } from '../identity/staff-accounts.ts';
 import { backupCommand } from '../backup/cli.ts';
 import { retentionCommand } from '../retention/cli.ts';
 import { securityCommand } from '../security-events/cli.ts';
@@ -20,6 +23,9 @@ import { mailCommand } from '../mailbox/cli.ts';
 
 type Command = { summary: string; run(args: string[]): Promise<number> };
 
+// The commands raise alerts too (a scan finding, a failed backup): mailed to the active owners, as in the store.
+useOwnerDirectory({ activeOwnerEmails });
+
 async function withDatabase<T>(fn: (handle: Awaited<ReturnType<typeof openDatabase>>) => Promise<T>): Promise<T> {
   const handle = await openDatabase(loadConfig());
   try {
@@ -31,7 +37,7 @@ async function withDatabase<T>(fn: (handle: Awaited<ReturnType<typeof openDataba
 }
 
 const commands: Record<string, Command> = {
-  keys: keysCommand,
+  keys: keysCommand(encryptedTables),
   'scan-pan': scanPanCommand,
   integrity: integrityCommand,
   audit: auditCommand,

@@ -2,7 +2,7 @@ import { recordPersonalDataView } from '../audit/record.ts';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { adminPage } from '../admin/layout.ts';
-import { can } from './permissions.ts';
+import { can } from '../platform/permissions.ts';
 import { AppError } from '../platform/http/errors.ts';
 import { sendHtml } from '../platform/http/reply.ts';
 import type { RouteModule } from '../services.ts';

@@ -12,7 +12,8 @@ import { hashPassword } from './passwords.ts';
 import { createSession, sessionCookieBase } from './sessions.ts';
 import { totpCodeForStep, totpStepAt } from './totp.ts';
 import { encryptLegacyTotpSecrets, secretField, staffSubject } from './totp-store.ts';
-import { encryptedTables, keyIdOf, rotateDek } from '../vault/index.ts';
+import { keyIdOf, rotateDek } from '../vault/index.ts';
+import { encryptedTables } from '../app/encrypted-tables.ts';
 
 let store: TestStore;
 let passwordHash: string;

@@ -91,6 +91,13 @@ export async function readCustomerSession(data: PersonalData, token: string | un
 }
 
 /** A staff session as the admin guard sees it (partial until the second factor is done). */
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Admin: the staff session, also when partial (req.staff is set only for a complete one); set by the console guard. */
+    adminSession: StaffSession | null;
+  }
+}
+
 export interface StaffSession {
   idHash: string;
   staff: SignedInStaff;

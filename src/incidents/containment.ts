@@ -1,5 +1,6 @@
 import { recordStaffAction } from '../audit/record.ts';
-import { banValue, type BanService } from '../bans/service.ts';
+import type { BanService } from '../bans/service.ts';
+import { banValue } from '../bans/values.ts';
 import { resetCustomerBatch, resetStaffPasswords, revokeAllSessions } from '../identity/emergency.ts';
 import type { AppContext } from '../platform/context.ts';
 import { isIP } from 'node:net';

@@ -1,6 +1,6 @@
 import { recordStaffAction } from '../audit/record.ts';
 import { adminPage } from '../admin/layout.ts';
-import { can } from '../identity/permissions.ts';
+import { can } from '../platform/permissions.ts';
 import { AppError } from '../platform/http/errors.ts';
 import { html } from '../platform/http/html.ts';
 import { redirectAfterPost, sendHtml } from '../platform/http/reply.ts';

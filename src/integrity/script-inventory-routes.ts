@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { adminPage } from '../admin/layout.ts';
-import { can } from '../identity/permissions.ts';
+import { can } from '../platform/permissions.ts';
 import { errorSummary, inputField, textareaField } from '../platform/http/form-fields.ts';
 import { AppError } from '../platform/http/errors.ts';
 import { parseInput, type FieldErrors } from '../platform/http/forms.ts';

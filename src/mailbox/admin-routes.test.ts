@@ -5,6 +5,7 @@ import { TestClient } from '../../test/client.ts';
 import { startTestStore, type TestStore } from '../../test/harness.ts';
 import { staffClient } from '../../test/sessions.ts';
 import { guardAdminContext } from '../admin/context.ts';
+import { consoleFrame } from '../app/console-frame.ts';
 import { adminErrorPage } from '../admin/layout.ts';
 import { sessionCookieBase } from '../identity/sessions.ts';
 import { createHttpServer } from '../platform/http/server.ts';
@@ -24,7 +25,7 @@ before(async () => {
   app = createHttpServer({ logger: store.ctx.log, publicUrl: store.url, trustProxy: false, renderErrorPage: (req, status, message) => adminErrorPage(req, status, message) });
   await app.register(
     async (admin) => {
-      guardAdminContext(admin, store.services);
+      guardAdminContext(admin, store.services, consoleFrame(store.services));
       mailboxAdminRoutes(admin, store.services);
     },
     { prefix: '/admin' },

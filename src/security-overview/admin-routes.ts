@@ -2,7 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import { adminPage } from '../admin/layout.ts';
 import { listAlerts } from '../alerts/queries.ts';
 import { t as ta } from '../alerts/messages.ts';
-import { can } from '../identity/permissions.ts';
+import { can } from '../platform/permissions.ts';
 import { t as ti } from '../integrity/messages.ts';
 import { html, type SafeHtml } from '../platform/http/html.ts';
 import { sendHtml } from '../platform/http/reply.ts';

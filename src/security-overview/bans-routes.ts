@@ -6,7 +6,7 @@ import { validIpOrCidr } from '../platform/http/networks.ts';
 import type { Ban } from '../bans/store.ts';
 import type { AllowScope, BanScope } from '../bans/tables.ts';
 import { maskBanValue, parseScopedValue } from '../bans/values.ts';
-import { can } from '../identity/permissions.ts';
+import { can } from '../platform/permissions.ts';
 import { AppError } from '../platform/http/errors.ts';
 import { parseInput, type FieldErrors } from '../platform/http/forms.ts';
 import { html, type SafeHtml } from '../platform/http/html.ts';

@@ -1,4 +1,9 @@
-import type { StaffRole } from './tables.ts';
+/**
+ * Staff roles and what each may do (T4). Platform code: the request type (`req.staff`), the console frame, the
+ * alert banner and every domain's admin routes check it; identity's staff accounts store the role (issue 11: moved
+ * down from identity/ so that nothing below identity imports it upward).
+ */
+export type StaffRole = 'owner' | 'administrator' | 'order_operator' | 'customer_support' | 'content_editor' | 'incident';
 
 /** Every staff permission. A typo in a route's `config.permission` fails to compile. */
 export const permissions = [
