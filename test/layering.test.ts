@@ -14,7 +14,7 @@ const src = resolve(import.meta.dirname, '../src');
  * `import type` only (route modules get the services passed in by the composition root).
  */
 const floors = ['main.ts', 'cli', 'app', 'services.ts', 'doctor', 'drills', 'malware-scan', 'incidents', 'security-overview', 'watchdog', 'retention', 'exports', 'backup', 'bans', 'detection', 'integrity',
-  'checkout', 'payments', 'orders', 'identity', 'cart', 'mailbox', 'tax', 'catalog', 'shipping', 'shop', 'storefront',
+  'checkout', 'payments', 'orders', 'identity', 'cart', 'outbox', 'tax', 'catalog', 'shipping', 'settings', 'storefront',
   'alerts', 'audit', 'admin', 'edge', 'security-events', 'vault', 'platform'];
 
 /**

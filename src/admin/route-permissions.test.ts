@@ -5,8 +5,8 @@ import { startTestStore, type TestStore } from '../../test/harness.ts';
 import { staffClient } from '../../test/sessions.ts';
 import { can, rolePermissions, type Permission } from '../platform/permissions.ts';
 import { errorMessage } from '../platform/http/errors.ts';
-import { createSession, sessionCookieBase } from '../identity/sessions.ts';
-import { staffRoles } from '../identity/staff-accounts.ts';
+import { createSession, sessionCookieBase } from '../identity/sessions/sessions.ts';
+import { staffRoles } from '../identity/staff/staff-accounts.ts';
 import { adminRoutesOf, type AdminRoute } from './context.ts';
 
 let store: TestStore;

@@ -1,7 +1,7 @@
 import type { ConsoleFrame } from '../admin/context.ts';
-import { adminAccessPolicy } from '../identity/admin-access.ts';
-import { readStaffSession, sessionCookie } from '../identity/sessions.ts';
-import { stepUpFresh, stepUpRedirect } from '../identity/step-up.ts';
+import { adminAccessPolicy } from '../identity/staff/admin-access.ts';
+import { readStaffSession, sessionCookie } from '../identity/sessions/sessions.ts';
+import { stepUpFresh, stepUpRedirect } from '../identity/sessions/step-up.ts';
 import { cardCheckoutBanner } from '../integrity/console-banner.ts';
 import { can } from '../platform/permissions.ts';
 import type { Services } from '../services.ts';

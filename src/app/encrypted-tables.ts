@@ -1,6 +1,6 @@
 import { orderEventsEncryptedTable, ordersEncryptedTable } from '../orders/encrypted-fields.ts';
 import { outboxSealedColumns } from '../platform/mail/outbox-fields.ts';
-import { addressEncryptedTable, customerEncryptedTable } from '../identity/customer-data.ts';
+import { addressEncryptedTable, customerEncryptedTable } from '../identity/customers/customer-data.ts';
 import type { EncryptedTableSpec } from '../vault/registry.ts';
 
 /**
@@ -11,7 +11,7 @@ export const encryptedTables: EncryptedTableSpec[] = [
   // Issue 4: TOTP secrets (staff mandatory, customers optional); T1: a dump must not hand out second factors.
   { table: 'staff', primaryKey: 'id', columns: ['totp_secret'] },
   { table: 'customer_totp', primaryKey: 'customer_id', columns: ['secret'] },
-  // Issue 5: customers and their address books (src/identity/customer-data.ts).
+  // Issue 5: customers and their address books (src/identity/customers/customer-data.ts).
   customerEncryptedTable,
   addressEncryptedTable,
   // Issue 5: orders and the side tables that copy their personal data (mail outbox, job payloads).

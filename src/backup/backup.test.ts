@@ -10,7 +10,7 @@ import { createTestDatabase, startTestStore, testDbKind, type TestStore } from '
 import { runAudit } from '../audit/cli.ts';
 import { createTestVariant } from '../cart/test-products.ts';
 import { storeUpload } from '../catalog/uploads.ts';
-import { insertAddressRecord, insertCustomerRecord } from '../identity/customer-data.ts';
+import { insertAddressRecord, insertCustomerRecord } from '../identity/customers/customer-data.ts';
 import { hashPassword } from '../identity/passwords.ts';
 import { orderIndexes, sealOrder } from '../orders/encrypted-fields.ts';
 import { startStore, type RunningStore } from '../app/boot.ts';

@@ -8,7 +8,7 @@ import { banConfig, type BanConfig } from './config.ts';
 import { oncePerShared } from './counters.ts';
 import { createDetectors, type Detectors } from './detectors.ts';
 import { sendBanned, type ShopContact } from './page.ts';
-import type { ShopSettingsService } from '../shop/settings.ts';
+import type { ShopSettingsService } from '../settings/settings.ts';
 import { crowdSecConfig, CrowdSecDecisions, CrowdSecSignals } from './crowdsec.ts';
 
 export const CROWDSEC_TASK = 'crowdsec-decisions';

@@ -1,14 +1,14 @@
 import { adminBaseUrl, loadConfig } from '../platform/config.ts';
 import { openDatabase } from '../platform/db/database.ts';
 import { migrate } from '../platform/db/migrate.ts';
-import { ensureSetupToken } from '../identity/setup-token.ts';
+import { ensureSetupToken } from '../identity/staff/setup-token.ts';
 import { scanPanCommand } from '../detection/cli.ts';
 import { integrityCommand } from '../integrity/cli.ts';
 import { auditCommand } from '../audit/cli.ts';
 import { keysCommand } from '../vault/cli.ts';
 import { encryptedTables } from '../app/encrypted-tables.ts';
 import { useOwnerDirectory } from '../alerts/owners.ts';
-import { activeOwnerEmails } from '../identity/staff-accounts.ts';
+import { activeOwnerEmails } from '../identity/staff/staff-accounts.ts';
 import { backupCommand } from '../backup/cli.ts';
 import { retentionCommand } from '../retention/cli.ts';
 import { securityCommand } from '../security-events/cli.ts';
@@ -19,7 +19,7 @@ import { watchdogCommand } from '../watchdog/cli.ts';
 import { scanMalwareCommand } from '../malware-scan/cli.ts';
 import { doctorCommand } from '../doctor/cli.ts';
 import { drillCommand } from '../drills/cli.ts';
-import { mailCommand } from '../mailbox/cli.ts';
+import { mailCommand } from '../outbox/cli.ts';
 
 type Command = { summary: string; run(args: string[]): Promise<number> };
 

@@ -1,7 +1,7 @@
 import { recordStaffAction } from '../audit/record.ts';
 import type { BanService } from '../bans/service.ts';
 import { banValue } from '../bans/values.ts';
-import { resetCustomerBatch, resetStaffPasswords, revokeAllSessions } from '../identity/emergency.ts';
+import { resetCustomerBatch, resetStaffPasswords, revokeAllSessions } from '../identity/staff/emergency.ts';
 import type { AppContext } from '../platform/context.ts';
 import { isIP } from 'node:net';
 import { enqueueJob } from '../platform/jobs/queue.ts';

@@ -9,7 +9,7 @@ import { startTestStore, type TestStore } from '../../test/harness.ts';
 import { allMails } from '../../test/outbox.ts';
 import { staffClient } from '../../test/sessions.ts';
 import { integrityConfig } from './config.ts';
-import { createBaseline } from './manifest.ts';
+import { createBaseline } from './files/manifest.ts';
 
 /**
  * The issue's drill (T1, T3): while the store runs, a skimmer is added to the checkout template and a

@@ -9,7 +9,7 @@ import type { RouteModule, Services } from '../services.ts';
 import { listOrdersForStaff, parseFilters } from './admin-list.ts';
 import { a } from './admin-messages.ts';
 import { cardAdminNotices, cardAdminSection, type CardAdminNotice } from '../payments/card/admin-views.ts';
-import { containsCardNumber } from '../platform/security/card-numbers.ts';
+import { containsCardNumber } from '../platform/card-numbers/card-numbers.ts';
 import { termsOf } from './method-views.ts';
 import { eventsOf } from './queries.ts';
 import { nextStatuses, orderStatuses } from './state-machine.ts';

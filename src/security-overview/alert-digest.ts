@@ -1,5 +1,5 @@
 import type { BanService } from '../bans/service.ts';
-import { activeOwnerEmails } from '../identity/staff-accounts.ts';
+import { activeOwnerEmails } from '../identity/staff/staff-accounts.ts';
 import type { AppContext } from '../platform/context.ts';
 import { adminBaseUrl } from '../platform/config.ts';
 import { queueMail } from '../platform/mail/mailer.ts';

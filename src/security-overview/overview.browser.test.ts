@@ -5,7 +5,7 @@ import { launchBrowser, screenshot } from '../../test/browser.ts';
 import { startTestStore, type TestStore } from '../../test/harness.ts';
 import { staffClient } from '../../test/sessions.ts';
 import { raiseAlert } from '../alerts/raise.ts';
-import { sessionCookieBase } from '../identity/sessions.ts';
+import { sessionCookieBase } from '../identity/sessions/sessions.ts';
 import type { SecurityEvent } from '../platform/security/event-stream.ts';
 import { insertSecurityEvents } from '../security-events/store.ts';
 

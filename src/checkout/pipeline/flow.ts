@@ -1,6 +1,6 @@
 import type { CartView } from '../../cart/service.ts';
 import type { Locale } from '../../platform/i18n/index.ts';
-import type { ShopSettings } from '../../shop/settings.ts';
+import type { ShopSettings } from '../../settings/settings.ts';
 import { consumptionTax } from './consumption-tax.ts';
 import type { CheckoutInput, PurchaseContext, PurchaseProcessor } from './context.ts';
 import { paymentFee } from './payment-fee.ts';

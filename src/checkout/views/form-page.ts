@@ -10,7 +10,7 @@ import { formatYen, type Locale } from '../../platform/i18n/index.ts';
 import { prefectures } from '../../platform/jp/prefectures.ts';
 import { postalLookupButton } from '../../platform/http/postal-lookup.ts';
 import { shippingMethods } from '../../shipping/registry.ts';
-import type { ShopSettings } from '../../shop/settings.ts';
+import type { ShopSettings } from '../../settings/settings.ts';
 import { storePage, type StoreChrome } from '../../storefront/layout.ts';
 import type { FormValues } from '../form.ts';
 import { t } from '../messages.ts';

@@ -7,7 +7,7 @@ import { startTestStore, type TestStore } from '../../../test/harness.ts';
 import { createTestVariant } from '../../cart/test-products.ts';
 import { reviewAndPlace, validForm } from '../../checkout/test-helpers.ts';
 import { integrityConfig } from '../../integrity/config.ts';
-import { createBaseline } from '../../integrity/manifest.ts';
+import { createBaseline } from '../../integrity/files/manifest.ts';
 import type { Logger } from 'pino';
 import type { Config } from '../../platform/config.ts';
 
