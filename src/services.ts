@@ -16,6 +16,10 @@ import type { MalwareScanService } from './malware-scan/service.ts';
 import type { DetectionService } from './detection/service.ts';
 import type { BanService } from './bans/service.ts';
 import type { SecurityEventStream } from './platform/security/event-stream.ts';
+import type { ResponseSwitches } from './platform/switches.ts';
+import type { Edge } from './edge/service.ts';
+import type { Watchdog } from './watchdog/service.ts';
+import type { HostCheck } from './watchdog/host-check.ts';
 
 /** The domain services, built once in src/app/services.ts and handed to every route module. */
 export interface Services {
@@ -36,6 +40,13 @@ export interface Services {
   bans: BanService;
   /** Issue 12: the one stream of security events (emitters, detectors, the security_event table). */
   securityEvents: SecurityEventStream;
+  /** Issue 13: stop card payments / close the store, on every instance. */
+  switches: ResponseSwitches;
+  /** Issue 14: the edge secret and the WAF heartbeat. */
+  edge: Edge;
+  /** Issue 12: heartbeats and the silence check; the host check of ports and child processes. */
+  watchdog: Watchdog;
+  hostCheck: HostCheck;
   /** Issue 15: the web-shell and skimmer scan (YARA). */
   malwareScan: MalwareScanService;
   /** T5: the card-number scan (its schedule, and a scan now for drills). */

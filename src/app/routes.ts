@@ -77,9 +77,9 @@ export async function buildApp(ctx: AppContext, services: Services, surface: 'al
   // report what they cost in the same run (issue 12: at most 5 %). Never set it on a real store.
   const detectionOff = process.env.OMAMORI_BENCH_DETECTION_OFF === '1';
   if (!detectionOff) registerSecurityEventHooks(app, services.securityEvents);
-  registerEdgeGuard(app, ctx); // T1, issue 14: with EDGE_REQUIRED only requests through the proxy + WAF are served
+  registerEdgeGuard(app, ctx, services.edge); // T1, issue 14: with EDGE_REQUIRED only requests through the proxy + WAF are served
   registerBanHooks(app, services.bans, { classify: !detectionOff }); // banned clients get a 403 first; then the attack classifier
-  registerHostHooks(app, ctx); // the host check expects the ports the store listens on
+  registerHostHooks(app, services.hostCheck); // the host check expects the ports the store listens on
 
   await app.register(swagger, {
     openapi: {
@@ -111,7 +111,7 @@ export async function buildApp(ctx: AppContext, services: Services, surface: 'al
 
   if (surface === 'admin') await app.register(async (reports) => integrityStoreRoutes(reports, services)); // CSP reports of console pages
   if (surface !== 'admin') await app.register(async (store) => {
-    registerStoreClosedHook(store, ctx, 'html'); // issue 13: the incident console's "close the store"
+    registerStoreClosedHook(store, services.switches, 'html'); // issue 13: the incident console's "close the store"
     store.addHook('onRequest', async (req, reply) => services.identity.loadCustomer(req, reply));
     // CSP form-action: checkout's 303 leads to the card provider's hosted page (storefront only).
     allowFormActions(store, services.payments.card.hostedOrigins());
@@ -129,7 +129,7 @@ export async function buildApp(ctx: AppContext, services: Services, surface: 'al
 
   if (surface !== 'admin') await app.register(
     async (api) => {
-      registerStoreClosedHook(api, ctx, 'api');
+      registerStoreClosedHook(api, services.switches, 'api');
       for (const register of apiRoutes) register(api, services);
       api.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
     },

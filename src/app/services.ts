@@ -1,6 +1,6 @@
 import { createBans } from '../bans/service.ts';
-import { watchdogOf } from '../watchdog/service.ts';
-import { hostCheckOf } from '../watchdog/host-check.ts';
+import { createWatchdog } from '../watchdog/service.ts';
+import { createHostCheck } from '../watchdog/host-check.ts';
 import { createAlertChannels } from '../security-overview/alert-channels.ts';
 import { createBackupSchedule } from '../backup/service.ts';
 import { cartOwnerOf } from '../cart/owner.ts';
@@ -25,7 +25,7 @@ import { createSecurityEvents } from '../security-events/service.ts';
 import { createEdge } from '../edge/service.ts';
 import type { Services } from '../services.ts';
 import { createShopSettings } from '../settings/settings.ts';
-import { responseSwitchesOf } from '../platform/switches.ts';
+import { createResponseSwitches } from '../platform/switches.ts';
 import { createIncidents } from '../incidents/service.ts';
 import { createMalwareScan } from '../malware-scan/service.ts';
 
@@ -34,7 +34,7 @@ export function createServices(ctx: AppContext): Services {
   useOwnerDirectory({ activeOwnerEmails }); // alerts are mailed to the active owners (identity's staff accounts)
   const cookies = cookiePolicy(ctx.config.publicUrl);
   const securityEvents = createSecurityEvents(ctx); // issue 12: one stream of security events (table security_event, detectors subscribe)
-  createEdge(ctx); // issue 14: the edge secret (read at start), the WAF heartbeat and ModSecurity's audit log
+  const edge = createEdge(ctx); // issue 14: the edge secret (read at start), the WAF heartbeat and ModSecurity's audit log
   const shop = createShopSettings(ctx);
   const bans = createBans(ctx, { events: securityEvents, shop }); // issue 12: detectors and bans every instance enforces (Redis with REDIS_URL, else the database)
   const catalog = createCatalog(ctx);
@@ -44,7 +44,7 @@ export function createServices(ctx: AppContext): Services {
   const integrity = createIntegrity(ctx); // T1: file integrity, CSP reports, the payment-page watcher
   const scripts = new ScriptInventory(ctx); // T6: approved third-party scripts
   const audit = createAudit(ctx, { raiseAlert }); // the hash-chained audit trail, its checkpoints and sink
-  const switches = responseSwitchesOf(ctx); // issue 13: stop card payments / close the store, on every instance
+  const switches = createResponseSwitches(ctx); // issue 13: stop card payments / close the store, on every instance
   const payments = createPayments(ctx, { orders, shop, cardCheckoutAllowed: () => integrity.cardCheckoutAllowed().allowed && !switches.engaged('card_payments_stopped') }); // T1: card checkout only while files verify
   // T2: banned card fingerprints go to the provider's block list, so a banned card is refused on the payment page.
   if (ctx.config.paymentProvider === 'stripe' || ctx.config.sandboxGatewayUrl) bans.onCards((fingerprints) => payments.card.blockCards(fingerprints));
@@ -53,8 +53,8 @@ export function createServices(ctx: AppContext): Services {
   scheduleGuardEventRetention(ctx); // T2: refused card-number events are kept GUARD_EVENT_RETENTION_DAYS (90)
   createBackupSchedule(ctx, audit); // scheduled encrypted backups (BACKUP_INTERVAL_HOURS, off by default)
   createRetention(ctx); // T3: daily erasure of personal data past the retention period (off by default)
-  hostCheckOf(ctx); // issue 12: listening ports and child processes the store did not open (Linux /proc, every minute)
-  watchdogOf(ctx); // issue 12, PCI DSS 10.7.2: a protection that stops running raises an alert (heartbeats, silence check)
+  const hostCheck = createHostCheck(ctx); // issue 12: listening ports and child processes the store did not open (Linux /proc, every minute)
+  const watchdog = createWatchdog(ctx); // issue 12, PCI DSS 10.7.2: a protection that stops running raises an alert (heartbeats, silence check)
   createIncidents(ctx, async () => (await shop.get()).name); // issue 13: campaign and reset batches (queued jobs)
   createAlertChannels(ctx, bans); // issue 12: alert webhook (ALERT_WEBHOOK_URL, retried through the job queue) and the daily digest
   // issue 15, T1/T3: YARA scan of unsigned files, uploads and stored content; a served file's finding stops card checkout
@@ -74,6 +74,10 @@ export function createServices(ctx: AppContext): Services {
     audit,
     bans,
     securityEvents,
+    switches,
+    edge,
+    watchdog,
+    hostCheck,
     malwareScan,
     detection,
     async chrome(req) {

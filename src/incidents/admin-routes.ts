@@ -101,7 +101,7 @@ export const incidentAdminRoutes: RouteModule = (app, s) => {
     if (!containmentActions.includes(action) || !(await getIncident(db, id))) throw new AppError('not_found');
     const session = req.adminSession!;
     try {
-      await contain(s.ctx, id, action, { id: session.staff.id, role: session.staff.role, sessionHash: session.idHash }, { network: formValues(req.body).network ?? '', req, shopName: (await s.shop.get()).name, bans: s.bans });
+      await contain(s.ctx, id, action, { id: session.staff.id, role: session.staff.role, sessionHash: session.idHash }, { network: formValues(req.body).network ?? '', req, shopName: (await s.shop.get()).name, bans: s.bans, switches: s.switches });
     } catch (err) {
       if (err instanceof ContainmentInputError) return renderCase(req, reply, id, { errors: { network: t(req.locale, 'errNetwork') } }, 422);
       throw err;

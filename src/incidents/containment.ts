@@ -6,7 +6,7 @@ import type { AppContext } from '../platform/context.ts';
 import { isIP } from 'node:net';
 import { enqueueJob } from '../platform/jobs/queue.ts';
 import type { FastifyRequest } from 'fastify';
-import { responseSwitchesOf } from '../platform/switches.ts';
+import type { ResponseSwitches } from '../platform/switches.ts';
 import { asDb, incidentDb } from './tables.ts';
 import { addEvent } from './timeline.ts';
 
@@ -31,9 +31,9 @@ export class ContainmentInputError extends Error {}
  * Switches hold on every instance within seconds (platform/switches.ts); the customer reset runs as keyset batches
  * in queued jobs (no transaction over every customer, memory bounded by one batch, resumed after a restart).
  */
-export async function contain(ctx: AppContext, incidentId: number, action: ContainmentAction, actor: Actor, opts: { network?: string; req?: Pick<FastifyRequest, 'ip' | 'headers'>; shopName: string; bans: Pick<BanService, 'ban' | 'unban'> }): Promise<Record<string, number | string>> {
+export async function contain(ctx: AppContext, incidentId: number, action: ContainmentAction, actor: Actor, opts: { network?: string; req?: Pick<FastifyRequest, 'ip' | 'headers'>; shopName: string; bans: Pick<BanService, 'ban' | 'unban'>; switches: ResponseSwitches }): Promise<Record<string, number | string>> {
   const db = incidentDb(ctx.db);
-  const switches = responseSwitchesOf(ctx);
+  const switches = opts.switches;
   let network: string | null = null;
   if (action === 'block_network' || action === 'unblock_network') {
     const ip = (opts.network ?? '').trim().split('/')[0]!;

@@ -3,7 +3,6 @@ import { after, before, test } from 'node:test';
 import { startTestStore, type TestStore } from '../../test/harness.ts';
 import { querySecurityEvents } from '../security-events/store.ts';
 import { runWatchdog } from './cli.ts';
-import { watchdogOf } from './service.ts';
 
 let store: TestStore;
 before(async () => {
@@ -13,7 +12,7 @@ after(async () => store?.close());
 
 test('silence: a protection that has not run when due raises one alert (PCI DSS 10.7.2)', async () => {
   const ctx = store.ctx;
-  const dog = watchdogOf(ctx);
+  const dog = store.services.watchdog;
   await ctx.scheduler.runNow('integrity-verify');
   await dog.settled();
   const beat = await ctx.db.selectFrom('heartbeat').selectAll().where('name', '=', 'integrity-verify').executeTakeFirstOrThrow();
@@ -43,7 +42,7 @@ test('silence: a protection that has not run when due raises one alert (PCI DSS 
 
 test('silence: the card-number scan is judged by its own run records', async () => {
   const ctx = store.ctx;
-  const dog = watchdogOf(ctx);
+  const dog = store.services.watchdog;
   const day = 24 * 3600_000;
   // A scan finished three days ago (the default interval is 24 h): overdue.
   await ctx.db.insertInto('pan_scan_run').values({ trigger: 'schedule', status: 'clean', started_at: new Date(Date.now() - 3 * day), finished_at: new Date(Date.now() - 3 * day) }).execute();

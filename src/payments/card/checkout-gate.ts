@@ -1,7 +1,6 @@
 import type { CartOwner } from '../../cart/service.ts';
-import type { AppContext } from '../../platform/context.ts';
 import { defineMessages, type Locale } from '../../platform/i18n/index.ts';
-import { responseSwitchesOf } from '../../platform/switches.ts';
+import type { ResponseSwitches } from '../../platform/switches.ts';
 import { allPaymentMethods } from '../registry.ts';
 import type { PaymentsService } from '../service.ts';
 import { t } from './messages.ts';
@@ -32,15 +31,15 @@ export function paymentClientOf(owner: CartOwner, ip: string): PaymentClient {
  */
 /** What the gate reads from the integrity service (passed in: payments sits below integrity). */
 export interface CardCheckoutGate {
-  ctx: AppContext;
+  switches: Pick<ResponseSwitches, 'engaged'>;
   integrity: { cardCheckoutAllowed(): { allowed: boolean }; config: { keepOtherPaymentsOnFinding: boolean } };
 }
 
 export function paymentMethodsOff(gate: CardCheckoutGate, locale: Locale): Record<string, { label: string; message: string }> {
-  const { ctx, integrity } = gate;
+  const { switches, integrity } = gate;
   const card = { label: tg(locale, 'cardOff'), message: tg(locale, 'cardOffBody') };
   // Issue 13: an owner stopped card payments from the incident console (every instance, within seconds).
-  const stopped = responseSwitchesOf(ctx).engaged('card_payments_stopped');
+  const stopped = switches.engaged('card_payments_stopped');
   if (integrity.cardCheckoutAllowed().allowed) return stopped ? { card } : {};
   if (integrity.config.keepOtherPaymentsOnFinding) return { card };
   const all = { label: tg(locale, 'cardOff'), message: tg(locale, 'allOff') };
