@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defaultScope, integrityConfig } from '../src/integrity/config.ts';
-import { createBaseline, loadManifest, TreeVerifier } from '../src/integrity/manifest.ts';
+import { createBaseline, loadManifest, TreeVerifier } from '../src/integrity/files/manifest.ts';
 import { projectRoot } from '../src/platform/paths.ts';
 
 const runs = Number(process.env.BENCH_RUNS ?? 5);

@@ -8,8 +8,8 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { scanFileBytes } from '../src/detection/files.ts';
-import { luhn } from '../src/platform/security/card-numbers.ts';
+import { scanFileBytes } from '../src/platform/card-numbers/files.ts';
+import { luhn } from '../src/platform/card-numbers/card-numbers.ts';
 
 const targetMb = Number(process.env.BENCH_PAN_MB ?? 100);
 const repeat = Number(process.env.BENCH_PAN_REPEAT ?? 5);

@@ -1,4 +1,4 @@
-import { luhn } from '../src/platform/security/card-numbers.ts';
+import { luhn } from '../src/platform/card-numbers/card-numbers.ts';
 /**
  * Test card numbers and what the sandbox does with them. These are the public test numbers from
  * Stripe's testing page (https://docs.stripe.com/testing, transcribed in /work/shared/corpora/test-cards.json);

@@ -58,7 +58,7 @@ const poolOfOneTests = [
   'src/security-overview/overview.test.ts',
   'src/vault/rotation-instances.test.ts',
   'src/payments/card/card-payments.test.ts',
-  'src/identity/account-security.test.ts',
+  'src/identity/sessions/account-security.test.ts',
   'src/retention/retention.test.ts',
   'src/exports/exports.test.ts',
   'src/platform/http/health.test.ts',

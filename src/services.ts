@@ -7,13 +7,19 @@ import type { OrdersService } from './orders/service.ts';
 import type { PaymentsService } from './payments/service.ts';
 import type { AppContext } from './platform/context.ts';
 import type { CookiePolicy } from './platform/http/cookies.ts';
-import type { ShopSettingsService } from './shop/settings.ts';
+import type { ShopSettingsService } from './settings/settings.ts';
 import type { AuditService } from './audit/service.ts';
 import type { IntegrityService } from './integrity/service.ts';
-import type { ScriptInventory } from './integrity/script-inventory.ts';
+import type { ScriptInventory } from './integrity/scripts/script-inventory.ts';
 import type { StoreChrome } from './storefront/layout.ts';
 import type { MalwareScanService } from './malware-scan/service.ts';
 import type { DetectionService } from './detection/service.ts';
+import type { BanService } from './bans/service.ts';
+import type { SecurityEventStream } from './platform/security/event-stream.ts';
+import type { ResponseSwitches } from './platform/switches.ts';
+import type { Edge } from './edge/service.ts';
+import type { Watchdog } from './watchdog/service.ts';
+import type { HostCheck } from './watchdog/host-check.ts';
 
 /** The domain services, built once in src/app/services.ts and handed to every route module. */
 export interface Services {
@@ -30,6 +36,17 @@ export interface Services {
   integrity: IntegrityService;
   scripts: ScriptInventory;
   audit: AuditService;
+  /** Issue 12: bans every instance enforces, and their detectors. */
+  bans: BanService;
+  /** Issue 12: the one stream of security events (emitters, detectors, the security_event table). */
+  securityEvents: SecurityEventStream;
+  /** Issue 13: stop card payments / close the store, on every instance. */
+  switches: ResponseSwitches;
+  /** Issue 14: the edge secret and the WAF heartbeat. */
+  edge: Edge;
+  /** Issue 12: heartbeats and the silence check; the host check of ports and child processes. */
+  watchdog: Watchdog;
+  hostCheck: HostCheck;
   /** Issue 15: the web-shell and skimmer scan (YARA). */
   malwareScan: MalwareScanService;
   /** T5: the card-number scan (its schedule, and a scan now for drills). */

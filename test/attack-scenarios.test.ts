@@ -5,8 +5,6 @@ import { TestClient } from './client.ts';
 import { startTestStore, testDbKind, type TestStore } from './harness.ts';
 import { staffClient } from './sessions.ts';
 import { stripeTestCards } from './fixtures/cards.ts';
-import { bansOf } from '../src/bans/service.ts';
-import { securityEventsOf } from '../src/security-events/service.ts';
 import { querySecurityEvents } from '../src/security-events/store.ts';
 import { createTestVariant } from '../src/cart/test-products.ts';
 import { reviewAndPlace, validForm } from '../src/checkout/test-helpers.ts';
@@ -45,10 +43,10 @@ class ShopperClient extends TestClient {
 const from = (store: TestStore, ip: string, ua = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/120 Safari/537.36') =>
   new ShopperClient(store.url, { 'x-forwarded-for': ip, 'user-agent': ua, accept: 'text/html,application/xhtml+xml' });
 const settle = async () => {
-  await Promise.all([bansOf(a.ctx).detectors.settled(), bansOf(b.ctx).detectors.settled()]);
+  await Promise.all([a.services.bans.detectors.settled(), b.services.bans.detectors.settled()]);
 };
 const alerts = (kind: string) => a.ctx.db.selectFrom('alert').selectAll().where('kind', '=', kind).execute();
-const banned = (store: TestStore, ip: string) => bansOf(store.ctx).match(ip) !== null;
+const banned = (store: TestStore, ip: string) => store.services.bans.match(ip) !== null;
 
 /** Waits until both instances refuse the address with the 403; returns how long the other instance took (ms). */
 async function bannedOnBoth(ip: string, ms = 15_000): Promise<number> {
@@ -66,8 +64,8 @@ async function propagation(ip: string): Promise<number> {
   const t0 = Date.now();
   while (!(banned(a, ip) && banned(b, ip))) {
     if (Date.now() - t0 > 15_000) {
-      await securityEventsOf(a.ctx).flush();
-      await securityEventsOf(b.ctx).flush();
+      await a.services.securityEvents.flush();
+      await b.services.securityEvents.flush();
       const seen = (await querySecurityEvents(a.ctx.db, { ip, unmasked: true, limit: 1000 })).map((e) => e.kind);
       const tally = new Map<string, number>();
       for (const k of seen) tally.set(k, (tally.get(k) ?? 0) + 1);
@@ -103,7 +101,7 @@ function watchPropagation(ips: string[]): () => number {
 }
 
 async function overviewShows(ip: string) {
-  const ban = bansOf(a.ctx).match(ip);
+  const ban = a.services.bans.match(ip);
   assert.ok(ban, `${ip} banned`);
   const page = await owner.get('/admin/security');
   assert.equal(page.status, 200);
@@ -145,8 +143,8 @@ describe('attacks in progress against two instances sharing the database and Red
       }),
     );
     await settle();
-    await securityEventsOf(a.ctx).flush();
-    await securityEventsOf(b.ctx).flush();
+    await a.services.securityEvents.flush();
+    await b.services.securityEvents.flush();
     for (const ip of shoppers) assert.ok(!banned(a, ip) && !banned(b, ip), `${ip} banned`);
     const signals = (await querySecurityEvents(a.ctx.db, { kind: 'request.attack', unmasked: true })).filter((e) => shoppers.includes(e.ip ?? ''));
     assert.deepEqual(signals.map((e) => e.detail), [], 'no shopper request looks like an attack');
@@ -243,7 +241,7 @@ describe('attacks in progress against two instances sharing the database and Red
     await propagation(ip);
     console.log(`# scanner burst: the second instance held the ban ${spread()} ms after the first; ${refused} of ${paths.length} requests already refused`);
     await bannedOnBoth(ip);
-    const reason = bansOf(a.ctx).match(ip)!.reason;
+    const reason = a.services.bans.match(ip)!.reason;
     const raised = (await alerts('attack_banned')).filter((x) => x.fingerprint === `attack_banned:${reason}`);
     assert.equal(raised.length, 1);
     assert.equal(raised[0]!.occurrences, 1, `one alert for one scanner (${reason})`);
@@ -274,7 +272,7 @@ describe('attacks in progress against two instances sharing the database and Red
     await propagation(ip);
     console.log(`# card testing: ${declines} declines before the tester was stopped (${stopped || 'not stopped by checkout'}); the second instance held the ban ${spread()} ms after the first`);
     await bannedOnBoth(ip);
-    assert.equal(bansOf(a.ctx).match(ip)!.reason, 'card_testing');
+    assert.equal(a.services.bans.match(ip)!.reason, 'card_testing');
     assert.ok(declines < 50, 'stopped before the fiftieth card');
     const raised = await alerts('card_testing');
     assert.ok(raised.length >= 1);

@@ -7,7 +7,7 @@ import { sql } from 'kysely';
 import pino from 'pino';
 import type { Browser } from 'playwright-core';
 import { PAN_SCAN_TASK } from '../src/detection/service.ts';
-import { runPanScan } from '../src/detection/scan.ts';
+import { runPanScan } from '../src/platform/card-numbers/scan.ts';
 import { startCardStore, payOnGateway, placeCardOrder } from '../src/payments/card/test-helpers.ts';
 import { createLogger } from '../src/platform/logger.ts';
 import { chromiumPath, fillGuestCheckout, fillHostedCardForm, guestAtCheckout, launchBrowser, screenshot } from './browser.ts';

@@ -2,12 +2,12 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import pino from 'pino';
-import { addressBook } from '../src/identity/store-address-views.ts';
+import { addressBook } from '../src/identity/customers/store-address-views.ts';
 import { packingSlipPage } from '../src/orders/views/admin-views.ts';
 import { addressBlock, addressLines } from '../src/orders/views/order-parts.ts';
-import { CardGuard } from '../src/platform/http/card-guard.ts';
-import { findCardNumbers } from '../src/platform/security/card-numbers.ts';
-import { joinedFieldGroups } from '../src/platform/security/joined-fields.ts';
+import { CardGuard } from '../src/platform/card-numbers/card-guard.ts';
+import { findCardNumbers } from '../src/platform/card-numbers/card-numbers.ts';
+import { joinedFieldGroups } from '../src/platform/card-numbers/joined-fields.ts';
 import { fixturePath, prng } from './fixtures/benign-inputs.ts';
 import { validCards } from './fixtures/cards.ts';
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { generate } from 'otplib';
 import type { Browser, Page } from 'playwright-core';
-import { createOwner } from '../src/identity/staff-accounts.ts';
+import { createOwner } from '../src/identity/staff/staff-accounts.ts';
 import { fillGuestCheckout, launchBrowser, screenshot } from './browser.ts';
 import { startTestStore, type TestStore } from './harness.ts';
 

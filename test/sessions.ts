@@ -1,9 +1,9 @@
-import { createSession, sessionCookieBase } from '../src/identity/sessions.ts';
-import { insertCustomerRecord } from '../src/identity/customer-data.ts';
+import { createSession, sessionCookieBase } from '../src/identity/sessions/sessions.ts';
+import { insertCustomerRecord } from '../src/identity/customers/customer-data.ts';
 import { hashPassword } from '../src/identity/passwords.ts';
 import type { StaffRole } from '../src/identity/tables.ts';
-import { newTotpSecret, totpCodeForStep, totpStepAt } from '../src/identity/totp.ts';
-import { secretField, staffSubject } from '../src/identity/totp-store.ts';
+import { newTotpSecret, totpCodeForStep, totpStepAt } from '../src/identity/two-factor/totp.ts';
+import { secretField, staffSubject } from '../src/identity/two-factor/totp-store.ts';
 import type { Db } from '../src/platform/db/database.ts';
 import { TestClient, type TestResponse } from './client.ts';
 import type { TestStore } from './harness.ts';

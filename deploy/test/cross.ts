@@ -5,7 +5,7 @@
 import http from 'node:http';
 import { Kysely, PostgresDialect } from 'kysely';
 import type pg from 'pg';
-import { createSession } from '../../src/identity/sessions.ts';
+import { createSession } from '../../src/identity/sessions/sessions.ts';
 import type { Database } from '../../src/platform/db/schema.ts';
 
 export interface Instance { i: number; port: number; adminPort: number }

@@ -1,10 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
-import { adminAccessPolicy } from '../identity/admin-access.ts';
-import { can, roleLanding, type Permission } from '../identity/permissions.ts';
-import { readStaffSession, sessionCookie, type StaffSession } from '../identity/sessions.ts';
-import { stepUpFresh, stepUpRedirect } from '../identity/step-up.ts';
-import type { CardCheckoutReason } from '../integrity/service.ts';
 import { AppError } from '../platform/http/errors.ts';
+import type { SafeHtml } from '../platform/http/html.ts';
+import { can, roleLanding, type Permission } from '../platform/permissions.ts';
 import type { Services } from '../services.ts';
 
 declare module 'fastify' {
@@ -18,11 +15,32 @@ declare module 'fastify' {
     stepUp?: boolean;
   }
   interface FastifyRequest {
-    /** Admin: the staff session, also when partial (req.staff is set only for a complete one). */
-    adminSession: StaffSession | null;
-    /** Admin: why card checkout is off (an integrity finding), for the banner on every console page. */
-    cardCheckoutOff: CardCheckoutReason | null;
+    /** Admin: a banner every console page shows (why card checkout is off, an integrity finding), or null. */
+    consoleBanner: SafeHtml | null;
+    /** Admin: the unacknowledged critical alerts (set by alerts/banner.ts for staff with security.read), or null. */
+    alertBanner: SafeHtml | null;
   }
+}
+
+/** A staff session as the guard reads it (`req.adminSession`, declared by identity's sessions). */
+type ConsoleSession = NonNullable<FastifyRequest['adminSession']>;
+
+/**
+ * What the console's guard needs from the staff accounts and the integrity checks, handed in by the composition
+ * root (issue 11: admin/ sits below identity/ and integrity/ and imports neither; src/app/console-frame.ts builds it).
+ */
+export interface ConsoleFrame {
+  /** T4: the console is invisible on other host names (ADMIN_HOST) and outside ADMIN_IP_ALLOWLIST. */
+  hostAllowed(req: FastifyRequest): boolean;
+  ipAllowed(ip: string): boolean;
+  /** The admin session cookie. */
+  cookie: { name: string; options: Parameters<FastifyReply['clearCookie']>[1] };
+  readSession(token: string | undefined): Promise<ConsoleSession | null>;
+  /** T4: a step-up within its lifetime, and where to go for one. */
+  stepUpFresh(session: ConsoleSession): boolean;
+  stepUpRedirect(req: FastifyRequest): string;
+  /** The banner for a complete session on this page (null: none). */
+  banner(req: FastifyRequest, session: ConsoleSession): SafeHtml | null;
 }
 
 /** One admin route as registered: method, full URL and its access rule (for the route/role test). */
@@ -47,13 +65,13 @@ export function adminRoutesOf(s: Services): readonly AdminRoute[] {
  * second factor → forced password change → permission → step-up. A route that declares neither a
  * permission, `public: true` nor `staff` stops the server from starting (fail closed at boot).
  */
-export function guardAdminContext(admin: FastifyInstance, s: Services) {
-  const access = adminAccessPolicy(s.ctx.config);
-  const cookie = sessionCookie(s.cookies, 'admin');
+export function guardAdminContext(admin: FastifyInstance, s: Services, frame: ConsoleFrame) {
+  const cookie = frame.cookie;
   const routes: AdminRoute[] = [];
   routeTables.set(s, routes);
   admin.decorateRequest('adminSession', null);
-  admin.decorateRequest('cardCheckoutOff', null);
+  admin.decorateRequest('consoleBanner', null);
+  admin.decorateRequest('alertBanner', null);
 
   admin.addHook('onRoute', (route: RouteOptions) => {
     const config = route.config as { permission?: Permission; public?: boolean; staff?: 'partial' | 'any'; stepUp?: boolean } | undefined;
@@ -66,8 +84,8 @@ export function guardAdminContext(admin: FastifyInstance, s: Services) {
 
   admin.addHook('onRequest', async (req, reply) => {
     // T4: the console is invisible on other host names and outside the allowed networks.
-    if (!access.hostAllowed(req)) throw new AppError('not_found');
-    if (!access.ipAllowed(req.ip)) throw new AppError('forbidden');
+    if (!frame.hostAllowed(req)) throw new AppError('not_found');
+    if (!frame.ipAllowed(req.ip)) throw new AppError('forbidden');
 
     const config = req.routeOptions.config;
     await loadSession(req, reply);
@@ -86,15 +104,14 @@ export function guardAdminContext(admin: FastifyInstance, s: Services) {
       if (landing && req.method === 'GET' && /^\/admin\/?$/.test(req.url.split('?')[0]!)) return reply.redirect(landing, 303);
       throw new AppError('forbidden');
     }
-    if (config.stepUp && !stepUpFresh(session)) return reply.redirect(stepUpRedirect(req), 303);
+    if (config.stepUp && !frame.stepUpFresh(session)) return reply.redirect(frame.stepUpRedirect(req), 303);
     // T1 fail closed: every console page says so while card checkout is off, until the finding is dealt with.
-    const card = s.integrity.cardCheckoutAllowed();
-    if (!card.allowed && card.reason !== 'not_verified' && card.reason !== 'pages_not_verified' && can(session.staff.role, 'security.read')) req.cardCheckoutOff = card.reason ?? null;
+    req.consoleBanner = frame.banner(req, session);
   });
 
   async function loadSession(req: FastifyRequest, reply: FastifyReply) {
     const token = req.cookies[cookie.name];
-    const session = await readStaffSession(s.ctx.db, token);
+    const session = await frame.readSession(token);
     req.adminSession = session;
     req.staff = session?.secondFactorAt ? session.staff : null;
     // A cookie whose session ended (expired, signed out elsewhere) is dropped from the browser.

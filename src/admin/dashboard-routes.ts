@@ -5,7 +5,7 @@ import { formatDateTime, formatYen } from '../platform/i18n/index.ts';
 const dayMs = 24 * 3600_000;
 import { sendHtml } from '../platform/http/reply.ts';
 import type { RouteModule } from '../services.ts';
-import { can } from '../identity/permissions.ts';
+import { can } from '../platform/permissions.ts';
 import { adminPage } from './layout.ts';
 import { t } from './messages.ts';
 import { dailySales, salesFigures } from './dashboard-figures.ts';

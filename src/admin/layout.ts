@@ -1,11 +1,8 @@
 import type { FastifyRequest } from 'fastify';
-import { can, type Permission } from '../identity/permissions.ts';
+import { can, type Permission } from '../platform/permissions.ts';
 import { assetTag, assetUrl } from '../platform/http/assets.ts';
 import { html, type SafeHtml } from '../platform/http/html.ts';
 import { t } from './messages.ts';
-import { t2 } from '../identity/admin-messages.ts';
-import { t as ti } from '../integrity/messages.ts';
-import { criticalAlertBanner } from '../alerts/banner.ts';
 
 export interface AdminPage {
   title: string;
@@ -74,13 +71,13 @@ ${assetTag('css/admin.css')}
         ${nav
           .filter((n) => can(staff.role, n.permission))
           .map((n) => html`<li><a href="${n.href}" ${page.section === n.href ? html`aria-current="page"` : ''}>${t(l, n.key)}</a></li>`)}
-        ${can(staff.role, 'security.emergency') ? html`<li><a href="/admin/security/emergency" ${page.section === '/admin/security/emergency' ? html`aria-current="page"` : ''}>${t2(l, 'navSecurity')}</a></li>` : ''}
+        ${can(staff.role, 'security.emergency') ? html`<li><a href="/admin/security/emergency" ${page.section === '/admin/security/emergency' ? html`aria-current="page"` : ''}>${t(l, 'navSecurity')}</a></li>` : ''}
         <li><a href="/" target="_blank" rel="noopener">${t(l, 'viewStore')}</a></li>
       </ul></nav>`
     : ''}
   <main id="main" class="admin-main">
-    ${req.cardCheckoutOff ? html`<div class="alert alert-error security-banner" role="alert" data-card-checkout-off="${req.cardCheckoutOff}"><strong>${ti(l, 'bannerTitle')}</strong> ${ti(l, 'bannerBody', { reason: ti(l, `reason_${req.cardCheckoutOff}`) })} <a href="/admin/security/integrity">${ti(l, 'bannerLink')}</a></div>` : ''}
-    ${criticalAlertBanner(req)}
+    ${req.consoleBanner ?? ''}
+    ${req.alertBanner ?? ''}
     <h1>${page.title}</h1>
     ${page.body}
   </main>

@@ -3,10 +3,10 @@ import { after, before, test } from 'node:test';
 import { TestClient } from '../../test/client.ts';
 import { startTestStore, type TestStore } from '../../test/harness.ts';
 import { staffClient } from '../../test/sessions.ts';
-import { can, roleLanding, rolePermissions, type Permission } from '../identity/permissions.ts';
+import { can, roleLanding, rolePermissions, type Permission } from '../platform/permissions.ts';
 import { errorMessage } from '../platform/http/errors.ts';
-import { createSession, sessionCookieBase } from '../identity/sessions.ts';
-import { staffRoles } from '../identity/staff-accounts.ts';
+import { createSession, sessionCookieBase } from '../identity/sessions/sessions.ts';
+import { staffRoles } from '../identity/staff/staff-accounts.ts';
 import { adminRoutesOf, type AdminRoute } from './context.ts';
 
 let store: TestStore;

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { can } from '../identity/permissions.ts';
+import { can } from '../platform/permissions.ts';
 import { html, type SafeHtml } from '../platform/http/html.ts';
 import type { Services } from '../services.ts';
 import { t } from './messages.ts';
@@ -20,6 +20,7 @@ export function registerCriticalAlertBanner(admin: FastifyInstance, s: Services)
   admin.addHook('preHandler', async (req) => {
     if (req.method !== 'GET' || !req.staff || !can(req.staff.role, 'security.read')) return;
     req.criticalAlerts = await openCriticalAlerts(s.ctx.db);
+    req.alertBanner = criticalAlertBanner(req) || null; // rendered by the console frame (admin/layout.ts)
   });
 }
 

@@ -111,7 +111,7 @@ test('signatures: a tampered body, another secret or an old timestamp does not v
 test('the daily digest reaches every owner over SMTP, once a day at the digest hour', async () => {
   const { email } = await staffClient(store, 'owner');
   smtp.received.length = 0;
-  const n = await sendAlertDigest(store.ctx);
+  const n = await sendAlertDigest(store.ctx, store.services.bans);
   assert.ok(n >= 1);
   await until('the digest mail', () => smtp.received.some((m) => m.to.includes(email) && /security digest/.test(m.raw)));
   const digest = (await allMails(store, 'security_digest')).find((m) => m.to_address === email)!;

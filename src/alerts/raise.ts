@@ -1,9 +1,9 @@
 import { sql } from 'kysely';
-import { activeOwnerEmails } from '../identity/staff-accounts.ts';
 import type { Db } from '../platform/db/database.ts';
 import { queueMail } from '../platform/mail/mailer.ts';
 import type { AlertSeverity } from './tables.ts';
 import { enqueueAlertWebhook } from './webhook.ts';
+import { ownerDirectory } from './owners.ts';
 import { recordSecurityEvent, type SecurityEventKind } from '../platform/security/event-stream.ts';
 
 /** Findings reach the security-event stream through the alert they raise (one place for every finder). */
@@ -64,7 +64,7 @@ export const repeatCap = 12;
 async function mailOwners(trx: Db, id: number, input: AlertInput, nth: number) {
   await enqueueAlertWebhook(trx, id, nth); // issue 12: the signed webhook channel (a no-op job without ALERT_WEBHOOK_URL)
   const reminder = nth > 1 ? ` (${nth})` : '';
-  for (const to of await activeOwnerEmails(trx)) {
+  for (const to of await ownerDirectory().activeOwnerEmails(trx)) {
     await queueMail(trx, {
       kind: 'security_alert',
       to,

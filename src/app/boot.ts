@@ -13,9 +13,11 @@ import { createLogger } from '../platform/logger.ts';
 import { cookiePolicy } from '../platform/http/cookies.ts';
 import { registerMailDelivery, setMailSiteUrl } from '../platform/mail/mailer.ts';
 import { ensureDkimKey } from '../platform/mail/dkim.ts';
-import { closeRedis } from '../platform/redis.ts';
+import { closeRedis, openRedis } from '../platform/redis.ts';
+import { closeSecurityEvents } from '../security-events/service.ts';
 import type { Logger } from 'pino';
-import { encryptedTables, openVault } from '../vault/index.ts';
+import { openVault } from '../vault/index.ts';
+import { encryptedTables } from './encrypted-tables.ts';
 import { bindVault } from '../vault/bound.ts';
 import { encryptPlaintextAtStart } from '../vault/initial-encryption.ts';
 import { startSandboxGateway, type SandboxGateway } from '../../sandbox-gateway/server.ts';
@@ -59,10 +61,10 @@ export async function startStore(
   // ctx.db carries the vault, so queueMail and enqueueJob encrypt wherever they are called from (issue 5).
   const db = bindVault(database.db, vault);
   // Under a session advisory lock: on the direct connection when DATABASE_URL is PgBouncer (sessionDb).
-  await encryptPlaintextAtStart(vault, database.sessionDb ? bindVault(database.sessionDb, vault) : db, { kind: database.kind, log }); // rows written in plain text by older versions
+  await encryptPlaintextAtStart(vault, database.sessionDb ? bindVault(database.sessionDb, vault) : db, { kind: database.kind, log, tables: encryptedTables }); // rows written in plain text by older versions
   const jobs = new JobRunner(database, log, { vault, retryBaseMs: config.jobRetryBaseMs, retryMaxMs: config.jobRetryMaxMs });
   const scheduler = new Scheduler(database, log);
-  const ctx: AppContext = { config, database, db, log, jobs, scheduler, vault };
+  const ctx: AppContext = { config, database, db, log, jobs, scheduler, vault, redis: openRedis(config.redisUrl, log) };
   setMailSiteUrl(() => config.publicUrl);
   // Issue 17: mail leaving the store is DKIM-signed; the first key is made at the first start with SMTP.
   if (config.smtpUrl) await ensureDkimKey(db, config.mailFrom);
@@ -135,9 +137,11 @@ export async function startStore(
       const step = Math.max(1000, Math.min(5000, grace));
       await within(gateway?.close(), step);
       await within(komojuSandbox?.close(), step);
+      await within(services.bans.close(), step);
       await within(services.audit.stop(), step);
       await within(scheduler.stop(), step);
       await within(jobs.stop(), step);
+      await within(closeSecurityEvents(services.securityEvents), step); // the last batch of events, then the stream is detached
       mail.close();
       await within(closeRedis(ctx), step);
       await within(vault.close(), step);

@@ -5,6 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import { jsonSchemaTransform } from 'fastify-type-provider-zod';
 import { sql } from 'kysely';
 import { guardAdminContext } from '../admin/context.ts';
+import { consoleFrame } from './console-frame.ts';
 import { auditAdminRequests } from '../audit/record.ts';
 import { adminErrorPage } from '../admin/layout.ts';
 import { adminDashboardRoutes } from '../admin/dashboard-routes.ts';
@@ -29,8 +30,8 @@ import { identityApiRoutes } from '../identity/api-routes.ts';
 import { identityStoreRoutes } from '../identity/store-routes.ts';
 import { integrityAdminRoutes } from '../integrity/admin-routes.ts';
 import { integrityStoreRoutes } from '../integrity/store-routes.ts';
-import { mailboxAdminRoutes } from '../mailbox/admin-routes.ts';
-import { mailboxStoreRoutes } from '../mailbox/store-routes.ts';
+import { mailboxAdminRoutes } from '../outbox/admin-routes.ts';
+import { mailboxStoreRoutes } from '../outbox/store-routes.ts';
 import { exportsAdminRoutes } from '../exports/admin-routes.ts';
 import { ordersAdminRoutes } from '../orders/admin-routes.ts';
 import { ordersApiRoutes } from '../orders/api-routes.ts';
@@ -44,9 +45,9 @@ import { cookiePolicy } from '../platform/http/cookies.ts';
 import { allowFormActions } from '../platform/http/security-headers.ts';
 import { createHttpServer } from '../platform/http/server.ts';
 import { registerHealthRoutes } from '../platform/http/health.ts';
-import { shopAdminRoutes } from '../shop/admin-routes.ts';
-import { shopStoreRoutes } from '../shop/store-routes.ts';
-import { shippingSettingsAdminRoutes } from '../shop/shipping-admin-routes.ts';
+import { shopAdminRoutes } from '../settings/admin-routes.ts';
+import { shopStoreRoutes } from '../settings/store-routes.ts';
+import { shippingSettingsAdminRoutes } from '../settings/shipping-admin-routes.ts';
 import { catalogCsvAdminRoutes } from '../catalog-csv/admin-routes.ts';
 import { couponAdminRoutes } from '../coupons/admin-routes.ts';
 import type { RouteModule, Services } from '../services.ts';
@@ -80,10 +81,10 @@ export async function buildApp(ctx: AppContext, services: Services, surface: 'al
   // `npm run bench` only: a second store without the event stream's request hook and the request classifier, to
   // report what they cost in the same run (issue 12: at most 5 %). Never set it on a real store.
   const detectionOff = process.env.OMAMORI_BENCH_DETECTION_OFF === '1';
-  if (!detectionOff) registerSecurityEventHooks(app, ctx);
-  registerEdgeGuard(app, ctx); // T1, issue 14: with EDGE_REQUIRED only requests through the proxy + WAF are served
-  registerBanHooks(app, ctx, { classify: !detectionOff }); // banned clients get a 403 first; then the attack classifier
-  registerHostHooks(app, ctx); // the host check expects the ports the store listens on
+  if (!detectionOff) registerSecurityEventHooks(app, services.securityEvents);
+  registerEdgeGuard(app, ctx, services.edge); // T1, issue 14: with EDGE_REQUIRED only requests through the proxy + WAF are served
+  registerBanHooks(app, services.bans, { classify: !detectionOff }); // banned clients get a 403 first; then the attack classifier
+  registerHostHooks(app, services.hostCheck); // the host check expects the ports the store listens on
 
   await app.register(swagger, {
     openapi: {
@@ -115,7 +116,7 @@ export async function buildApp(ctx: AppContext, services: Services, surface: 'al
 
   if (surface === 'admin') await app.register(async (reports) => integrityStoreRoutes(reports, services)); // CSP reports of console pages
   if (surface !== 'admin') await app.register(async (store) => {
-    registerStoreClosedHook(store, ctx, 'html'); // issue 13: the incident console's "close the store"
+    registerStoreClosedHook(store, services.switches, 'html'); // issue 13: the incident console's "close the store"
     store.addHook('onRequest', async (req, reply) => services.identity.loadCustomer(req, reply));
     // CSP form-action: checkout's 303 leads to the card provider's hosted page (storefront only).
     allowFormActions(store, services.payments.card.hostedOrigins());
@@ -124,7 +125,7 @@ export async function buildApp(ctx: AppContext, services: Services, surface: 'al
 
   if (surface !== 'public') await app.register(
     async (admin) => {
-      guardAdminContext(admin, services);
+      guardAdminContext(admin, services, consoleFrame(services));
       auditAdminRequests(admin, services); // principle 4: every state-changing or refused staff request is recorded
       for (const register of adminRoutes) register(admin, services);
     },
@@ -133,7 +134,7 @@ export async function buildApp(ctx: AppContext, services: Services, surface: 'al
 
   if (surface !== 'admin') await app.register(
     async (api) => {
-      registerStoreClosedHook(api, ctx, 'api');
+      registerStoreClosedHook(api, services.switches, 'api');
       for (const register of apiRoutes) register(api, services);
       api.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
     },

@@ -122,7 +122,7 @@ function actorLabel(r: Row, l: Locale): string {
 /**
  * The audit log in the admin console: browse, filter, export (CSV or JSON Lines; the export is
  * itself recorded), verify and checkpoint on demand. Permission `settings.manage` for now; a
- * dedicated `audit.read` in src/identity/permissions.ts would fit better (PCI DSS 10.3.1: read
+ * dedicated `audit.read` in src/platform/permissions.ts would fit better (PCI DSS 10.3.1: read
  * access limited to those with a job-related need).
  */
 export const auditAdminRoutes: RouteModule = (app, s) => {

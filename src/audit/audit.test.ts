@@ -14,7 +14,6 @@ import { appendAudit, canonicalJson, entryHash, genesisHash, toRecord, type Audi
 import { runAudit } from './cli.ts';
 import { auditKeyPaths, keyId, signCheckpoint } from './keys.ts';
 import { auditAdminRequests, recordPersonalDataView, recordStaffAction, recordStaffSignIn } from './record.ts';
-import { auditOf } from './service.ts';
 import { auditDir, jsonlFiles, readJsonl } from './sink.ts';
 import { verifyAudit, type AuditVerifyResult } from './verify.ts';
 
@@ -142,7 +141,7 @@ test('the database refuses UPDATE, DELETE and TRUNCATE on the audit tables (trig
   await assert.rejects(sql`update audit_entry set detail = '{}' where seq = 1`.execute(db), /append-only/);
   await assert.rejects(sql`delete from audit_entry where seq = 1`.execute(db), /append-only/);
   await assert.rejects(sql`truncate audit_entry`.execute(db), /append-only/);
-  await auditOf(store.ctx).checkpoint({ force: true });
+  await store.services.audit.checkpoint({ force: true });
   await assert.rejects(sql`delete from audit_checkpoint`.execute(db), /append-only/);
   await assert.rejects(sql`update audit_checkpoint set seq = 0`.execute(db), /append-only/);
   // The maintenance setting (retention/restore tooling only) lets a change through; here a no-op.
@@ -154,7 +153,7 @@ test('the database refuses UPDATE, DELETE and TRUNCATE on the audit tables (trig
 });
 
 test('a checkpoint is signed with an Ed25519 key kept in DATA_DIR/keys (0600), in the database and the JSON-lines files', async () => {
-  const cp = await auditOf(store.ctx).checkpoint({ force: true });
+  const cp = await store.services.audit.checkpoint({ force: true });
   assert.ok(cp);
   const tail = (await rows()).at(-1)!;
   assert.equal(cp.seq, tail.seq);
@@ -162,8 +161,8 @@ test('a checkpoint is signed with an Ed25519 key kept in DATA_DIR/keys (0600), i
   const { privateKeyPath, publicKeyPath } = auditKeyPaths(store.ctx.config);
   assert.equal(statSync(privateKeyPath).mode & 0o777, 0o600);
   assert.ok(existsSync(publicKeyPath));
-  assert.equal(await auditOf(store.ctx).checkpoint(), null, 'nothing new: no checkpoint');
-  await auditOf(store.ctx).settled();
+  assert.equal(await store.services.audit.checkpoint(), null, 'nothing new: no checkpoint');
+  await store.services.audit.settled();
   const lines = [...readJsonl(auditDir(store.dataDir))].map((l) => l.value!);
   assert.ok(lines.some((l) => l.type === 'checkpoint' && l.seq === cp.seq && l.signature === cp.signature));
   const r = await verify();
@@ -172,8 +171,8 @@ test('a checkpoint is signed with an Ed25519 key kept in DATA_DIR/keys (0600), i
 });
 
 test('the JSON-lines sink receives every committed entry, in order, with hashes; verify --jsonl agrees', async () => {
-  const appended = await auditOf(store.ctx).record({ actor: { type: 'system' }, action: 'settings.change', result: 'success', detail: { fields: ['name'] } });
-  await auditOf(store.ctx).settled();
+  const appended = await store.services.audit.record({ actor: { type: 'system' }, action: 'settings.change', result: 'success', detail: { fields: ['name'] } });
+  await store.services.audit.settled();
   const files = jsonlFiles(auditDir(store.dataDir));
   assert.ok(files.length >= 1);
   assert.match(files.at(-1)!, /audit-\d{4}-\d{2}-\d{2}\.jsonl$/);
@@ -213,7 +212,7 @@ test('tampering: two entries swapped in order are found', async () => {
 });
 
 test('tampering: the tail truncated after a checkpoint is found', async () => {
-  const cp = await auditOf(store.ctx).checkpoint({ force: true });
+  const cp = await store.services.audit.checkpoint({ force: true });
   await tampered(`delete from audit_entry where seq > ${cp!.seq - 3}`, (r) => {
     assert.equal(r.ok, false);
     assert.ok(kinds(r).includes('truncated'));
@@ -263,8 +262,8 @@ test('tampering: a checkpoint with a forged signature is found', async () => {
 });
 
 test('tampering: tail and checkpoints both deleted in the database are found through the JSON-lines files', async () => {
-  const cp = await auditOf(store.ctx).checkpoint({ force: true });
-  await auditOf(store.ctx).settled();
+  const cp = await store.services.audit.checkpoint({ force: true });
+  await store.services.audit.settled();
   const entries = await rows();
   const cps = await db.selectFrom('audit_checkpoint').selectAll().orderBy('id').execute();
   try {
@@ -345,7 +344,7 @@ test('auditAdminRequests records state-changing and denied admin requests: route
   await app.inject({ method: 'POST', url: '/admin/password-reset/abcdefSECRET', headers: { 'x-staff': 'owner' } });
   await app.inject({ method: 'GET', url: '/admin/orders', headers: { 'x-staff': 'owner' } });
   await app.inject({ method: 'GET', url: '/admin/staff' });
-  await auditOf(store.ctx).settled();
+  await store.services.audit.settled();
   await app.close();
   const added = (await rows()).filter((r) => r.seq > from);
   assert.equal(added.length, 3, 'the POSTs and the 403; not the plain GET');
@@ -467,13 +466,13 @@ test('export as CSV or JSON Lines covers the filter and is itself recorded', asy
 });
 
 test('the scheduled verification raises a critical alert when the trail was tampered with', async () => {
-  await auditOf(store.ctx).settled();
+  await store.services.audit.settled();
   await store.ctx.scheduler.runNow('audit-verify');
-  assert.equal(auditOf(store.ctx).lastVerification()?.ok, true);
+  assert.equal(store.services.audit.lastVerification()?.ok, true);
   assert.equal((await db.selectFrom('alert').select('id').where('kind', '=', 'audit_integrity').execute()).length, 0);
   await asDba(`update audit_entry set detail = '{}' where seq = 2`);
   await store.ctx.scheduler.runNow('audit-verify');
-  const v = auditOf(store.ctx).lastVerification()!;
+  const v = store.services.audit.lastVerification()!;
   assert.equal(v.ok, false);
   assert.equal(v.firstBrokenSeq, 2);
   const alert = await db.selectFrom('alert').selectAll().where('kind', '=', 'audit_integrity').executeTakeFirstOrThrow();

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../platform/db/schema.ts';
-import { replaceCardNumbers } from '../platform/security/card-numbers.ts';
+import { replaceCardNumbers } from '../platform/card-numbers/card-numbers.ts';
 import type { AuditActorType, AuditResult } from './tables.ts';
 
 /**

@@ -1,4 +1,3 @@
-import { raiseAlert } from '../alerts/raise.ts';
 import type { AppContext } from '../platform/context.ts';
 import type { Db } from '../platform/db/database.ts';
 import { appendAudit, auditChannel, genesisHash, type AuditInput, type AuditRecord } from './chain.ts';
@@ -50,7 +49,15 @@ export async function createCheckpoint(db: Db, config: AppContext['config'], opt
   return { id: Number(row.id), ...body, signature };
 }
 
-function createAudit(ctx: AppContext): AuditService {
+/** The hash-chained audit trail of a running store: created once by createServices, started and stopped by boot. */
+/**
+ * How the trail raises its alert (a failed verification): alerts/raise.ts, handed in by the composition root
+ * (issue 11: audit/ sits below alerts/, whose pages record staff actions in the trail).
+ */
+export type RaiseAlert = (db: Db, alert: { kind: string; severity: 'critical'; title: string; detail: Record<string, unknown>; fingerprint: string }) => Promise<unknown>;
+
+export function createAudit(ctx: AppContext, deps: { raiseAlert: RaiseAlert }): AuditService {
+  const { raiseAlert } = deps;
   const { db, log, config } = ctx;
   const sink = config.auditJsonl ? new AuditSink(db, auditDir(config.dataDir), log) : null;
   const pending = new Set<Promise<unknown>>();
@@ -141,14 +148,3 @@ function createAudit(ctx: AppContext): AuditService {
   return service;
 }
 
-const byContext = new WeakMap<AppContext, AuditService>();
-
-/** The audit service of a running store (one per app context). */
-export function auditOf(ctx: AppContext): AuditService {
-  let s = byContext.get(ctx);
-  if (!s) {
-    s = createAudit(ctx);
-    byContext.set(ctx, s);
-  }
-  return s;
-}

@@ -8,10 +8,9 @@ import pino from 'pino';
 import { TestClient } from '../../test/client.ts';
 import { createTestDatabase, startTestStore, testDbKind, type TestStore } from '../../test/harness.ts';
 import { runAudit } from '../audit/cli.ts';
-import { auditOf } from '../audit/service.ts';
 import { createTestVariant } from '../cart/test-products.ts';
 import { storeUpload } from '../catalog/uploads.ts';
-import { insertAddressRecord, insertCustomerRecord } from '../identity/customer-data.ts';
+import { insertAddressRecord, insertCustomerRecord } from '../identity/customers/customer-data.ts';
 import { hashPassword } from '../identity/passwords.ts';
 import { orderIndexes, sealOrder } from '../orders/encrypted-fields.ts';
 import { startStore, type RunningStore } from '../app/boot.ts';
@@ -68,8 +67,8 @@ before(async () => {
   ({ number: orderNumber, total: orderTotal } = await db.selectFrom('orders').select(['number', 'total']).executeTakeFirstOrThrow());
   image = await storeUpload(store.dataDir, Buffer.from('\x89PNG\r\n\x1a\nnot really an image, bytes are bytes'), 'image/png');
   // A signed checkpoint, and the JSON-lines copy caught up, as the running store keeps them.
-  await auditOf(store.ctx).checkpoint({ force: true });
-  await auditOf(store.ctx).flush();
+  await store.services.audit.checkpoint({ force: true });
+  await store.services.audit.flush();
   const n = async (t: 'product' | 'customer' | 'orders' | 'audit_entry') => Number((await db.selectFrom(t).select(db.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
   counts = { products: await n('product'), customers: await n('customer'), orders: await n('orders'), audit: await n('audit_entry') };
   assert.ok(counts.products > 5 && counts.customers === 2 && counts.orders === 1, JSON.stringify(counts));
@@ -176,7 +175,7 @@ test(`backup restore on ${testDbKind}: into an empty database the same store com
     assert.equal((await shopper.postForm('/account/sign-in', { email: 'backup-a@example.jp', password })).status, 303);
     assert.equal((await shopper.get('/account')).status, 200);
     // The chain, the signed checkpoints (restored public key) and the restored JSON-lines files all agree.
-    await auditOf(restored.ctx).flush();
+    await restored.services.audit.flush();
     const audit = lines();
     assert.equal(await runAudit(['verify', '--jsonl'], db, target.config, audit.sink), 0, audit.out.join('\n'));
     assert.match(audit.out.at(-1)!, /intact$/);

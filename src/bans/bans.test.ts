@@ -3,10 +3,8 @@ import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { TestClient } from '../../test/client.ts';
 import { startTestStore, type TestStore } from '../../test/harness.ts';
-import { securityEventsOf } from '../security-events/service.ts';
 import { querySecurityEvents } from '../security-events/store.ts';
 import { runBans, parseBanTarget } from './cli.ts';
-import { bansOf } from './service.ts';
 
 // Each run gets its own Redis keys (the Redis server is shared).
 process.env.BAN_REDIS_PREFIX = `omamori:test:${randomBytes(6).toString('hex')}:`;
@@ -30,7 +28,7 @@ describe('detectors and bans (one instance)', () => {
   });
   after(async () => store.close());
   const settle = async () => {
-    await bansOf(store.ctx).detectors.settled();
+    await store.services.bans.detectors.settled();
   };
 
   test('brute force: 5 failed sign-ins on one account ban the address; the 403 is localized and carries a reference', async () => {
@@ -48,7 +46,7 @@ describe('detectors and bans (one instance)', () => {
     assert.equal(api.status, 403);
     assert.equal((JSON.parse(api.text) as { error: { reference: string } }).error.reference, ref);
     assert.equal((await from(store, '198.51.100.8').get('/')).status, 200, 'a neighbour is not banned (scope ip)');
-    await securityEventsOf(store.ctx).flush();
+    await store.services.securityEvents.flush();
     const added = await querySecurityEvents(store.ctx.db, { kind: 'ban.added', unmasked: true });
     assert.equal(added[0]!.detail.reason, 'brute_force');
     assert.equal(added[0]!.detail.minutes, 240);
@@ -69,7 +67,7 @@ describe('detectors and bans (one instance)', () => {
     await scanner.get('/no-such-page-9');
     await settle();
     assert.equal((await scanner.get('/')).status, 403);
-    await securityEventsOf(store.ctx).flush();
+    await store.services.securityEvents.flush();
     assert.equal((await querySecurityEvents(store.ctx.db, { kind: 'probe.not_found_burst', unmasked: true })).length, 1);
 
     const prober = from(store, '203.0.113.31');
@@ -90,8 +88,8 @@ describe('detectors and bans (one instance)', () => {
     const monitor = new TestClient(store.url.replace('localhost', '127.0.0.1'), { 'x-forwarded-for': '198.51.100.60' });
     for (let i = 0; i < 12; i++) assert.equal((await monitor.get(`/products?q=%E3%82%B1%E3%83%8B%E3%82%A2&n=${i}`)).status, 200, `request ${i}`);
     await settle();
-    assert.equal(bansOf(store.ctx).match('198.51.100.60'), null);
-    await securityEventsOf(store.ctx).flush();
+    assert.equal(store.services.bans.match('198.51.100.60'), null);
+    await store.services.securityEvents.flush();
     const seen = (await querySecurityEvents(store.ctx.db, { kind: 'request.attack', unmasked: true })).filter((e) => e.ip === '198.51.100.60');
     assert.ok(seen.length >= 12, `signals recorded: ${seen.length}`);
     assert.ok(seen.every((e) => e.severity === 'low' && (e.detail.classes as string[]).join() === 'protocol'));
@@ -101,12 +99,12 @@ describe('detectors and bans (one instance)', () => {
     const framer = new TestClient(store.url, { 'x-forwarded-for': '192.0.2.201, 198.51.100.71', 'user-agent': 'Mozilla/5.0 (test browser)', accept: 'text/html' });
     for (let i = 0; i < 5; i++) await framer.postForm('/account/sign-in', { email: 'framed@example.jp', password: `guess-${i}` });
     await settle();
-    assert.ok(bansOf(store.ctx).match('198.51.100.71'), 'the sender (last hop) is banned');
-    assert.equal(bansOf(store.ctx).match('192.0.2.201'), null, 'the address the client wrote is not');
+    assert.ok(store.services.bans.match('198.51.100.71'), 'the sender (last hop) is banned');
+    assert.equal(store.services.bans.match('192.0.2.201'), null, 'the address the client wrote is not');
   });
 
   test('attack-shaped requests are signals: the first few pass, the fifth bans; repeat offenders get twice as long', async () => {
-    const bans = bansOf(store.ctx);
+    const bans = store.services.bans;
     const sqlmap = from(store, '198.51.100.40', 'sqlmap/1.7.2#stable (https://sqlmap.org)');
     for (let i = 0; i < 4; i++) assert.notEqual((await sqlmap.get(`/search?q=1%27%20OR%20%271%27%3D%271&n=${i}`)).status, 403);
     await sqlmap.get('/search?q=1');
@@ -123,7 +121,7 @@ describe('detectors and bans (one instance)', () => {
   });
 
   test('the allow-list (configuration and table) is never banned; /24 bans cover the network', async () => {
-    const bans = bansOf(store.ctx);
+    const bans = store.services.bans;
     assert.equal(await bans.ban({ scope: 'ip', value: '10.1.2.3', reason: 'x', createdBy: 'test' }), null, 'private networks are allowed by default');
     await bans.store.allow('192.0.2.0/24', 'monitoring');
     await bans.refresh();
@@ -134,7 +132,7 @@ describe('detectors and bans (one instance)', () => {
   });
 
   test('omamori bans list|add|remove [--json]', async () => {
-    const bans = bansOf(store.ctx);
+    const bans = store.services.bans;
     const lines: string[] = [];
     const out = { log: (s: string) => lines.push(s), error: (s: string) => lines.push(`ERR ${s}`) };
     assert.equal(await runBans(['add', '198.51.100.99', '--reason', 'seen in logs', '--hours', '2', '--json'], bans.store, store.ctx.db, bans.config, out), 0);
@@ -166,12 +164,12 @@ async function twoInstances(label: string, redisUrl: string | undefined) {
   try {
     const attacker = '203.0.113.77';
     for (let i = 0; i < 5; i++) await from(a, attacker).postForm('/account/sign-in', { email: `${label}-victim@example.jp`, password: `guess-${i}` });
-    await bansOf(a.ctx).detectors.settled();
+    await a.services.bans.detectors.settled();
     assert.equal((await from(a, attacker).get('/')).status, 403, 'banned where decided');
     const ms = await waitFor403(from(b, attacker), 15_000);
     assert.ok(ms >= 0, 'enforced on the other instance by the push, long before its periodic refresh');
     console.log(`# ${label}: ban decided on instance A enforced on instance B after ${ms} ms`);
-    assert.equal(bansOf(b.ctx).store.kind, redisUrl ? 'redis' : 'database');
+    assert.equal(b.services.bans.store.kind, redisUrl ? 'redis' : 'database');
   } finally {
     await b.close();
     await a.close();
@@ -183,11 +181,11 @@ test('without TRUST_PROXY a forged X-Forwarded-For changes nothing: the probe is
   try {
     const forged = new TestClient(plain.url, { 'x-forwarded-for': '203.0.113.88', 'user-agent': 'Mozilla/5.0', accept: 'text/html' });
     await forged.get('/uploads/c99.php');
-    await bansOf(plain.ctx).detectors.settled();
-    assert.equal(bansOf(plain.ctx).match('203.0.113.88'), null);
-    assert.equal(bansOf(plain.ctx).match('127.0.0.1'), null);
+    await plain.services.bans.detectors.settled();
+    assert.equal(plain.services.bans.match('203.0.113.88'), null);
+    assert.equal(plain.services.bans.match('127.0.0.1'), null);
     assert.equal((await forged.get('/')).status, 200);
-    await securityEventsOf(plain.ctx).flush();
+    await plain.services.securityEvents.flush();
     const [probe] = await querySecurityEvents(plain.ctx.db, { kind: 'request.attack', unmasked: true });
     assert.equal(probe!.ip, '127.0.0.1');
   } finally {

@@ -3,7 +3,7 @@ import { loadConfig } from '../platform/config.ts';
 import type { AppContext } from '../platform/context.ts';
 import { openDatabase } from '../platform/db/database.ts';
 import { migrate } from '../platform/db/migrate.ts';
-import { closeRedis } from '../platform/redis.ts';
+import { closeRedis, openRedis } from '../platform/redis.ts';
 import { networkOf, type SecurityEvent } from '../platform/security/event-stream.ts';
 import { parseArgs, table } from '../security-events/cli-args.ts';
 import { insertSecurityEvents } from '../security-events/store.ts';
@@ -143,7 +143,8 @@ export const bansCommand = {
     const config = loadConfig();
     const cfg = banConfig();
     const handle = await openDatabase(config);
-    const ctx = { config, database: handle, log: pino({ level: 'silent' }) } as unknown as AppContext;
+    const log = pino({ level: 'silent' });
+    const ctx = { config, database: handle, log, redis: openRedis(config.redisUrl, log) } as unknown as AppContext;
     try {
       await migrate(handle);
       const store = openBanStore(ctx, cfg);

@@ -1,6 +1,5 @@
 import { RateLimiterMemory, RateLimiterRedis, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { AppContext } from '../platform/context.ts';
-import { redisFor } from '../platform/redis.ts';
 import type { Threshold } from './config.ts';
 
 /**
@@ -8,7 +7,7 @@ import type { Threshold } from './config.ts';
  * instance, under the store's key prefix), else in this process's memory.
  */
 export function counter(ctx: AppContext, prefix: string, name: string, t: Threshold): RateLimiterAbstract {
-  const redis = redisFor(ctx);
+  const redis = ctx.redis;
   const opts = { keyPrefix: `${prefix}c:${name}`, points: 1_000_000_000, duration: t.windowSeconds };
   // A Redis command that times out (1 s) falls back to this instance's memory rather than losing the count.
   return redis ? new RateLimiterRedis({ ...opts, storeClient: redis, insuranceLimiter: new RateLimiterMemory(opts) }) : new RateLimiterMemory(opts);
@@ -41,7 +40,7 @@ export function oncePerShared(ctx: AppContext, prefix: string, intervalMs: numbe
   const local = oncePer(intervalMs);
   return async (key) => {
     if (!local(key)) return false;
-    const redis = redisFor(ctx);
+    const redis = ctx.redis;
     if (!redis) return true;
     try {
       return (await redis.set(`${prefix}once:${key}`, '1', 'PX', intervalMs, 'NX')) === 'OK';

@@ -5,7 +5,6 @@ import { TestClient } from '../../test/client.ts';
 import { crowdSecMissing, startCrowdSec, type TestCrowdSec } from '../../test/crowdsec.ts';
 import { startTestStore, type TestStore } from '../../test/harness.ts';
 import { durationMs } from './crowdsec.ts';
-import { bansOf } from './service.ts';
 
 process.env.BAN_REDIS_PREFIX = `omamori:test:${randomBytes(6).toString('hex')}:`;
 
@@ -65,7 +64,7 @@ describe('CrowdSec (Debian crowdsec package, a private Local API on loopback)', 
   test('signals: a ban omamori decides appears in CrowdSec as an alert with its decision', async () => {
     const attacker = from('192.0.2.91');
     for (let i = 0; i < 5; i++) await attacker.postForm('/account/sign-in', { email: 'cs-victim@example.jp', password: `guess-${i}` });
-    const bans = bansOf(store.ctx);
+    const bans = store.services.bans;
     await bans.detectors.settled();
     await bans.signalled();
     assert.equal((await attacker.get('/')).status, 403);

@@ -5,7 +5,7 @@ import { count, counter } from './counters.ts';
 import type { AppContext } from '../platform/context.ts';
 import { recordSecurityEvent, type SecurityEvent, type SecurityEventStream } from '../platform/security/event-stream.ts';
 import type { BanService } from './service.ts';
-import { banValue } from './service.ts';
+import { banValue } from './values.ts';
 import { createRateDetectors } from './rate-detectors.ts';
 import { createStaffDetectors } from './staff-detectors.ts';
 

@@ -4,10 +4,8 @@ import { after, before, test } from 'node:test';
 import { TestClient } from '../../test/client.ts';
 import { startTestStore, type TestStore } from '../../test/harness.ts';
 import { recordSecurityEvent } from '../platform/security/event-stream.ts';
-import { securityEventsOf } from '../security-events/service.ts';
 import { querySecurityEvents } from '../security-events/store.ts';
 import { isCommonPassword, loadCommonPasswords } from '../identity/passwords.ts';
-import { bansOf } from './service.ts';
 
 // Each run gets its own Redis keys (the Redis server is shared); small floors so the test stays short.
 process.env.BAN_REDIS_PREFIX = `omamori:test:${randomBytes(6).toString('hex')}:`;
@@ -29,7 +27,7 @@ after(async () => {
 });
 
 const from = (ip: string) => new TestClient(store.url, { 'x-forwarded-for': ip, 'user-agent': 'Mozilla/5.0 (test browser)', accept: 'text/html' });
-const settle = () => bansOf(store.ctx).detectors.settled();
+const settle = () => store.services.bans.detectors.settled();
 const alertsOf = (kind: string) => store.ctx.db.selectFrom('alert').selectAll().where('kind', '=', kind).execute();
 let net = 0;
 /** One failed sign-in from a network of its own, on an account of its own. */
@@ -49,7 +47,7 @@ test('common passwords: failed sign-ins with passwords from the list above the f
   const [a] = await alertsOf('common_passwords');
   assert.ok(a, 'alert raised');
   assert.equal(a.severity, 'high');
-  await securityEventsOf(store.ctx).flush();
+  await store.services.securityEvents.flush();
   const failures = await querySecurityEvents(store.ctx.db, { kind: 'auth.sign_in.failure', unmasked: true });
   assert.ok(failures.every((e) => e.detail.commonPassword === true));
   const stored = JSON.stringify(await store.ctx.db.selectFrom('security_event').selectAll().execute());
@@ -66,7 +64,7 @@ test('distributed credential stuffing: one try from each of many networks, above
   const alerts = await alertsOf('credential_stuffing_distributed');
   assert.equal(alerts.length, 1);
   assert.equal(alerts[0]!.occurrences, 1, 'raised once, not once per failed sign-in');
-  await securityEventsOf(store.ctx).flush();
+  await store.services.securityEvents.flush();
   const events = await querySecurityEvents(store.ctx.db, { kind: 'auth.stuffing_distributed', unmasked: true });
   assert.ok(events.length >= 1);
   assert.ok(Number(events[0]!.detail.networks) >= 6);
@@ -85,7 +83,7 @@ test('card testing: declines per checkout session ban the client that started it
   await settle();
   const fingerprints = (await alertsOf('card_testing')).map((a) => a.fingerprint).sort();
   assert.deepEqual(fingerprints, ['card_testing:card', 'card_testing:session', 'card_testing:site']);
-  await securityEventsOf(ctx).flush();
+  await store.services.securityEvents.flush();
   const bans = await querySecurityEvents(ctx.db, { kind: 'ban.added', unmasked: true });
   assert.ok(bans.some((b) => b.detail.reason === 'card_testing'));
 });
@@ -102,6 +100,6 @@ test('CSP spike on payment pages: reports from cart/checkout/payment pages above
   const alerts = await alertsOf('csp_spike');
   assert.equal(alerts.length, 1);
   assert.equal(alerts[0]!.occurrences, 1, 'once, not once per report');
-  await securityEventsOf(ctx).flush();
+  await store.services.securityEvents.flush();
   assert.equal((await querySecurityEvents(ctx.db, { kind: 'csp.spike', unmasked: true })).length, 1);
 });

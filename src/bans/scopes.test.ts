@@ -6,10 +6,8 @@ import type { TestStore } from '../../test/harness.ts';
 import { payOnGateway, placeCardOrder, startCardStore } from '../payments/card/test-helpers.ts';
 import { reviewAndPlace, validForm } from '../checkout/test-helpers.ts';
 import { createTestVariant } from '../cart/test-products.ts';
-import { securityEventsOf } from '../security-events/service.ts';
 import { querySecurityEvents } from '../security-events/store.ts';
 import { runBans } from './cli.ts';
-import { bansOf } from './service.ts';
 
 // Each run gets its own Redis keys (the Redis server is shared); small card-testing floors keep the test short.
 process.env.BAN_REDIS_PREFIX = `omamori:test:${randomBytes(6).toString('hex')}:`;
@@ -31,7 +29,7 @@ async function until<T>(what: string, fn: () => Promise<T | null | undefined | f
 }
 
 function cli(store: TestStore) {
-  const bans = bansOf(store.ctx);
+  const bans = store.services.bans;
   const lines: string[] = [];
   const out = { log: (s: string) => lines.push(s), error: (s: string) => lines.push(s) };
   const run = async (...args: string[]) => ({ code: await runBans(args, bans.store, store.ctx.db, bans.config, out, { accountValue: bans.accountValue }), text: lines.splice(0).join('\n') });
@@ -51,8 +49,8 @@ describe('bans beyond the network', () => {
   test('account: brute force on one account from five networks bans the account (stored as its blind index); sign-in is refused with a reference', async () => {
     const email = 'target@example.jp';
     for (let i = 0; i < 5; i++) assert.equal((await from(store, `198.51.${10 + i}.5`).postForm('/account/sign-in', { email, password: `guess-${i}` })).status, 401);
-    await bansOf(store.ctx).detectors.settled();
-    const ban = bansOf(store.ctx).matchValue('account', bansOf(store.ctx).accountValue(email));
+    await store.services.bans.detectors.settled();
+    const ban = store.services.bans.matchValue('account', store.services.bans.accountValue(email));
     assert.ok(ban, 'the account is banned');
     assert.notEqual(ban.value, email);
     // A fresh network (no per-address limit applies) still meets the account ban, in the store and the API.
@@ -67,7 +65,7 @@ describe('bans beyond the network', () => {
     const row = (JSON.parse(listed.text) as Array<{ scope: string; value: string; reason: string; until: string; ref: string }>).find((b) => b.ref === ban.ref)!;
     assert.deepEqual([row.scope, row.reason, row.value], ['account', 'brute_force', `${ban.value.slice(0, 6)}…`]);
     assert.equal((await run('remove', '--ref', ban.ref)).code, 0);
-    await bansOf(store.ctx).refresh();
+    await store.services.bans.refresh();
     const after = await from(store, '192.0.2.46').postForm('/account/sign-in', { email, password: 'whatever-3' });
     assert.ok(!after.text.includes(ban.ref), 'lifted (the login throttle may still ask to wait, without a ban reference)');
     const stored = JSON.stringify(await store.ctx.db.selectFrom('security_ban').selectAll().execute());
@@ -80,16 +78,16 @@ describe('bans beyond the network', () => {
     assert.equal(added.code, 0, added.text);
     const ban = JSON.parse(added.text) as { scope: string; value: string; until: string; ref: string };
     assert.equal(ban.scope, 'account');
-    await until('the CLI ban reaches the store', () => bansOf(store.ctx).matchValue('account', bansOf(store.ctx).accountValue('someone@example.jp')));
+    await until('the CLI ban reaches the store', () => store.services.bans.matchValue('account', store.services.bans.accountValue('someone@example.jp')));
     assert.equal((await from(store, '192.0.2.50').postForm('/account/sign-in', { email: 'someone@example.jp', password: 'x-password-1' })).status, 429);
     assert.equal((await run('allow', '--scope', 'account', 'someone@example.jp', '--note', 'test account')).code, 0);
-    await bansOf(store.ctx).refresh();
+    await store.services.bans.refresh();
     assert.equal((await from(store, '192.0.2.51').postForm('/account/sign-in', { email: 'someone@example.jp', password: 'x-password-2' })).status, 401, 'allow-listed');
     assert.equal((await run('add', '--scope', 'card', 'not a fingerprint!')).code, 2);
     assert.equal((await run('add', '--scope', 'nonsense', 'x')).code, 2);
     // The banned client's page: reference and the shop's contact from the shop settings (cached: no query per request).
     assert.equal((await run('add', '203.0.113.9')).code, 0);
-    await bansOf(store.ctx).refresh();
+    await store.services.bans.refresh();
     const refused = await from(store, '203.0.113.9').get('/');
     assert.equal(refused.status, 403);
     assert.match(refused.text, /shop@example\.jp/);
@@ -106,11 +104,11 @@ describe('bans beyond the network', () => {
     }
     await store.gateway!.settle();
     await until('the card and session bans', async () => {
-      await bansOf(store.ctx).detectors.settled();
-      const active = await bansOf(store.ctx).store.active();
+      await store.services.bans.detectors.settled();
+      const active = await store.services.bans.store.active();
       return active.some((b) => b.scope === 'card') && active.some((b) => b.scope === 'session');
     });
-    const active = await bansOf(store.ctx).store.active();
+    const active = await store.services.bans.store.active();
     const card = active.find((b) => b.scope === 'card')!;
     const session = active.find((b) => b.scope === 'session')!;
     assert.match(session.value, /^g:/);
@@ -130,7 +128,7 @@ describe('bans beyond the network', () => {
     assert.equal((await client2.postForm('/cart/items', { variant_id: variantId, quantity: 1 })).status, 303);
     const { placed } = await reviewAndPlace(client2, { ...validForm, payment_method: 'card' });
     assert.equal(placed.status, 429, 'the banned session cannot start a card payment');
-    await securityEventsOf(store.ctx).flush();
+    await store.services.securityEvents.flush();
     const events = await querySecurityEvents(store.ctx.db, { kind: 'ban.added', unmasked: true });
     assert.ok(events.some((e) => e.detail.scope === 'card') && events.some((e) => e.detail.scope === 'session'));
     // A good card banned by the operator (its fingerprint from the provider) is refused on the payment page too.

@@ -1,15 +1,14 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../platform/context.ts';
-import { redisFor } from '../platform/redis.ts';
 import { addressMatcher, plainAddress } from '../platform/http/networks.ts';
 import { networkOf, recordSecurityEvent } from '../platform/security/event-stream.ts';
-import { securityEventsOf } from '../security-events/service.ts';
+import type { SecurityEventStream } from '../platform/security/event-stream.ts';
 import { registerAttackClassifier } from '../detection/attack-hook.ts';
 import { banConfig, type BanConfig } from './config.ts';
 import { oncePerShared } from './counters.ts';
 import { createDetectors, type Detectors } from './detectors.ts';
 import { sendBanned, type ShopContact } from './page.ts';
-import { createShopSettings } from '../shop/settings.ts';
+import type { ShopSettingsService } from '../settings/settings.ts';
 import { crowdSecConfig, CrowdSecDecisions, CrowdSecSignals } from './crowdsec.ts';
 
 export const CROWDSEC_TASK = 'crowdsec-decisions';
@@ -58,16 +57,10 @@ export interface BanService {
   close(): Promise<void>;
 }
 
-const services = new WeakMap<AppContext, BanService>();
 const offenceWindowMs = 30 * 86_400_000;
 
-/** The value a ban of this scope takes for an address: the address itself, or its /24 (IPv4) or /64 (IPv6). */
-export function banValue(scope: BanScope, ip: string): string | null {
-  return scope === 'ip' ? plainAddress(ip) : networkOf(ip);
-}
-
-export function openBanStore(ctx: Pick<AppContext, 'config' | 'database' | 'log'> & object, cfg: BanConfig): BanStore {
-  const redis = redisFor(ctx as AppContext);
+export function openBanStore(ctx: Pick<AppContext, 'database' | 'redis'>, cfg: BanConfig): BanStore {
+  const redis = ctx.redis;
   return redis ? new RedisBanStore(redis, cfg.redisPrefix, ctx.database) : new DatabaseBanStore(ctx.database);
 }
 
@@ -76,17 +69,15 @@ export function openBanStore(ctx: Pick<AppContext, 'config' | 'database' | 'log'
  * Redis when REDIS_URL is set (published at once) or in the database (NOTIFY, and a refresh every
  * BAN_REFRESH_MS), and checked per request against an in-memory copy, so refusing costs no I/O.
  */
-export function createBans(ctx: AppContext, cfg: BanConfig = banConfig()): BanService {
-  const existing = services.get(ctx);
-  if (existing) return existing;
+export function createBans(ctx: AppContext, deps: { events: SecurityEventStream; shop: ShopSettingsService }, cfg: BanConfig = banConfig()): BanService {
   const store = openBanStore(ctx, cfg);
-  const stream = securityEventsOf(ctx);
+  const stream = deps.events;
   let byIp = new Map<string, Ban>();
   let byNetwork = new Map<string, Ban>();
   let byValue = new Map<string, Ban>();
   let allowedValues = new Set<string>();
   let allow = addressMatcher(cfg.allowlist);
-  const shop = createShopSettings(ctx);
+  const shop = deps.shop;
   const cs = crowdSecConfig();
   const crowdsec = new CrowdSecDecisions(cs, ctx.log);
   const signals = new CrowdSecSignals(cs, ctx.log);
@@ -242,25 +233,18 @@ export function createBans(ctx: AppContext, cfg: BanConfig = banConfig()): BanSe
       await loaded;
       await unlisten?.().catch(() => {});
       await store.close();
-      services.delete(ctx);
     },
   };
-  (service as { detectors: Detectors }).detectors = createDetectors(ctx, service, securityEventsOf(ctx));
-  services.set(ctx, service);
+  (service as { detectors: Detectors }).detectors = createDetectors(ctx, service, stream);
   attachBanGate(gate);
   return service;
-}
-
-export function bansOf(ctx: AppContext): BanService {
-  return services.get(ctx) ?? createBans(ctx);
 }
 
 /**
  * Root hooks of one HTTP application, in this order: a banned client gets the short 403 before
  * anything else runs; then the attack classifier; 404s feed the scanning detector.
  */
-export function registerBanHooks(app: FastifyInstance, ctx: AppContext, opts: { classify?: boolean } = {}): void {
-  const bans = bansOf(ctx);
+export function registerBanHooks(app: FastifyInstance, bans: BanService, opts: { classify?: boolean } = {}): void {
   app.addHook('onRequest', async (req, reply) => {
     const ban = bans.match(req.ip);
     if (!ban) return;
@@ -270,8 +254,5 @@ export function registerBanHooks(app: FastifyInstance, ctx: AppContext, opts: { 
   if (opts.classify !== false) registerAttackClassifier(app);
   app.addHook('onResponse', async (req, reply) => {
     if (reply.statusCode === 404) bans.detectors.notFound(req.ip, req.url.split('?')[0]!);
-  });
-  app.addHook('onClose', async () => {
-    await bans.close();
   });
 }

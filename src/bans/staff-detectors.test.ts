@@ -3,8 +3,6 @@ import { randomBytes } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { startTestStore, type TestStore } from '../../test/harness.ts';
 import { recordSecurityEvent } from '../platform/security/event-stream.ts';
-import { securityEventsOf } from '../security-events/service.ts';
-import { bansOf } from './service.ts';
 import { hourIn, outsideHours } from './staff-detectors.ts';
 
 const nowHour = hourIn(new Date(), 'Asia/Tokyo');
@@ -24,8 +22,8 @@ after(async () => {
 });
 
 const settle = async () => {
-  await securityEventsOf(store.ctx).flush();
-  await bansOf(store.ctx).detectors.settled();
+  await store.services.securityEvents.flush();
+  await store.services.bans.detectors.settled();
 };
 const fingerprints = async () => (await store.ctx.db.selectFrom('alert').select('fingerprint').where('kind', '=', 'staff_anomaly').execute()).map((a) => a.fingerprint);
 const signIn = (staff: number, ip: string) => recordSecurityEvent(store.ctx, { kind: 'auth.sign_in.success', outcome: 'success', ip, actor: { kind: 'staff', id: staff }, detail: { realm: 'staff', step: 'totp' } });
@@ -50,7 +48,7 @@ test('staff: a sign-in from a network not seen for that person is alerted (not t
   signIn(41, '203.0.113.9');
   await settle();
   assert.ok((await fingerprints()).includes('staff:network:41:203.0.113.0/24'));
-  assert.equal(bansOf(store.ctx).match('203.0.113.9'), null, 'staff are alerted on, never banned');
+  assert.equal(store.services.bans.match('203.0.113.9'), null, 'staff are alerted on, never banned');
 });
 
 test('staff: bursts of PII reveals and repeated permission denials', async () => {

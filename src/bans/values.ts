@@ -48,3 +48,8 @@ export function maskBanValue(scope: BanScope, value: string): string {
   if (scope === 'session') return value.startsWith('c:') ? 'c:…' : `${value.slice(0, 6)}…`;
   return `${value.slice(0, scope === 'card' ? 4 : 6)}…`;
 }
+
+/** The value a ban of this scope takes for an address: the address itself, or its /24 (IPv4) or /64 (IPv6). */
+export function banValue(scope: BanScope, ip: string): string | null {
+  return scope === 'ip' ? plainAddress(ip) : networkOf(ip);
+}

@@ -3,7 +3,7 @@ import { after, before, test } from 'node:test';
 import { TestClient } from '../../test/client.ts';
 import { startTestStore, type TestStore } from '../../test/harness.ts';
 import { customerClient } from '../../test/sessions.ts';
-import { createSession, sessionCookieBase } from '../identity/sessions.ts';
+import { createSession, sessionCookieBase } from '../identity/sessions/sessions.ts';
 import { hashToken } from '../platform/crypto/tokens.ts';
 import { cartCookieBase } from './owner.ts';
 import { createTestVariant, setPublished, setStock } from './test-products.ts';

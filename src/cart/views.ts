@@ -1,7 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import { html, type SafeHtml } from '../platform/http/html.ts';
 import { formatYen, type Locale } from '../platform/i18n/index.ts';
-import type { ShopSettings } from '../shop/settings.ts';
+import type { ShopSettings } from '../settings/settings.ts';
 import { storePage, type StoreChrome } from '../storefront/layout.ts';
 import { t } from './messages.ts';
 import type { CartLine, CartView } from './service.ts';

@@ -1,8 +1,8 @@
 import multipart from '@fastify/multipart';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { sql } from 'kysely';
-import { can } from '../identity/permissions.ts';
-import { multipartCardScreen } from '../platform/http/card-guard.ts';
+import { can } from '../platform/permissions.ts';
+import { multipartCardScreen } from '../platform/card-numbers/card-guard.ts';
 import { checkMultipartText } from '../platform/http/request-bytes.ts';
 import { redirectAfterPost, sendHtml } from '../platform/http/reply.ts';
 import type { RouteModule, Services } from '../services.ts';

@@ -1,6 +1,6 @@
 import type { Db } from '../platform/db/database.ts';
 import type { Locale } from '../platform/i18n/index.ts';
-import { containsCardNumber } from '../platform/security/card-numbers.ts';
+import { containsCardNumber } from '../platform/card-numbers/card-numbers.ts';
 import { isValidJan } from '../catalog/jan.ts';
 import type { CsvRow } from './columns.ts';
 import { m } from './messages.ts';

@@ -1,7 +1,7 @@
 import { formValues, successAlert } from '../platform/http/form-fields.ts';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { adminPage } from '../admin/layout.ts';
-import { can } from '../identity/permissions.ts';
+import { can } from '../platform/permissions.ts';
 import { AppError } from '../platform/http/errors.ts';
 import { parseInput } from '../platform/http/forms.ts';
 import { html } from '../platform/http/html.ts';

@@ -1,7 +1,7 @@
 import multipart from '@fastify/multipart';
 import type { FastifyRequest } from 'fastify';
 import { sql } from 'kysely';
-import { multipartCardScreen } from '../platform/http/card-guard.ts';
+import { multipartCardScreen } from '../platform/card-numbers/card-guard.ts';
 import { AppError } from '../platform/http/errors.ts';
 import { parseInput } from '../platform/http/forms.ts';
 import { checkMultipartText } from '../platform/http/request-bytes.ts';

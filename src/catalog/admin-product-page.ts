@@ -1,7 +1,7 @@
 import { successAlert } from '../platform/http/form-fields.ts';
 import type { FastifyRequest } from 'fastify';
 import { adminPage } from '../admin/layout.ts';
-import { can } from '../identity/permissions.ts';
+import { can } from '../platform/permissions.ts';
 import { formatYen, type Locale } from '../platform/i18n/index.ts';
 import { html, type SafeHtml } from '../platform/http/html.ts';
 import { emptyForm, errorSummary, inputField, type FormState } from './admin-fields.ts';

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import pino from 'pino';
 import type { AppContext } from '../platform/context.ts';
 import { AppError } from '../platform/http/errors.ts';
-import { closeRedis, redisFor } from '../platform/redis.ts';
+import { closeRedis, openRedis } from '../platform/redis.ts';
 import { SearchLimiter, searchRateShared } from './search-limit.ts';
 
 const redisUrl = process.env.TEST_REDIS_URL;
@@ -12,7 +12,7 @@ const noRedis = redisUrl ? false : 'no Redis: TEST_REDIS_URL is not set (start R
 const log = pino({ level: 'silent' });
 // Two instances of one store (same database) and another store, on one Redis.
 const database = `postgres://x@127.0.0.1/search-limit-${randomBytes(6).toString('hex')}`;
-const ctxOf = (databaseUrl: string) => ({ config: { redisUrl, databaseUrl, dataDir: '/tmp' }, log }) as unknown as AppContext;
+const ctxOf = (databaseUrl: string) => ({ config: { redisUrl, databaseUrl, dataDir: '/tmp' }, log, redis: openRedis(redisUrl, log) }) as unknown as AppContext;
 
 test('with Redis the search rate is counted across instances; another store counts apart; no address in clear', { skip: noRedis }, async () => {
   const [a, b, other] = [ctxOf(database), ctxOf(database), ctxOf(`${database}-other`)];
@@ -24,7 +24,7 @@ test('with Redis the search rate is counted across instances; another store coun
     await assert.rejects(lb!.check('192.0.2.77', 'ja'), (err: unknown) => err instanceof AppError && err.status === 429);
     await lo!.check('192.0.2.77', 'ja');
     await la!.check('192.0.2.78', 'ja');
-    const keys = await redisFor(a)!.keys('omamori:search:*');
+    const keys = await a.redis!.keys('omamori:search:*');
     assert.ok(keys.length >= 3);
     for (const k of keys) assert.doesNotMatch(k, /192\.0\.2/);
   } finally {

@@ -3,7 +3,6 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { AppContext } from '../platform/context.ts';
 import { AppError } from '../platform/http/errors.ts';
-import { redisFor } from '../platform/redis.ts';
 import type { Locale } from '../platform/i18n/index.ts';
 import { MemoryCounterStore, RedisCounterStore, type CounterStore } from '../platform/throttle/counter-store.ts';
 import { ipBucket } from '../platform/http/networks.ts';
@@ -59,6 +58,6 @@ export class SearchLimiter {
 
 /** Redis for the search rate when REDIS_URL is set; the namespace is this store's database (its instances share it). */
 export function searchRateShared(ctx: AppContext): { redis: Redis; namespace: string; log: Logger } | undefined {
-  const redis = redisFor(ctx);
+  const redis = ctx.redis;
   return redis ? { redis, namespace: `omamori-search:${ctx.config.databaseUrl ?? ctx.config.dataDir}`, log: ctx.log } : undefined;
 }

@@ -3,7 +3,7 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { srcDir, staticDir } from '../platform/paths.ts';
-import { findCardNumbers } from '../platform/security/card-numbers.ts';
+import { findCardNumbers } from '../platform/card-numbers/card-numbers.ts';
 import { extensionOf, storedImageName, type ImageType } from './images.ts';
 
 /**

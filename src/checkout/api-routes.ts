@@ -56,7 +56,7 @@ export const checkoutApiRoutes: RouteModule = (app, s) => {
       const { owner, input } = await apiInput(req, s, req.body);
       // T2: card-testing limits before a card order is placed.
       const client = paymentClientOf(owner, req.ip);
-      const refusal = await cardCheckoutRefusal(s.payments, input.paymentMethod, client, req.locale, s.ctx);
+      const refusal = await cardCheckoutRefusal(s.payments, input.paymentMethod, client, req.locale, s);
       if (refusal) throw new AppError(refusal.status === 429 ? 'rate_limited' : 'conflict', { message: refusal.message });
       const result = await s.checkout.place(owner, input, key.data, req.locale, req.body.expected_total, client);
       if (result.kind === 'invalid') throw new AppError('validation', { fields: apiFieldErrors(result.errors) });

@@ -3,10 +3,10 @@ import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { TestClient } from '../../test/client.ts';
 import { openOrderRow } from '../orders/encrypted-fields.ts';
-import { insertCustomerRecord } from '../identity/customer-data.ts';
+import { insertCustomerRecord } from '../identity/customers/customer-data.ts';
 import { startTestStore, type TestStore } from '../../test/harness.ts';
 import { createTestVariant } from '../cart/test-products.ts';
-import { createSession } from '../identity/sessions.ts';
+import { createSession } from '../identity/sessions/sessions.ts';
 
 let store: TestStore;
 let api: TestClient;

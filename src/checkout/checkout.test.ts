@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { TestClient } from '../../test/client.ts';
 import { openOrderRow } from '../orders/encrypted-fields.ts';
-import { insertAddressRecord } from '../identity/customer-data.ts';
+import { insertAddressRecord } from '../identity/customers/customer-data.ts';
 import { startTestStore, type TestStore } from '../../test/harness.ts';
 import { customerClient } from '../../test/sessions.ts';
 import { cartCookieBase } from '../cart/owner.ts';

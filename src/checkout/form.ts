@@ -4,7 +4,7 @@ import { parseInput, type FieldErrors } from '../platform/http/forms.ts';
 import type { Locale } from '../platform/i18n/index.ts';
 import { paymentMethodIds } from '../payments/registry.ts';
 import { shippingMethodIds } from '../shipping/registry.ts';
-import { timeSlotIds } from '../shop/shipping-config.ts';
+import { timeSlotIds } from '../settings/shipping-config.ts';
 import type { CheckoutInput } from './pipeline/context.ts';
 
 /** The checkout form's field names: stable, because the browser test and the review page's hidden fields use them. */

@@ -11,7 +11,7 @@ import { AppError } from '../platform/http/errors.ts';
 import type { FieldErrors } from '../platform/http/forms.ts';
 import type { Locale } from '../platform/i18n/index.ts';
 import { shippingMethods } from '../shipping/registry.ts';
-import type { ShopSettingsService } from '../shop/settings.ts';
+import type { ShopSettingsService } from '../settings/settings.ts';
 import type { InvoiceTax } from '../tax/consumption-tax.ts';
 import type { CheckoutInput } from './pipeline/context.ts';
 import { runPurchaseFlow } from './pipeline/flow.ts';

@@ -63,7 +63,7 @@ export const checkoutStoreRoutes: RouteModule = (app, s) => {
     const checked = await checkedInput(req, buyer);
     if (!checked.ok) return renderForm(req, reply, s, buyer, checked.values, checked.errors, 422);
     // T1 fail closed: a method switched off by an integrity finding stops here, at the payment-method step.
-    const off = paymentMethodsOff(s.ctx, req.locale)[checked.input.paymentMethod];
+    const off = paymentMethodsOff(s, req.locale)[checked.input.paymentMethod];
     if (off) return renderForm(req, reply, s, buyer, checked.values, { payment_method: off.message }, 409);
     const priced = await s.checkout.quote(buyer.owner, checked.input, req.locale);
     if (!priced.ok) return renderForm(req, reply, s, buyer, checked.values, priced.errors, 422);
@@ -126,7 +126,7 @@ export const checkoutStoreRoutes: RouteModule = (app, s) => {
       }
       // T2: card-testing limits before a card order is placed (nothing is reserved when refused).
       const client = paymentClientOf(buyer.owner, req.ip);
-      const refusal = await cardCheckoutRefusal(s.payments, checked.input.paymentMethod, client, req.locale, s.ctx);
+      const refusal = await cardCheckoutRefusal(s.payments, checked.input.paymentMethod, client, req.locale, s);
       if (refusal) return renderForm(req, reply, s, buyer, checked.values, { payment_method: refusal.message }, refusal.status);
       // Only the key and the total the shopper saw come from the page; every price is recomputed.
       const result = await s.checkout.place(buyer.owner, checked.input, key.data, req.locale, expected.data, client);
@@ -167,7 +167,7 @@ async function checkedInput(req: FastifyRequest, buyer: Buyer) {
 
 async function renderForm(req: FastifyRequest, reply: FastifyReply, s: Services, buyer: Buyer, values: FormValues, errors: FieldErrors, status = 200, postalLookup: { ok: boolean } | null = null) {
   const [chrome, settings] = await Promise.all([s.chrome(req), s.shop.get()]);
-  const page = checkoutFormPage(req, chrome, { cart: buyer.cart, settings, values, errors, fixedEmail: buyer.fixedEmail, savedAddresses: buyer.savedAddresses, methodsOff: paymentMethodsOff(s.ctx, req.locale), postalLookup });
+  const page = checkoutFormPage(req, chrome, { cart: buyer.cart, settings, values, errors, fixedEmail: buyer.fixedEmail, savedAddresses: buyer.savedAddresses, methodsOff: paymentMethodsOff(s, req.locale), postalLookup });
   return sendHtml(reply, page, status);
 }
 

@@ -1,11 +1,14 @@
 import { adminBaseUrl, loadConfig } from '../platform/config.ts';
 import { openDatabase } from '../platform/db/database.ts';
 import { migrate } from '../platform/db/migrate.ts';
-import { ensureSetupToken } from '../identity/setup-token.ts';
+import { ensureSetupToken } from '../identity/staff/setup-token.ts';
 import { scanPanCommand } from '../detection/cli.ts';
 import { integrityCommand } from '../integrity/cli.ts';
 import { auditCommand } from '../audit/cli.ts';
 import { keysCommand } from '../vault/cli.ts';
+import { encryptedTables } from '../app/encrypted-tables.ts';
+import { useOwnerDirectory } from '../alerts/owners.ts';
+import { activeOwnerEmails } from '../identity/staff/staff-accounts.ts';
 import { backupCommand } from '../backup/cli.ts';
 import { retentionCommand } from '../retention/cli.ts';
 import { securityCommand } from '../security-events/cli.ts';
@@ -16,10 +19,13 @@ import { watchdogCommand } from '../watchdog/cli.ts';
 import { scanMalwareCommand } from '../malware-scan/cli.ts';
 import { doctorCommand } from '../doctor/cli.ts';
 import { drillCommand } from '../drills/cli.ts';
-import { mailCommand } from '../mailbox/cli.ts';
+import { mailCommand } from '../outbox/cli.ts';
 import { fulfilmentCommand } from '../fulfilment/cli.ts';
 
 type Command = { summary: string; run(args: string[]): Promise<number> };
+
+// The commands raise alerts too (a scan finding, a failed backup): mailed to the active owners, as in the store.
+useOwnerDirectory({ activeOwnerEmails });
 
 async function withDatabase<T>(fn: (handle: Awaited<ReturnType<typeof openDatabase>>) => Promise<T>): Promise<T> {
   const handle = await openDatabase(loadConfig());
@@ -32,7 +38,7 @@ async function withDatabase<T>(fn: (handle: Awaited<ReturnType<typeof openDataba
 }
 
 const commands: Record<string, Command> = {
-  keys: keysCommand,
+  keys: keysCommand(encryptedTables),
   'scan-pan': scanPanCommand,
   integrity: integrityCommand,
   audit: auditCommand,

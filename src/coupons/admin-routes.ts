@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import { adminPage } from '../admin/layout.ts';
-import { can } from '../identity/permissions.ts';
+import { can } from '../platform/permissions.ts';
 import { errorSummary, inputField, selectField } from '../platform/http/form-fields.ts';
 import type { FieldErrors } from '../platform/http/forms.ts';
 import { html, type SafeHtml } from '../platform/http/html.ts';

@@ -3,7 +3,6 @@ import { after, before, test } from 'node:test';
 import { asRequest, readCorpus } from '../../test/fixtures/corpus-requests.ts';
 import { TestClient } from '../../test/client.ts';
 import { startTestStore, type TestStore } from '../../test/harness.ts';
-import { securityEventsOf } from '../security-events/service.ts';
 import { querySecurityEvents } from '../security-events/store.ts';
 import { classifyBody, classifyHead, type AttackClass } from './attack-classifier.ts';
 
@@ -81,7 +80,7 @@ test('in the running store: an attack-shaped request is recorded with its class 
   assert.equal(res.status, 200, 'a signal, not a block');
   const form = new TestClient(store.url, { 'x-forwarded-for': '198.51.100.62', 'user-agent': 'Mozilla/5.0' });
   await form.postForm('/account/sign-in', { email: '<script>alert(1)</script>@example.jp', password: 'x' });
-  await securityEventsOf(store.ctx).flush();
+  await store.services.securityEvents.flush();
   const events = await querySecurityEvents(store.ctx.db, { kind: 'request.attack', unmasked: true });
   const head = events.find((e) => e.ip === '198.51.100.61')!;
   assert.deepEqual(head.detail.classes, ['scanner', 'sqli']);

@@ -4,7 +4,7 @@ import { openDatabase } from '../platform/db/database.ts';
 import { migrate } from '../platform/db/migrate.ts';
 import { openVault } from '../vault/open.ts';
 import { scanDecryptHook } from '../vault/scan-hook.ts';
-import { formatReport, runPanScan, type ScanOptions, type ScanReport } from './scan.ts';
+import { formatReport, runPanScan, type ScanOptions, type ScanReport } from '../platform/card-numbers/scan.ts';
 import { scanAndRecord } from './service.ts';
 
 const USAGE = `usage: omamori scan-pan [--json FILE] [--no-db] [PATH...]

@@ -10,7 +10,7 @@ import { createTestDatabase, startTestStore, testDbKind, type TestStore } from '
 import { staffClient } from '../../test/sessions.ts';
 import { allMails } from '../../test/outbox.ts';
 import { draftFor, makeVariant } from '../orders/test-fixtures.ts';
-import { runPanScan } from './scan.ts';
+import { runPanScan } from '../platform/card-numbers/scan.ts';
 import { PAN_FOUND_TITLE, PAN_SCAN_TASK, panScanIntervalMs } from './service.ts';
 
 const VISA = '4242424242424242';
@@ -59,7 +59,7 @@ test('the database scan finds a card in a text column and in a JSON column, mask
 
 test('paging: a table larger than one batch is read completely', async () => {
   const { db } = store.ctx;
-  const { scanDatabase, emptyDbStats } = await import('./database-scan.ts');
+  const { scanDatabase, emptyDbStats } = await import('../platform/card-numbers/database-scan.ts');
   const rows = Array.from({ length: 25 }, (_, i) => ({ email: `bulk${i}@example.jp`, name: i === 23 ? `memo 5555-5555-5555-4444` : `客${i}`, password_hash: 'x' }));
   await db.insertInto('customer').values(rows).execute();
   const stats = emptyDbStats();

@@ -5,7 +5,7 @@ import { validCards } from '../../test/fixtures/cards.ts';
 import { draftFor, makeVariant } from '../orders/test-fixtures.ts';
 import { queueMail } from '../platform/mail/mailer.ts';
 import { scanDecryptHook } from '../vault/scan-hook.ts';
-import { runPanScan } from './scan.ts';
+import { runPanScan } from '../platform/card-numbers/scan.ts';
 import { PAN_SCAN_TASK } from './service.ts';
 
 // Issue 5 / T2, T5: a card number inside an encrypted field is invisible to a byte-level scan, so the database walk

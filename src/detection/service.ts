@@ -3,8 +3,8 @@ import { raiseAlert } from '../alerts/raise.ts';
 import type { AppContext } from '../platform/context.ts';
 import type { Db } from '../platform/db/database.ts';
 import { scanDecryptHook } from '../vault/scan-hook.ts';
-import { redactText } from './pan-scanner.ts';
-import { maskedLocations, runPanScan, type ScanOptions, type ScanReport } from './scan.ts';
+import { redactText } from '../platform/card-numbers/pan-scanner.ts';
+import { maskedLocations, runPanScan, type ScanOptions, type ScanReport } from '../platform/card-numbers/scan.ts';
 import type { PanScanTrigger } from './tables.ts';
 
 export const PAN_SCAN_TASK = 'pan-scan';

@@ -3,7 +3,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { sql } from 'kysely';
 import { integrityConfig } from '../integrity/config.ts';
-import { loadManifest } from '../integrity/manifest.ts';
+import { loadManifest } from '../integrity/files/manifest.ts';
 import type { Config } from '../platform/config.ts';
 import type { Db } from '../platform/db/database.ts';
 import { projectRoot } from '../platform/paths.ts';

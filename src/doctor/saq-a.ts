@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { integrityConfig } from '../integrity/config.ts';
-import { loadManifest } from '../integrity/manifest.ts';
+import { loadManifest } from '../integrity/files/manifest.ts';
 import { hostedPageOrigin } from '../payments/card/provider.ts';
 import type { Config } from '../platform/config.ts';
 import type { Db } from '../platform/db/database.ts';

@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { sql } from 'kysely';
-import { bansOf } from '../bans/service.ts';
 import { recordSecurityEvent } from '../platform/security/event-stream.ts';
 import { unexpectedListeners } from '../platform/security/listening-sockets.ts';
 import type { RouteModule } from '../services.ts';
@@ -140,7 +139,7 @@ export const drillApiRoutes: RouteModule = (app, s) => {
       await sql`update drill_run set finished_at = now(), stopped = ${count('stopped')}, caught = ${count('caught')}, missed = ${count('missed')}, report = ${JSON.stringify(body.report ?? {})}::jsonb where id = ${run.id}`.execute(trx);
     });
     // T4 drill: the brute-force step gets the runner's address banned; the drill lifts it (the runner is the operator).
-    await bansOf(s.ctx).store.remove('ip', req.ip).catch(() => 0);
+    await s.bans.store.remove('ip', req.ip).catch(() => 0);
     await s.integrity.verifyNow({ full: true });
     recordSecurityEvent(db, { kind: 'drill.run', outcome: 'done', ip: req.ip, detail: { run: Number(run.id), step: 'finish', missed: count('missed'), closed } });
     return { closed, cardCheckout: s.integrity.cardCheckoutAllowed() };

@@ -6,7 +6,7 @@ import { after, before, test } from 'node:test';
 import { projectRoot } from '../platform/paths.ts';
 import { startTestStore, type TestStore } from '../../test/harness.ts';
 import { integrityConfig } from '../integrity/config.ts';
-import { createBaseline } from '../integrity/manifest.ts';
+import { createBaseline } from '../integrity/files/manifest.ts';
 import { drillReportHtml } from './report.ts';
 import { runDrills, targetAllowed } from './runner.ts';
 import { createDrillToken } from './tokens.ts';

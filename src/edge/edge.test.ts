@@ -5,7 +5,6 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { startTestStore, type TestStore } from '../../test/harness.ts';
 import { staffClient } from '../../test/sessions.ts';
-import { securityEventsOf } from '../security-events/service.ts';
 import { edgeSecretMatches, readEdgeSecret } from './secret.ts';
 import { edgeHeartbeat } from './service.ts';
 import { ingestWafLog, wafEventOf } from './waf-log.ts';
@@ -26,7 +25,7 @@ after(() => store.close());
 const lightOf = (text: string, key: string) => new RegExp(`data-protection="${key}" data-light="([a-z]+)"`).exec(text)?.[1];
 
 async function eventsOf(kind: string) {
-  await securityEventsOf(store.ctx).flush();
+  await store.services.securityEvents.flush();
   return store.ctx.database.db.selectFrom('security_event').selectAll().where('kind', '=', kind).orderBy('id').execute();
 }
 

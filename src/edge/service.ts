@@ -19,16 +19,12 @@ export interface Edge {
   seen(): void;
 }
 
-const edges = new WeakMap<AppContext, Edge>();
-
 /**
  * Issue 14: the reverse proxy + WAF in front of the store. Reads the edge secret at start (a missing or short
  * secret stops the start), keeps the heartbeat, and with WAF_AUDIT_LOG reads ModSecurity's blocks into the
  * security events (one instance at a time, under the scheduler's lease).
  */
 export function createEdge(ctx: AppContext): Edge {
-  const existing = edges.get(ctx);
-  if (existing) return existing;
   const secret = ctx.config.edgeSecretFile ? readEdgeSecret(ctx.config.edgeSecretFile) : null;
   let lastWritten = 0;
   const edge: Edge = {
@@ -40,7 +36,6 @@ export function createEdge(ctx: AppContext): Edge {
       writeEdgeSeen(ctx.database.db, new Date(now)).catch((err) => ctx.log.warn({ err }, 'edge heartbeat not written'));
     },
   };
-  edges.set(ctx, edge);
   const file = ctx.config.wafAuditLog;
   if (file) {
     ctx.scheduler.every(WAF_LOG_TASK, wafLogEveryMs, async () => {
@@ -50,10 +45,6 @@ export function createEdge(ctx: AppContext): Edge {
   return edge;
 }
 
-export function edgeOf(ctx: AppContext): Edge {
-  return edges.get(ctx) ?? createEdge(ctx);
-}
-
 const unguardedPaths = new Set(['/healthz', '/readyz']);
 
 /**
@@ -61,8 +52,7 @@ const unguardedPaths = new Set(['/healthz', '/readyz']);
  * refused with 403 (not 421: clients retry a 421 on their own) and recorded as `edge.bypass`. The header is removed before any handler or log sees it.
  * Health checks stay reachable for local monitoring (they reveal nothing without HEALTH_TOKEN).
  */
-export function registerEdgeGuard(app: FastifyInstance, ctx: AppContext): void {
-  const edge = edgeOf(ctx);
+export function registerEdgeGuard(app: FastifyInstance, ctx: AppContext, edge: Edge): void {
   const secret = edge.secret;
   if (!secret) return;
   const header = ctx.config.edgeHeader;

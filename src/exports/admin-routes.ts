@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { adminPage } from '../admin/layout.ts';
-import { can } from '../identity/permissions.ts';
+import { can } from '../platform/permissions.ts';
 import { parseFilters } from '../orders/admin-list.ts';
 import { AppError } from '../platform/http/errors.ts';
 import type { FieldErrors } from '../platform/http/forms.ts';

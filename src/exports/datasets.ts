@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
-import { listAddresses } from '../identity/addresses.ts';
-import { searchCustomers } from '../identity/admin-customers.ts';
+import { listAddresses } from '../identity/customers/addresses.ts';
+import { searchCustomers } from '../identity/customers/admin-customers.ts';
 import { listOrdersForStaff, type OrderFilters } from '../orders/admin-list.ts';
 import type { OrderStatus } from '../orders/tables.ts';
 import type { Services } from '../services.ts';

@@ -5,7 +5,7 @@ import { startTestStore, type TestStore } from '../../test/harness.ts';
 import { mailsTo } from '../../test/outbox.ts';
 import { staffClient } from '../../test/sessions.ts';
 import { verifyAudit } from '../audit/verify.ts';
-import { insertAddressRecord, insertCustomerRecord } from '../identity/customer-data.ts';
+import { insertAddressRecord, insertCustomerRecord } from '../identity/customers/customer-data.ts';
 import { draftFor, makeVariant } from '../orders/test-fixtures.ts';
 import { csvCell, csvDocument } from './csv.ts';
 

@@ -1,4 +1,4 @@
-import { activeOwnerEmails, listStaff } from '../identity/staff-accounts.ts';
+import { activeOwnerEmails, listStaff } from '../identity/staff/staff-accounts.ts';
 import type { Db } from '../platform/db/database.ts';
 import { queueMail } from '../platform/mail/mailer.ts';
 import { t } from './messages.ts';

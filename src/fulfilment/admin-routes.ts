@@ -2,7 +2,7 @@ import multipart from '@fastify/multipart';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { adminPage } from '../admin/layout.ts';
 import { recordStaffAction } from '../audit/record.ts';
-import { multipartCardScreen } from '../platform/http/card-guard.ts';
+import { multipartCardScreen } from '../platform/card-numbers/card-guard.ts';
 import { AppError } from '../platform/http/errors.ts';
 import type { FieldErrors } from '../platform/http/forms.ts';
 import { html } from '../platform/http/html.ts';

@@ -7,7 +7,7 @@ import { launchBrowser, screenshot } from '../../test/browser.ts';
 import { startTestStore, type TestStore } from '../../test/harness.ts';
 import { mailsTo } from '../../test/outbox.ts';
 import { staffClient } from '../../test/sessions.ts';
-import { sessionCookieBase } from '../identity/sessions.ts';
+import { sessionCookieBase } from '../identity/sessions/sessions.ts';
 import { draftFor, makeVariant } from '../orders/test-fixtures.ts';
 
 // Issue 16, as a packer works: tick orders in the list, download the B2クラウド file, print the slips, import the

@@ -5,7 +5,7 @@ import type { OrderStatus } from '../orders/tables.ts';
 import type { Db } from '../platform/db/database.ts';
 import { AppError } from '../platform/http/errors.ts';
 import type { Locale } from '../platform/i18n/index.ts';
-import { containsCardNumber } from '../platform/security/card-numbers.ts';
+import { containsCardNumber } from '../platform/card-numbers/card-numbers.ts';
 import type { Services } from '../services.ts';
 import { carrierLabel, isCarrier, normalizeTracking, type CarrierId } from '../shipping/carriers.ts';
 import { readCsv } from './csv-read.ts';

@@ -3,7 +3,7 @@ import { after, before, test } from 'node:test';
 import { TestClient } from '../../test/client.ts';
 import { startTestStore, type TestStore } from '../../test/harness.ts';
 import { hashToken } from '../platform/crypto/tokens.ts';
-import { decryptCustomer } from './customer-data.ts';
+import { decryptCustomer } from './customers/customer-data.ts';
 
 let store: TestStore;
 let api: TestClient;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { formatPhone, maskEmail, maskPhone } from '../platform/privacy/masking.ts';
-import { safeNextPath } from './redirects.ts';
+import { safeNextPath } from './sessions/redirects.ts';
 
 test('next= accepts same-site relative paths only (open redirect)', () => {
   assert.equal(safeNextPath('/cart', '/account'), '/cart');

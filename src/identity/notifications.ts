@@ -3,7 +3,7 @@ import { formatDateTime } from '../platform/i18n/index.ts';
 import type { Locale } from '../platform/i18n/index.ts';
 import { queueMail } from '../platform/mail/mailer.ts';
 import type { Vault } from '../vault/index.ts';
-import { decryptCustomer } from './customer-data.ts';
+import { decryptCustomer } from './customers/customer-data.ts';
 import { t } from './messages.ts';
 
 /**

@@ -1,18 +1,18 @@
-import { purgeExpiredSessions } from './sessions.ts';
+import { purgeExpiredSessions } from './sessions/sessions.ts';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../platform/context.ts';
 import type { SignedInCustomer } from '../platform/http/request.ts';
 import type { CartService } from '../cart/service.ts';
 import type { Address } from '../platform/http/fields.ts';
 import { cookiePolicy } from '../platform/http/cookies.ts';
-import { listAddresses } from './addresses.ts';
-import { readCustomerSession, readStaffSession, sessionCookie } from './sessions.ts';
-import { ensureSetupToken } from './setup-token.ts';
+import { listAddresses } from './customers/addresses.ts';
+import { readCustomerSession, readStaffSession, sessionCookie } from './sessions/sessions.ts';
+import { ensureSetupToken } from './staff/setup-token.ts';
 import { createLoginThrottle, type LoginThrottle } from '../platform/throttle/login-throttle.ts';
-import { registerPasswordResetJob } from './password-reset.ts';
-import { identitySecret } from './sign-in.ts';
-import { encryptLegacyTotpSecrets } from './totp-store.ts';
-import { purgeExpiredChallenges } from './second-factor-challenge.ts';
+import { registerPasswordResetJob } from './customers/password-reset.ts';
+import { identitySecret } from './sessions/sign-in.ts';
+import { encryptLegacyTotpSecrets } from './two-factor/totp-store.ts';
+import { purgeExpiredChallenges } from './two-factor/second-factor-challenge.ts';
 
 export interface IdentityService {
   /** Storefront onRequest: reads the session cookie and sets req.customer and req.sessionHash. */

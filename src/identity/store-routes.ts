@@ -1,8 +1,8 @@
 import type { RouteModule } from '../services.ts';
-import { storeAccountRoutes } from './store-account-routes.ts';
-import { storeAddressRoutes } from './store-address-routes.ts';
-import { storePasswordRoutes } from './store-password-routes.ts';
-import { store2faRoutes } from './store-2fa-routes.ts';
+import { storeAccountRoutes } from './customers/store-account-routes.ts';
+import { storeAddressRoutes } from './customers/store-address-routes.ts';
+import { storePasswordRoutes } from './customers/store-password-routes.ts';
+import { store2faRoutes } from './two-factor/store-2fa-routes.ts';
 import { passkeyStoreRoutes } from './passkeys/store-routes.ts';
 
 /** Customer accounts on the storefront: registration, sign-in/out, profile, password reset and change, address book, two-step verification. */

@@ -2,7 +2,8 @@ import type { ColumnType, Generated } from 'kysely';
 
 type Timestamp = ColumnType<Date, Date | undefined, Date>;
 type NullableColumn<T> = ColumnType<T | null, T | null | undefined, T | null>;
-export type StaffRole = 'owner' | 'administrator' | 'order_operator' | 'customer_support' | 'content_editor' | 'incident';
+import type { StaffRole } from '../platform/permissions.ts';
+export type { StaffRole };
 export type Locale = 'ja' | 'en';
 
 export interface IdentityTables {

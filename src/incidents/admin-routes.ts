@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { adminPage } from '../admin/layout.ts';
-import { can } from '../identity/permissions.ts';
+import { can } from '../platform/permissions.ts';
 import { AppError } from '../platform/http/errors.ts';
 import { formValues } from '../platform/http/form-fields.ts';
 import { redirectAfterPost, sendHtml } from '../platform/http/reply.ts';
@@ -104,7 +104,7 @@ export const incidentAdminRoutes: RouteModule = (app, s) => {
     const session = req.adminSession!;
     try {
       const form = formValues(req.body);
-      await contain(s.ctx, id, action, { id: session.staff.id, role: session.staff.role, sessionHash: session.idHash }, { network: form.network ?? '', scriptId: form.script_id ?? '', req, shopName: (await s.shop.get()).name });
+      await contain(s.ctx, id, action, { id: session.staff.id, role: session.staff.role, sessionHash: session.idHash }, { network: form.network ?? '', scriptId: form.script_id ?? '', req, shopName: (await s.shop.get()).name, bans: s.bans, switches: s.switches, scripts: s.scripts });
     } catch (err) {
       if (err instanceof ContainmentInputError) return renderCase(req, reply, id, { errors: err.message === 'script' ? { script_id: t(req.locale, 'errScript') } : { network: t(req.locale, 'errNetwork') } }, 422);
       throw err;

@@ -1,4 +1,4 @@
-import { decryptAddress, decryptCustomer } from '../identity/customer-data.ts';
+import { decryptAddress, decryptCustomer } from '../identity/customers/customer-data.ts';
 import { openOrderRow } from '../orders/encrypted-fields.ts';
 import type { Locale } from '../platform/i18n/index.ts';
 import type { Vault } from '../vault/index.ts';

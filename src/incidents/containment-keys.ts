@@ -1,6 +1,6 @@
 import type { AppContext } from '../platform/context.ts';
 import { enqueueJob } from '../platform/jobs/queue.ts';
-import { encryptedTables } from '../vault/registry.ts';
+import type { EncryptedTableSpec } from '../vault/registry.ts';
 import { rotateDek, rotateKek } from '../vault/rotation.ts';
 import { asDb, incidentDb } from './tables.ts';
 import { addEvent } from './timeline.ts';
@@ -14,7 +14,7 @@ export const rotateJob = 'incident.rotate.keys';
  * table with each value re-encrypted (resumable: an interrupted step runs again and continues). Each step finished
  * is a timestamped entry on the incident's timeline.
  */
-export function registerRotateJob(ctx: AppContext): void {
+export function registerRotateJob(ctx: AppContext, encryptedTables: readonly EncryptedTableSpec[]): void {
   const db = incidentDb(ctx.db);
   ctx.jobs.register(rotateJob, async (payload) => {
     const incidentId = Number(payload.incidentId);

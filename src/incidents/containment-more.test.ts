@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { startTestStore, type TestStore } from '../../test/harness.ts';
 import { customerClient, staffClient } from '../../test/sessions.ts';
-import { encryptedTables } from '../vault/registry.ts';
+import { encryptedTables } from '../app/encrypted-tables.ts';
 
 let store: TestStore;
 before(async () => {

@@ -1,13 +1,13 @@
 import { recordStaffAction } from '../audit/record.ts';
-import { banValue, bansOf } from '../bans/service.ts';
-import { resetCustomerBatch, resetStaffPasswords, revokeAllSessions } from '../identity/emergency.ts';
+import type { BanService } from '../bans/service.ts';
+import { banValue } from '../bans/values.ts';
+import { resetCustomerBatch, resetStaffPasswords, revokeAllSessions } from '../identity/staff/emergency.ts';
 import type { AppContext } from '../platform/context.ts';
 import { isIP } from 'node:net';
 import { enqueueJob } from '../platform/jobs/queue.ts';
 import type { FastifyRequest } from 'fastify';
-import { responseSwitchesOf } from '../platform/switches.ts';
-import { scriptInventoryOf } from '../integrity/script-inventory.ts';
-import { encryptedTables } from '../vault/registry.ts';
+import type { ResponseSwitches } from '../platform/switches.ts';
+import type { ScriptInventory } from '../integrity/scripts/script-inventory.ts';
 import { rotateJob } from './containment-keys.ts';
 import { asDb, incidentDb } from './tables.ts';
 import { addEvent } from './timeline.ts';
@@ -33,14 +33,14 @@ export class ContainmentInputError extends Error {}
  * Switches hold on every instance within seconds (platform/switches.ts); the customer reset runs as keyset batches
  * in queued jobs (no transaction over every customer, memory bounded by one batch, resumed after a restart).
  */
-export async function contain(ctx: AppContext, incidentId: number, action: ContainmentAction, actor: Actor, opts: { network?: string; scriptId?: string; req?: Pick<FastifyRequest, 'ip' | 'headers'>; shopName: string }): Promise<Record<string, number | string>> {
+export async function contain(ctx: AppContext, incidentId: number, action: ContainmentAction, actor: Actor, opts: { network?: string; scriptId?: string; req?: Pick<FastifyRequest, 'ip' | 'headers'>; shopName: string; bans: Pick<BanService, 'ban' | 'unban'>; switches: ResponseSwitches; scripts: Pick<ScriptInventory, 'remove'> }): Promise<Record<string, number | string>> {
   const db = incidentDb(ctx.db);
-  const switches = responseSwitchesOf(ctx);
+  const switches = opts.switches;
   let network: string | null = null;
   let script: { id: number; origin: string } | null = null;
   if (action === 'disable_script') {
     // T6: a third-party script suspected of skimming leaves every page; putting it back needs the inventory's
-    // four-eyes approval again (integrity/script-inventory.ts).
+    // four-eyes approval again (integrity/scripts/script-inventory.ts).
     const id = /^\d{1,9}$/.test(opts.scriptId ?? '') ? Number(opts.scriptId) : 0;
     const row = id ? await ctx.db.selectFrom('script_inventory').select(['id', 'url']).where('id', '=', id).where('removed_at', 'is', null).executeTakeFirst() : undefined;
     if (!row) throw new ContainmentInputError('script');
@@ -65,7 +65,7 @@ export async function contain(ctx: AppContext, incidentId: number, action: Conta
       out.customers = Number(n);
       await enqueueJob(asDb(trx), resetJob, { incidentId, after: 0, staffId: actor.id, shopName: opts.shopName });
     } else if (action === 'rotate_keys') {
-      out.steps = 1 + encryptedTables.length;
+      out.keys = 'master key, then every encrypted table';
       await enqueueJob(asDb(trx), rotateJob, { incidentId, step: 0 });
     } else if (script) {
       out.script_id = script.id;
@@ -77,9 +77,9 @@ export async function contain(ctx: AppContext, incidentId: number, action: Conta
     return out;
   });
   // Bans live in their own store (Redis or the database) behind the bans service interface.
-  if (action === 'block_network') await bansOf(ctx).ban({ scope: 'network', value: network!, reason: `incident #${incidentId}`, createdBy: `staff#${actor.id}`, minutes: 30 * 24 * 60 });
-  if (action === 'unblock_network') await bansOf(ctx).unban('network', network!, `staff#${actor.id}`);
-  if (script) await scriptInventoryOf(ctx).remove({ id: actor.id, role: actor.role }, script.id, opts.req);
+  if (action === 'block_network') await opts.bans.ban({ scope: 'network', value: network!, reason: `incident #${incidentId}`, createdBy: `staff#${actor.id}`, minutes: 30 * 24 * 60 });
+  if (action === 'unblock_network') await opts.bans.unban('network', network!, `staff#${actor.id}`);
+  if (script) await opts.scripts.remove({ id: actor.id, role: actor.role }, script.id, opts.req);
   return result;
 }
 

@@ -7,11 +7,10 @@ import { allMails } from '../../test/outbox.ts';
 import { staffClient } from '../../test/sessions.ts';
 import { SmtpPeer } from '../../test/smtp-peer.ts';
 import { raiseAlert } from '../alerts/raise.ts';
-import { addAddress } from '../identity/addresses.ts';
-import { insertCustomerRecord } from '../identity/customer-data.ts';
+import { addAddress } from '../identity/customers/addresses.ts';
+import { insertCustomerRecord } from '../identity/customers/customer-data.ts';
 import { orderIndexes, sealOrder } from '../orders/encrypted-fields.ts';
 import { paymentMethodsOff } from '../payments/card/checkout-gate.ts';
-import { responseSwitchesOf } from '../platform/switches.ts';
 import { runIncidentCli } from './cli.ts';
 import { incidentFiles } from './files.ts';
 import { ppcFields } from './ppc.ts';
@@ -81,8 +80,8 @@ test('the issue\'s proof: integrity alert -> declare -> stop card payments -> sc
 
   // Card payments stop on every instance (the switch is in the database); audited and on the timeline.
   assert.equal((await owner.postForm(`${path}/contain/stop_card_payments`, {})).status, 303);
-  assert.equal(responseSwitchesOf(store.ctx).engaged('card_payments_stopped'), true);
-  assert.ok(paymentMethodsOff(store.ctx, 'ja').card, 'checkout shows card as unavailable');
+  assert.equal(store.services.switches.engaged('card_payments_stopped'), true);
+  assert.ok(paymentMethodsOff(store.services, 'ja').card, 'checkout shows card as unavailable');
   assert.equal((await db.selectFrom('audit_entry').select('action').where('action', '=', 'incident.stop_card_payments').execute()).length, 1);
 
   // Scope: who paid by card in the window.

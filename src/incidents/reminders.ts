@@ -1,4 +1,4 @@
-import { activeOwnerEmails } from '../identity/staff-accounts.ts';
+import { activeOwnerEmails } from '../identity/staff/staff-accounts.ts';
 import { adminBaseUrl } from '../platform/config.ts';
 import type { AppContext } from '../platform/context.ts';
 import { queueMail } from '../platform/mail/mailer.ts';

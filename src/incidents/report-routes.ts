@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { adminPage } from '../admin/layout.ts';
-import { can } from '../identity/permissions.ts';
+import { can } from '../platform/permissions.ts';
 import { AppError } from '../platform/http/errors.ts';
 import { formValues, successAlert, textareaField } from '../platform/http/form-fields.ts';
 import { html } from '../platform/http/html.ts';

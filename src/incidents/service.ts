@@ -1,4 +1,5 @@
 import type { AppContext } from '../platform/context.ts';
+import type { EncryptedTableSpec } from '../vault/registry.ts';
 import { appiTriggers, ppcDeadlines } from './appi.ts';
 import { campaignStats, campaignsOf, refreshDeliveries, registerCampaignJob } from './campaign.ts';
 import { registerResetJob } from './containment.ts';
@@ -13,11 +14,11 @@ import { incidentDb } from './tables.ts';
 import { timelineOf } from './timeline.ts';
 
 /** Registers the incident console's queued work (campaign batches, customer reset batches). Called by the composition root. */
-export function createIncidents(ctx: AppContext, shopName: () => Promise<string>): void {
+export function createIncidents(ctx: AppContext, shopName: () => Promise<string>, encryptedTables: readonly EncryptedTableSpec[]): void {
   registerCampaignJob(ctx, shopName);
   registerResetJob(ctx);
   registerReminders(ctx);
-  registerRotateJob(ctx);
+  registerRotateJob(ctx, encryptedTables);
 }
 
 /** Everything the case page and `omamori incident show` display, read in one place. */

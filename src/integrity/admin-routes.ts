@@ -8,8 +8,8 @@ import { redirectAfterPost, sendHtml } from '../platform/http/reply.ts';
 import { formatDateTime } from '../platform/i18n/index.ts';
 import type { RouteModule, Services } from '../services.ts';
 import { t } from './messages.ts';
-import { pageWatchAdminRoutes } from './page-watch-routes.ts';
-import { scriptInventoryAdminRoutes } from './script-inventory-routes.ts';
+import { pageWatchAdminRoutes } from './page-watch/page-watch-routes.ts';
+import { scriptInventoryAdminRoutes } from './scripts/script-inventory-routes.ts';
 
 const integritySection = '/admin/security/integrity';
 const ackSchema = z.object({ note: z.string().trim().min(1).max(1000) });

@@ -1,6 +1,6 @@
 import { loadConfig } from '../platform/config.ts';
 import { integrityConfig } from './config.ts';
-import { createBaseline, keyFingerprint, loadManifest, loadPublicKey, TreeVerifier } from './manifest.ts';
+import { createBaseline, keyFingerprint, loadManifest, loadPublicKey, TreeVerifier } from './files/manifest.ts';
 
 type Command = { summary: string; run(args: string[]): Promise<number> };
 

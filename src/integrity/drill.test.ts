@@ -9,8 +9,7 @@ import { startTestStore, type TestStore } from '../../test/harness.ts';
 import { allMails } from '../../test/outbox.ts';
 import { staffClient } from '../../test/sessions.ts';
 import { integrityConfig } from './config.ts';
-import { createBaseline } from './manifest.ts';
-import { integrityOf } from './service.ts';
+import { createBaseline } from './files/manifest.ts';
 
 /**
  * The issue's drill (T1, T3): while the store runs, a skimmer is added to the checkout template and a
@@ -55,7 +54,7 @@ async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false>
 test('a skimmer appended to the checkout template and a script dropped into static/ are found within seconds; card checkout fails closed until an owner acts', async () => {
   const { client: owner } = await staffClient(store, 'owner');
   await waitFor('a clean first round', async () => (await health()).cardCheckout === 'enabled');
-  assert.equal(integrityOf(store.ctx).cardCheckoutAllowed().allowed, true);
+  assert.equal(store.services.integrity.cardCheckoutAllowed().allowed, true);
 
   const template = join(tree, 'src', 'checkout', 'views', 'form-page.ts');
   const original = readFileSync(template);
@@ -96,7 +95,7 @@ test('a skimmer appended to the checkout template and a script dropped into stat
   assert.equal(h.cardCheckout, 'disabled');
   assert.equal(h.cardCheckoutReason, 'files_changed');
   assert.equal(h.status, 'ok', 'the rest of the store keeps serving');
-  assert.equal(integrityOf(store.ctx).cardCheckoutAllowed().allowed, false);
+  assert.equal(store.services.integrity.cardCheckoutAllowed().allowed, false);
 
   // The owner sees both in the console and acknowledges them; a note is required.
   const page = await owner.get('/admin/security/integrity');
@@ -115,7 +114,7 @@ test('a skimmer appended to the checkout template and a script dropped into stat
   const acked = await store.ctx.db.selectFrom('integrity_finding').select(['acknowledged_by', 'acknowledgement_note']).where('id', '=', modified.id).executeTakeFirstOrThrow();
   assert.ok(acked.acknowledged_by);
   // Acknowledged, but the files still differ from the baseline: still closed, and not re-raised.
-  await integrityOf(store.ctx).verifyNow();
+  await store.services.integrity.verifyNow();
   assert.equal((await health()).cardCheckoutReason, 'files_changed');
   assert.equal((await store.ctx.db.selectFrom('integrity_finding').select('id').where('acknowledged_at', 'is', null).execute()).length, 0);
 

@@ -6,12 +6,12 @@ import { sql } from 'kysely';
 import { raiseAlert } from '../alerts/raise.ts';
 import type { AppContext } from '../platform/context.ts';
 import { integrityConfig, type IntegrityConfig } from './config.ts';
-import { createBaseline, loadManifest, TreeVerifier, type Discrepancy, type VerifyResult } from './manifest.ts';
+import { createBaseline, loadManifest, TreeVerifier, type Discrepancy, type VerifyResult } from './files/manifest.ts';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { recordStaffAction, type StaffRef } from '../audit/record.ts';
-import { CspReporters, type CspViolation } from './csp-reports.ts';
-import { PageWatcher, type PageWatchProblem } from './page-watch.ts';
-import { watchTree, type TreeWatch } from './file-watch.ts';
+import { CspReporters, type CspViolation } from './csp-reports/csp-reports.ts';
+import { PageWatcher, type PageWatchProblem } from './page-watch/page-watch.ts';
+import { watchTree, type TreeWatch } from './files/file-watch.ts';
 import type { FindingKind } from './tables.ts';
 
 /** Why card checkout is off; a code only (shown by /healthz), never a path or a detail. */
@@ -411,14 +411,3 @@ export function createIntegrity(ctx: AppContext, cfg: IntegrityConfig = integrit
   };
 }
 
-const byContext = new WeakMap<AppContext, IntegrityService>();
-
-/** The integrity service of a running store (one per app context). */
-export function integrityOf(ctx: AppContext): IntegrityService {
-  let s = byContext.get(ctx);
-  if (!s) {
-    s = createIntegrity(ctx);
-    byContext.set(ctx, s);
-  }
-  return s;
-}

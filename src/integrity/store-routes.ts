@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { cspReportPath } from '../platform/http/security-headers.ts';
 import type { RouteModule } from '../services.ts';
-import { isUnexpectedOnPaymentPage, parseCspReports, recordCspViolations, TokenBuckets, type CspViolation } from './csp-reports.ts';
+import { isUnexpectedOnPaymentPage, parseCspReports, recordCspViolations, TokenBuckets, type CspViolation } from './csp-reports/csp-reports.ts';
 
 export const cspReportBodyLimit = 16 * 1024;
 

@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { adminPage } from '../admin/layout.ts';
-import { can } from '../identity/permissions.ts';
+import { can } from '../platform/permissions.ts';
 import { AppError } from '../platform/http/errors.ts';
 import { validationMessages, type FieldErrors } from '../platform/http/forms.ts';
 import { redirectAfterPost, sendHtml } from '../platform/http/reply.ts';
@@ -9,7 +9,7 @@ import type { RouteModule, Services } from '../services.ts';
 import { listOrdersForStaff, parseFilters } from './admin-list.ts';
 import { a } from './admin-messages.ts';
 import { cardAdminNotices, cardAdminSection, type CardAdminNotice } from '../payments/card/admin-views.ts';
-import { containsCardNumber } from '../platform/security/card-numbers.ts';
+import { containsCardNumber } from '../platform/card-numbers/card-numbers.ts';
 import { termsOf } from './method-views.ts';
 import { isCarrier } from '../shipping/carriers.ts';
 import { eventsOf } from './queries.ts';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Locale } from '../platform/i18n/index.ts';
-import type { ShopSettings } from '../shop/settings.ts';
+import type { ShopSettings } from '../settings/settings.ts';
 import type { OrderSummary, OrderView } from './model.ts';
 import { paymentLabel, pendingInstructions } from './method-views.ts';
 import { orderStatuses } from './state-machine.ts';

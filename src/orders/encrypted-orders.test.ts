@@ -6,7 +6,7 @@ import { mailsTo } from '../../test/outbox.ts';
 import { staffClient } from '../../test/sessions.ts';
 import type { TestClient } from '../../test/client.ts';
 import { encryptPlaintextAtStart } from '../vault/initial-encryption.ts';
-import { encryptedTables } from '../vault/registry.ts';
+import { encryptedTables } from '../app/encrypted-tables.ts';
 import { orderPersonalColumns } from './encrypted-fields.ts';
 import { eventsOf } from './queries.ts';
 import { draftFor, makeVariant, type TestVariant } from './test-fixtures.ts';
@@ -100,7 +100,7 @@ test('start-up step: plain-text orders, mails and job payloads from an older ver
   await db.insertInto('job').values({ kind: 'legacy.kind', payload: JSON.stringify({ email: 'legacy@example.jp' }), status: 'done' }).execute();
   await db.insertInto('order_event').values({ order_id: id, from_status: null, to_status: 'paid', staff_id: null, note: '古川様 入金確認' }).execute();
 
-  const first = await encryptPlaintextAtStart(vault, db, { kind: store.ctx.database.kind, batchSize: 2 });
+  const first = await encryptPlaintextAtStart(vault, db, { kind: store.ctx.database.kind, batchSize: 2, tables: encryptedTables });
   assert.deepEqual(first.sort(), ['job', 'mail_outbox', 'order_event', 'orders']);
   assert.deepEqual((await eventsOf(db, id)).map((e) => e.note), ['古川様 入金確認']);
   const row = await db.selectFrom('orders').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
@@ -118,7 +118,7 @@ test('start-up step: plain-text orders, mails and job payloads from an older ver
 
   // idempotent: nothing left to do, nothing rewritten
   const before = await db.selectFrom('orders').select(['id', 'email']).orderBy('id').execute();
-  assert.deepEqual(await encryptPlaintextAtStart(vault, db, { kind: store.ctx.database.kind }), []);
+  assert.deepEqual(await encryptPlaintextAtStart(vault, db, { kind: store.ctx.database.kind, tables: encryptedTables }), []);
   assert.deepEqual(await db.selectFrom('orders').select(['id', 'email']).orderBy('id').execute(), before);
   assert.ok(encryptedTables.some((t) => t.table === 'orders') && encryptedTables.some((t) => t.table === 'mail_outbox'), 'registered for `keys rotate --dek`');
 });

@@ -47,7 +47,7 @@ test('an order above the online limit is refused with a message, and nothing is 
 
 test('issue 10: a guest bank transfer is due after the guest deadline (hours); a customer with an account keeps the days', async () => {
   const v = await makeVariant(store, { stock: 10 });
-  const { insertCustomerRecord } = await import('../identity/customer-data.ts');
+  const { insertCustomerRecord } = await import('../identity/customers/customer-data.ts');
   const customerId = await insertCustomerRecord(store.ctx, { email: `expire-${Date.now()}@example.jp`, name: '山田 太郎', password_hash: 'not-a-hash:test-only' });
   const guest = await store.services.orders.place(draftFor([{ v, quantity: 3 }], { accessTokenHash: guestToken().hash, paymentMethod: 'bank_transfer', paymentFee: 0 }));
   const member = await store.services.orders.place(draftFor([{ v, quantity: 3 }], { customerId, accessTokenHash: null, paymentMethod: 'bank_transfer', paymentFee: 0 }));

@@ -2,8 +2,8 @@ import type { Locale } from '../platform/i18n/index.ts';
 import type { PaymentInstructions } from '../payments/method.ts';
 import { paymentMethod } from '../payments/registry.ts';
 import { shippingMethod } from '../shipping/registry.ts';
-import { timeSlotLabel } from '../shop/time-slots.ts';
-import type { ShopSettings } from '../shop/settings.ts';
+import { timeSlotLabel } from '../settings/time-slots.ts';
+import type { ShopSettings } from '../settings/settings.ts';
 import type { OrderView } from './model.ts';
 import type { PaymentTerms } from './state-machine.ts';
 

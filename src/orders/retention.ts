@@ -1,7 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../platform/db/schema.ts';
 import type { Vault } from '../vault/index.ts';
-import { openOrderStatuses } from '../identity/retention.ts';
+import { openOrderStatuses } from '../identity/customers/retention.ts';
 import { orderPersonalColumns, sealOrder, type OrderPersonalValues } from './encrypted-fields.ts';
 
 /**

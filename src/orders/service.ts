@@ -2,7 +2,7 @@ import type { AppContext } from '../platform/context.ts';
 import type { Address } from '../platform/http/fields.ts';
 import type { Locale } from '../platform/i18n/index.ts';
 import type { CatalogService } from '../catalog/service.ts';
-import type { ShopSettingsService } from '../shop/settings.ts';
+import type { ShopSettingsService } from '../settings/settings.ts';
 import type { Db } from '../platform/db/database.ts';
 import { placeOrder } from './commands/place-order.ts';
 import { transitionOrder } from './commands/transition-order.ts';

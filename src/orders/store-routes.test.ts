@@ -4,7 +4,7 @@ import { TestClient } from '../../test/client.ts';
 import { startTestStore, type TestStore } from '../../test/harness.ts';
 import { customerClient } from '../../test/sessions.ts';
 import { cartCookieBase } from '../cart/owner.ts';
-import { sessionCookieBase } from '../identity/sessions.ts';
+import { sessionCookieBase } from '../identity/sessions/sessions.ts';
 import { draftFor, guestToken, makeVariant, type TestVariant } from './test-fixtures.ts';
 
 let store: TestStore;

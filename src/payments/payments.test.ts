@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { defaultShopSettings } from '../shop/settings.ts';
+import { defaultShopSettings } from '../settings/settings.ts';
 import { bankTransfer, paymentDeadline } from './bank-transfer.ts';
 import { cashOnDelivery, codFee } from './cash-on-delivery.ts';
 import type { OrderForPayment } from './method.ts';

@@ -4,7 +4,7 @@ import { cardPayment } from './card/method.ts';
 import { cashOnDelivery } from './cash-on-delivery.ts';
 import { konbiniPayment, payeasyPayment, paypayPayment } from './hosted-methods.ts';
 import type { PaymentInstructions, PaymentMethod } from './method.ts';
-import type { ShopSettings } from '../shop/settings.ts';
+import type { ShopSettings } from '../settings/settings.ts';
 
 /** The payment methods a shop offers by default (Stripe for cards), in display order. The first is preselected. */
 export const paymentMethods: readonly PaymentMethod[] = [bankTransfer, cashOnDelivery, cardPayment];

@@ -1,6 +1,6 @@
 import type { OrdersService } from '../orders/service.ts';
 import type { AppContext } from '../platform/context.ts';
-import type { ShopSettings } from '../shop/settings.ts';
+import type { ShopSettings } from '../settings/settings.ts';
 import { createCardPayments, type CardPayments } from './card/service.ts';
 import type { PaymentMethod } from './method.ts';
 import type { HostedMethod } from './provider.ts';

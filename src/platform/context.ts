@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { Redis } from 'ioredis';
 import type { Config } from './config.ts';
 import type { DatabaseHandle, Db } from './db/database.ts';
 import type { JobRunner } from './jobs/queue.ts';
@@ -16,6 +17,8 @@ export interface AppContext {
   scheduler: Scheduler;
   /** Field encryption and blind indexes for personal data (principle 2); opened at start, after migrations. */
   vault: Vault;
+  /** The shared Redis client with REDIS_URL (opened by boot, closed at shutdown), else null. */
+  redis: Redis | null;
   /** Set on SIGTERM (boot's drain): /healthz and /readyz answer 503 so the load balancer stops sending traffic. */
   draining?: boolean;
 }

@@ -3,7 +3,7 @@ import { Writable } from 'node:stream';
 import { test } from 'node:test';
 import { validCards, styles } from '../../test/fixtures/cards.ts';
 import { createLogger, logCardMask, maskCardNumbersInLine } from './logger.ts';
-import { findCardNumbers } from './security/card-numbers.ts';
+import { findCardNumbers } from './card-numbers/card-numbers.ts';
 
 function capture() {
   const lines: string[] = [];

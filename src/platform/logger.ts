@@ -1,5 +1,5 @@
 import pino, { type DestinationStream, type Logger } from 'pino';
-import { findCardNumbers } from './security/card-numbers.ts';
+import { findCardNumbers } from './card-numbers/card-numbers.ts';
 
 /** Keys whose values never reach a log, at any of the first three levels of a logged object. */
 const sensitiveKeys = [

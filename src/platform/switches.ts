@@ -14,15 +14,12 @@ export interface ResponseSwitches {
 
 const channel = 'response_switch_changed';
 const refreshMs = 3_000;
-const instances = new WeakMap<AppContext, ResponseSwitches>();
 
 /**
- * One per context. T1/T5: a switch thrown on one instance holds on every instance within seconds (NOTIFY at once,
+ * One per store, created by createServices and carried on `Services` (issue 11). T1/T5: a switch thrown on one instance holds on every instance within seconds (NOTIFY at once,
  * a reload every 3 s if a notification was lost), so card payments cannot continue on a second instance.
  */
-export function responseSwitchesOf(ctx: AppContext): ResponseSwitches {
-  let s = instances.get(ctx);
-  if (s) return s;
+export function createResponseSwitches(ctx: AppContext): ResponseSwitches {
   const on = new Set<ResponseSwitch>();
   const refresh = async () => {
     const rows = await ctx.db.selectFrom('response_switch').select(['name', 'engaged']).execute();
@@ -30,7 +27,7 @@ export function responseSwitchesOf(ctx: AppContext): ResponseSwitches {
     for (const r of rows) if (r.engaged) on.add(r.name as ResponseSwitch);
   };
   const safeRefresh = () => refresh().catch((err: unknown) => ctx.log.warn({ err }, 'response switches: reload failed'));
-  s = {
+  const s: ResponseSwitches = {
     engaged: (name) => on.has(name),
     refresh,
     async set(trx, name, engaged, by) {
@@ -44,7 +41,6 @@ export function responseSwitchesOf(ctx: AppContext): ResponseSwitches {
       else on.delete(name);
     },
   };
-  instances.set(ctx, s);
   void safeRefresh();
   ctx.database.listen(channel, () => void safeRefresh()).catch((err: unknown) => ctx.log.warn({ err }, 'response switches: cannot listen; reloading every 3 s'));
   ctx.scheduler.every('response-switches', refreshMs, safeRefresh, { single: false });

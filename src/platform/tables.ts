@@ -48,7 +48,7 @@ export interface PlatformTables {
   schema_migrations: { name: string; applied_at: CreatedAt };
   /** Issue 13: store-wide response switches (platform/switches.ts). */
   response_switch: { name: string; engaged: boolean; reason: ColumnType<string, string | undefined, string>; changed_by: number | null; changed_at: ColumnType<Date, Date | undefined, Date> };
-  /** T2: refused card numbers (see src/platform/http/card-guard.ts); never the number itself. */
+  /** T2: refused card numbers (see src/platform/card-numbers/card-guard.ts); never the number itself. */
   guard_event: {
     id: Generated<number>;
     created_at: CreatedAt;

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import { appendAudit } from '../audit/chain.ts';
-import { eraseCustomers, inactiveCustomers } from '../identity/retention.ts';
+import { eraseCustomers, inactiveCustomers } from '../identity/customers/retention.ts';
 import { anonymiseOrders, deleteOrders, ordersToAnonymise, ordersToDelete, sealErasedOrders } from '../orders/retention.ts';
 import type { Config } from '../platform/config.ts';
 import type { AppContext } from '../platform/context.ts';

@@ -7,7 +7,7 @@ import { TestClient } from '../../test/client.ts';
 import { startTestStore, type TestStore } from '../../test/harness.ts';
 import { runSecurity } from './cli.ts';
 import { maskIp } from './ip-mask.ts';
-import { securityEventsOf, SECURITY_EVENT_RETENTION_TASK } from './service.ts';
+import { SECURITY_EVENT_RETENTION_TASK } from './service.ts';
 import { countSecurityEvents, querySecurityEvents } from './store.ts';
 
 let store: TestStore;
@@ -19,7 +19,7 @@ after(async () => {
 });
 
 const silent = pino({ level: 'silent' });
-const flush = () => securityEventsOf(store.ctx).flush();
+const flush = () => store.services.securityEvents.flush();
 
 test('sign-in failures and successes reach security_event with a keyed account hash, never the address typed', async () => {
   const api = new TestClient(store.url);

@@ -7,7 +7,6 @@ import { securityEventConfig, type SecurityEventConfig } from './config.ts';
 import { deleteOldSecurityEvents, insertSecurityEvents } from './store.ts';
 
 export const SECURITY_EVENT_RETENTION_TASK = 'security-event-retention';
-const streams = new WeakMap<AppContext, SecurityEventStream>();
 
 /**
  * The store's security-event stream: emitters anywhere (`recordSecurityEvent(ctx | db | req, ...)`)
@@ -15,15 +14,12 @@ const streams = new WeakMap<AppContext, SecurityEventStream>();
  * SECURITY_EVENT_RETENTION_DAYS (400) are deleted by a daily job.
  */
 export function createSecurityEvents(ctx: AppContext, cfg: SecurityEventConfig = securityEventConfig()): SecurityEventStream {
-  const existing = streams.get(ctx);
-  if (existing) return existing;
   const stream = new SecurityEventStream({
     write: (events) => insertSecurityEvents(ctx.database.db, events),
     log: ctx.log,
     subjectHash: (account) => ctx.vault.emailIndex(account),
     maxBuffer: cfg.maxBuffer,
   });
-  streams.set(ctx, stream);
   attachSecurityEventStream(stream, [ctx, ctx.db, ctx.database.db, ctx.database]);
   ctx.scheduler.every(SECURITY_EVENT_RETENTION_TASK, 24 * 3600_000, async () => {
     const deleted = await deleteOldSecurityEvents(ctx.database.db, cfg.retentionDays);
@@ -32,16 +28,11 @@ export function createSecurityEvents(ctx: AppContext, cfg: SecurityEventConfig =
   return stream;
 }
 
-export function securityEventsOf(ctx: AppContext): SecurityEventStream {
-  return streams.get(ctx) ?? createSecurityEvents(ctx);
-}
-
 /**
  * Root hooks of one HTTP application: every request carries the stream (so emitters need only `req`);
  * refusals that end in the error handler are recorded here rather than at each throw site.
  */
-export function registerSecurityEventHooks(app: FastifyInstance, ctx: AppContext): void {
-  const stream = securityEventsOf(ctx);
+export function registerSecurityEventHooks(app: FastifyInstance, stream: SecurityEventStream): void {
   app.addHook('onRequest', async (req) => bindRequestStream(req, stream));
   app.addHook('onError', async (req, _reply, err) => {
     if (err instanceof LoginThrottledError) recordRequestEvent(req, { kind: 'auth.throttled', outcome: 'refused', detail: { route: req.routeOptions?.url ?? '', retryAfterSeconds: err.retryAfterSeconds } });
@@ -53,10 +44,7 @@ export function registerSecurityEventHooks(app: FastifyInstance, ctx: AppContext
 }
 
 /** Shutdown: the last batch is written and the stream detached (boot closes the database after). */
-export async function closeSecurityEvents(ctx: AppContext): Promise<void> {
-  const stream = streams.get(ctx);
-  if (!stream) return;
-  streams.delete(ctx);
+export async function closeSecurityEvents(stream: SecurityEventStream): Promise<void> {
   await stream.close();
   detachSecurityEventStream(stream);
 }

@@ -2,8 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import { adminPage } from '../admin/layout.ts';
 import { listAlerts } from '../alerts/queries.ts';
 import { t as ta } from '../alerts/messages.ts';
-import { bansOf } from '../bans/service.ts';
-import { can } from '../identity/permissions.ts';
+import { can } from '../platform/permissions.ts';
 import { t as ti } from '../integrity/messages.ts';
 import { html, type SafeHtml } from '../platform/http/html.ts';
 import { sendHtml } from '../platform/http/reply.ts';
@@ -71,10 +70,10 @@ export const securityOverviewAdminRoutes: RouteModule = (app, s) => {
     const since = new Date(now.getTime() - chartHours * 3600_000);
     const unmasked = can(req.staff!.role, 'customers.read_unmasked');
     const [lights, counts, sources, bans, alerts] = await Promise.all([
-      protections(s.ctx, now),
+      protections(s.ctx, s, now),
       signalsPerHour(s.ctx.database.db, since),
       topSources(s.ctx.database.db, since),
-      bansOf(s.ctx).store.active(now),
+      s.bans.store.active(now),
       listAlerts(s.ctx.db, { status: 'open', limit: 10 }),
     ]);
     // Issue 15: the self-diagnosis and the drills (owners only).

@@ -1,5 +1,5 @@
-import { bansOf } from '../bans/service.ts';
-import { activeOwnerEmails } from '../identity/staff-accounts.ts';
+import type { BanService } from '../bans/service.ts';
+import { activeOwnerEmails } from '../identity/staff/staff-accounts.ts';
 import type { AppContext } from '../platform/context.ts';
 import { adminBaseUrl } from '../platform/config.ts';
 import { queueMail } from '../platform/mail/mailer.ts';
@@ -18,12 +18,12 @@ export function tokyoHour(now = new Date()): number {
  * Issue 12: one mail a day to every owner: what is still open, what the store saw in the last 24 hours, and
  * what to do. Counts, titles and codes only (no personal data). Returns the number of mails queued.
  */
-export async function sendAlertDigest(ctx: AppContext, now = new Date()): Promise<number> {
+export async function sendAlertDigest(ctx: AppContext, banService: Pick<BanService, 'store'>, now = new Date()): Promise<number> {
   const since = new Date(now.getTime() - 24 * 3600_000);
   const [open, counts, bans] = await Promise.all([
     listAlerts(ctx.db, { status: 'open', limit: 50 }),
     countSecurityEvents(ctx.database.db, since),
-    bansOf(ctx).store.active(now),
+    banService.store.active(now),
   ]);
   const url = `${adminBaseUrl(ctx.config)}/admin/security`;
   const critical = open.filter((a) => a.severity === 'critical').length;

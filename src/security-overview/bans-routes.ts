@@ -3,11 +3,10 @@ import { z } from 'zod';
 import { adminPage } from '../admin/layout.ts';
 import { recordStaffAction } from '../audit/record.ts';
 import { validIpOrCidr } from '../platform/http/networks.ts';
-import { bansOf } from '../bans/service.ts';
 import type { Ban } from '../bans/store.ts';
 import type { AllowScope, BanScope } from '../bans/tables.ts';
 import { maskBanValue, parseScopedValue } from '../bans/values.ts';
-import { can } from '../identity/permissions.ts';
+import { can } from '../platform/permissions.ts';
 import { AppError } from '../platform/http/errors.ts';
 import { parseInput, type FieldErrors } from '../platform/http/forms.ts';
 import { html, type SafeHtml } from '../platform/http/html.ts';
@@ -49,7 +48,7 @@ const invalid = (id: string, errors: FieldErrors) => (errors[id] ? html` aria-in
 
 async function renderBans(s: Services, req: FastifyRequest, reply: FastifyReply, form: { values?: Record<string, string>; errors?: FieldErrors; allowValues?: Record<string, string>; allowErrors?: FieldErrors } = {}, status = 200) {
   const l = req.locale;
-  const bans = bansOf(s.ctx);
+  const bans = s.bans;
   const [active, allowed] = await Promise.all([bans.store.active(), bans.store.allowList()]);
   const unmasked = can(req.staff!.role, 'customers.read_unmasked');
   const q = req.query as Record<string, string | undefined>;
@@ -96,7 +95,7 @@ export const bansAdminRoutes: RouteModule = (app, s) => {
     const parsed = parseInput(banSchema, values, l);
     if (!parsed.ok) return renderBans(s, req, reply, { values, errors: parsed.errors }, 422);
     const { scope, minutes, reason } = parsed.data;
-    const bans = bansOf(s.ctx);
+    const bans = s.bans;
     const target = parseScopedValue(scope, scope === 'ip' ? parsed.data.value.split('/')[0]! : parsed.data.value, bans.accountValue);
     if (!target) return renderBans(s, req, reply, { values, errors: { value: tb(l, `bad_${scope}`) } }, 422);
     const value = target.value;
@@ -110,7 +109,7 @@ export const bansAdminRoutes: RouteModule = (app, s) => {
 
   app.post('/security/bans/remove', { config: { permission: 'security.read', stepUp: true } }, async (req, reply) => {
     const { ref = '', back = '' } = strings(req.body);
-    const bans = bansOf(s.ctx);
+    const bans = s.bans;
     const ban = /^[0-9A-F]{4,20}$/.test(ref) ? (await bans.store.active()).find((b) => b.ref === ref) : undefined;
     if (!ban) throw new AppError('not_found', { message: tb(req.locale, 'notFound') });
     const staff = req.staff!;
@@ -124,7 +123,7 @@ export const bansAdminRoutes: RouteModule = (app, s) => {
     const values = strings(req.body);
     const parsed = parseInput(allowSchema, values, l);
     if (!parsed.ok) return renderBans(s, req, reply, { allowValues: values, allowErrors: parsed.errors }, 422);
-    const bans = bansOf(s.ctx);
+    const bans = s.bans;
     const allowScope: AllowScope = parsed.data.scope;
     const entry = allowScope === 'network' ? (validIpOrCidr(parsed.data.cidr) ? parsed.data.cidr : null) : (parseScopedValue(allowScope, parsed.data.cidr, bans.accountValue)?.value ?? null);
     if (!entry) return renderBans(s, req, reply, { allowValues: values, allowErrors: { cidr: tb(l, allowScope === 'network' ? 'badCidr' : `bad_${allowScope}`) } }, 422);
@@ -139,7 +138,7 @@ export const bansAdminRoutes: RouteModule = (app, s) => {
     const { cidr = '', scope = 'network' } = strings(req.body);
     const allowScope = (['network', 'account', 'card', 'session'] as const).find((x) => x === scope);
     if (!allowScope || (allowScope === 'network' && !validIpOrCidr(cidr)) || cidr.length > 320) throw new AppError('not_found');
-    const bans = bansOf(s.ctx);
+    const bans = s.bans;
     const n = await bans.store.unallow(cidr, allowScope);
     if (!n) throw new AppError('not_found');
     await bans.refresh();

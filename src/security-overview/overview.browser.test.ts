@@ -5,8 +5,7 @@ import { launchBrowser, screenshot } from '../../test/browser.ts';
 import { startTestStore, type TestStore } from '../../test/harness.ts';
 import { staffClient } from '../../test/sessions.ts';
 import { raiseAlert } from '../alerts/raise.ts';
-import { bansOf } from '../bans/service.ts';
-import { sessionCookieBase } from '../identity/sessions.ts';
+import { sessionCookieBase } from '../identity/sessions/sessions.ts';
 import type { SecurityEvent } from '../platform/security/event-stream.ts';
 import { insertSecurityEvents } from '../security-events/store.ts';
 
@@ -31,7 +30,7 @@ test('the overview renders in Chromium without any CSP violation: lights, an SVG
   }
   for (let i = 0; i < 40; i++) events.push({ at: new Date(now - 5 * 3600_000), kind: 'request.attack', severity: 'high', outcome: 'detected', ip: '203.0.113.7', network: '203.0.113.0/24', actorKind: null, actorId: null, subject: null, requestId: null, detail: { class: 'sqli' } });
   await insertSecurityEvents(store.ctx.database.db, events);
-  await bansOf(store.ctx).ban({ scope: 'ip', value: '203.0.113.7', reason: 'attack-shaped requests (sqli)', createdBy: 'detector' });
+  await store.services.bans.ban({ scope: 'ip', value: '203.0.113.7', reason: 'attack-shaped requests (sqli)', createdBy: 'detector' });
   await raiseAlert(store.ctx.db, { kind: 'detector.scan', severity: 'high', title: 'スキャン攻撃を検知し遮断しました / scanner banned' });
 
   const { token } = await staffClient(store, 'owner');

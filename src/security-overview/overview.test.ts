@@ -3,11 +3,9 @@ import { after, before, test } from 'node:test';
 import { startTestStore, type TestStore } from '../../test/harness.ts';
 import { staffClient } from '../../test/sessions.ts';
 import { raiseAlert } from '../alerts/raise.ts';
-import { bansOf } from '../bans/service.ts';
 import { securityEventKinds, type SecurityEvent } from '../platform/security/event-stream.ts';
 import { auditActions } from '../audit/chain.ts';
 import { insertSecurityEvents } from '../security-events/store.ts';
-import { securityEventsOf } from '../security-events/service.ts';
 import { auditActionLabel, eventKindLabels } from '../platform/security/labels.ts';
 
 let store: TestStore;
@@ -53,7 +51,7 @@ test('the overview shows a light per protection: card checkout off is red with i
 
 test('the chart has one bar per hour with signals, inline SVG with a title and summary, no inline style', async () => {
   // Only the seeded events: earlier tests' events (a refused page) are written out and removed first.
-  await securityEventsOf(store.ctx).flush();
+  await store.services.securityEvents.flush();
   await store.ctx.database.db.deleteFrom('security_event').execute();
   const now = Date.now();
   const hours = [1, 2, 5, 30, 100];
@@ -91,7 +89,7 @@ test('ban and lift from the console: validation next to the field, step-up first
   const refused = await stale.client.postForm('/admin/security/bans', { scope: 'ip', value: '192.0.2.44', minutes: '60', reason: 'test' });
   assert.equal(refused.status, 303);
   assert.match(refused.location ?? '', /^\/admin\/step-up/);
-  assert.equal(bansOf(store.ctx).match('192.0.2.44'), null);
+  assert.equal(store.services.bans.match('192.0.2.44'), null);
 
   const { client } = await staffClient(store, 'owner');
   const bad = await client.postForm('/admin/security/bans', { scope: 'ip', value: '999.1.1', minutes: '0', reason: '' });
@@ -105,27 +103,27 @@ test('ban and lift from the console: validation next to the field, step-up first
 
   const ok = await client.postForm('/admin/security/bans', { scope: 'ip', value: '192.0.2.44', minutes: '60', reason: '総当たり' });
   assert.equal(ok.status, 303);
-  const ban = bansOf(store.ctx).match('192.0.2.44');
+  const ban = store.services.bans.match('192.0.2.44');
   assert.ok(ban);
   const overview = (await client.get('/admin/security')).text;
   assert.match(overview, new RegExp(`data-ban="${ban.ref}"`));
 
   const staleLift = await stale.client.postForm('/admin/security/bans/remove', { ref: ban.ref, back: '/admin/security' });
   assert.match(staleLift.location ?? '', /^\/admin\/step-up/);
-  assert.ok(bansOf(store.ctx).match('192.0.2.44'), 'still banned without step-up');
+  assert.ok(store.services.bans.match('192.0.2.44'), 'still banned without step-up');
   const lift = await client.postForm('/admin/security/bans/remove', { ref: ban.ref, back: '/admin/security' });
   assert.equal(lift.status, 303);
   assert.equal(lift.location, '/admin/security?removed=1');
-  assert.equal(bansOf(store.ctx).match('192.0.2.44'), null);
+  assert.equal(store.services.bans.match('192.0.2.44'), null);
   assert.equal((await store.ctx.db.selectFrom('audit_entry').select('action').where('action', 'in', ['ban.add', 'ban.remove']).execute()).length, 2);
 
   const badCidr = await client.postForm('/admin/security/bans/allow', { cidr: '10.0.0.0/99', note: '' });
   assert.equal(badCidr.status, 422);
   assert.match(badCidr.text, /id="cidr-error">/);
   assert.equal((await client.postForm('/admin/security/bans/allow', { cidr: '198.51.100.0/24', note: '本社' })).status, 303);
-  assert.ok(bansOf(store.ctx).allowed('198.51.100.9'));
+  assert.ok(store.services.bans.allowed('198.51.100.9'));
   assert.equal((await client.postForm('/admin/security/bans/unallow', { cidr: '198.51.100.0/24' })).status, 303);
-  assert.ok(!bansOf(store.ctx).allowed('198.51.100.9'));
+  assert.ok(!store.services.bans.allowed('198.51.100.9'));
   assert.equal((await store.ctx.db.selectFrom('audit_entry').select('action').where('action', 'in', ['ban.allow', 'ban.unallow']).execute()).length, 2);
 });
 
@@ -135,7 +133,7 @@ test('console bans beyond the network: an account by e-mail (stored as its index
   assert.equal(bad.status, 422);
   assert.match(bad.text, /id="value-error">カード識別子/);
   assert.equal((await client.postForm('/admin/security/bans', { scope: 'account', value: 'buyer@example.jp', minutes: '60', reason: '乗っ取りの疑い' })).status, 303);
-  const bans = bansOf(store.ctx);
+  const bans = store.services.bans;
   const ban = bans.matchValue('account', bans.accountValue('buyer@example.jp'));
   assert.ok(ban);
   const page = (await client.get('/admin/security/bans')).text;

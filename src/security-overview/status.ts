@@ -1,10 +1,10 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { sql } from 'kysely';
-import { auditOf } from '../audit/service.ts';
-import { bansOf } from '../bans/service.ts';
+import type { AuditService } from '../audit/service.ts';
+import type { BanService } from '../bans/service.ts';
 import { edgeHeartbeat } from '../edge/service.ts';
-import { integrityOf } from '../integrity/service.ts';
+import type { IntegrityService } from '../integrity/service.ts';
 import { panScanIntervalMs } from '../detection/service.ts';
 import type { AppContext } from '../platform/context.ts';
 
@@ -41,8 +41,15 @@ function newestBackup(dir: string): Date | null {
  * The traffic lights of the security overview, from each protection's own state (no new bookkeeping):
  * green works, amber needs a look or has not run yet, red needs action now, grey is not set up.
  */
-export async function protections(ctx: AppContext, now = new Date()): Promise<Protection[]> {
-  const integrity = integrityOf(ctx);
+/** The long-lived services whose state the overview reads (from `Services`, passed by the route). */
+export interface ProtectionSources {
+  integrity: IntegrityService;
+  audit: Pick<AuditService, 'lastVerification'>;
+  bans: Pick<BanService, 'store'>;
+}
+
+export async function protections(ctx: AppContext, sources: ProtectionSources, now = new Date()): Promise<Protection[]> {
+  const integrity = sources.integrity;
   const status = integrity.status();
   const card = integrity.cardCheckoutAllowed();
   const out: Protection[] = [];
@@ -82,7 +89,7 @@ export async function protections(ctx: AppContext, now = new Date()): Promise<Pr
   else if (now.getTime() - scanAt!.getTime() > 2 * panScanIntervalMs()) out.push({ key: 'panScan', light: 'amber', state: 'scan_late', at: scanAt });
   else out.push({ key: 'panScan', light: 'green', state: 'scan_clean', at: scanAt });
 
-  const verified = auditOf(ctx).lastVerification();
+  const verified = sources.audit.lastVerification();
   if (!verified) out.push({ key: 'audit', light: 'amber', state: 'audit_not_yet', href: '/admin/audit' });
   else out.push({ key: 'audit', light: verified.ok ? 'green' : 'red', state: verified.ok ? 'audit_ok' : 'audit_broken', params: { n: verified.entries }, href: '/admin/audit' });
 
@@ -113,7 +120,7 @@ export async function protections(ctx: AppContext, now = new Date()): Promise<Pr
   const keyLight = withKey === all && all > 0 ? 'green' : required ? 'red' : 'amber';
   out.push({ key: 'passkeys', light: keyLight, state: required ? 'passkeys_required' : 'passkeys_optional', params: { n: withKey, all }, href: '/admin/passkeys' });
 
-  const bans = await bansOf(ctx).store.active(now);
+  const bans = await sources.bans.store.active(now);
   out.push({ key: 'bans', light: 'green', state: bans.length ? 'bans_some' : 'bans_none', params: { n: bans.length }, href: '/admin/security/bans' });
 
   // Issue 14: the WAF's heartbeat: requests arrive with the proxy's secret, its audit log is read, nothing goes around it.

@@ -1,5 +1,5 @@
 import type { Locale } from '../platform/i18n/index.ts';
-import type { ShopSettings } from '../shop/settings.ts';
+import type { ShopSettings } from '../settings/settings.ts';
 
 /**
  * A way of delivering an order. Operators swap or add methods by listing them in `registry.ts`;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { prefectures } from '../platform/jp/prefectures.ts';
-import { defaultShopSettings } from '../shop/settings.ts';
+import { defaultShopSettings } from '../settings/settings.ts';
 import { shippingMethod, shippingMethods } from './registry.ts';
 import { standardDelivery } from './standard-delivery.ts';
 

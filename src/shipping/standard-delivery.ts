@@ -1,5 +1,5 @@
 import { formatYen } from '../platform/i18n/index.ts';
-import { feeRange, parcelSizeFor, regionOf } from '../shop/shipping-config.ts';
+import { feeRange, parcelSizeFor, regionOf } from '../settings/shipping-config.ts';
 import type { ShippingMethod } from './method.ts';
 import { t } from './messages.ts';
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { sessionCookieBase } from '../identity/sessions.ts';
+import { sessionCookieBase } from '../identity/sessions/sessions.ts';
 import { launchBrowser, screenshot } from '../../test/browser.ts';
 import { startTestStore, type TestStore } from '../../test/harness.ts';
 import { customerClient, staffClient } from '../../test/sessions.ts';

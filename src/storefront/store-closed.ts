@@ -1,7 +1,6 @@
 import type { FastifyInstance } from 'fastify';
-import type { AppContext } from '../platform/context.ts';
 import { defineMessages } from '../platform/i18n/index.ts';
-import { responseSwitchesOf } from '../platform/switches.ts';
+import type { ResponseSwitches } from '../platform/switches.ts';
 import { storeErrorPage } from './layout.ts';
 
 const t = defineMessages({
@@ -16,8 +15,7 @@ const stillOpen = /^\/(notice(\/|$|\?)|webhooks\/|csp-reports|static\/|healthz|r
  * Issue 13: "close the store" from the incident console. Shoppers get a maintenance page (503) on every instance;
  * the console (/admin, its own plugin) keeps working.
  */
-export function registerStoreClosedHook(app: FastifyInstance, ctx: AppContext, surface: 'html' | 'api'): void {
-  const switches = responseSwitchesOf(ctx);
+export function registerStoreClosedHook(app: FastifyInstance, switches: Pick<ResponseSwitches, 'engaged'>, surface: 'html' | 'api'): void {
   app.addHook('onRequest', async (req, reply) => {
     if (!switches.engaged('store_closed') || stillOpen.test(req.url) || req.url === '/api/openapi.json') return;
     reply.header('retry-after', '600').header('cache-control', 'no-store');

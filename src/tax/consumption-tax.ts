@@ -1,5 +1,5 @@
 import type { TaxClass } from '../catalog/tables.ts';
-import type { ShopSettings } from '../shop/settings.ts';
+import type { ShopSettings } from '../settings/settings.ts';
 
 export type TaxRate = 8 | 10;
 export type TaxRounding = ShopSettings['tax_rounding'];

@@ -2,7 +2,7 @@ import { loadConfig } from '../platform/config.ts';
 import { openDatabase } from '../platform/db/database.ts';
 import { migrate } from '../platform/db/migrate.ts';
 import { openVault } from './open.ts';
-import { encryptedTables, type EncryptedTableSpec } from './registry.ts';
+import type { EncryptedTableSpec } from './registry.ts';
 import { keyStatus, rotateDek, rotateKek } from './rotation.ts';
 
 type Command = { summary: string; run(args: string[]): Promise<number> };
@@ -21,7 +21,8 @@ function flag(args: string[], name: string): string | undefined {
  * Both resume when interrupted. On PostgreSQL they run beside the serving store; the embedded database (PGlite)
  * admits one process, so there stop the store first.
  */
-export const keysCommand: Command = {
+/** The command over the store's encrypted tables (src/app/encrypted-tables.ts, passed in by src/cli/main.ts). */
+export const keysCommand = (encryptedTables: readonly EncryptedTableSpec[]): Command => ({
   summary: 'keys status | rotate --kek | rotate --dek TABLE: field-encryption keys and their rotation',
   async run(args) {
     const [sub] = args;
@@ -61,7 +62,7 @@ export const keysCommand: Command = {
         const columns = flag(args, '--columns');
         const spec: EncryptedTableSpec | undefined = columns ? { table, primaryKey: flag(args, '--pk') ?? 'id', columns: columns.split(',') } : encryptedTables.find((s) => s.table === table);
         if (!spec) {
-          console.error(`${table} is not a registered encrypted table (src/vault/registry.ts); known: ${encryptedTables.map((s) => s.table).join(', ') || 'none yet'}`);
+          console.error(`${table} is not a registered encrypted table (src/app/encrypted-tables.ts); known: ${encryptedTables.map((s) => s.table).join(', ') || 'none yet'}`);
           return 2;
         }
         const batch = Number(flag(args, '--batch') ?? 500);
@@ -75,4 +76,4 @@ export const keysCommand: Command = {
       await handle.close();
     }
   },
-};
+});

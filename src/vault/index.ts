@@ -8,6 +8,6 @@ export { VaultError, type VaultErrorCode } from './errors.ts';
 export { isCiphertext, keyIdOf } from './envelope.ts';
 export { normalizeEmail, normalizePhone, normalizeName, familyName } from './blind-index.ts';
 export { reencryptTable, rotateDek, rotateKek, keyStatus, type ReencryptOptions, type ReencryptResult } from './rotation.ts';
-export { encryptedTables, type EncryptedTableSpec } from './registry.ts';
+export { type EncryptedTableSpec } from './registry.ts';
 export { dumpDatabase, dumpProof, searchDump, scrubPlaintextResidue, type DumpSource, type DumpFindings } from './dump-proof.ts';
 export type { KeyProvider } from './providers/types.ts';

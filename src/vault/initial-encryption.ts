@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { Db } from '../platform/db/database.ts';
 import { scrubPlaintextResidue } from './dump-proof.ts';
-import { encryptedTables as registered, type EncryptedTableSpec } from './registry.ts';
+import type { EncryptedTableSpec } from './registry.ts';
 import { reencryptTable } from './rotation.ts';
 import type { Vault } from './vault.ts';
 
@@ -40,14 +40,14 @@ async function sealPlainJobPayloads(vault: Vault, db: Db, batchSize: number): Pr
  * Idempotent and cheap when there is nothing to do (one `limit 1` query per table); an interrupted run resumes
  * (reencryptTable keeps its cursor). With several instances on PostgreSQL, an advisory lock lets one do it.
  */
-export async function encryptPlaintextAtStart(vault: Vault, db: Db, opts: { kind: 'pglite' | 'postgres'; log?: Log; batchSize?: number; tables?: EncryptedTableSpec[] }): Promise<string[]> {
+export async function encryptPlaintextAtStart(vault: Vault, db: Db, opts: { kind: 'pglite' | 'postgres'; log?: Log; batchSize?: number; /** Every encrypted table (src/app/encrypted-tables.ts, passed in by boot). */ tables: EncryptedTableSpec[] }): Promise<string[]> {
   const batchSize = opts.batchSize ?? 500;
   // Issue 18: everything runs on `db` as given; under the advisory lock that is the one connection holding it.
   const run = async (db: Db): Promise<string[]> => {
     // Every registered table's key exists and is cached before the first write: writers encrypt inside transactions.
-    for (const spec of opts.tables ?? registered) await vault.activeKeyId(spec.table);
+    for (const spec of opts.tables) await vault.activeKeyId(spec.table);
     const touched: string[] = [];
-    for (const spec of (opts.tables ?? registered).filter((s) => s.encryptPlaintextAtStart)) {
+    for (const spec of opts.tables.filter((s) => s.encryptPlaintextAtStart)) {
       if (!(await hasPlaintext(db, spec))) continue;
       const index = spec.indexes;
       try {

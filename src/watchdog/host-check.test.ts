@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { createServer, type AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
 import { startTestStore, type TestStore } from '../../test/harness.ts';
-import { createHostCheck, hostCheckOf } from './host-check.ts';
+import { createHostCheck } from './host-check.ts';
 import { parseProcNetTcp, procAvailable } from './host.ts';
 
 test('parses LISTEN sockets of /proc/net/tcp and tcp6', () => {
@@ -24,7 +24,7 @@ before(async () => {
 after(async () => store?.close());
 
 test('host: a listener and a child process the store did not open are found and alerted; the allow-list silences them', { skip: linux ? false : 'needs Linux /proc' }, async () => {
-  const host = hostCheckOf(store.ctx);
+  const host = store.services.hostCheck;
   const storePort = Number(new URL(store.url).port);
   assert.ok(!(await host.checkNow()).ports.some((p) => p.port === storePort), 'the store port is expected');
 

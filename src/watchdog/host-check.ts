@@ -83,20 +83,8 @@ export function createHostCheck(ctx: AppContext, cfg: HostCheckConfig = hostChec
   };
 }
 
-const byContext = new WeakMap<AppContext, HostCheck>();
-
-export function hostCheckOf(ctx: AppContext): HostCheck {
-  let h = byContext.get(ctx);
-  if (!h) {
-    h = createHostCheck(ctx);
-    byContext.set(ctx, h);
-  }
-  return h;
-}
-
 /** Each HTTP server of the store reports its port to the host check when it starts listening. */
-export function registerHostHooks(app: FastifyInstance, ctx: AppContext): void {
-  const host = hostCheckOf(ctx);
+export function registerHostHooks(app: FastifyInstance, host: Pick<HostCheck, 'expectPort'>): void {
   app.addHook('onListen', async () => {
     const a = app.server.address();
     if (a && typeof a === 'object') host.expectPort(a.port);

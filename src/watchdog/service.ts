@@ -100,14 +100,3 @@ export function createWatchdog(ctx: AppContext, cfg: WatchdogConfig = watchdogCo
   };
 }
 
-const byContext = new WeakMap<AppContext, Watchdog>();
-
-/** The watchdog of a running store (created once per app context). */
-export function watchdogOf(ctx: AppContext): Watchdog {
-  let w = byContext.get(ctx);
-  if (!w) {
-    w = createWatchdog(ctx);
-    byContext.set(ctx, w);
-  }
-  return w;
-}

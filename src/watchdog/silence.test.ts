@@ -1,10 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { startTestStore, type TestStore } from '../../test/harness.ts';
-import { securityEventsOf } from '../security-events/service.ts';
 import { querySecurityEvents } from '../security-events/store.ts';
 import { runWatchdog } from './cli.ts';
-import { watchdogOf } from './service.ts';
 
 let store: TestStore;
 before(async () => {
@@ -14,7 +12,7 @@ after(async () => store?.close());
 
 test('silence: a protection that has not run when due raises one alert (PCI DSS 10.7.2)', async () => {
   const ctx = store.ctx;
-  const dog = watchdogOf(ctx);
+  const dog = store.services.watchdog;
   await ctx.scheduler.runNow('integrity-verify');
   await dog.settled();
   const beat = await ctx.db.selectFrom('heartbeat').selectAll().where('name', '=', 'integrity-verify').executeTakeFirstOrThrow();
@@ -31,7 +29,7 @@ test('silence: a protection that has not run when due raises one alert (PCI DSS 
   assert.equal(alerts[0]!.severity, 'high');
   assert.match(alerts[0]!.title, /integrity-verify/);
   assert.equal(alerts[0]!.occurrences, 2);
-  await securityEventsOf(ctx).flush();
+  await store.services.securityEvents.flush();
   const events = await querySecurityEvents(ctx.db, { kind: 'watchdog.silence', unmasked: true });
   assert.ok(events.length >= 1);
   assert.equal(events[0]!.detail.task, 'integrity-verify');
@@ -44,7 +42,7 @@ test('silence: a protection that has not run when due raises one alert (PCI DSS 
 
 test('silence: the card-number scan is judged by its own run records', async () => {
   const ctx = store.ctx;
-  const dog = watchdogOf(ctx);
+  const dog = store.services.watchdog;
   const day = 24 * 3600_000;
   // A scan finished three days ago (the default interval is 24 h): overdue.
   await ctx.db.insertInto('pan_scan_run').values({ trigger: 'schedule', status: 'clean', started_at: new Date(Date.now() - 3 * day), finished_at: new Date(Date.now() - 3 * day) }).execute();

@@ -3,7 +3,7 @@ import type { OrderDraft } from '../../orders/service.ts';
 import type { Address } from '../../platform/http/fields.ts';
 import type { FieldErrors } from '../../platform/http/forms.ts';
 import type { Locale } from '../../platform/i18n/index.ts';
-import type { ShopSettings } from '../../shop/settings.ts';
+import type { ShopSettings } from '../../settings/settings.ts';
 import type { InvoiceTax } from '../../tax/consumption-tax.ts';
 import type { CouponForCheckout } from '../../coupons/rules.ts';
 

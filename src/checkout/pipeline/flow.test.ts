@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { CartLine, CartView } from '../../cart/service.ts';
 import { AppError } from '../../platform/http/errors.ts';
-import { defaultShopSettings } from '../../shop/settings.ts';
+import { defaultShopSettings } from '../../settings/settings.ts';
 import type { CheckoutInput } from './context.ts';
 import { runPurchaseFlow } from './flow.ts';
 import type { CouponForCheckout } from '../../coupons/rules.ts';

@@ -1,6 +1,6 @@
 import type { CartView } from '../../cart/service.ts';
 import type { Locale } from '../../platform/i18n/index.ts';
-import type { ShopSettings } from '../../shop/settings.ts';
+import type { ShopSettings } from '../../settings/settings.ts';
 import type { CouponForCheckout } from '../../coupons/rules.ts';
 import { consumptionTax } from './consumption-tax.ts';
 import { deliverySlot } from './delivery-slot.ts';

@@ -1,4 +1,4 @@
-import { containsCardNumber } from '../../platform/security/card-numbers.ts';
+import { containsCardNumber } from '../../platform/card-numbers/card-numbers.ts';
 import { t } from '../messages.ts';
 import type { PurchaseProcessor } from './context.ts';
 

@@ -6,7 +6,7 @@ import { html, type SafeHtml } from '../../platform/http/html.ts';
 import type { Locale } from '../../platform/i18n/index.ts';
 import { findPrefecture } from '../../platform/jp/prefectures.ts';
 import { shippingMethod } from '../../shipping/registry.ts';
-import { timeSlotLabel } from '../../shop/time-slots.ts';
+import { timeSlotLabel } from '../../settings/time-slots.ts';
 import { storePage, type StoreChrome } from '../../storefront/layout.ts';
 import { inputValues, type FormValues } from '../form.ts';
 import { t } from '../messages.ts';

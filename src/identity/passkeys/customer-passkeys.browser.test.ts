@@ -4,7 +4,7 @@ import type { Browser } from 'playwright-core';
 import { launchBrowser, screenshot } from '../../../test/browser.ts';
 import { startTestStore, type TestStore } from '../../../test/harness.ts';
 import { mailsTo } from '../../../test/outbox.ts';
-import { insertCustomerRecord } from '../customer-data.ts';
+import { insertCustomerRecord } from '../customers/customer-data.ts';
 import { hashPassword } from '../passwords.ts';
 
 let store: TestStore;

@@ -2,7 +2,7 @@ import type { Db } from '../../platform/db/database.ts';
 import { formatDateTime, type Locale } from '../../platform/i18n/index.ts';
 import { queueMail } from '../../platform/mail/mailer.ts';
 import type { Vault } from '../../vault/index.ts';
-import { decryptCustomer } from '../customer-data.ts';
+import { decryptCustomer } from '../customers/customer-data.ts';
 import { t } from '../messages.ts';
 import { device, type ClientInfo } from '../notifications.ts';
 import { tp } from './messages.ts';

@@ -11,15 +11,15 @@ import type { RouteModule, Services } from '../../services.ts';
 import { storePage } from '../../storefront/layout.ts';
 import { t } from '../messages.ts';
 import { verifyPassword } from '../passwords.ts';
-import { safeNextPath } from '../redirects.ts';
-import { customerAttempt } from '../sign-in.ts';
-import { noticeContext, requireCustomer, signInBrowser } from '../store-pages.ts';
+import { safeNextPath } from '../sessions/redirects.ts';
+import { customerAttempt } from '../sessions/sign-in.ts';
+import { noticeContext, requireCustomer, signInBrowser } from '../customers/store-pages.ts';
 import { beginAuthentication, beginRegistration, finishAuthentication, finishRegistration, listPasskeys, passkeyName, removePasskey, type CeremonyRefusal } from './ceremony.ts';
 import { tp } from './messages.ts';
 import { notifyPasskeyChanged } from './notify.ts';
 import { storeRelyingParty } from './policy.ts';
 import { passkeyScript, passkeyTable, passkeyErrorBox } from './views.ts';
-import { decryptCustomer } from '../customer-data.ts';
+import { decryptCustomer } from '../customers/customer-data.ts';
 
 function body(req: FastifyRequest): Record<string, unknown> {
   return req.body && typeof req.body === 'object' ? (req.body as Record<string, unknown>) : {};

@@ -3,7 +3,7 @@ import type { Db } from '../../platform/db/database.ts';
 import { AppError } from '../../platform/http/errors.ts';
 import type { Locale } from '../../platform/i18n/index.ts';
 import { queueMail } from '../../platform/mail/mailer.ts';
-import type { ShopSettings } from '../../shop/settings.ts';
+import type { ShopSettings } from '../../settings/settings.ts';
 import { refusalMessage, statusLabel } from '../format.ts';
 import { confirmationMail, newOrderNoticeMail, paymentReceivedMail, statusMail } from '../mail/order-mails.ts';
 import { t } from '../messages.ts';

@@ -2,7 +2,7 @@ import { carrierLabel, trackingUrl } from '../../shipping/carriers.ts';
 import { html, type SafeHtml } from '../../platform/http/html.ts';
 import { formatDateTime, formatYen } from '../../platform/i18n/index.ts';
 import type { MailMessage } from '../../platform/mail/mailer.ts';
-import type { ShopSettings } from '../../shop/settings.ts';
+import type { ShopSettings } from '../../settings/settings.ts';
 import { t } from '../messages.ts';
 import type { OrderView } from '../model.ts';
 import type { PaymentInstructions } from '../../payments/method.ts';

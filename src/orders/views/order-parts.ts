@@ -2,7 +2,7 @@ import { formatPhone } from '../../platform/privacy/masking.ts';
 import { html, type SafeHtml } from '../../platform/http/html.ts';
 import { formatYen, type Locale } from '../../platform/i18n/index.ts';
 import type { Address } from '../../platform/http/fields.ts';
-import type { ShopSettings } from '../../shop/settings.ts';
+import type { ShopSettings } from '../../settings/settings.ts';
 import { instructionsHtml } from '../../payments/registry.ts';
 import { paymentLabel, pendingInstructions } from '../method-views.ts';
 import { t } from '../messages.ts';

@@ -2,7 +2,7 @@ import { carrierLabel, trackingUrl } from '../../shipping/carriers.ts';
 import { cardRecoverable, cardRecoveryForm } from './card-recovery.ts';
 import { html, type SafeHtml } from '../../platform/http/html.ts';
 import { formatDateTime, formatYen, type Locale } from '../../platform/i18n/index.ts';
-import type { ShopSettings } from '../../shop/settings.ts';
+import type { ShopSettings } from '../../settings/settings.ts';
 import { formatDay, orderStatusLabel } from '../format.ts';
 import { t } from '../messages.ts';
 import type { OrderSummary, OrderView } from '../model.ts';

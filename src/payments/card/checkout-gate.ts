@@ -1,8 +1,6 @@
 import type { CartOwner } from '../../cart/service.ts';
-import { integrityOf } from '../../integrity/service.ts';
-import type { AppContext } from '../../platform/context.ts';
 import { defineMessages, type Locale } from '../../platform/i18n/index.ts';
-import { responseSwitchesOf } from '../../platform/switches.ts';
+import type { ResponseSwitches } from '../../platform/switches.ts';
 import { allPaymentMethods } from '../registry.ts';
 import type { PaymentsService } from '../service.ts';
 import { t } from './messages.ts';
@@ -31,11 +29,17 @@ export function paymentClientOf(owner: CartOwner, ip: string): PaymentClient {
  * INTEGRITY_KEEP_OTHER_PAYMENTS allows them (the default). Checkout shows these as unavailable at the
  * payment-method step, before any card form could be reached.
  */
-export function paymentMethodsOff(ctx: AppContext, locale: Locale): Record<string, { label: string; message: string }> {
-  const integrity = integrityOf(ctx);
+/** What the gate reads from the integrity service (passed in: payments sits below integrity). */
+export interface CardCheckoutGate {
+  switches: Pick<ResponseSwitches, 'engaged'>;
+  integrity: { cardCheckoutAllowed(): { allowed: boolean }; config: { keepOtherPaymentsOnFinding: boolean } };
+}
+
+export function paymentMethodsOff(gate: CardCheckoutGate, locale: Locale): Record<string, { label: string; message: string }> {
+  const { switches, integrity } = gate;
   const card = { label: tg(locale, 'cardOff'), message: tg(locale, 'cardOffBody') };
   // Issue 13: an owner stopped card payments from the incident console (every instance, within seconds).
-  const stopped = responseSwitchesOf(ctx).engaged('card_payments_stopped');
+  const stopped = switches.engaged('card_payments_stopped');
   if (integrity.cardCheckoutAllowed().allowed) return stopped ? { card } : {};
   if (integrity.config.keepOtherPaymentsOnFinding) return { card };
   const all = { label: tg(locale, 'cardOff'), message: tg(locale, 'allOff') };
@@ -46,8 +50,8 @@ export function paymentMethodsOff(ctx: AppContext, locale: Locale): Record<strin
  * Checkout asks this before placing an order: null to go ahead, or the message for the shopper
  * (card-testing limit reached, or the method switched off by the integrity checks).
  */
-export async function cardCheckoutRefusal(payments: PaymentsService, methodId: string, client: PaymentClient, locale: Locale, ctx?: AppContext): Promise<{ status: 429 | 409; message: string } | null> {
-  const off = ctx ? paymentMethodsOff(ctx, locale)[methodId] : undefined;
+export async function cardCheckoutRefusal(payments: PaymentsService, methodId: string, client: PaymentClient, locale: Locale, gate?: CardCheckoutGate): Promise<{ status: 429 | 409; message: string } | null> {
+  const off = gate ? paymentMethodsOff(gate, locale)[methodId] : undefined;
   if (off) return { status: 409, message: off.message };
   if (methodId !== 'card') return null;
   const verdict = await payments.card.admit(client);

@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { TestClient } from '../../../test/client.ts';
 import type { TestStore } from '../../../test/harness.ts';
-import { integrityOf } from '../../integrity/service.ts';
 import { t } from './messages.ts';
 import { payOnGateway, placeCardOrder, startCardStore } from './test-helpers.ts';
 import { stripeTestCards } from '../../../test/fixtures/cards.ts';
@@ -67,8 +66,8 @@ test('while the file-integrity check fails, pay now is refused with a clear mess
   const o = await placeCardOrder(store);
   // A web shell dropped into the verified tree: a finding, and card checkout closes.
   writeFileSync(join(process.env.INTEGRITY_ROOT!, 'src', 'shell.ts'), 'export {};\n');
-  await integrityOf(store.ctx).verifyNow({ full: true });
-  assert.equal(integrityOf(store.ctx).cardCheckoutAllowed().allowed, false);
+  await store.services.integrity.verifyNow({ full: true });
+  assert.equal(store.services.integrity.cardCheckoutAllowed().allowed, false);
   const refused = await o.client.get(payNowHref(o.number));
   assert.equal(refused.status, 409);
   assert.ok(refused.text.includes(t('ja', 'unavailable')));

@@ -2,7 +2,7 @@ import type { OrdersService } from '../../orders/service.ts';
 import type { AppContext } from '../../platform/context.ts';
 import { AppError } from '../../platform/http/errors.ts';
 import type { Locale } from '../../platform/i18n/index.ts';
-import type { ShopSettings } from '../../shop/settings.ts';
+import type { ShopSettings } from '../../settings/settings.ts';
 import type { OrderForPayment, PaymentNextStep } from '../method.ts';
 import { asyncMethods, type AsyncInstructions, type HostedMethod, type PaymentProvider } from '../provider.ts';
 import type { PaymentProviders } from '../providers/index.ts';

@@ -7,8 +7,7 @@ import { startTestStore, type TestStore } from '../../../test/harness.ts';
 import { createTestVariant } from '../../cart/test-products.ts';
 import { reviewAndPlace, validForm } from '../../checkout/test-helpers.ts';
 import { integrityConfig } from '../../integrity/config.ts';
-import { createBaseline } from '../../integrity/manifest.ts';
-import { integrityOf } from '../../integrity/service.ts';
+import { createBaseline } from '../../integrity/files/manifest.ts';
 import type { Logger } from 'pino';
 import type { Config } from '../../platform/config.ts';
 
@@ -27,8 +26,8 @@ export async function startCardStore(opts: { seed?: boolean; config?: Partial<Co
   await createBaseline(integrityConfig({ dataDir: data }));
   const store = await startTestStore({ seed: opts.seed ?? false, config: { dataDir: data, ...opts.config }, ...(opts.logger ? { logger: opts.logger(data) } : {}) });
   const t0 = Date.now();
-  while (!integrityOf(store.ctx).cardCheckoutAllowed().allowed) {
-    if (Date.now() - t0 > 30_000) throw new Error(`card checkout stays disabled: ${integrityOf(store.ctx).cardCheckoutAllowed().reason}`);
+  while (!store.services.integrity.cardCheckoutAllowed().allowed) {
+    if (Date.now() - t0 > 30_000) throw new Error(`card checkout stays disabled: ${store.services.integrity.cardCheckoutAllowed().reason}`);
     await new Promise((r) => setTimeout(r, 50));
   }
   return {

@@ -10,7 +10,7 @@ import type { IdentityTables } from '../../identity/tables.ts';
 import type { IntegrityTables } from '../../integrity/tables.ts';
 import type { OrderTables } from '../../orders/tables.ts';
 import type { PaymentTables } from '../../payments/tables.ts';
-import type { ShopTables } from '../../shop/tables.ts';
+import type { ShopTables } from '../../settings/tables.ts';
 import type { PlatformTables } from '../tables.ts';
 import type { VaultTables } from '../../vault/tables.ts';
 import type { SecurityEventTables } from '../../security-events/tables.ts';

@@ -1,6 +1,6 @@
 import type { Locale } from '../i18n/index.ts';
-import type { StaffRole } from '../../identity/tables.ts';
-import type { Permission } from '../../identity/permissions.ts';
+import type { StaffRole } from '../permissions.ts';
+import type { Permission } from '../permissions.ts';
 
 export interface SignedInCustomer {
   id: number;

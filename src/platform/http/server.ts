@@ -4,7 +4,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, t
 import { hasZodFastifySchemaValidationErrors, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { type Logger } from 'pino';
 import { negotiateLocale, type Locale } from '../i18n/index.ts';
-import { registerCardGuard, type CardGuardDeps } from './card-guard.ts';
+import { registerCardGuard, type CardGuardDeps } from '../card-numbers/card-guard.ts';
 import { overloadKind } from '../db/overload.ts';
 import { AppError } from './errors.ts';
 import { fieldErrors } from './forms.ts';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { startTestStore, type TestStore } from '../../../test/harness.ts';
 import { SmtpPeer, verifyDkim, type TxtResolver } from '../../../test/smtp-peer.ts';
-import { insertCustomerRecord } from '../../identity/customer-data.ts';
+import { insertCustomerRecord } from '../../identity/customers/customer-data.ts';
 import { activateDkimKey, createDkimKey, listDkimKeys, mailDnsRecords } from './dkim.ts';
 import { queueMail } from './mailer.ts';
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { startTestStore, type TestStore } from '../../../test/harness.ts';
 import { staffClient } from '../../../test/sessions.ts';
-import { insertAddressRecord, insertCustomerRecord } from '../../identity/customer-data.ts';
+import { insertAddressRecord, insertCustomerRecord } from '../../identity/customers/customer-data.ts';
 import type { StaffRole } from '../../identity/tables.ts';
 import { draftFor, makeVariant } from '../../orders/test-fixtures.ts';
 import { queueMail } from '../mail/mailer.ts';

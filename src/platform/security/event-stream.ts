@@ -2,7 +2,7 @@ import { isIP } from 'node:net';
 import type { FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { expandV6, plainAddress } from '../http/networks.ts';
-import { maskCardNumbers } from './card-numbers.ts';
+import { maskCardNumbers } from '../card-numbers/card-numbers.ts';
 
 /**
  * The one channel for security-relevant events (issue 12). Emitters call `recordSecurityEvent` /

@@ -3,13 +3,13 @@ import { randomBytes } from 'node:crypto';
 import { describe, test } from 'node:test';
 import pino from 'pino';
 import type { AppContext } from '../context.ts';
-import { closeRedis, redisFor } from '../redis.ts';
+import { closeRedis, openRedis } from '../redis.ts';
 import { MemoryCounterStore } from './counter-store.ts';
 import { ipBucket } from '../http/networks.ts';
 import { createLoginThrottle, LoginThrottledError, throttlePolicy, type LoginThrottle, type SignInAttempt, type ThrottlePolicy } from './login-throttle.ts';
 
 const log = pino({ level: 'silent' });
-const fakeCtx = (redisUrl?: string) => ({ config: { redisUrl }, log }) as unknown as AppContext;
+const fakeCtx = (redisUrl?: string) => ({ config: { redisUrl }, log, redis: openRedis(redisUrl, log) }) as unknown as AppContext;
 
 /** A throttle on in-memory counters with a clock the test moves. */
 function clocked(policy: ThrottlePolicy = throttlePolicy) {
@@ -205,7 +205,7 @@ describe('Redis', () => {
       assert.equal(await waitOf(a, attempt), 1800);
       assert.equal(await waitOf(b, attempt), 1800, 'the lock made through A and B holds on both');
       assert.equal(await waitOf(otherStore, attempt), 0, 'another store on the same Redis has its own counters');
-      const keys = await redisFor(ctxA)!.keys('omamori:lt:*');
+      const keys = await ctxA.redis!.keys('omamori:lt:*');
       assert.ok(keys.length > 0);
       for (const k of keys) assert.doesNotMatch(k, /redis-owner|example\.jp|192\.0\.2/);
       await b.unlock('admin', 'redis-owner@example.jp');

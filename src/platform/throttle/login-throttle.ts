@@ -3,7 +3,6 @@ import { ipBucket } from '../http/networks.ts';
 import type { AppContext } from '../context.ts';
 import { AppError } from '../http/errors.ts';
 import { defineMessages, type Locale } from '../i18n/index.ts';
-import { redisFor } from '../redis.ts';
 import { MemoryCounterStore, RedisCounterStore, type CounterStore } from './counter-store.ts';
 import { recordSecurityEvent } from '../security/event-stream.ts';
 import { banGate, type BanHit } from '../security/ban-gate.ts';
@@ -142,7 +141,7 @@ export interface LoginThrottleOptions {
 export function createLoginThrottle(ctx: AppContext, opts: LoginThrottleOptions = {}): LoginThrottle {
   const policy = opts.policy ?? throttlePolicy;
   const now = opts.now ?? Date.now;
-  const redis = opts.store ? null : redisFor(ctx);
+  const redis = opts.store ? null : ctx.redis;
   const store: CounterStore = opts.store ?? (redis ? new RedisCounterStore(redis, ctx.log) : new MemoryCounterStore());
   let secret: Promise<string> | undefined;
   const getSecret = () => {
