@@ -16,6 +16,7 @@ import { startStore } from '../app/boot.ts';
 import { orderIndexes, sealOrder } from '../orders/encrypted-fields.ts';
 import { loadConfig } from '../platform/config.ts';
 import { openDatabase } from '../platform/db/database.ts';
+import { mailConcurrencyFrom } from '../platform/mail/mailer.ts';
 import { startCampaign } from './campaign.ts';
 import { runScope } from './scope.ts';
 import { declareIncident } from './store.ts';
@@ -45,6 +46,8 @@ async function slowPeer(delayMs: number) {
       );
     },
   });
+  // The killed sender leaves its pooled SMTP connections open; their reset is expected, not a failure of the peer.
+  server.on('error', () => {});
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
   return { url: `smtp://127.0.0.1:${port}`, received, close: () => new Promise<void>((r) => server.close(() => r())) };
 }
@@ -127,14 +130,14 @@ test(`the sending process is SIGKILLed mid-campaign and restarted on ${testDbKin
     await second.exited;
     sender = undefined;
 
-    // Nobody missed; nobody got a second, different notice (at most the one mail in flight at the kill is handed
-    // over again, under the same Message-ID, which mail clients show once).
+    // Nobody missed; nobody got a second, different notice (at most the mails in flight at the kill, MAIL_CONCURRENCY
+    // of them, are handed over again, under the same Message-ID, which mail clients show once).
     const byRecipient = new Map<string, Set<string>>();
     for (const m of peer.received) byRecipient.set(m.to, (byRecipient.get(m.to) ?? new Set()).add(m.messageId));
     assert.equal(byRecipient.size, people, 'no one missed');
     assert.deepEqual([...byRecipient.values()].filter((ids) => ids.size !== 1), [], 'one notice (one Message-ID) per person');
     const redelivered = peer.received.length - people;
-    assert.ok(redelivered <= 1, `at most the in-flight mail handed over twice (${redelivered})`);
+    assert.ok(redelivered <= mailConcurrencyFrom(env), `at most the mails in flight handed over twice (${redelivered})`);
     console.log(`killed after ${atKill} of ${people} notices; after the restart all ${people} delivered, ${redelivered} re-delivered with the same Message-ID`);
 
     const check = await openDatabase(loadConfig(env), { role: 'command' });

@@ -42,14 +42,27 @@ export class TransientJobError extends Error {
 /** Error messages are kept for staff; mail servers quote addresses in them, so those are removed. */
 const redactAddresses = (message: string) => message.replace(/[^\s<>"'@]+@[^\s<>"'@]+/g, '[address]');
 
+/** What a claimed job row holds. */
+interface ClaimedJob {
+  id: number;
+  kind: string;
+  payload: Record<string, unknown>;
+  payload_sealed: string | null;
+  attempts: number;
+  max_attempts: number;
+}
+
 /**
- * Runs due jobs. Several app instances may run it at once: each job is claimed with
- * FOR UPDATE SKIP LOCKED and a lease, and retried with backoff when it fails.
+ * Runs due jobs. Several app instances may run it at once: jobs are claimed with FOR UPDATE SKIP LOCKED and a
+ * lease (several per transaction when slots are free), and retried with backoff when they fail. Each kind runs at
+ * most `concurrency` jobs at a time in this instance (1 unless its handler was registered with more, e.g. mail.send:
+ * a pooled SMTP transport keeps that many connections busy).
  */
 export class JobRunner {
-  private handlers = new Map<string, JobHandler>();
+  private handlers = new Map<string, { handler: JobHandler; concurrency: number }>();
+  private inFlight = new Map<string, number>();
   private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
+  private running: Promise<boolean> | undefined;
   private again = false;
   private stopped = true;
   private unlisten: (() => Promise<void>) | undefined;
@@ -71,8 +84,9 @@ export class JobRunner {
     this.vault = opts.vault;
   }
 
-  register(kind: string, handler: JobHandler) {
-    this.handlers.set(kind, handler);
+  /** `concurrency`: how many jobs of this kind may run at once in this instance (default 1). */
+  register(kind: string, handler: JobHandler, opts: { concurrency?: number } = {}) {
+    this.handlers.set(kind, { handler, concurrency: Math.max(1, Math.floor(opts.concurrency ?? 1)) });
   }
 
   async start() {
@@ -94,8 +108,18 @@ export class JobRunner {
   async drain(): Promise<void> {
     // Also wait for jobs the background loop has already claimed, so "drained" means done.
     for (;;) {
-      await this.running;
-      if (!(await this.runOne()) && !this.running) return;
+      if (this.running) {
+        await this.running;
+        continue;
+      }
+      const pass = (this.running = this.pump(true));
+      let ran: boolean;
+      try {
+        ran = await pass;
+      } finally {
+        if (this.running === pass) this.running = undefined;
+      }
+      if (!ran) return;
     }
   }
 
@@ -105,67 +129,118 @@ export class JobRunner {
       this.again = true;
       return;
     }
-    this.running = (async () => {
-      try {
-        do {
-          this.again = false;
-          while (!this.stopped && (await this.runOne())) {}
-        } while (this.again && !this.stopped);
-      } catch (err) {
+    const pass = (this.running = this.pump(false)
+      .catch((err) => {
         this.log.error({ err }, 'job runner failed');
-      } finally {
-        this.running = undefined;
-      }
-    })();
+        return true;
+      })
+      .finally(() => {
+        if (this.running === pass) this.running = undefined;
+      }));
   }
 
-  private async runOne(): Promise<boolean> {
-    const { db } = this.database;
-    const job = await db.transaction().execute(async (trx) => {
-      const row = await trx
+  private limitOf(kind: string): number {
+    return this.handlers.get(kind)?.concurrency ?? 1;
+  }
+
+  /** Claims and runs due jobs, up to each kind's concurrency, until none is due and none runs; true if any ran. */
+  private async pump(force: boolean): Promise<boolean> {
+    let ran = false;
+    const active = new Set<Promise<void>>();
+    try {
+      for (;;) {
+        this.again = false;
+        const claimed = force || !this.stopped ? await this.claim() : [];
+        for (const job of claimed) {
+          ran = true;
+          this.inFlight.set(job.kind, (this.inFlight.get(job.kind) ?? 0) + 1);
+          const p: Promise<void> = this.run(job).finally(() => {
+            active.delete(p);
+            this.inFlight.set(job.kind, (this.inFlight.get(job.kind) ?? 1) - 1);
+          });
+          active.add(p);
+        }
+        if (claimed.length === 0 && !this.again) {
+          if (active.size === 0) return ran;
+          await Promise.race(active);
+        } else if (claimed.length > 0 && this.freeSlots() === 0) await Promise.race(active);
+      }
+    } finally {
+      await Promise.allSettled([...active]);
+    }
+  }
+
+  private freeSlots(): number {
+    let free = 0;
+    for (const [kind, h] of this.handlers) free += Math.max(0, h.concurrency - (this.inFlight.get(kind) ?? 0));
+    return free;
+  }
+
+  /** One transaction: the due jobs of kinds with a free slot, each leased for 5 minutes. */
+  private async claim(): Promise<ClaimedJob[]> {
+    const full = [...this.handlers.keys()].filter((k) => (this.inFlight.get(k) ?? 0) >= this.limitOf(k));
+    const limit = this.freeSlots() + 1; // + 1: a job of a kind with no handler is claimed to be failed
+    return this.database.db.transaction().execute(async (trx) => {
+      let q = trx
         .selectFrom('job')
         .select(['id', 'kind', 'payload', 'payload_sealed', 'attempts', 'max_attempts'])
         .where('status', '=', 'pending')
         .where('run_at', '<=', sql<Date>`now()`)
-        .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<', sql<Date>`now()`)]))
-        .orderBy('run_at')
-        .limit(1)
-        .forUpdate()
-        .skipLocked()
-        .executeTakeFirst();
-      if (!row) return undefined;
+        .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<', sql<Date>`now()`)]));
+      if (full.length > 0) q = q.where('kind', 'not in', full);
+      const rows = await q.orderBy('run_at').limit(limit).forUpdate().skipLocked().execute();
+      // Within each kind's free slots; the rows left out are unlocked at commit, for this or another instance.
+      const budget = new Map<string, number>();
+      const picked = rows.filter((r) => {
+        const left = budget.get(r.kind) ?? this.limitOf(r.kind) - (this.inFlight.get(r.kind) ?? 0);
+        budget.set(r.kind, left - 1);
+        return left > 0;
+      });
+      if (picked.length === 0) return [];
       await trx
         .updateTable('job')
         .set({ locked_until: sql`now() + interval '5 minutes'`, attempts: sql`attempts + 1` })
-        .where('id', '=', row.id)
+        .where('id', 'in', picked.map((r) => r.id))
         .execute();
-      return row;
+      return picked as ClaimedJob[];
     });
-    if (!job) return false;
-    const handler = this.handlers.get(job.kind);
+  }
+
+  /** Runs one claimed job and records the outcome; never throws (a job whose outcome cannot be written is run again after its lease). */
+  private async run(job: ClaimedJob): Promise<void> {
+    const { db } = this.database;
+    const handler = this.handlers.get(job.kind)?.handler;
     try {
       if (!handler) throw new Error(`no handler for job kind ${job.kind}`);
       await handler(await payloadOf(job, this.vault));
       await db.updateTable('job').set({ status: 'done', finished_at: new Date(), locked_until: null }).where('id', '=', job.id).execute();
     } catch (err) {
-      const attempts = job.attempts + 1;
-      const transient = err instanceof TransientJobError;
-      const failed = !transient && attempts >= job.max_attempts;
-      const delayMs = Math.min(2 ** Math.min(attempts, 30) * this.retryBaseMs, this.retryMaxMs);
-      this.log.warn({ err, jobId: job.id, kind: job.kind, attempts, transient, retryInMs: failed ? null : delayMs }, 'job failed');
-      await db
-        .updateTable('job')
-        .set({
-          status: failed ? 'failed' : 'pending',
-          last_error: redactAddresses(String((err as Error).message ?? err)).slice(0, 500),
-          locked_until: null,
-          run_at: new Date(Date.now() + delayMs),
-        })
-        .where('id', '=', job.id)
-        .execute();
-      // A retry due before the next poll is run on time.
-      if (!failed && delayMs < this.pollMs) setTimeout(() => this.kick(), delayMs).unref();
+      try {
+        await this.failed(job, err);
+      } catch (e) {
+        this.log.error({ err: e, jobId: job.id, kind: job.kind }, 'job runner failed');
+      }
     }
-    return true;
+  }
+
+  private async failed(job: ClaimedJob, err: unknown): Promise<void> {
+    const { db } = this.database;
+    const attempts = job.attempts + 1;
+    const transient = err instanceof TransientJobError;
+    const failed = !transient && attempts >= job.max_attempts;
+    const delayMs = Math.min(2 ** Math.min(attempts, 30) * this.retryBaseMs, this.retryMaxMs);
+    this.log.warn({ err, jobId: job.id, kind: job.kind, attempts, transient, retryInMs: failed ? null : delayMs }, 'job failed');
+    await db
+      .updateTable('job')
+      .set({
+        status: failed ? 'failed' : 'pending',
+        last_error: redactAddresses(String((err as Error).message ?? err)).slice(0, 500),
+        locked_until: null,
+        run_at: new Date(Date.now() + delayMs),
+      })
+      .where('id', '=', job.id)
+      .execute();
+    // A retry due before the next poll is run on time.
+    if (!failed && delayMs < this.pollMs) setTimeout(() => this.kick(), delayMs).unref();
   }
 }

@@ -1,3 +1,4 @@
+import { createPrivateKey, type KeyObject } from 'node:crypto';
 import { createRequire } from 'node:module';
 import type { Transporter } from 'nodemailer';
 import type { Db } from '../db/database.ts';
@@ -52,19 +53,40 @@ export function setMailSiteUrl(url: () => string): void {
 // Loaded only when SMTP_URL is set: the embedded default keeps mail in the outbox and needs no SMTP client in memory.
 const loadNodemailer = () => createRequire(import.meta.url)('nodemailer') as typeof import('nodemailer');
 
+/** Simultaneous SMTP connections (and mail.send jobs) per instance when MAIL_CONCURRENCY is not set. */
+export const defaultMailConcurrency = 4;
+
+/** MAIL_CONCURRENCY: a whole number from 1 to 50; anything else is refused at start. */
+export function mailConcurrencyFrom(env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env.MAIL_CONCURRENCY?.trim();
+  if (!raw) return defaultMailConcurrency;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1 || n > 50) throw new Error(`MAIL_CONCURRENCY must be a whole number from 1 to 50 (got "${raw}")`);
+  return n;
+}
+
 /**
  * Delivers queued mail through SMTP when SMTP_URL is set. Without it (the embedded default),
  * mail is kept in the outbox, where staff can read it in the admin console.
+ * Up to `concurrency` mails are in flight at once (MAIL_CONCURRENCY, default 4: what a small shop's mail server or
+ * relay accepts from one client), over a pool of as many SMTP connections kept open and reused from mail to mail.
  */
-export function registerMailDelivery(db: Db, jobs: JobRunner, opts: { smtpUrl: string | undefined; from: string }) {
+export function registerMailDelivery(db: Db, jobs: JobRunner, opts: { smtpUrl: string | undefined; from: string; concurrency?: number }) {
+  const concurrency = opts.concurrency ?? mailConcurrencyFrom();
   // Bounded waits: a mail server that accepts the connection and then stalls cannot hold a job past its lease
   // (5 minutes), after which another instance would send the same mail again.
-  const transport: Transporter | undefined = opts.smtpUrl ? loadNodemailer().createTransport({ url: opts.smtpUrl, connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 60_000 }) : undefined;
+  const transport: Transporter | undefined = opts.smtpUrl
+    ? loadNodemailer().createTransport({ url: opts.smtpUrl, pool: true, maxConnections: concurrency, maxMessages: 1000, connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 60_000 })
+    : undefined;
   const vault = requireSealer(db, 'mail delivery');
   // T4: every mail is DKIM-signed with the active key; read again a minute after use, so a rotation applies soon.
-  let dkim: { key: DkimSigningKey | null; at: number } | null = null;
+  // The PEM is parsed once into a KeyObject: parsing it again for every signature cost more than the RSA signing.
+  let dkim: { key: (Omit<DkimSigningKey, 'privateKey'> & { privateKey: KeyObject }) | null; at: number } | null = null;
   const signingKey = async () => {
-    if (!dkim || Date.now() - dkim.at > 60_000) dkim = { key: await activeDkimKey(db, vault), at: Date.now() };
+    if (!dkim || Date.now() - dkim.at > 60_000) {
+      const key = await activeDkimKey(db, vault);
+      dkim = { key: key ? { ...key, privateKey: createPrivateKey(key.privateKey) } : null, at: Date.now() };
+    }
     return dkim.key;
   };
   jobs.register('mail.send', async (payload) => {
@@ -81,7 +103,8 @@ export function registerMailDelivery(db: Db, jobs: JobRunner, opts: { smtpUrl: s
       // a mail and the row being marked sent, the retry is recognisable as the same message (mail clients merge it).
       const messageId = `<omamori.${id}.${new Date(stored.created_at).getTime()}@${senderDomain(opts.from)}>`;
       const key = await signingKey();
-      await transport.sendMail({ from: opts.from, to: mail.to_address, subject: mail.subject, text: mail.text_body, messageId, ...(mail.html_body ? { html: mail.html_body } : {}), ...(key ? { dkim: key } : {}) });
+      // nodemailer hands privateKey to crypto Sign.sign, which takes a KeyObject (its typings say string only).
+      await transport.sendMail({ from: opts.from, to: mail.to_address, subject: mail.subject, text: mail.text_body, messageId, ...(mail.html_body ? { html: mail.html_body } : {}), ...(key ? { dkim: key as unknown as DkimSigningKey } : {}) });
       await db.updateTable('mail_outbox').set({ status: 'sent', sent_at: new Date(), attempts: mail.attempts + 1 }).where('id', '=', id).execute();
     } catch (err) {
       const lastError = await sealOutboxField(vault, id, 'last_error', String((err as Error).message).slice(0, 500));
@@ -96,7 +119,7 @@ export function registerMailDelivery(db: Db, jobs: JobRunner, opts: { smtpUrl: s
       }
       throw err;
     }
-  });
+  }, { concurrency });
   return { close: () => transport?.close() };
 }
 
