@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { FieldErrors } from '../platform/http/forms.ts';
-import { paymentMethodIds } from '../payments/registry.ts';
+import { paymentMethodIds } from '../orders/payment-methods/registry.ts';
 import { shippingMethodIds } from '../shipping/registry.ts';
 import type { FormValues } from './form.ts';
 import type { InvoiceTax } from '../tax/consumption-tax.ts';

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { addressFields, email, optionalText, postalCodeMatchesPrefecture } from '../platform/http/fields.ts';
 import { parseInput, type FieldErrors } from '../platform/http/forms.ts';
 import type { Locale } from '../platform/i18n/index.ts';
-import { paymentMethodIds } from '../payments/registry.ts';
+import { paymentMethodIds } from '../orders/payment-methods/registry.ts';
 import { shippingMethodIds } from '../shipping/registry.ts';
 import { timeSlotIds } from '../settings/shipping-config.ts';
 import type { CheckoutInput } from './pipeline/context.ts';

@@ -5,7 +5,7 @@ import { csvDocument, csvLine } from '../exports/csv.ts';
 import { mailOwnersExported } from '../exports/notify.ts';
 import { insertExport } from '../exports/requests.ts';
 import type { OrderView } from '../orders/model.ts';
-import { allPaymentMethods } from '../payments/registry.ts';
+import { allPaymentMethods } from '../orders/payment-methods/registry.ts';
 import { adminBaseUrl } from '../platform/config.ts';
 import type { Db } from '../platform/db/database.ts';
 import type { Services } from '../services.ts';

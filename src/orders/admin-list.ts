@@ -6,7 +6,7 @@ import { requireVault } from '../vault/bound.ts';
 import { openOrderRow } from './encrypted-fields.ts';
 import { validationMessages, type FieldErrors } from '../platform/http/forms.ts';
 import type { Locale } from '../platform/i18n/index.ts';
-import { paymentMethodIds } from '../payments/registry.ts';
+import { paymentMethodIds } from './payment-methods/registry.ts';
 import { a } from './admin-messages.ts';
 import { addDays, startOfJstDay } from './format.ts';
 import type { Page } from './queries.ts';

@@ -8,7 +8,6 @@ import type { Locale } from '../platform/i18n/index.ts';
 import type { RouteModule, Services } from '../services.ts';
 import { listOrdersForStaff, parseFilters } from './admin-list.ts';
 import { a } from './admin-messages.ts';
-import { cardAdminNotices, cardAdminSection, type CardAdminNotice } from '../payments/card/admin-views.ts';
 import { containsCardNumber } from '../platform/card-numbers/card-numbers.ts';
 import { termsOf } from './method-views.ts';
 import { isCarrier } from '../shipping/carriers.ts';
@@ -123,7 +122,7 @@ async function renderDetail(s: Services, req: FastifyRequest, reply: FastifyRepl
   // Card orders are paid and refunded through the provider: "refunded" comes from the refund form, never from a bare status change.
   const next = nextStatuses(order.status, termsOf(order.paymentMethod)).filter((to) => !card || (to !== 'refunded' && to !== 'paid'));
   const notice = (req.query as Record<string, unknown>).card;
-  const payment = card ? cardAdminSection(id, await s.payments.card.paymentOf(id), { canWrite, notice: cardAdminNotices.includes(notice as CardAdminNotice) ? (notice as CardAdminNotice) : undefined }, l) : undefined;
+  const payment = card ? await s.payments.adminSection(id, { canWrite, notice }, l) : undefined;
   const options: DetailOptions = { next, canWrite, noteVisible: canWrite, revealed: false, canReveal: can(role, 'customers.read_unmasked'), payment, ...extra };
   const body = orderDetailPage(order, events, options, l);
   return sendHtml(reply, adminPage(req, { title: a(l, 'detailTitle', { number: order.number }), section, body }), status);

@@ -1,6 +1,6 @@
 import type { Locale } from '../platform/i18n/index.ts';
-import type { PaymentInstructions } from '../payments/method.ts';
-import { paymentMethod } from '../payments/registry.ts';
+import type { PaymentInstructions } from './payment-methods/method.ts';
+import { paymentMethod } from './payment-methods/registry.ts';
 import { shippingMethod } from '../shipping/registry.ts';
 import { timeSlotLabel } from '../settings/time-slots.ts';
 import type { ShopSettings } from '../settings/settings.ts';

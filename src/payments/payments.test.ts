@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { defaultShopSettings } from '../settings/settings.ts';
-import { bankTransfer, paymentDeadline } from './bank-transfer.ts';
-import { cashOnDelivery, codFee } from './cash-on-delivery.ts';
-import type { OrderForPayment } from './method.ts';
-import { instructionsHtml, instructionsText, paymentMethod, paymentMethods } from './registry.ts';
+import { bankTransfer, paymentDeadline } from '../orders/payment-methods/bank-transfer.ts';
+import { cashOnDelivery, codFee } from '../orders/payment-methods/cash-on-delivery.ts';
+import type { OrderForPayment } from '../orders/payment-methods/method.ts';
+import { instructionsHtml, instructionsText, paymentMethod, paymentMethods } from '../orders/payment-methods/registry.ts';
 
 const order: OrderForPayment = { number: '1001', total: 5_800, paymentFee: 0, placedAt: new Date('2025-03-10T03:00:00Z'), email: 'a@example.jp', locale: 'ja' };
 

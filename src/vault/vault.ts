@@ -356,3 +356,11 @@ export class Vault {
     return prefixQuery(this.indexKey(kind === 'kana' ? 'kana_prefix' : 'name_prefix'), prefix);
   }
 }
+
+/**
+ * Fills the platform's `AppContext.vault` slot with this class (declaration merging): the platform declares the slot,
+ * the vault, a floor above, says what it holds, so `platform/context.ts` imports nothing from the vault.
+ */
+declare module '../platform/context.ts' {
+  interface ContextVault extends Vault {}
+}

@@ -1,4 +1,4 @@
-import { offeredPaymentMethods } from '../../payments/registry.ts';
+import { offeredPaymentMethods } from '../../orders/payment-methods/registry.ts';
 import { t } from '../messages.ts';
 import type { PurchaseProcessor } from './context.ts';
 

@@ -1,7 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import { purchaseSteps } from '../../cart/steps.ts';
 import type { CartView } from '../../cart/service.ts';
-import { offeredPaymentMethods } from '../../payments/registry.ts';
+import { offeredPaymentMethods } from '../../orders/payment-methods/registry.ts';
 import type { Address } from '../../platform/http/fields.ts';
 import { errorSummary, inputField, selectField, textareaField } from '../../platform/http/form-fields.ts';
 import type { FieldErrors } from '../../platform/http/forms.ts';

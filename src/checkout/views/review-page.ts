@@ -1,7 +1,7 @@
 import { formatPhone } from '../../platform/privacy/masking.ts';
 import type { FastifyRequest } from 'fastify';
 import { purchaseSteps } from '../../cart/steps.ts';
-import { paymentMethod } from '../../payments/registry.ts';
+import { paymentMethod } from '../../orders/payment-methods/registry.ts';
 import { html, type SafeHtml } from '../../platform/http/html.ts';
 import type { Locale } from '../../platform/i18n/index.ts';
 import { findPrefecture } from '../../platform/jp/prefectures.ts';

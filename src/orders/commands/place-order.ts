@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { CatalogService } from '../../catalog/service.ts';
-import { paymentMethod } from '../../payments/registry.ts';
+import { paymentMethod } from '../payment-methods/registry.ts';
 import type { Db } from '../../platform/db/database.ts';
 import { AppError } from '../../platform/http/errors.ts';
 import { queueMail } from '../../platform/mail/mailer.ts';

@@ -5,8 +5,8 @@ import type { MailMessage } from '../../platform/mail/mailer.ts';
 import type { ShopSettings } from '../../settings/settings.ts';
 import { t } from '../messages.ts';
 import type { OrderView } from '../model.ts';
-import type { PaymentInstructions } from '../../payments/method.ts';
-import { instructionsText } from '../../payments/registry.ts';
+import type { PaymentInstructions } from '../payment-methods/method.ts';
+import { instructionsText } from '../payment-methods/registry.ts';
 import { confirmedOnPayment, paymentLabel, pendingInstructions } from '../method-views.ts';
 import { addressLines, taxRows } from '../views/order-parts.ts';
 

@@ -5,7 +5,7 @@ import { inputField, selectField, errorSummary } from '../../platform/http/form-
 import type { FieldErrors } from '../../platform/http/forms.ts';
 import { html, type SafeHtml } from '../../platform/http/html.ts';
 import { formatDateTime, formatYen, type Locale } from '../../platform/i18n/index.ts';
-import { allPaymentMethods } from '../../payments/registry.ts';
+import { allPaymentMethods } from '../payment-methods/registry.ts';
 import type { AdminOrderRow } from '../admin-list.ts';
 import { a } from '../admin-messages.ts';
 import { orderStatusLabel, statusLabel } from '../format.ts';

@@ -3,7 +3,7 @@ import { html, type SafeHtml } from '../../platform/http/html.ts';
 import { formatYen, type Locale } from '../../platform/i18n/index.ts';
 import type { Address } from '../../platform/http/fields.ts';
 import type { ShopSettings } from '../../settings/settings.ts';
-import { instructionsHtml } from '../../payments/registry.ts';
+import { instructionsHtml } from '../payment-methods/registry.ts';
 import { paymentLabel, pendingInstructions } from '../method-views.ts';
 import { t } from '../messages.ts';
 import type { OrderView } from '../model.ts';

@@ -1,7 +1,7 @@
 import type { CartOwner } from '../../cart/service.ts';
 import { defineMessages, type Locale } from '../../platform/i18n/index.ts';
 import type { ResponseSwitches } from '../../platform/switches.ts';
-import { allPaymentMethods } from '../registry.ts';
+import { allPaymentMethods } from '../../orders/payment-methods/registry.ts';
 import type { PaymentsService } from '../service.ts';
 import { t } from './messages.ts';
 import type { PaymentClient } from './service.ts';

@@ -2,8 +2,8 @@ import type { OrderView } from '../../orders/service.ts';
 import type { AppContext } from '../../platform/context.ts';
 import { defineMessages, formatYen, type Locale } from '../../platform/i18n/index.ts';
 import { queueMail } from '../../platform/mail/mailer.ts';
-import { formatDateTime } from '../bank-transfer.ts';
-import type { PaymentInstructions } from '../method.ts';
+import { formatDateTime } from '../../orders/payment-methods/bank-transfer.ts';
+import type { PaymentInstructions } from '../../orders/payment-methods/method.ts';
 import type { AsyncInstructions } from '../provider.ts';
 
 const t = defineMessages({

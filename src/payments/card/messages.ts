@@ -2,12 +2,6 @@ import { defineMessages } from '../../platform/i18n/index.ts';
 
 export const t = defineMessages({
   ja: {
-    label: 'クレジットカード',
-    description: 'カード情報は決済代行会社の安全なページで入力します（本人認証 3-D セキュア対応）。当店はカード番号を受け取らず、保存もしません。',
-    instructionsTitle: 'クレジットカードでのお支払い',
-    amount: 'お支払い金額',
-    orderNumber: 'ご注文番号',
-    pendingNote: 'お支払いの確認が取れ次第、ご注文を承ります。',
     returnTitle: 'カードでのお支払い',
     returnTitleHosted: 'お支払い',
     paidTitle: 'お支払いが完了しました',
@@ -25,7 +19,6 @@ export const t = defineMessages({
     limitedTitle: 'お支払いの試行回数が上限に達しました',
     limitedBody: '安全のため、しばらくの間カードでのお支払いをお受けできません。時間をおいてお試しいただくか、別のお支払い方法をお選びください。',
     payAgain: 'もう一度お支払いする',
-    payNow: 'カードで今すぐ支払う',
     notPayable: 'このご注文はお支払いの受付を終了しました。ご注文の状態をご確認ください。',
     cancelOrder: 'ご注文をキャンセルする',
     viewOrder: 'ご注文内容を見る',
@@ -35,12 +28,6 @@ export const t = defineMessages({
     unavailable: '現在カードでのお支払いはご利用いただけません。別のお支払い方法をお選びください。',
   },
   en: {
-    label: 'Credit card',
-    description: "You enter your card on our payment provider's secure page (with 3-D Secure). We never receive or store your card number.",
-    instructionsTitle: 'Paying by card',
-    amount: 'Amount',
-    orderNumber: 'Order number',
-    pendingNote: 'We confirm your order as soon as the payment is confirmed.',
     returnTitle: 'Card payment',
     returnTitleHosted: 'Payment',
     awaitingTitle: 'Order received: waiting for your payment',
@@ -58,7 +45,6 @@ export const t = defineMessages({
     limitedTitle: 'Too many payment attempts',
     limitedBody: 'For your security we cannot accept card payments for a while. Please try again later or choose another payment method.',
     payAgain: 'Pay again',
-    payNow: 'Pay now by card',
     notPayable: 'This order can no longer be paid. Please check its status.',
     cancelOrder: 'Cancel the order',
     viewOrder: 'View your order',

@@ -5,6 +5,7 @@ import { after, before, test } from 'node:test';
 import { TestClient } from '../../../test/client.ts';
 import type { TestStore } from '../../../test/harness.ts';
 import { t } from './messages.ts';
+import { t as methodText } from '../../orders/payment-methods/messages.ts';
 import { payOnGateway, placeCardOrder, startCardStore } from './test-helpers.ts';
 import { stripeTestCards } from '../../../test/fixtures/cards.ts';
 
@@ -31,7 +32,7 @@ test('after an abandoned 3-D Secure challenge the order page offers "pay now", w
   const page = await o.client.get(`/orders/${o.number}`);
   assert.equal(page.status, 200);
   assert.ok(page.text.includes(`href="${payNowHref(o.number)}"`), 'the order page links to pay now');
-  assert.ok(page.text.includes(t('ja', 'payNow')));
+  assert.ok(page.text.includes(methodText('ja', 'cardPayNow')));
 
   const resume = await o.client.get(payNowHref(o.number));
   assert.equal(resume.status, 303);

@@ -3,7 +3,7 @@ import type { AppContext } from '../../platform/context.ts';
 import { AppError } from '../../platform/http/errors.ts';
 import type { Locale } from '../../platform/i18n/index.ts';
 import type { ShopSettings } from '../../settings/settings.ts';
-import type { OrderForPayment, PaymentNextStep } from '../method.ts';
+import type { OrderForPayment, PaymentNextStep } from '../../orders/payment-methods/method.ts';
 import { asyncMethods, type AsyncInstructions, type HostedMethod, type PaymentProvider } from '../provider.ts';
 import type { PaymentProviders } from '../providers/index.ts';
 import type { CardPaymentStatus } from '../tables.ts';

@@ -8,7 +8,7 @@ import type { Locale } from '../../platform/i18n/index.ts';
 import type { OrderView } from '../../orders/service.ts';
 import type { RouteModule, Services } from '../../services.ts';
 import { storePage } from '../../storefront/layout.ts';
-import { instructionsHtml } from '../registry.ts';
+import { instructionsHtml } from '../../orders/payment-methods/registry.ts';
 import type { AsyncInstructions } from '../provider.ts';
 import { asyncInstructions } from './instructions.ts';
 import { t } from './messages.ts';

@@ -1,10 +1,10 @@
-import { html, type SafeHtml } from '../platform/http/html.ts';
+import { html, type SafeHtml } from '../../platform/http/html.ts';
 import { bankTransfer } from './bank-transfer.ts';
-import { cardPayment } from './card/method.ts';
+import { cardPayment } from './card.ts';
 import { cashOnDelivery } from './cash-on-delivery.ts';
 import { konbiniPayment, payeasyPayment, paypayPayment } from './hosted-methods.ts';
 import type { PaymentInstructions, PaymentMethod } from './method.ts';
-import type { ShopSettings } from '../settings/settings.ts';
+import type { ShopSettings } from '../../settings/settings.ts';
 
 /** The payment methods a shop offers by default (Stripe for cards), in display order. The first is preselected. */
 export const paymentMethods: readonly PaymentMethod[] = [bankTransfer, cashOnDelivery, cardPayment];

@@ -1,4 +1,4 @@
-import { defineMessages } from '../platform/i18n/index.ts';
+import { defineMessages } from '../../platform/i18n/index.ts';
 
 export const t = defineMessages({
   ja: {
@@ -18,6 +18,11 @@ export const t = defineMessages({
     codTitle: '代金引換のご案内',
     codFee: 'うち代引手数料',
     codNote: '商品お届け時に、配達員へ現金でお支払いください。',
+    cardLabel: 'クレジットカード',
+    cardDescription: 'カード情報は決済代行会社の安全なページで入力します（本人認証 3-D セキュア対応）。当店はカード番号を受け取らず、保存もしません。',
+    cardTitle: 'クレジットカードでのお支払い',
+    cardPendingNote: 'お支払いの確認が取れ次第、ご注文を承ります。',
+    cardPayNow: 'カードで今すぐ支払う',
   },
   en: {
     bankLabel: 'Bank transfer',
@@ -36,5 +41,10 @@ export const t = defineMessages({
     codTitle: 'Paying cash on delivery',
     codFee: 'incl. cash-on-delivery fee',
     codNote: 'Please pay the driver in cash when your order is delivered.',
+    cardLabel: 'Credit card',
+    cardDescription: "You enter your card on our payment provider's secure page (with 3-D Secure). We never receive or store your card number.",
+    cardTitle: 'Paying by card',
+    cardPendingNote: 'We confirm your order as soon as the payment is confirmed.',
+    cardPayNow: 'Pay now by card',
   },
 });

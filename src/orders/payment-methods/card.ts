@@ -1,5 +1,5 @@
 import { formatYen } from '../../platform/i18n/index.ts';
-import type { PaymentMethod } from '../method.ts';
+import type { PaymentMethod } from './method.ts';
 import { t } from './messages.ts';
 
 /**
@@ -9,8 +9,8 @@ import { t } from './messages.ts';
  */
 export const cardPayment: PaymentMethod = {
   id: 'card',
-  label: (locale) => t(locale, 'label'),
-  description: (locale) => t(locale, 'description'),
+  label: (locale) => t(locale, 'cardLabel'),
+  description: (locale) => t(locale, 'cardDescription'),
   fee: () => 0,
   initialStatus: 'awaiting_payment',
   shipsBeforePayment: false,
@@ -19,14 +19,14 @@ export const cardPayment: PaymentMethod = {
   },
   instructions(locale, order) {
     return {
-      title: t(locale, 'instructionsTitle'),
+      title: t(locale, 'cardTitle'),
       details: [
         { label: t(locale, 'amount'), value: formatYen(order.total, locale) },
         { label: t(locale, 'orderNumber'), value: order.number },
       ],
-      notes: [t(locale, 'pendingNote')],
+      notes: [t(locale, 'cardPendingNote')],
       // An abandoned 3-D Secure challenge or a declined card leaves the order payable until its session ends.
-      action: { label: t(locale, 'payNow'), href: `/checkout/card/pay?order=${encodeURIComponent(order.number)}` },
+      action: { label: t(locale, 'cardPayNow'), href: `/checkout/card/pay?order=${encodeURIComponent(order.number)}` },
     };
   },
 };

@@ -1,6 +1,6 @@
-import type { Locale } from '../platform/i18n/index.ts';
-import type { OrderStatus } from '../orders/tables.ts';
-import type { ShopSettings } from '../settings/settings.ts';
+import type { Locale } from '../../platform/i18n/index.ts';
+import type { OrderStatus } from '../tables.ts';
+import type { ShopSettings } from '../../settings/settings.ts';
 
 /** What a payment method needs to know about a placed order. */
 export interface OrderForPayment {

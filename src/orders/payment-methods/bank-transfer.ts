@@ -1,5 +1,5 @@
-import type { Locale } from '../platform/i18n/index.ts';
-import { formatYen } from '../platform/i18n/index.ts';
+import type { Locale } from '../../platform/i18n/index.ts';
+import { formatYen } from '../../platform/i18n/index.ts';
 import type { PaymentMethod } from './method.ts';
 import { t } from './messages.ts';
 

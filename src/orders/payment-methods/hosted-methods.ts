@@ -1,4 +1,4 @@
-import { defineMessages, formatYen } from '../platform/i18n/index.ts';
+import { defineMessages, formatYen } from '../../platform/i18n/index.ts';
 import type { PaymentMethod } from './method.ts';
 
 const t = defineMessages({

@@ -1,6 +1,6 @@
-import { formatYen } from '../platform/i18n/index.ts';
-import { defaultShippingConfig, type CodTier } from '../settings/shipping-config.ts';
-import type { ShopSettings } from '../settings/settings.ts';
+import { formatYen } from '../../platform/i18n/index.ts';
+import { defaultShippingConfig, type CodTier } from '../../settings/shipping-config.ts';
+import type { ShopSettings } from '../../settings/settings.ts';
 import type { PaymentMethod } from './method.ts';
 import { t } from './messages.ts';
 
