@@ -49,7 +49,8 @@ for (const pool of pools) {
       const pct = (p: number) => Math.round(latencies[Math.min(latencies.length - 1, Math.ceil((p / 100) * latencies.length) - 1)]!);
       const results = timed.map((x) => x.res);
       const byStatus = tally(results);
-      const figures = `${testDbKind}, pool ${pool}: ${BUYERS} checkouts in ${Math.round(wall)} ms; p50 ${pct(50)} ms, p99 ${pct(99)} ms, max ${pct(100)} ms; answers ${JSON.stringify(byStatus)}`;
+      const unexpected = results.filter((r) => r.status !== 201 && !(r.status === 409 && r.json().error?.code === 'sold_out')).slice(0, 3).map((r) => r.text.slice(0, 400));
+      const figures = `${testDbKind}, pool ${pool}: ${BUYERS} checkouts in ${Math.round(wall)} ms; p50 ${pct(50)} ms, p99 ${pct(99)} ms, max ${pct(100)} ms; answers ${JSON.stringify(byStatus)}${unexpected.length ? `; unexpected: ${unexpected.join(' | ')}` : ''}`;
       t.diagnostic(figures);
       console.log(`flash sale: ${figures}`);
 

@@ -6,6 +6,7 @@ import { mailsTo as outboxTo } from '../../test/outbox.ts';
 import { AppError } from '../platform/http/errors.ts';
 import { jstIsoDay } from './format.ts';
 import { draftFor, guestToken, makeVariant, stockOf, type TestVariant } from './test-fixtures.ts';
+import { storedIdempotencyKey } from './idempotency-key.ts';
 
 let store: TestStore;
 let beans: TestVariant;
@@ -18,7 +19,7 @@ before(async () => {
 after(() => store.close());
 
 const orders = () => store.services.orders;
-const countOrders = async (key: string) => (await store.ctx.db.selectFrom('orders').select('id').where('idempotency_key', '=', key).execute()).length;
+const countOrders = async (key: string) => (await store.ctx.db.selectFrom('orders').select('id').where('idempotency_key', '=', storedIdempotencyKey(key)).execute()).length;
 const mailsTo = (to: string) => outboxTo(store, to);
 
 test('placing an order writes it, takes stock and queues a confirmation with per-rate tax and the invoice number', async () => {
@@ -141,7 +142,7 @@ test('PostgreSQL: a submit that loses the race on the unique key resolves to the
   const winner = await store.ctx.db.transaction().execute(async (trx) => {
     const row = await trx
       .insertInto('orders')
-      .values({ number: '20990101-1', status: 'awaiting_payment', customer_id: null, access_token_hash: draft.accessTokenHash, idempotency_key: draft.idempotencyKey, email: draft.email, locale: 'ja', ship_name: 'x', ship_name_kana: '', ship_line2: '', ship_postal_code: '150-0001', ship_prefecture: '東京都', ship_city: 'x', ship_line1: 'x', ship_phone: '0312345678', shipping_method: 'standard', shipping_fee: 0, payment_method: 'bank_transfer', payment_fee: 0, items_total: 0, total: 0, taxable_10: 0, tax_10: 0, taxable_8: 0, tax_8: 0, invoice_number: null })
+      .values({ number: '20990101-1', status: 'awaiting_payment', customer_id: null, access_token_hash: draft.accessTokenHash, idempotency_key: storedIdempotencyKey(draft.idempotencyKey), email: draft.email, locale: 'ja', ship_name: 'x', ship_name_kana: '', ship_line2: '', ship_postal_code: '150-0001', ship_prefecture: '東京都', ship_city: 'x', ship_line1: 'x', ship_phone: '0312345678', shipping_method: 'standard', shipping_fee: 0, payment_method: 'bank_transfer', payment_fee: 0, items_total: 0, total: 0, taxable_10: 0, tax_10: 0, taxable_8: 0, tax_8: 0, invoice_number: null })
       .returning('id')
       .executeTakeFirstOrThrow();
     loser = orders().place({ ...draft }).catch((e: unknown) => e);
@@ -166,4 +167,11 @@ test('a draft that does not add up is rejected before anything is written', asyn
   await assert.rejects(orders().place({ ...draft, taxable8: 100, taxable10: draft.taxable10 - 100 }), TypeError);
   await assert.rejects(orders().place({ ...draft, tax10: draft.tax10 + 5 }), TypeError);
   assert.equal(await countOrders(draft.idempotencyKey), 0);
+});
+
+test('the order keeps a hash of the Idempotency-Key, not the key (a random key can hold a card-number-shaped run)', async () => {
+  const key = '42424242-4242-4242-a242-424242424242';
+  assert.equal(storedIdempotencyKey(key), storedIdempotencyKey(key));
+  assert.match(storedIdempotencyKey(key), /^h:[A-Za-z0-9_-]{43}$/);
+  assert.ok(!storedIdempotencyKey(key).includes('4242'));
 });

@@ -1,3 +1,4 @@
+import { storedIdempotencyKey } from './idempotency-key.ts';
 import type { AppContext } from '../platform/context.ts';
 import type { Address } from '../platform/http/fields.ts';
 import type { Locale } from '../platform/i18n/index.ts';
@@ -90,7 +91,7 @@ export function createOrders(ctx: AppContext, deps: { catalog: CatalogService; s
     listForCustomer: (customerId, page, perPage = 20) => ordersOfCustomer(db, customerId, page, perPage),
     byId: (id) => orderById(db, ctx.vault, id),
     async idOfIdempotencyKey(key) {
-      const row = await db.selectFrom('orders').select('id').where('idempotency_key', '=', key).executeTakeFirst();
+      const row = await db.selectFrom('orders').select('id').where('idempotency_key', '=', storedIdempotencyKey(key)).executeTakeFirst();
       return row?.id ?? null;
     },
     async recentForConsole(limit, locale) {

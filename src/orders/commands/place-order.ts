@@ -1,3 +1,4 @@
+import { storedIdempotencyKey } from '../idempotency-key.ts';
 import { sql } from 'kysely';
 import type { CatalogService } from '../../catalog/service.ts';
 import { paymentMethod } from '../payment-methods/registry.ts';
@@ -71,7 +72,7 @@ export async function placeOrder(db: Db, deps: PlaceDeps, draft: OrderDraft, aft
 }
 
 async function existingOrder(db: Db, key: string) {
-  return db.selectFrom('orders').select(['id', 'number', 'customer_id', 'access_token_hash']).where('idempotency_key', '=', key).executeTakeFirst();
+  return db.selectFrom('orders').select(['id', 'number', 'customer_id', 'access_token_hash']).where('idempotency_key', '=', storedIdempotencyKey(key)).executeTakeFirst();
 }
 
 /** T4: a key reused by someone else must not reveal (or hand over) the order it placed. */
@@ -113,7 +114,7 @@ async function insertOrder(trx: Db, vault: Vault, d: OrderDraft, number: string,
       status,
       customer_id: d.customerId,
       access_token_hash: d.accessTokenHash,
-      idempotency_key: d.idempotencyKey,
+      idempotency_key: storedIdempotencyKey(d.idempotencyKey),
       locale: d.locale,
       ship_prefecture: d.shipping.prefecture,
       shipping_method: d.shippingMethod,

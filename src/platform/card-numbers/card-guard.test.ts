@@ -260,6 +260,11 @@ test('headers the store keeps: a card number is cut out of the User-Agent before
   assert.ok(!logLines.join('').includes('4242 4242 4242 4242'), 'nor in the log');
   const key = await new TestClient(store.url).json('POST', '/api/store/checkout', { email: 'a@example.jp' }, { 'idempotency-key': '4242424242424242' });
   assertRefused(key, 'Idempotency-Key', { json: true, field: 'headers.idempotency-key' });
+  // A random UUID whose digits across the hyphens pass as a card number is a generated key: not refused for it.
+  const uuid = '3b2a8e55-dfeb-4554-9897-85227ad002aa';
+  assert.ok(findCardNumbers(uuid).length > 0, 'the UUID does hold a card-number-shaped run');
+  const generated = await new TestClient(store.url).json('POST', '/api/store/checkout', { email: 'a@example.jp' }, { 'idempotency-key': uuid });
+  assert.ok(!JSON.stringify(generated.json()).includes('headers.idempotency-key'), generated.text);
 });
 
 test('a JAN field accepts a valid JAN code that passes Luhn, and nothing else card-shaped', async () => {
