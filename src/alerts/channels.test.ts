@@ -92,7 +92,13 @@ test('a receiver that fails twice gets the alert on the third try, delivered onc
   assert.equal(attemptsById.get(`${id}-1`), 3, 'two refusals, then accepted');
   assert.equal(delivered.filter((d) => d.id === `${id}-1`).length, 1);
   // The payload is sealed; the retried job is the one with three attempts. None failed for good.
-  const jobs = await store.ctx.db.selectFrom('job').select(['status', 'attempts']).where('kind', '=', 'alert.webhook').execute();
+  // The job is marked done just after the receiver answered: wait for that write.
+  const webhookJobs = () => store.ctx.db.selectFrom('job').select(['status', 'attempts']).where('kind', '=', 'alert.webhook').execute();
+  let jobs = await webhookJobs();
+  for (let i = 0; i < 100 && !jobs.some((j) => j.status === 'done' && j.attempts >= 3); i++) {
+    await new Promise((r) => setTimeout(r, 20));
+    jobs = await webhookJobs();
+  }
   assert.ok(jobs.some((j) => j.status === 'done' && j.attempts >= 3), JSON.stringify(jobs));
   assert.ok(jobs.every((j) => j.status !== 'failed'), JSON.stringify(jobs));
 });

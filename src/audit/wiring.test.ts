@@ -42,5 +42,7 @@ test('a failed staff sign-in, a refused admin request, an unmasked customer view
   assert.ok(recorded.some((a) => a.startsWith('admin.request:success')), recorded.join(', '));
   const result = await verifyAudit(store.ctx.db, store.ctx.config);
   assert.equal(result.ok, true, JSON.stringify(result.findings));
-  assert.equal(result.entries, recorded.length);
+  // Entries only grow (a late onResponse entry may land meanwhile): the verify covered every one up to its moment.
+  const afterVerify = (await actions()).length;
+  assert.ok(result.entries >= recorded.length && result.entries <= afterVerify, `${result.entries} of ${recorded.length}..${afterVerify}`);
 });
